@@ -1,0 +1,253 @@
+/* The CLineEdit shim: see include/CLineEdit.h for the contract. */
+#include "CLineEdit.h"
+
+#include <errno.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+/* MARK: - Line editing */
+
+static qle_completer current_completer = NULL;
+
+static char **attempted_completion(const char *text, int start, int end);
+
+/* Returns no match, so libedit's fallback completion can never list files on its own. */
+static char *no_entry(const char *text, int state) {
+  (void)text;
+  (void)state;
+  return NULL;
+}
+
+void qle_init(void) {
+  setlocale(LC_CTYPE, "");
+  using_history(); /* initializes libedit's readline emulation */
+  rl_attempted_completion_function = attempted_completion;
+  rl_completion_entry_function = no_entry;
+  /* A unique match gets no trailing space: a directory continues with a file name, a
+   * path inside a string with the closing quote, a name with `(` or `.`. */
+  rl_completion_append_character = '\0';
+}
+
+char *qle_readline(const char *prompt) { return readline(prompt); }
+
+void qle_free(char *line) { free(line); }
+
+/* MARK: - History */
+
+void qle_history_add(const char *entry) { add_history(entry); }
+
+void qle_history_stifle(int max_entries) { stifle_history(max_entries); }
+
+/* libedit's read_history and write_history return 0 or an errno value. */
+int qle_history_read(const char *path) { return read_history(path); }
+
+int qle_history_write(const char *path, int max_entries) {
+  size_t length = strlen(path);
+  char *temporary = malloc(length + 32);
+  if (temporary == NULL) return ENOMEM;
+  snprintf(temporary, length + 32, "%s.tmp%ld", path, (long)getpid());
+
+  stifle_history(max_entries);
+  int status = write_history(temporary);
+  if (status != 0) {
+    unlink(temporary);
+    free(temporary);
+    return status;
+  }
+  if (rename(temporary, path) != 0) {
+    int error = errno;
+    unlink(temporary);
+    free(temporary);
+    return error;
+  }
+  free(temporary);
+  return 0;
+}
+
+/* MARK: - Completion */
+
+struct qle_candidates {
+  char **items;
+  size_t count;
+  size_t capacity;
+};
+
+void qle_candidates_add(qle_candidates *list, const char *candidate) {
+  if (list == NULL || candidate == NULL) return;
+  if (list->count == list->capacity) {
+    size_t capacity = list->capacity == 0 ? 16 : list->capacity * 2;
+    char **items = realloc(list->items, capacity * sizeof(char *));
+    if (items == NULL) return;
+    list->items = items;
+    list->capacity = capacity;
+  }
+  char *copy = strdup(candidate);
+  if (copy == NULL) return;
+  list->items[list->count++] = copy;
+}
+
+static void candidates_free(qle_candidates *list) {
+  for (size_t i = 0; i < list->count; i++) free(list->items[i]);
+  free(list->items);
+  list->items = NULL;
+  list->count = list->capacity = 0;
+}
+
+void qle_set_completer(qle_completer completer) { current_completer = completer; }
+
+/* The byte offset of code point number `points` in UTF-8 text (or its end). */
+static size_t byte_offset(const char *text, int points) {
+  int seen = 0;
+  size_t i = 0;
+  for (; text[i] != '\0'; i++) {
+    if (((unsigned char)text[i] & 0xC0) != 0x80) {
+      if (seen == points) return i;
+      seen++;
+    }
+  }
+  return i;
+}
+
+static char *concatenate(const char *head, size_t head_length, const char *tail) {
+  size_t tail_length = strlen(tail);
+  char *result = malloc(head_length + tail_length + 1);
+  if (result == NULL) return NULL;
+  memcpy(result, head, head_length);
+  memcpy(result + head_length, tail, tail_length + 1);
+  return result;
+}
+
+/* libedit replaces its own word (found with its word-break characters, from `lib_start`
+ * to the cursor), not the one the completer chose. Re-express each candidate relative to
+ * libedit's word: prepend the text between the two starts, or drop it (and candidates
+ * that do not begin with it). */
+static void rebase(qle_candidates *list, const char *line, int lib_start, int start) {
+  if (start == lib_start) return;
+  size_t lib_byte = byte_offset(line, lib_start);
+  size_t start_byte = byte_offset(line, start);
+  size_t kept = 0;
+  for (size_t i = 0; i < list->count; i++) {
+    char *item = list->items[i];
+    char *rebased = NULL;
+    if (start > lib_start) {
+      rebased = concatenate(line + lib_byte, start_byte - lib_byte, item);
+    } else if (strncmp(item, line + start_byte, lib_byte - start_byte) == 0) {
+      rebased = strdup(item + (lib_byte - start_byte));
+    }
+    free(item);
+    if (rebased != NULL) list->items[kept++] = rebased;
+  }
+  list->count = kept;
+}
+
+/* The longest common prefix of the candidates, cut back to a whole code point. */
+static char *common_prefix(const qle_candidates *list) {
+  const char *first = list->items[0];
+  size_t length = strlen(first);
+  for (size_t i = 1; i < list->count; i++) {
+    size_t n = 0;
+    while (n < length && list->items[i][n] == first[n]) n++;
+    length = n;
+  }
+  while (length > 0 && ((unsigned char)first[length] & 0xC0) == 0x80) length--;
+  return concatenate(first, length, "");
+}
+
+/* readline's convention: matches[0] replaces the word (the common prefix, or the unique
+ * match), matches[1...] are listed on a second Tab, and a NULL ends the array. libedit
+ * frees the array and its strings. */
+static char **attempted_completion(const char *text, int start, int end) {
+  /* Reset by libedit after every completion; set each time so its filename completion
+   * never runs when the completer has nothing to offer. */
+  rl_attempted_completion_over = 1;
+  if (current_completer == NULL) return NULL;
+  const char *line = rl_line_buffer != NULL ? rl_line_buffer : "";
+
+  qle_candidates list = {NULL, 0, 0};
+  int chosen = current_completer(line, end, &list);
+  if (chosen < 0 || chosen > end) {
+    candidates_free(&list);
+    return NULL;
+  }
+  rebase(&list, line, start, chosen);
+  if (list.count == 0) {
+    candidates_free(&list);
+    return NULL;
+  }
+
+  char **matches = calloc(list.count + 2, sizeof(char *));
+  if (matches == NULL) {
+    candidates_free(&list);
+    return NULL;
+  }
+  if (list.count == 1) {
+    matches[0] = list.items[0];
+  } else {
+    char *prefix = common_prefix(&list);
+    /* Never let Tab delete what was typed: keep the word if the prefix is shorter. */
+    if (prefix != NULL && strncmp(prefix, text, strlen(text)) != 0) {
+      free(prefix);
+      prefix = NULL;
+    }
+    matches[0] = prefix != NULL ? prefix : strdup(text);
+    if (matches[0] == NULL) {
+      free(matches);
+      candidates_free(&list);
+      return NULL;
+    }
+    for (size_t i = 0; i < list.count; i++) matches[i + 1] = list.items[i];
+  }
+  free(list.items); /* the strings now belong to matches */
+  return matches;
+}
+
+/* MARK: - Interrupts */
+
+static atomic_int sigint_pending = 0;
+static atomic_int sigint_installed = 0;
+
+static void on_sigint(int signal_number) {
+  (void)signal_number;
+  atomic_store_explicit(&sigint_pending, 1, memory_order_relaxed);
+}
+
+int qle_install_sigint_handler(void) {
+  if (atomic_exchange(&sigint_installed, 1) == 1) return 0;
+  struct sigaction action;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = on_sigint;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0; /* no SA_RESTART: a blocking read must return EINTR */
+  if (sigaction(SIGINT, &action, NULL) != 0) {
+    atomic_store(&sigint_installed, 0);
+    return errno;
+  }
+  return 0;
+}
+
+int qle_interrupt_pending(void) {
+  return atomic_load_explicit(&sigint_pending, memory_order_relaxed);
+}
+
+void qle_clear_interrupt(void) { atomic_store_explicit(&sigint_pending, 0, memory_order_relaxed); }
+
+/* MARK: - Terminal */
+
+int qle_isatty(int fd) { return isatty(fd) ? 1 : 0; }
+
+int qle_terminal_columns(void) {
+  const int descriptors[] = {STDOUT_FILENO, STDERR_FILENO, STDIN_FILENO};
+  for (size_t i = 0; i < sizeof descriptors / sizeof descriptors[0]; i++) {
+    struct winsize size;
+    if (ioctl(descriptors[i], TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+  }
+  return 80;
+}

@@ -1,0 +1,68 @@
+import QatsLanguage
+
+/// Renders a notebook as GitHub-flavoured Markdown.
+public enum MarkdownReport {
+  /// The whole document for `notebook`: `# title`, the generator line, then narrative verbatim
+  /// and each cell as a `**[n]** ptq>` label, a ```` ```qats ```` input block, its outputs
+  /// (`render(.markdown)`) and its error in a fenced block.
+  /// - Parameters:
+  ///   - notebook: the narrative and cells to show.
+  ///   - generator: a line naming what made the report, e.g. `qat-repl 0.1 · seed 42`.
+  /// - Returns: the Markdown text, ending with a newline.
+  public static func render(_ notebook: Notebook, generator: String) -> String {
+    // Blocks are separated by blank lines so that tables, lists and fences stay separate.
+    var blocks: [String] = []
+    blocks.append("# " + escapeInline(singleLine(notebook.title)))
+    blocks.append("*" + escapeInline(singleLine(generator)) + "*")
+    for entry in notebook.entries {
+      switch entry {
+      case .narrative(let markdown):
+        blocks.append(markdown)
+      case .cell(let cell):
+        blocks.append("**[\(cell.number)]** \(escapeInline(singleLine(cell.mode)))>")
+        blocks.append(fenced(cell.input, info: "qats"))
+        for item in cell.outputs {
+          blocks.append(item.render(.markdown))
+        }
+        if let error = cell.error {
+          blocks.append(fenced(error, info: "text"))
+        }
+      }
+    }
+    return blocks.joined(separator: "\n\n") + "\n"
+  }
+
+  /// `text` in a fenced code block whose fence is longer than any backtick run inside it,
+  /// so content holding ```` ``` ```` cannot close the block early.
+  public static func fenced(_ text: String, info: String = "") -> String {
+    var longest = 0
+    var run = 0
+    for ch in text {
+      if ch == "`" {
+        run += 1
+        longest = max(longest, run)
+      } else {
+        run = 0
+      }
+    }
+    let fence = String(repeating: "`", count: max(3, longest + 1))
+    return fence + info + "\n" + text + "\n" + fence
+  }
+
+  /// Titles and labels must stay on one line: a newline there would end the heading.
+  private static func singleLine(_ text: String) -> String {
+    String(text.map { $0.isNewline ? " " : $0 })
+  }
+
+  /// Backslash-escapes the characters that would start emphasis, code, links or raw HTML, so a
+  /// title, generator line or mode shows literally. `_` is left alone: GFM ignores it inside
+  /// words, and file names such as `my_demo.qats` read better unescaped.
+  private static func escapeInline(_ text: String) -> String {
+    var out = ""
+    for ch in text {
+      if "\\`*[]<>".contains(ch) { out.append("\\") }
+      out.append(ch)
+    }
+    return out
+  }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import QatsLanguage
+
+/// The `:` commands of the shell.
+extension Session {
+  /// Every meta command with its one-line help, in the order `:help` lists them.
+  public static let metaCommands: [(name: String, usage: String, help: String)] = [
+    (":help", ":help [name|topic]", "this overview, a built-in's parameters, or a topic's built-ins"),
+    (":vars", ":vars", "the session's variables with their types and values"),
+    (":load", ":load FILE.qats", "run a script in this session (its variables stay)"),
+    (":save", ":save FILE.qats", "write the session's successful inputs as a runnable script"),
+    (":export", ":export FILE.html|FILE.md", "write the notebook so far (inputs, outputs, narrative)"),
+    (":reset", ":reset", "forget every variable, return to ptq mode and the start seed"),
+    (":time", ":time EXPR", "run EXPR as a cell and show how long it took"),
+    (":quit", ":quit", "leave (Ctrl-D does the same)"),
+  ]
+
+  func runMeta(_ text: String) -> QatsError? {
+    let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
+    let command = parts[0]
+    let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
+    func fail(_ message: String, hint: String? = nil) -> QatsError {
+      let e = QatsError(.runtime, message, at: nil, hint: hint)
+      console.err(e.description + "\n")
+      return e
+    }
+    func needArgument(_ what: String) -> QatsError? {
+      argument.isEmpty ? fail("\(command) needs \(what)", hint: "usage: " + (Session.metaCommands.first { $0.name == command }?.usage ?? command)) : nil
+    }
+    switch command {
+    case ":help", ":h", ":?":
+      console.out(HelpText.render(argument, registry: interpreter.registry) + "\n")
+    case ":vars":
+      console.out(variablesTable() + "\n")
+    case ":load":
+      if let e = needArgument("a script path") { return e }
+      let path = Session.unquote(argument)
+      switch ScriptFile.read(path) {
+      case .failure(let message): return fail(message)
+      case .success(let script):
+        let status = runScript(text: script, name: path)
+        if status != .success { return QatsError(status == .syntax ? .syntax : .runtime, "\(path) stopped", at: nil) }
+      }
+    case ":save":
+      if let e = needArgument("a file name ending in .qats") { return e }
+      let path = Session.unquote(argument)
+      let script = "# Saved by \(Version.banner)\n" + savedInputs.joined(separator: "\n") + "\n"
+      do {
+        try AtomicFile.write(Data(script.utf8), to: path)
+        console.out("saved \(savedInputs.count) input\(savedInputs.count == 1 ? "" : "s") to \(path)\n")
+      } catch {
+        return fail("\(error)")
+      }
+    case ":export":
+      if let e = needArgument("a file name ending in .html or .md") { return e }
+      let path = Session.unquote(argument)
+      do {
+        try ReportWriter.write(notebook, to: path, generator: Version.banner)
+        console.out("exported \(notebook.cellCount) cell\(notebook.cellCount == 1 ? "" : "s") to \(path)\n")
+      } catch {
+        return fail("\(error)")
+      }
+    case ":reset":
+      reset()
+      console.out("session reset: no variables, mode ptq, seed \(interpreter.seed)\n")
+    case ":time":
+      if let e = needArgument("an expression") { return e }
+      let start = Date()
+      let error = runInput(argument)
+      if error == nil { sink.emit(PlainText("time: " + Units.duration(Date().timeIntervalSince(start)))) }
+      return error
+    case ":quit", ":q", ":exit":
+      quitRequested = true
+    default:
+      let guess = Suggest.nearest(to: command, in: Session.metaCommands.map(\.name))
+      return fail("unknown command \(command)", hint: guess.map { "did you mean \($0)? (:help lists the commands)" } ?? ":help lists the commands")
+    }
+    return nil
+  }
+
+  /// `:vars`: one line per variable the user defined (predefined constants are left out unless changed).
+  func variablesTable() -> String {
+    let predefined = Dictionary(uniqueKeysWithValues: Interpreter.predefined)
+    let rows = interpreter.globals.localBindings.filter { binding in
+      guard let original = predefined[binding.name] else { return true }
+      return !original.isEqual(to: binding.value)
+    }
+    if rows.isEmpty { return "no variables yet (mode \(interpreter.mode), seed \(interpreter.seed))" }
+    let nameWidth = min(24, rows.map(\.name.count).max() ?? 4)
+    let typeWidth = min(12, rows.map(\.value.typeName.count).max() ?? 4)
+    return rows.map { row in
+      let shown: String
+      if case .object(let o) = row.value { shown = o.summary } else { shown = row.value.repr }
+      let clipped = shown.count > 70 ? String(shown.prefix(69)) + "…" : shown
+      return row.name.padding(toLength: max(nameWidth, row.name.count), withPad: " ", startingAt: 0) + "  "
+        + row.value.typeName.padding(toLength: typeWidth, withPad: " ", startingAt: 0) + "  " + clipped
+    }.joined(separator: "\n")
+  }
+
+  /// Accepts `:save "my file.qats"` as well as `:save my.qats`.
+  static func unquote(_ s: String) -> String {
+    if s.count >= 2, let f = s.first, f == "\"" || f == "'", s.last == f { return String(s.dropFirst().dropLast()) }
+    return s
+  }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import QatsLanguage
+
+/// How a session shows things.
+public struct SessionOptions: Sendable {
+  /// ANSI colour (only on a TTY, never with `NO_COLOR`/`--no-color`).
+  public var color: Bool
+  /// Terminal columns available to tables and charts.
+  public var width: Int
+  /// The random seed every random choice derives from.
+  public var seed: UInt64
+  /// Title of exported notebooks.
+  public var title: String
+
+  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session") {
+    self.color = color
+    self.width = width
+    self.seed = seed
+    self.title = title
+  }
+}
+
+/// Where a session writes: standard output and standard error, or a capture in tests.
+public struct Console {
+  public var out: (String) -> Void
+  public var err: (String) -> Void
+
+  public init(out: @escaping (String) -> Void, err: @escaping (String) -> Void) {
+    self.out = out
+    self.err = err
+  }
+
+  /// The process's stdout and stderr, unbuffered per call so output interleaves correctly.
+  public static var standard: Console {
+    Console(
+      out: { s in FileHandle.standardOutput.write(Data(s.utf8)) },
+      err: { s in FileHandle.standardError.write(Data(s.utf8)) })
+  }
+}
+
+/// One running session: the interpreter with its variables, the notebook of everything shown,
+/// and the inputs that `:save` replays. Scripts, piped input and the interactive loop all drive it.
+public final class Session {
+  public let interpreter: Interpreter
+  public let notebook: Notebook
+  public let options: SessionOptions
+  let console: Console
+  /// Inputs of the cells that succeeded, in order: what `:save` writes.
+  public private(set) var savedInputs: [String] = []
+  /// Set by `:quit`.
+  public internal(set) var quitRequested = false
+  /// Where relative paths in `:load` resolve; errors in loaded files name the file.
+  let sink: SessionSink
+
+  public init(options: SessionOptions, console: Console = .standard, registry: BuiltinRegistry = BuiltinRegistry()) {
+    self.options = options
+    self.console = console
+    self.notebook = Notebook(title: options.title)
+    let sink = SessionSink(console: console, format: .text(color: options.color, width: options.width))
+    self.sink = sink
+    self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
+    sink.notebook = notebook
+  }
+
+  /// The number the next cell will get.
+  public var nextCellNumber: Int { notebook.cellCount + 1 }
+
+  /// The interactive prompt: `[3] ptq> `.
+  public var prompt: String { "[\(nextCellNumber)] \(interpreter.mode)> " }
+
+  /// Runs one cell of typed or piped input (one or more statements, or a `:meta` command).
+  /// Returns the error if it failed; the session goes on either way.
+  @discardableResult
+  public func runInput(_ text: String, sourceName: String? = nil, firstLine: Int = 1) -> QatsError? {
+    let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    if trimmed.isEmpty { return nil }
+    if trimmed.hasPrefix(":") { return runMeta(trimmed) }
+    let source = Source(name: sourceName ?? "<cell \(nextCellNumber)>", text: text, firstLine: firstLine)
+    let statements: [Stmt]
+    do {
+      statements = try Parser.parse(source)
+    } catch let e as QatsErrors {
+      notebook.beginCell(input: trimmed, mode: interpreter.mode)
+      report(e.errors)
+      return e.errors.first
+    } catch {
+      return nil
+    }
+    // A cell made only of `##` lines is narrative, not a numbered cell.
+    if statements.allSatisfy({ if case .narrative = $0.kind { return true } else { return false } }) {
+      for case .narrative(let text) in statements.map(\.kind) { showNarrative(text) }
+      savedInputs.append(trimmed)
+      return nil
+    }
+    notebook.beginCell(input: trimmed, mode: interpreter.mode)
+    if let e = run(statements) { return e }
+    savedInputs.append(trimmed)
+    return nil
+  }
+
+  /// Runs statements of the current cell, showing each one's result.
+  func run(_ statements: [Stmt]) -> QatsError? {
+    for s in statements {
+      do {
+        show(try interpreter.runTopLevel(s))
+      } catch let e as QatsError {
+        report([e])
+        return e
+      } catch let e as QatsErrors {
+        report(e.errors)
+        return e.errors.first
+      } catch {
+        let e = QatsError(.runtime, "\(error)", at: s.location)
+        report([e])
+        return e
+      }
+    }
+    return nil
+  }
+
+  func show(_ result: Interpreter.CellResult) {
+    switch result {
+    case .nothing: break
+    case .value(let v): sink.emit(ValueView(v))
+    case .assigned(let name, let summary): sink.emit(PlainText("\(name): \(summary)"))
+    case .narrative(let text): sink.emit(PlainText(text))
+    }
+  }
+
+  /// Narrative is printed as it is written, with a blank line before each block of it so the
+  /// story reads apart from the numbers.
+  func showNarrative(_ text: String) {
+    if case .cell? = notebook.entries.last { console.out("\n") }
+    notebook.addNarrative(text)
+    console.out(text + "\n")
+  }
+
+  /// Prints errors to stderr and records them on the current cell.
+  func report(_ errors: [QatsError]) {
+    let text = errors.map(\.description).joined(separator: "\n")
+    console.err(text + "\n")
+    notebook.failCurrentCell(error: text)
+  }
+
+  /// Runs a whole script: parsed first (all syntax errors reported, nothing run), then cell by cell,
+  /// stopping at the first error. Each top-level statement is a cell; `##` lines are narrative.
+  public func runScript(text: String, name: String) -> ExitStatus {
+    let source = Source(name: name, text: text)
+    let statements: [Stmt]
+    do {
+      statements = try Parser.parse(source)
+    } catch let e as QatsErrors {
+      console.err(e.description + "\n")
+      return .syntax
+    } catch {
+      return .syntax
+    }
+    for s in statements {
+      if case .narrative(let text) = s.kind {
+        showNarrative(text)
+        savedInputs.append("## " + text)
+        continue
+      }
+      notebook.beginCell(input: s.sourceText, mode: interpreter.mode)
+      if let e = run([s]) { return ExitStatus(e.kind) }
+      savedInputs.append(s.sourceText)
+    }
+    return .success
+  }
+
+  /// Reads and runs a script file; a missing or non-UTF-8 file is a usage error naming the path.
+  public func runScript(path: String) -> ExitStatus {
+    switch ScriptFile.read(path) {
+    case .failure(let message):
+      console.err("error: \(message)\n")
+      return .usage
+    case .success(let text):
+      return runScript(text: text, name: path)
+    }
+  }
+
+  /// Forgets every variable, the notebook and the saved inputs (`:reset`).
+  public func reset() {
+    interpreter.reset()
+    notebook.reset()
+    savedInputs = []
+  }
+}
+
+/// The session's OutputSink: prints each item as it comes and records it on the current cell.
+final class SessionSink: OutputSink {
+  let console: Console
+  let format: RenderFormat
+  weak var notebook: Notebook?
+
+  init(console: Console, format: RenderFormat) {
+    self.console = console
+    self.format = format
+  }
+
+  func emit(_ item: any Renderable) {
+    console.out(item.render(format) + "\n")
+    notebook?.appendOutput(item)
+  }
+}

@@ -1,0 +1,29 @@
+import CLineEdit
+import Foundation
+
+/// Facts about the terminal the shell talks to.
+public enum Terminal {
+  /// Both stdin and stdout are terminals: use the line editor, prompts and redraws.
+  /// Otherwise (piped, CI) read lines plainly and print no prompt and no escape codes.
+  public static var isInteractive: Bool {
+    qle_isatty(STDIN_FILENO) != 0 && stdoutIsTTY
+  }
+
+  /// stdout is a terminal, so escape codes and progress redraws are understood there.
+  public static var stdoutIsTTY: Bool {
+    qle_isatty(STDOUT_FILENO) != 0
+  }
+
+  /// The terminal's width in columns, or 80 when there is no terminal.
+  public static var columns: Int {
+    Int(qle_terminal_columns())
+  }
+
+  /// Whether to print colours: only on a terminal, never with `--no-color`, and never when
+  /// the environment sets `NO_COLOR` to anything non-empty (https://no-color.org).
+  public static func colorEnabled(noColorFlag: Bool) -> Bool {
+    guard !noColorFlag, stdoutIsTTY else { return false }
+    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"] ?? ""
+    return noColor.isEmpty
+  }
+}

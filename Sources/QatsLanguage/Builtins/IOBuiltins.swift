@@ -1,0 +1,75 @@
+import Foundation
+
+/// Session helpers: seeding, timing, sleeping, JSON and files.
+enum IOBuiltins {
+  static func all() -> [Builtin] {
+    [
+      Builtin("seed", topic: "io", summary: "Sets the session's random seed (every random choice derives from it); without an argument, returns it.",
+              parameters: [.optional("n", .nonNegativeInt, "the new seed")], returns: "nil, or the current seed") { call in
+        guard let n = call.optionalInt("n") else { return .int(Int(truncatingIfNeeded: call.interpreter.seed)) }
+        call.interpreter.reseed(UInt64(n))
+        return .none
+      },
+      Builtin("clock", topic: "io", summary: "Seconds on a monotonic clock, for timing by hand.", returns: "float") { _ in
+        .float(monotonicSeconds())
+      },
+      Builtin("time", topic: "io", summary: "Runs the block, shows how long it took, and returns the block's last value.",
+              block: .required, returns: "the block's value") { call in
+        guard let block = call.block else { return .none }
+        let start = monotonicSeconds()
+        let value = try call.interpreter.runBlock(block, in: call.environment)
+        call.emit(PlainText("time: " + Units.duration(monotonicSeconds() - start)))
+        return value
+      },
+      Builtin("sleep", topic: "io", summary: "Waits `seconds` (Ctrl-C interrupts it).",
+              parameters: [.required("seconds", .nonNegativeNumber, "how long to wait")]) { call in
+        let end = monotonicSeconds() + call.double("seconds")
+        while true {
+          try call.checkInterrupt()
+          let left = end - monotonicSeconds()
+          if left <= 0 { return .none }
+          usleep(useconds_t(min(left, 0.01) * 1e6))
+        }
+      },
+      Builtin("json", topic: "io", summary: "A value as JSON text (tables become lists of records).",
+              parameters: [.required("value", .any, "numbers, strings, lists, records or tables"),
+                           .optional("indent", .bool, default: .bool(false), "pretty-print over several lines")],
+              returns: "string") { call in
+        do {
+          return .string(try JSONText.encode(call.value("value"), pretty: call.bool("indent")))
+        } catch let e as JSONText.Unsupported {
+          throw call.error(e.message, argument: "value")
+        }
+      },
+      Builtin("write", topic: "io",
+              summary: "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, anything else as text.",
+              parameters: [.required("value", .any, "what to write"), .required("path", .string, "the file to write")]) { call in
+        let path = call.string("path")
+        let value = call.value("value")
+        let text: String
+        do {
+          switch (path as NSString).pathExtension.lowercased() {
+          case "json": text = try JSONText.encode(value, pretty: true) + "\n"
+          case "csv": text = try CSVText.encode(value)
+          default: text = ValueView(value).render(.plain) + "\n"
+          }
+        } catch let e as JSONText.Unsupported {
+          throw call.error(e.message, argument: "value")
+        }
+        do {
+          try AtomicFile.write(Data(text.utf8), to: path)
+        } catch let e as AtomicFile.Failure {
+          throw call.error(e.description, argument: "path")
+        }
+        call.emit(PlainText("wrote \(path) (\(Units.bytes(text.utf8.count)))"))
+        return .none
+      },
+    ]
+  }
+
+  static func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+  }
+}

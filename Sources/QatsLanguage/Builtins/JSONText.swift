@@ -1,0 +1,95 @@
+import Foundation
+
+/// JSON and CSV encodings of plain values (host objects contribute through `plainValue()`).
+enum JSONText {
+  struct Unsupported: Error { let message: String }
+
+  static func encode(_ value: Value, pretty: Bool) throws -> String {
+    var out = ""
+    try write(value, into: &out, pretty: pretty, indent: 0)
+    return out
+  }
+
+  static func write(_ value: Value, into out: inout String, pretty: Bool, indent: Int) throws {
+    let pad = pretty ? "\n" + String(repeating: "  ", count: indent + 1) : ""
+    let closePad = pretty ? "\n" + String(repeating: "  ", count: indent) : ""
+    switch value {
+    case .int(let i): out += String(i)
+    case .float(let d):
+      // JSON has no NaN or infinity; null is what other encoders write.
+      out += d.isFinite ? (d == d.rounded() && abs(d) < 1e15 ? String(Int(d)) + ".0" : d.description) : "null"
+    case .bool(let b): out += b ? "true" : "false"
+    case .none: out += "null"
+    case .string(let s): out += quote(s)
+    case .list(let items):
+      if items.isEmpty { out += "[]"; return }
+      out += "["
+      for (i, item) in items.enumerated() {
+        out += (i > 0 ? "," : "") + pad
+        try write(item, into: &out, pretty: pretty, indent: indent + 1)
+      }
+      out += closePad + "]"
+    case .record(let r):
+      if r.count == 0 { out += "{}"; return }
+      out += "{"
+      for (i, pair) in r.pairs.enumerated() {
+        out += (i > 0 ? "," : "") + pad + quote(pair.key) + (pretty ? ": " : ":")
+        try write(pair.value, into: &out, pretty: pretty, indent: indent + 1)
+      }
+      out += closePad + "}"
+    case .function(let f): throw Unsupported(message: "the function `\(f.name)` has no JSON form")
+    case .object(let o):
+      guard let plain = o.plainValue() else { throw Unsupported(message: "a \(o.typeName) has no JSON form") }
+      try write(plain, into: &out, pretty: pretty, indent: indent)
+    }
+  }
+
+  static func quote(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if c.value < 0x20 {
+          let hex = String(c.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(c)
+        }
+      }
+    }
+    return out + "\""
+  }
+}
+
+enum CSVText {
+  /// A list of records (or a table) as CSV: a header of every key in first-seen order, then one row each.
+  static func encode(_ value: Value) throws -> String {
+    var v = value
+    if case .object(let o) = value, let plain = o.plainValue() { v = plain }
+    guard case .list(let rows) = v else {
+      throw JSONText.Unsupported(message: "CSV needs a table or a list of records, got \(value.typeName)")
+    }
+    var keys: [String] = []
+    for row in rows {
+      guard case .record(let r) = row else {
+        throw JSONText.Unsupported(message: "CSV needs every row to be a record, got \(row.typeName)")
+      }
+      for k in r.keys where !keys.contains(k) { keys.append(k) }
+    }
+    var lines = [keys.map(field).joined(separator: ",")]
+    for case .record(let r) in rows {
+      lines.append(keys.map { k in r[k].map { field($0.isNil ? "" : $0.displayString) } ?? "" }.joined(separator: ","))
+    }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func field(_ s: String) -> String {
+    guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+    return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+  }
+}

@@ -1,0 +1,122 @@
+import Foundation
+
+/// Runs qats statements: a tree-walking evaluator over the AST, holding the session's state
+/// (globals, quantization mode, random seed) and the built-in registry.
+public final class Interpreter {
+  /// The session's global scope.
+  public private(set) var globals: Environment
+  public let registry: BuiltinRegistry
+  /// Where `print` and cell values go.
+  public var output: OutputSink
+  /// The session's quantization method, set by `mode ptq` / `mode qat`; later built-ins follow it.
+  public var mode: String = "ptq"
+  /// Worker threads for the numeric engine (`--threads`); results must not depend on it.
+  public var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The seed set by `--seed` or `seed(n)`; every random choice derives from it.
+  public private(set) var seed: UInt64
+  /// The session's random generator (re-seeded by `seed(n)`).
+  public var random: SeededRandom
+  /// Asked at loop iterations, calls and inside long built-ins: true means the user pressed Ctrl-C.
+  public var interruptCheck: () -> Bool = { false }
+
+  /// Deepest allowed nesting of user function calls before "recursion too deep".
+  public var maxCallDepth = 200
+  var callDepth = 0
+
+  /// Names defined when a session starts (`ptq`, `qat`, `pi`); `:reset` restores them.
+  public static var predefined: [(String, Value)] { [("ptq", .string("ptq")), ("qat", .string("qat")), ("pi", .float(Double.pi))] }
+
+  public init(output: OutputSink, seed: UInt64 = 0, registry: BuiltinRegistry = BuiltinRegistry()) {
+    self.output = output
+    self.seed = seed
+    self.random = SeededRandom(seed: seed)
+    self.registry = registry
+    self.globals = Environment()
+    registry.register(CoreBuiltins.all())
+    definePredefined()
+  }
+
+  func definePredefined() {
+    for (name, value) in Interpreter.predefined { globals.define(name, value) }
+  }
+
+  /// Forgets every variable and returns to `ptq` mode and the start seed (`:reset`).
+  public func reset(seed newSeed: UInt64? = nil) {
+    globals = Environment()
+    definePredefined()
+    mode = "ptq"
+    reseed(newSeed ?? seed)
+  }
+
+  /// Sets the seed and restarts the random generator from it.
+  public func reseed(_ newSeed: UInt64) {
+    seed = newSeed
+    random = SeededRandom(seed: newSeed)
+  }
+
+  /// Throws `interrupted` if the user pressed Ctrl-C.
+  public func checkInterrupt(at location: SourceLocation?) throws {
+    if interruptCheck() { throw QatsError(.interrupted, "stopped by Ctrl-C", at: location) }
+  }
+
+  /// What running one top-level statement produced, for the shell to show.
+  public enum CellResult {
+    /// Nothing to show (an assignment, a definition, a statement whose value is nil).
+    case nothing
+    /// An expression's value.
+    case value(Value)
+    /// A host object was assigned: show its one-line summary.
+    case assigned(name: String, summary: String)
+    /// A `##` narrative line.
+    case narrative(String)
+  }
+
+  /// Runs one top-level statement of a script or cell.
+  public func runTopLevel(_ statement: Stmt) throws -> CellResult {
+    switch statement.kind {
+    case .narrative(let text): return .narrative(text)
+    case .expression(let e):
+      let v = try evaluate(e, in: globals)
+      return v.isNil ? .nothing : .value(v)
+    case .assign(let target, _, _):
+      _ = try execute(statement, in: globals, inFunction: false)
+      if case .identifier(let name) = target.kind, case .object(let o)? = globals.lookup(name) {
+        return .assigned(name: name, summary: o.summary)
+      }
+      return .nothing
+    case .mode(nil):
+      return .value(.string("mode: \(mode)"))
+    default:
+      let flow = try execute(statement, in: globals, inFunction: false)
+      switch flow {
+      case .normal: return .nothing
+      case .returned: throw QatsError(.runtime, "`return` outside a function", at: statement.location)
+      case .broke, .continued: throw QatsError(.runtime, "`break`/`continue` outside a loop", at: statement.location)
+      }
+    }
+  }
+
+  /// Runs a trailing block for a built-in in `environment`; returns the last expression statement's
+  /// value (nil if there was none).
+  public func runBlock(_ block: Block, in environment: Environment) throws -> Value {
+    var last: Value = .none
+    for s in block.statements {
+      if case .expression(let e) = s.kind {
+        last = try evaluate(e, in: environment)
+        continue
+      }
+      last = .none
+      switch try execute(s, in: environment, inFunction: false) {
+      case .normal: break
+      case .returned(let v): return v
+      case .broke, .continued: throw QatsError(.runtime, "`break`/`continue` outside a loop", at: s.location)
+      }
+    }
+    return last
+  }
+
+  /// Every name a user could mean at this point: variables, built-ins, keywords.
+  public func knownNames(in environment: Environment? = nil) -> [String] {
+    (environment ?? globals).allNames + registry.names + Keyword.allCases.map(\.rawValue)
+  }
+}

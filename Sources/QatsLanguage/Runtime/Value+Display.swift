@@ -1,0 +1,81 @@
+extension Value {
+  /// The source-like form: strings quoted, used inside lists/records and by `str` of containers.
+  public var repr: String { repr(limit: 200) }
+
+  func repr(limit: Int) -> String {
+    switch self {
+    case .int(let v): return String(v)
+    case .float(let v): return Value.formatFloat(v)
+    case .bool(let v): return v ? "true" : "false"
+    case .string(let s): return Value.quote(s)
+    case .none: return "nil"
+    case .list(let items):
+      var parts = items.prefix(limit).map { $0.repr(limit: limit) }
+      if items.count > limit { parts.append("… \(items.count - limit) more") }
+      return "[" + parts.joined(separator: ", ") + "]"
+    case .record(let r):
+      if r.count == 0 { return "{}" }
+      let parts = r.pairs.map { "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr(limit: limit))" }
+      return "{" + parts.joined(separator: ", ") + "}"
+    case .function(let f):
+      switch f.body {
+      case .user(let decl, _): return "fn \(decl.name ?? "")(\(decl.parameters.joined(separator: ", ")))"
+      case .builtin(let b): return "built-in \(b.name)(\(b.parameters.map(\.name).joined(separator: ", ")))"
+      }
+    case .object(let o): return "<\(o.typeName): \(o.summary)>"
+    }
+  }
+
+  /// The form `print` uses: strings as they are, everything else as `repr`.
+  public var displayString: String {
+    if case .string(let s) = self { return s }
+    return repr
+  }
+
+  /// Floats always show a decimal point or exponent, in shortest round-trip form, so they never
+  /// look like integers (SPEC §10).
+  public static func formatFloat(_ v: Double) -> String {
+    if v.isNaN { return "nan" }
+    if v.isInfinite { return v < 0 ? "-inf" : "inf" }
+    return v.description
+  }
+
+  static func isPlainKey(_ key: String) -> Bool {
+    guard let first = key.unicodeScalars.first, first.properties.isAlphabetic || first == "_" else { return false }
+    return key.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0) }
+      && Keyword(rawValue: key) == nil
+  }
+
+  /// A string literal that reads back as the same string.
+  public static func quote(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      case "\r": out += "\\r"
+      case "\0": out += "\\0"
+      default:
+        if c.properties.generalCategory == .control {
+          out += "\\u{" + String(c.value, radix: 16) + "}"
+        } else {
+          out.unicodeScalars.append(c)
+        }
+      }
+    }
+    return out + "\""
+  }
+}
+
+/// How a cell shows a value: host objects render themselves; strings show as text; the rest as `repr`.
+public struct ValueView: Renderable {
+  public let value: Value
+  public init(_ value: Value) { self.value = value }
+
+  public func render(_ format: RenderFormat) -> String {
+    if case .object(let o) = value { return o.render(format) }
+    return PlainText(value.displayString).render(format)
+  }
+}

@@ -1,0 +1,86 @@
+/// A qats value. Lists and records have value semantics (assigning copies); host objects
+/// (datasets, models, tables) are shared references.
+public enum Value {
+  case int(Int)
+  case float(Double)
+  case bool(Bool)
+  case string(String)
+  case none
+  case list([Value])
+  case record(Record)
+  case function(Function)
+  case object(any HostObject)
+
+  /// The type name used in messages and by `type(x)`.
+  public var typeName: String {
+    switch self {
+    case .int: return "int"
+    case .float: return "float"
+    case .bool: return "bool"
+    case .string: return "string"
+    case .none: return "nil"
+    case .list: return "list"
+    case .record: return "record"
+    case .function: return "function"
+    case .object(let o): return o.typeName
+    }
+  }
+
+  /// The numeric value of an int or float.
+  public var number: Double? {
+    switch self {
+    case .int(let v): return Double(v)
+    case .float(let v): return v
+    default: return nil
+    }
+  }
+
+  public var isNil: Bool { if case .none = self { return true } else { return false } }
+}
+
+/// A record: string keys in insertion order.
+public struct Record {
+  public private(set) var keys: [String] = []
+  private var storage: [String: Value] = [:]
+
+  public init() {}
+
+  public init(_ pairs: [(String, Value)]) {
+    for (k, v) in pairs { self[k] = v }
+  }
+
+  public subscript(key: String) -> Value? {
+    get { storage[key] }
+    set {
+      if let newValue {
+        if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
+      } else if storage.removeValue(forKey: key) != nil {
+        keys.removeAll { $0 == key }
+      }
+    }
+  }
+
+  /// Key/value pairs in insertion order.
+  public var pairs: [(key: String, value: Value)] { keys.compactMap { k in storage[k].map { (k, $0) } } }
+  public var count: Int { keys.count }
+}
+
+extension Value {
+  /// Structural equality; numbers compare by value across int and float; objects by identity.
+  public func isEqual(to other: Value) -> Bool {
+    switch (self, other) {
+    case (.int(let a), .int(let b)): return a == b
+    case (.int, .float), (.float, .int), (.float, .float): return number == other.number
+    case (.bool(let a), .bool(let b)): return a == b
+    case (.string(let a), .string(let b)): return a == b
+    case (.none, .none): return true
+    case (.list(let a), .list(let b)):
+      return a.count == b.count && zip(a, b).allSatisfy { $0.isEqual(to: $1) }
+    case (.record(let a), .record(let b)):
+      return a.count == b.count && a.pairs.allSatisfy { pair in b[pair.key].map { pair.value.isEqual(to: $0) } ?? false }
+    case (.function(let a), .function(let b)): return a === b
+    case (.object(let a), .object(let b)): return a === b
+    default: return false
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+/// Runs the built `qat-repl` executable as a user would: piped, with scripts, with bad arguments.
+@Suite struct BinaryTests {
+  /// The executable beside the test bundle (same build configuration).
+  static var binary: String? {
+    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    for _ in 0..<4 {
+      let candidate = dir.appendingPathComponent("qat-repl").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+      dir = dir.deletingLastPathComponent()
+    }
+    for config in ["debug", "release"] {
+      let candidate = repoRoot.appendingPathComponent(".build/\(config)/qat-repl").path
+      if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+  }
+
+  struct Result { var status: Int32; var out: String; var err: String }
+
+  func run(_ arguments: [String], stdin: String = "", environment: [String: String] = [:]) throws -> Result {
+    guard let binary = Self.binary else { throw CancellationError() }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = arguments
+    p.currentDirectoryURL = repoRoot
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    p.environment = env
+    let input = Pipe(), output = Pipe(), error = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    p.standardError = error
+    try p.run()
+    input.fileHandleForWriting.write(Data(stdin.utf8))
+    try input.fileHandleForWriting.close()
+    let out = output.fileHandleForReading.readDataToEndOfFile()
+    let err = error.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return Result(status: p.terminationStatus, out: String(decoding: out, as: UTF8.self), err: String(decoding: err, as: UTF8.self))
+  }
+
+  @Test func binaryIsBuilt() {
+    #expect(Self.binary != nil, "qat-repl must be built before the tests (scripts/test builds it)")
+  }
+
+  @Test func pipedInputHasNoPromptsAndNoEscapeCodes() throws {
+    let r = try run([], stdin: "x = [1,\n 2]\nlen(x)\n:help len\nprint(\"done\")\n")
+    #expect(r.status == 0)
+    #expect(r.out.hasPrefix("2\nlen(x)"))
+    #expect(r.out.hasSuffix("done\n"))
+    #expect(!r.out.contains("\u{1B}") && !r.err.contains("\u{1B}"))
+    #expect(!r.out.contains("ptq>"))
+  }
+
+  @Test func pipedErrorsAreLocatedAndTheSessionContinues() throws {
+    let r = try run([], stdin: "a = 1\nb = a +\n  nope\nprint(a)\n")
+    #expect(r.status == 70)
+    #expect(r.err.contains("<stdin>:3:3: error: unknown name `nope`"))
+    #expect(r.out == "1\n")
+  }
+
+  @Test func scriptExitStatuses() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    func script(_ text: String) -> String {
+      let path = dir + "/s\(text.hashValue & 0xffff).qats"
+      FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+      return path
+    }
+    #expect(try run([script("print(1)")]).status == 0)
+    #expect(try run([script("x = (")]).status == 65)
+    #expect(try run([script("1 / 0")]).status == 70)
+    #expect(try run([dir + "/missing.qats"]).status == 64)
+    #expect(try run(["--bogus"]).status == 64)
+    #expect(try run(["--threads", "0", script("1")]).status == 64)
+    #expect(try run(["--report", dir + "/r.pdf", script("1")]).status == 64)
+  }
+
+  @Test func versionHelpAndReport() throws {
+    #expect(try run(["--version"]).out == "0.1.0\n")
+    let help = try run(["--help"]).out
+    for flag in ["--report", "--seed", "--threads", "--no-color", "-i"] { #expect(help.contains(flag)) }
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let r = try run(["samples/tour.qats", "--report", dir + "/tour.html"])
+    #expect(r.status == 0)
+    let html = try String(contentsOfFile: dir + "/tour.html", encoding: .utf8)
+    #expect(html.hasPrefix("<!DOCTYPE html>"))
+    #expect(!html.contains("<script src") && !html.contains("<link"))
+  }
+
+  @Test func seedFlagSeedsTheSession() throws {
+    let a = try run(["--seed", "5"], stdin: "random()\n").out
+    let b = try run(["--seed", "5"], stdin: "random()\n").out
+    let c = try run(["--seed", "6"], stdin: "random()\n").out
+    #expect(a == b && a != c)
+  }
+
+  @Test func interactiveFlagContinuesWithPipedCells() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/v.qats"
+    FileManager.default.createFile(atPath: path, contents: Data("answer = 42\n".utf8))
+    let r = try run(["-i", path], stdin: "answer + 0\n")
+    #expect(r.out == "42\n")
+  }
+}

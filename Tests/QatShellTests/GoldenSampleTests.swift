@@ -1,0 +1,44 @@
+import Foundation
+import Testing
+import QatShell
+
+/// Every `samples/*.qats` runs and prints exactly its golden output in Tests/QatShellTests/Golden
+/// (QAT_UPDATE_GOLDEN=1 rewrites them). Timing lines vary, so `time: …` values are masked.
+@Suite struct GoldenSampleTests {
+  static var samples: [String] {
+    let dir = repoRoot.appendingPathComponent("samples").path
+    return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".qats") }.sorted()
+  }
+
+  static func masked(_ text: String) -> String {
+    text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      line.hasPrefix("time: ") ? "time: <masked>" : String(line)
+    }.joined(separator: "\n")
+  }
+
+  @Test(arguments: samples)
+  func sampleMatchesGolden(_ name: String) throws {
+    let previous = FileManager.default.currentDirectoryPath
+    FileManager.default.changeCurrentDirectoryPath(repoRoot.path)
+    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+    let s = CapturedSession()
+    let status = s.session.runScript(path: "samples/" + name)
+    #expect(status == .success, "\(s.err)")
+    let actual = Self.masked(s.out + s.err)
+    let goldenPath = repoRoot.appendingPathComponent("Tests/QatShellTests/Golden/\(name).out").path
+    if ProcessInfo.processInfo.environment["QAT_UPDATE_GOLDEN"] == "1" {
+      try actual.write(toFile: goldenPath, atomically: true, encoding: .utf8)
+      return
+    }
+    let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
+    #expect(actual == expected, "run QAT_UPDATE_GOLDEN=1 swift test --filter GoldenSampleTests after checking the change")
+  }
+
+  @Test func everySampleHasAGoldenFile() {
+    #expect(!Self.samples.isEmpty)
+    for name in Self.samples {
+      let path = repoRoot.appendingPathComponent("Tests/QatShellTests/Golden/\(name).out").path
+      #expect(FileManager.default.fileExists(atPath: path) || ProcessInfo.processInfo.environment["QAT_UPDATE_GOLDEN"] == "1", "\(name)")
+    }
+  }
+}

@@ -36,7 +36,7 @@ struct QatReplCommand: ParsableCommand {
     if let threads, threads < 1 || threads > 256 {
       throw ValidationError("--threads must be between 1 and 256, got \(threads)")
     }
-    if let report, ReportFormat(path: report) == nil {
+    if let report, ReportWriter.Format(path: report) == nil {
       throw ValidationError("--report must end in .html or .md, got \(report)")
     }
   }

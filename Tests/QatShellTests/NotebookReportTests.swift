@@ -266,7 +266,7 @@ private func sampleNotebook() -> Notebook {
     let error = #expect(throws: ReportError.self) {
       try ReportWriter.write(sampleNotebook(), to: missing + "/r.md", generator: "g")
     }
-    #expect(error?.message.contains("directory '\(missing)' does not exist") == true)
+    #expect(error?.message.contains("the directory '\(missing)' does not exist") == true)
   }
 
   @Test func writerWritesAtomicallyAndLeavesNoTemporaryFiles() throws {

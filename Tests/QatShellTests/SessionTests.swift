@@ -51,7 +51,7 @@ import QatsLanguage
     #expect(replay.session.runScript(path: dir + "/s.qats") == .success)
     #expect(replay.input("total") == "3\n")
     #expect(replay.session.interpreter.mode == "qat")
-    #expect(s.input(":save \(dir)/missing/s.qats").contains("the directory \(dir)/missing does not exist"))
+    #expect(s.input(":save \(dir)/missing/s.qats").contains("the directory '\(dir)/missing' does not exist"))
   }
 
   @Test func exportWritesEveryCell() throws {

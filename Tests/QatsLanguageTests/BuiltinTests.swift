@@ -93,7 +93,7 @@ import Testing
     #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "a,b\n1,\"x,y\"\n2,\n")
     #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "{\n  \"k\": [\n    1\n  ]\n}\n")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["t.csv", "t.json"])
-    #expect(failure("write(1, \"\(dir)/missing/x.txt\")").contains("the directory \(dir)/missing does not exist; create it first"))
+    #expect(failure("write(1, \"\(dir)/missing/x.txt\")").contains("the directory '\(dir)/missing' does not exist; create it first"))
   }
 
   @Test func timeAndSleepAndInterrupts() throws {

@@ -50,8 +50,14 @@ import Testing
     ])
   }
 
-  @Test func veryLongLineLexesWithoutTrouble() throws {
+  @Test func veryLongLinesWork() throws {
+    let long = "x = [" + Array(repeating: "1", count: 20_000).joined(separator: ", ") + "]"
+    #expect(try run(long + "\nsum(x)") == "20000")
+  }
+
+  @Test func veryLongOperatorChainsAreAnErrorNotACrash() {
     let long = "x = " + Array(repeating: "1", count: 20_000).joined(separator: " + ")
-    #expect(try run(long + "\nx") == "20000")
+    #expect(failure(long).contains("chains too many operators"))
+    #expect(failure("x = " + Array(repeating: "1", count: 150).joined(separator: " * ")) == "no error")
   }
 }

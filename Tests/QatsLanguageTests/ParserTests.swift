@@ -49,9 +49,9 @@ import Testing
 
   @Test func deepNestingIsAnErrorNotACrash() {
     let deep = String(repeating: "(", count: 5000) + "1" + String(repeating: ")", count: 5000)
-    #expect(failure(deep).contains("nesting is too deep"))
+    #expect(failure(deep).contains("nested too deeply"))
     let deepList = String(repeating: "[", count: 3000) + String(repeating: "]", count: 3000)
-    #expect(failure(deepList).contains("nesting is too deep"))
+    #expect(failure(deepList).contains("nested too deeply"))
   }
 
   @Test func assignmentTargetsAreChecked() {

@@ -64,16 +64,3 @@ public enum Launcher {
     return home + "/.qat_repl_history"
   }
 }
-
-/// Report formats, chosen by the file extension.
-public enum ReportFormat: Sendable {
-  case html, markdown
-
-  public init?(path: String) {
-    switch (path as NSString).pathExtension.lowercased() {
-    case "html", "htm": self = .html
-    case "md", "markdown": self = .markdown
-    default: return nil
-    }
-  }
-}

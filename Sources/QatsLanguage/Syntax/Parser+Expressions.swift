@@ -4,9 +4,12 @@ extension Parser {
   }
 
   mutating func orExpr() throws -> Expr {
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var left = try andExpr()
     while isKeyword(.or) {
       let loc = current.location
+      try deepen()
       advance(); skipNewlines()
       left = Expr(.logical(isAnd: false, left, try andExpr()), at: loc)
     }
@@ -14,9 +17,12 @@ extension Parser {
   }
 
   mutating func andExpr() throws -> Expr {
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var left = try notExpr()
     while isKeyword(.and) {
       let loc = current.location
+      try deepen()
       advance(); skipNewlines()
       left = Expr(.logical(isAnd: true, left, try notExpr()), at: loc)
     }
@@ -33,9 +39,12 @@ extension Parser {
   }
 
   mutating func comparison() throws -> Expr {
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var left = try additive()
     while let op = binaryOperator([.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual]) {
       let loc = current.location
+      try deepen()
       advance(); skipNewlines()
       left = Expr(.binary(op, left, try additive()), at: loc)
     }
@@ -43,9 +52,12 @@ extension Parser {
   }
 
   mutating func additive() throws -> Expr {
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var left = try multiplicative()
     while let op = binaryOperator([.add, .subtract]) {
       let loc = current.location
+      try deepen()
       advance(); skipNewlines()
       left = Expr(.binary(op, left, try multiplicative()), at: loc)
     }
@@ -53,9 +65,12 @@ extension Parser {
   }
 
   mutating func multiplicative() throws -> Expr {
+    let savedDepth = depth
+    defer { depth = savedDepth }
     var left = try unary()
     while let op = binaryOperator([.multiply, .divide, .floorDivide, .modulo]) {
       let loc = current.location
+      try deepen()
       advance(); skipNewlines()
       left = Expr(.binary(op, left, try unary()), at: loc)
     }

@@ -6,7 +6,9 @@ public struct Parser {
   /// Thrown inside the parser to abandon the current statement; never escapes `parseProgram`.
   struct Failure: Error {}
 
-  static let maxDepth = 160
+  /// Deepest allowed syntax tree: nesting plus operators chained in one expression (`1 + 1 + …` is a
+  /// left-deep tree). Deeper trees would overflow the stack when evaluated, so they are errors.
+  static let maxDepth = 200
   static let maxErrors = 20
 
   var tokens: [Token]
@@ -141,10 +143,21 @@ public struct Parser {
   /// Offset just past the previous token.
   var previousEnd: Int { p > 0 ? tokens[p - 1].end : 0 }
 
+  /// Counts one more level of tree depth for an operator in a chain.
+  mutating func deepen() throws {
+    depth += 1
+    if depth > Parser.maxDepth { throw tooDeep() }
+  }
+
+  mutating func tooDeep() -> Failure {
+    fail("expression is nested too deeply or chains too many operators (more than \(Parser.maxDepth) levels)",
+         hint: "split it into smaller steps with variables")
+  }
+
   mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {
     depth += 1
     defer { depth -= 1 }
-    if depth > Parser.maxDepth { throw fail("nesting is too deep (more than \(Parser.maxDepth) levels)") }
+    if depth > Parser.maxDepth { throw tooDeep() }
     return try body(&self)
   }
 }

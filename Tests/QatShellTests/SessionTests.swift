@@ -19,6 +19,15 @@ import QatsLanguage
     #expect(s.input("keep") == "[1, 2]\n")
   }
 
+  @Test func colourOnlyWhenAskedFor() {
+    var out = ""
+    let coloured = Session(options: SessionOptions(color: true), console: Console(out: { out += $0 }, err: { out += $0 }))
+    coloured.runInput("nope")
+    #expect(out.contains("\u{1B}[1;31merror\u{1B}[0m"))
+    let plain = CapturedSession()
+    #expect(!plain.input("nope").contains("\u{1B}"))
+  }
+
   @Test func syntaxErrorsOfACellAreAllReported() {
     let s = CapturedSession()
     let shown = s.input("a = (1 +)\nb = ]")

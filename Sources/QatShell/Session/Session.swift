@@ -137,9 +137,8 @@ public final class Session {
 
   /// Prints errors to stderr and records them on the current cell.
   func report(_ errors: [QatsError]) {
-    let text = errors.map(\.description).joined(separator: "\n")
-    console.err(text + "\n")
-    notebook.failCurrentCell(error: text)
+    console.err(errors.map { $0.formatted(color: options.color) }.joined(separator: "\n") + "\n")
+    notebook.failCurrentCell(error: errors.map(\.description).joined(separator: "\n"))
   }
 
   /// Runs a whole script: parsed first (all syntax errors reported, nothing run), then cell by cell,
@@ -150,7 +149,7 @@ public final class Session {
     do {
       statements = try Parser.parse(source)
     } catch let e as QatsErrors {
-      console.err(e.description + "\n")
+      console.err(e.errors.map { $0.formatted(color: options.color) }.joined(separator: "\n") + "\n")
       return .syntax
     } catch {
       return .syntax

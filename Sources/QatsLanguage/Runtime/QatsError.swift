@@ -31,8 +31,14 @@ public struct QatsError: Error, Sendable, CustomStringConvertible {
   }
 
   /// `file:line:col: error: message`, the source line, a caret under the column, and the hint.
-  public var description: String {
-    let label = kind == .syntax ? "syntax error" : (kind == .interrupted ? "interrupted" : "error")
+  public var description: String { formatted(color: false) }
+
+  /// The description, with the label in bold red, the caret in green and the hint in cyan when
+  /// `color` is true (terminals only; never with NO_COLOR or --no-color).
+  public func formatted(color: Bool) -> String {
+    func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m" + text + "\u{1B}[0m" : text }
+    let label = paint(kind == .syntax ? "syntax error" : (kind == .interrupted ? "interrupted" : "error"), "1;31")
+    let hint = self.hint.map { paint($0, "36") }
     guard let location else {
       return "\(label): \(message)" + (hint.map { "\n  \($0)" } ?? "")
     }
@@ -50,7 +56,7 @@ public struct QatsError: Error, Sendable, CustomStringConvertible {
       caretColumn = column - from + (from > 0 ? 1 : 0)
     }
     let expanded = shown.replacingOccurrences(of: "\t", with: " ")
-    text += "\n  " + expanded + "\n  " + String(repeating: " ", count: max(0, caretColumn - 1)) + "^"
+    text += "\n  " + expanded + "\n  " + String(repeating: " ", count: max(0, caretColumn - 1)) + paint("^", "1;32")
     if let hint { text += "\n  " + hint }
     return text
   }

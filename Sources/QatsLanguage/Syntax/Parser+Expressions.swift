@@ -4,29 +4,11 @@ extension Parser {
   }
 
   mutating func orExpr() throws -> Expr {
-    let savedDepth = depth
-    defer { depth = savedDepth }
-    var left = try andExpr()
-    while isKeyword(.or) {
-      let loc = current.location
-      try deepen()
-      advance(); skipNewlines()
-      left = Expr(.logical(isAnd: false, left, try andExpr()), at: loc)
-    }
-    return left
+    try chain(next: { try $0.andExpr() }) { p in p.isKeyword(.or) ? { .logical(isAnd: false, $0, $1) } : nil }
   }
 
   mutating func andExpr() throws -> Expr {
-    let savedDepth = depth
-    defer { depth = savedDepth }
-    var left = try notExpr()
-    while isKeyword(.and) {
-      let loc = current.location
-      try deepen()
-      advance(); skipNewlines()
-      left = Expr(.logical(isAnd: true, left, try notExpr()), at: loc)
-    }
-    return left
+    try chain(next: { try $0.notExpr() }) { p in p.isKeyword(.and) ? { .logical(isAnd: true, $0, $1) } : nil }
   }
 
   mutating func notExpr() throws -> Expr {
@@ -39,40 +21,34 @@ extension Parser {
   }
 
   mutating func comparison() throws -> Expr {
-    let savedDepth = depth
-    defer { depth = savedDepth }
-    var left = try additive()
-    while let op = binaryOperator([.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual]) {
-      let loc = current.location
-      try deepen()
-      advance(); skipNewlines()
-      left = Expr(.binary(op, left, try additive()), at: loc)
-    }
-    return left
+    try binaryChain([.equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual]) { try $0.additive() }
   }
 
   mutating func additive() throws -> Expr {
-    let savedDepth = depth
-    defer { depth = savedDepth }
-    var left = try multiplicative()
-    while let op = binaryOperator([.add, .subtract]) {
-      let loc = current.location
-      try deepen()
-      advance(); skipNewlines()
-      left = Expr(.binary(op, left, try multiplicative()), at: loc)
-    }
-    return left
+    try binaryChain([.add, .subtract]) { try $0.multiplicative() }
   }
 
   mutating func multiplicative() throws -> Expr {
+    try binaryChain([.multiply, .divide, .floorDivide, .modulo]) { try $0.unary() }
+  }
+
+  mutating func binaryChain(_ operators: [BinaryOperator], next: (inout Parser) throws -> Expr) throws -> Expr {
+    try chain(next: next) { p in p.binaryOperator(operators).map { op in { .binary(op, $0, $1) } } }
+  }
+
+  /// A left-associative chain `a op b op c`. Each operator deepens the (left-deep) tree, so long
+  /// chains count toward the depth limit; a line may continue after an operator.
+  mutating func chain(
+    next: (inout Parser) throws -> Expr, node: (Parser) -> ((Expr, Expr) -> Expr.Kind)?
+  ) throws -> Expr {
     let savedDepth = depth
     defer { depth = savedDepth }
-    var left = try unary()
-    while let op = binaryOperator([.multiply, .divide, .floorDivide, .modulo]) {
+    var left = try next(&self)
+    while let make = node(self) {
       let loc = current.location
       try deepen()
       advance(); skipNewlines()
-      left = Expr(.binary(op, left, try unary()), at: loc)
+      left = Expr(make(left, try next(&self)), at: loc)
     }
     return left
   }

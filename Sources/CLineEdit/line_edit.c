@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <locale.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,12 @@ int qle_install_sigint_handler(void) {
     atomic_store(&sigint_installed, 0);
     return errno;
   }
+  /* A parent may have started us with SIGINT blocked (the mask survives exec); a blocked
+     Ctrl-C would stay pending forever, so unblock it for this thread. */
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
   return 0;
 }
 

@@ -92,6 +92,30 @@ import Testing
     #expect(!html.contains("<script src") && !html.contains("<link"))
   }
 
+  @Test func ctrlCStopsAScriptWithStatus130AndWritesTheReport() throws {
+    guard let binary = Self.binary else { return }
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/slow.qats"
+    FileManager.default.createFile(atPath: path, contents: Data("done = 1\nsleep(30)\nprint(\"never\")\n".utf8))
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = [path, "--report", dir + "/r.md"]
+    let error = Pipe(), output = Pipe()
+    p.standardError = error
+    p.standardOutput = output
+    p.standardInput = FileHandle.nullDevice
+    try p.run()
+    Thread.sleep(forTimeInterval: 0.5)
+    kill(p.processIdentifier, SIGINT)
+    let err = String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 130)
+    #expect(err.contains("slow.qats:2:6: interrupted: stopped by Ctrl-C"))
+    let report = try String(contentsOfFile: dir + "/r.md", encoding: .utf8)
+    #expect(report.contains("sleep(30)") && report.contains("interrupted"))
+  }
+
   @Test func seedFlagSeedsTheSession() throws {
     let a = try run(["--seed", "5"], stdin: "random()\n").out
     let b = try run(["--seed", "5"], stdin: "random()\n").out

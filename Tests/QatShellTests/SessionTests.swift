@@ -79,6 +79,14 @@ import QatsLanguage
     #expect(s.input(":export \(dir)/n.pdf").contains(".html or .md"))
   }
 
+  @Test func printsInOneCellBecomeOneOutputBlock() {
+    let s = CapturedSession()
+    s.input("for i in range(3) { print(i) }")
+    guard case .cell(let cell)? = s.session.notebook.entries.last else { Issue.record("no cell"); return }
+    #expect(cell.outputs.count == 1)
+    #expect(cell.outputs.first?.render(.plain) == "0\n1\n2")
+  }
+
   @Test func scriptStatuses() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

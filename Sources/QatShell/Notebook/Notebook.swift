@@ -86,8 +86,16 @@ public final class Notebook {
 
   /// Records `item` as an output of the current cell. Ignored before the first cell, because
   /// there is nothing to attach it to (the shell always begins a cell before running code).
+  /// Consecutive plain-text outputs (a loop of `print`s) merge into one block, so a report shows
+  /// them as one piece of text rather than a stack of separate boxes.
   public func appendOutput(_ item: any Renderable) {
-    updateCurrentCell { $0.outputs.append(item) }
+    updateCurrentCell { cell in
+      if let text = item as? PlainText, let previous = cell.outputs.last as? PlainText {
+        cell.outputs[cell.outputs.count - 1] = PlainText(previous.text + "\n" + text.text)
+      } else {
+        cell.outputs.append(item)
+      }
+    }
   }
 
   /// Marks the current cell as failed with `error` (plain text). A second error on the same

@@ -30,6 +30,7 @@ public enum Launcher {
       color: Terminal.colorEnabled(noColorFlag: options.noColor), width: Terminal.columns, seed: options.seed,
       title: title))
     if let threads = options.threads { session.interpreter.threads = threads }
+    session.interpreter.interruptCheck = { Interrupts.isPending }
 
     var status = ExitStatus.success
     if let script = options.script {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <editline/readline.h>
@@ -257,4 +258,33 @@ int qle_terminal_columns(void) {
     if (ioctl(descriptors[i], TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
   }
   return 80;
+}
+
+/* Whether qle_control_echo_off cleared ECHOCTL, so restore sets it again. Main thread only. */
+static int control_echo_cleared = 0;
+
+int qle_control_echo_off(void) {
+#ifdef ECHOCTL
+  if (control_echo_cleared || !isatty(STDIN_FILENO)) return 0;
+  struct termios settings;
+  if (tcgetattr(STDIN_FILENO, &settings) != 0) return errno;
+  if ((settings.c_lflag & ECHOCTL) == 0) return 0;
+  settings.c_lflag &= ~(tcflag_t)ECHOCTL;
+  /* TCSANOW, not TCSAFLUSH: input typed ahead for the next prompt must survive. */
+  if (tcsetattr(STDIN_FILENO, TCSANOW, &settings) != 0) return errno;
+  control_echo_cleared = 1;
+#endif
+  return 0;
+}
+
+int qle_control_echo_restore(void) {
+#ifdef ECHOCTL
+  if (!control_echo_cleared) return 0;
+  control_echo_cleared = 0;
+  struct termios settings;
+  if (tcgetattr(STDIN_FILENO, &settings) != 0) return errno;
+  settings.c_lflag |= ECHOCTL;
+  if (tcsetattr(STDIN_FILENO, TCSANOW, &settings) != 0) return errno;
+#endif
+  return 0;
 }

@@ -183,3 +183,18 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
     #expect(LineEditor.scalarOffset(ofCharacterOffset: -1, in: line) == 0)
   }
 }
+
+@Suite struct ParameterCompletionTests {
+  @Test func keywordParametersInsideACall() {
+    let s = CapturedSession()
+    s.input("fn area(width, height) { return width * height }")
+    let completer = Completer(source: s.session, metaCommands: [])
+    #expect(completer.complete(line: "range(1, st", cursor: 11).candidates == ["step:", "str"])
+    #expect(completer.complete(line: "area(1, he", cursor: 10).candidates == ["height:"])
+    #expect(completer.complete(line: "print(len([1]), se", cursor: 18).candidates == ["seed", "sep:"])
+    // After the call closes, parameter names are no longer offered.
+    #expect(completer.complete(line: "range(1) + st", cursor: 13).candidates == ["str"])
+    // Brackets inside strings do not confuse the scan.
+    #expect(completer.complete(line: "range(len(\")\"), st", cursor: 18).candidates == ["step:", "str"])
+  }
+}

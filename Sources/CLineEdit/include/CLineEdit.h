@@ -97,6 +97,15 @@ int qle_isatty(int fd);
 /* The width of the terminal on stdout (then stderr, then stdin), or 80 if none. */
 int qle_terminal_columns(void);
 
+/* While a cell runs the terminal is in its normal (cooked) mode, where the driver echoes
+ * Ctrl-C as "^C" with no newline, so the "interrupted" message would start right after it.
+ * qle_control_echo_off() turns that echo (ECHOCTL) off on stdin if it is a terminal and
+ * remembers whether it was on; qle_control_echo_restore() puts it back. Ordinary echo of
+ * typed-ahead input is untouched, and pending input is not discarded. No-ops when stdin is
+ * not a terminal or the platform has no ECHOCTL. Return 0 or an errno value. */
+int qle_control_echo_off(void);
+int qle_control_echo_restore(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,7 +31,7 @@ public enum ReadLoop {
         if trimmed.isEmpty { continue }
         editor.remember(trimmed)
         Interrupts.clear()
-        session.runInput(cell)
+        Terminal.withoutControlEcho { _ = session.runInput(cell) }
         Interrupts.clear()
       }
     }

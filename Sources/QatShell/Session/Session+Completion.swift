@@ -6,6 +6,14 @@ extension Session: CompletionSource {
     Array(Set(interpreter.knownNames() + ["mode"])).sorted()
   }
 
+  /// A built-in's declared parameters (the registry), or a user function's parameters.
+  public func parameterNames(ofCall callee: String) -> [String] {
+    if case .function(let f)? = interpreter.globals.lookup(callee), case .user(let decl, _) = f.body {
+      return decl.parameters
+    }
+    return interpreter.registry.lookup(callee)?.parameters.map(\.name) ?? []
+  }
+
   /// Members of `a.b.c`, found by looking names up and reading members — never by running code.
   public func memberNames(of expression: String) -> [String] {
     let path = expression.split(separator: ".").map(String.init)

@@ -8,6 +8,13 @@ public protocol CompletionSource: AnyObject {
   /// `data.train`) evaluates to, found without running code that has side effects;
   /// `[]` if unknown.
   func memberNames(of expression: String) -> [String]
+  /// The parameter names of the function called `callee` (a built-in's declared parameters or a
+  /// user function's), offered as `name:` inside its argument list; `[]` if unknown.
+  func parameterNames(ofCall callee: String) -> [String]
+}
+
+extension CompletionSource {
+  public func parameterNames(ofCall callee: String) -> [String] { [] }
 }
 
 /// The answer to one Tab: replace the line from `start` to the cursor with a candidate.
@@ -89,7 +96,37 @@ public final class Completer {
       return Completion(start: start, candidates: Self.matching(word, in: source.memberNames(of: path)))
     }
     if let first = word.first, first.isASCII, first.isNumber { return none }
-    return Completion(start: start, candidates: Self.matching(word, in: source.completionNames()))
+    var names = source.completionNames()
+    if let callee = Self.enclosingCall(before, upTo: start) {
+      names += source.parameterNames(ofCall: callee).map { $0 + ":" }
+    }
+    return Completion(start: start, candidates: Self.matching(word, in: names))
+  }
+
+  /// The name of the innermost call whose `(` is still open before `end` (`range(1, st` gives
+  /// `range`), or nil. Brackets inside strings are skipped.
+  static func enclosingCall(_ before: [Character], upTo end: Int) -> String? {
+    var open: [Int] = []
+    var quote: Character?
+    var index = 0
+    while index < end {
+      let c = before[index]
+      if let q = quote {
+        if c == "\\" { index += 1 } else if c == q { quote = nil }
+      } else if c == "\"" || c == "'" {
+        quote = c
+      } else if c == "(" || c == "[" || c == "{" {
+        open.append(index)
+      } else if c == ")" || c == "]" || c == "}" {
+        _ = open.popLast()
+      }
+      index += 1
+    }
+    guard let paren = open.last, before[paren] == "(" else { return nil }
+    var nameStart = paren
+    while nameStart > 0, isIdentifierCharacter(before[nameStart - 1]) { nameStart -= 1 }
+    guard nameStart < paren, !(before[nameStart].isASCII && before[nameStart].isNumber) else { return nil }
+    return String(before[nameStart..<paren])
   }
 
   // MARK: - Rules

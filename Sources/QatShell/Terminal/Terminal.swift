@@ -19,6 +19,15 @@ public enum Terminal {
     Int(qle_terminal_columns())
   }
 
+  /// Runs `body` with the terminal's echo of control characters off, so a Ctrl-C that stops
+  /// a running cell does not leave `^C` in front of the "interrupted" message. Typed-ahead
+  /// input is still echoed and kept. Does nothing when stdin is not a terminal.
+  public static func withoutControlEcho<T>(_ body: () throws -> T) rethrows -> T {
+    _ = qle_control_echo_off()
+    defer { _ = qle_control_echo_restore() }
+    return try body()
+  }
+
   /// Whether to print colours: only on a terminal, never with `--no-color`, and never when
   /// the environment sets `NO_COLOR` to anything non-empty (https://no-color.org).
   public static func colorEnabled(noColorFlag: Bool) -> Bool {

@@ -119,3 +119,23 @@ import Testing
     #expect(try run("[random()]", seed: 7) == (try run("seed(7)\n[random()]")))
   }
 }
+
+@Suite struct DeepValueTests {
+  @Test func deeplyNestedValuesPrintCompareAndFreeWithoutCrashing() throws {
+    let code = """
+      x = []
+      for i in range(100000) { x = [x] }
+      y = x
+      s = str(x)
+      [len(s), x == y]
+      x = nil
+      y = nil
+      """
+    #expect(try run(code) == "[200002, true]")
+  }
+
+  @Test func recursionDepthLimitIsAnErrorAtAThousandCalls() throws {
+    #expect(try run("fn depth(n) { if n == 0 { return 0 }; return 1 + depth(n - 1) }\ndepth(900)") == "900")
+    #expect(failure("fn depth(n) { return 1 + depth(n + 1) }\ndepth(0)").contains("more than 1000 nested calls"))
+  }
+}

@@ -20,7 +20,7 @@ public final class Interpreter {
   public var interruptCheck: () -> Bool = { false }
 
   /// Deepest allowed nesting of user function calls before "recursion too deep".
-  public var maxCallDepth = 200
+  public var maxCallDepth = 1000
   var callDepth = 0
 
   /// Names defined when a session starts (`ptq`, `qat`, `pi`); `:reset` restores them.
@@ -42,7 +42,8 @@ public final class Interpreter {
 
   /// Forgets every variable and returns to `ptq` mode and the start seed (`:reset`).
   public func reset(seed newSeed: UInt64? = nil) {
-    globals = Environment()
+    // Old values are released on a large stack: freeing a deeply nested list recurses.
+    LargeStack.run { globals = Environment() }
     definePredefined()
     mode = "ptq"
     reseed(newSeed ?? seed)
@@ -71,8 +72,13 @@ public final class Interpreter {
     case narrative(String)
   }
 
-  /// Runs one top-level statement of a script or cell.
+  /// Runs one top-level statement of a script or cell, on a thread with a large stack (see
+  /// `LargeStack`), so deep recursion ends in an error rather than a crash.
   public func runTopLevel(_ statement: Stmt) throws -> CellResult {
+    try LargeStack.run { try runTopLevelHere(statement) }
+  }
+
+  func runTopLevelHere(_ statement: Stmt) throws -> CellResult {
     switch statement.kind {
     case .narrative(let text): return .narrative(text)
     case .expression(let e):

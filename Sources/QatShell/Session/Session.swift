@@ -49,7 +49,7 @@ public final class Session {
   public private(set) var savedInputs: [String] = []
   /// Set by `:quit`.
   public internal(set) var quitRequested = false
-  /// Where relative paths in `:load` resolve; errors in loaded files name the file.
+  /// Prints outputs and records them on the running cell.
   let sink: SessionSink
 
   public init(options: SessionOptions, console: Console = .standard, registry: BuiltinRegistry = BuiltinRegistry()) {

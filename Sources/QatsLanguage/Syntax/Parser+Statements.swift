@@ -41,7 +41,7 @@ extension Parser {
     }
 
     let expr = try expression()
-    if let op = assignmentOperator() {
+    if let compound = assignmentOperator() {
       switch expr.kind {
       case .identifier, .member, .index: break
       default: throw fail("cannot assign to this expression; the left of `=` must be a name, `a.b` or `a[i]`", at: expr.location)
@@ -49,7 +49,7 @@ extension Parser {
       advance()
       skipNewlines()
       let value = try expression()
-      return made(.assign(target: expr, compound: op.compound, value: value))
+      return made(.assign(target: expr, compound: compound, value: value))
     }
     return made(.expression(expr))
   }
@@ -76,13 +76,14 @@ extension Parser {
     }
   }
 
-  func assignmentOperator() -> (compound: BinaryOperator?, Void)? {
+  /// nil when the current token is not an assignment; `.some(nil)` for `=`; `.some(op)` for `op=`.
+  func assignmentOperator() -> BinaryOperator?? {
     switch current.kind {
-    case .symbol(.assign): return (nil, ())
-    case .symbol(.plusAssign): return (.add, ())
-    case .symbol(.minusAssign): return (.subtract, ())
-    case .symbol(.timesAssign): return (.multiply, ())
-    case .symbol(.divideAssign): return (.divide, ())
+    case .symbol(.assign): return .some(nil)
+    case .symbol(.plusAssign): return .add
+    case .symbol(.minusAssign): return .subtract
+    case .symbol(.timesAssign): return .multiply
+    case .symbol(.divideAssign): return .divide
     default: return nil
     }
   }

@@ -153,3 +153,11 @@ import Testing
     #expect(caretColumn == nopeColumn)
   }
 }
+
+@Suite struct QuotingTests {
+  @Test func qatsAndJSONEscapes() throws {
+    #expect(Value.quote("a\"b\\c\n\t\r\0\u{7}") == #""a\"b\\c\n\t\r\0\u{7}""#)
+    #expect(JSONText.quote("a\"b\\c\n\t\r\0\u{7}") == #""a\"b\\c\n\t\r\u0000\u0007""#)
+    #expect(try run(#"["é\u{1}"]"#) == #"["é\u{1}"]"#)
+  }
+}

@@ -44,25 +44,13 @@ enum JSONText {
     }
   }
 
+  /// A JSON string: the common escapes, and `\u00XX` for other control characters (RFC 8259).
   static func quote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if c.value < 0x20 {
-          let hex = String(c.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(c)
-        }
-      }
+    Value.quote(s) { c in
+      guard c.value < 0x20 else { return nil }
+      let hex = String(c.value, radix: 16)
+      return "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
     }
-    return out + "\""
   }
 }
 

@@ -46,8 +46,18 @@ extension Value {
       && Keyword(rawValue: key) == nil
   }
 
-  /// A string literal that reads back as the same string.
+  /// A string literal that reads back as the same string (`\0`, and `\u{…}` for other control
+  /// characters).
   public static func quote(_ s: String) -> String {
+    quote(s) { c in
+      if c == "\0" { return "\\0" }
+      return c.properties.generalCategory == .control ? "\\u{" + String(c.value, radix: 16) + "}" : nil
+    }
+  }
+
+  /// Quotes `s` with the escapes qats and JSON share (`\" \\ \n \t \r`); `special` escapes any
+  /// other scalar it returns text for.
+  static func quote(_ s: String, special: (Unicode.Scalar) -> String?) -> String {
     var out = "\""
     for c in s.unicodeScalars {
       switch c {
@@ -56,13 +66,8 @@ extension Value {
       case "\n": out += "\\n"
       case "\t": out += "\\t"
       case "\r": out += "\\r"
-      case "\0": out += "\\0"
       default:
-        if c.properties.generalCategory == .control {
-          out += "\\u{" + String(c.value, radix: 16) + "}"
-        } else {
-          out.unicodeScalars.append(c)
-        }
+        if let escaped = special(c) { out += escaped } else { out.unicodeScalars.append(c) }
       }
     }
     return out + "\""

@@ -137,8 +137,13 @@ public final class Session {
 
   /// Prints errors to stderr and records them on the current cell.
   func report(_ errors: [QatsError]) {
-    console.err(errors.map { $0.formatted(color: options.color) }.joined(separator: "\n") + "\n")
+    printErrors(errors)
     notebook.failCurrentCell(error: errors.map(\.description).joined(separator: "\n"))
+  }
+
+  /// Prints errors to stderr, coloured only when the session may use colour.
+  func printErrors(_ errors: [QatsError]) {
+    console.err(errors.map { $0.formatted(color: options.color) }.joined(separator: "\n") + "\n")
   }
 
   /// Runs a whole script: parsed first (all syntax errors reported, nothing run), then cell by cell,
@@ -149,7 +154,7 @@ public final class Session {
     do {
       statements = try Parser.parse(source)
     } catch let e as QatsErrors {
-      console.err(e.errors.map { $0.formatted(color: options.color) }.joined(separator: "\n") + "\n")
+      printErrors(e.errors)
       return .syntax
     } catch {
       return .syntax

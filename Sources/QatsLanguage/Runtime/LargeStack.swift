@@ -19,12 +19,12 @@ public enum LargeStack {
   /// Falls back to the current thread if a thread cannot be created.
   public static func run<T>(_ body: () throws -> T) rethrows -> T {
     try withoutActuallyEscaping(body) { body in
-      var result: Result<T, Error>?
-      let job = Job { result = Result { try body() } }
       var attributes = pthread_attr_t()
       pthread_attr_init(&attributes)
       defer { pthread_attr_destroy(&attributes) }
       pthread_attr_setstacksize(&attributes, size)
+      var result: Result<T, Error>?
+      let job = Job { result = Result { try body() } }
       var thread = pthread_t()
       let unmanaged = Unmanaged.passRetained(job)
       let created = pthread_create(&thread, &attributes, { raw in
@@ -32,17 +32,17 @@ public enum LargeStack {
         Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
         return nil
       }, unmanaged.toOpaque())
-      if created == 0 {
-        pthread_join(thread, nil)
-      } else {
+      guard created == 0 else {
         unmanaged.release()
-        job.body()
+        return try body()
       }
-      switch result {
-      case .success(let value)?: return value
-      case .failure(let error)?: throw error
-      case nil: return try body()
-      }
+      pthread_join(thread, nil)
+      // The joined thread always ran the job, so `result` is set; the fallback never re-runs work.
+      guard let result else { throw NotRun() }
+      return try result.get()
     }
   }
+
+  /// Only thrown if a joined thread somehow did not run its job.
+  struct NotRun: Error {}
 }

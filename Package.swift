@@ -6,6 +6,7 @@ let package = Package(
   platforms: [.macOS(.v14)],
   products: [
     .executable(name: "qat-repl", targets: ["qat-repl"]),
+    .executable(name: "qat-bench", targets: ["qat-bench"]),
     .library(name: "QatsLanguage", targets: ["QatsLanguage"]),
   ],
   dependencies: [
@@ -21,8 +22,16 @@ let package = Package(
       linkerSettings: [.linkedLibrary("edit")]
     ),
 
+    .target(
+      name: "CPNG",
+      linkerSettings: [.linkedLibrary("png")]
+    ),
+
+    // MARK: - Image folders: PNG decoding, resizing, datasets and their built-ins
+    .target(name: "QatImages", dependencies: ["QatsLanguage", "CPNG"]),
+
     // MARK: - The shell: sessions, notebooks, reports, line editing
-    .target(name: "QatShell", dependencies: ["QatsLanguage", "CLineEdit"]),
+    .target(name: "QatShell", dependencies: ["QatsLanguage", "QatImages", "CLineEdit"]),
 
     // MARK: - The executable: argument parsing only
     .executableTarget(
@@ -33,8 +42,12 @@ let package = Package(
       ]
     ),
 
+    // MARK: - The benchmark executable (release builds; scripts/bench)
+    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage"]),
+
     // MARK: - Tests
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
+    .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"]),
   ],
   swiftLanguageModes: [.v6]

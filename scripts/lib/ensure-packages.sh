@@ -1,6 +1,6 @@
 # Sourced by scripts/test and scripts/demo: installs the Debian packages the build needs.
 # As root it runs apt-get itself; otherwise it says exactly what to install and stops.
-QAT_PACKAGES=(libedit-dev)
+QAT_PACKAGES=(libedit-dev libpng-dev)
 
 ensure_packages() {
   local missing=()

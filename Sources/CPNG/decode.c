@@ -1,0 +1,240 @@
+/* PNG decoding through libpng's classic API; see CPNG.h for the rules. */
+#include "CPNG.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Everything that must survive a longjmp lives here (not in locals of the setjmp frame). */
+typedef struct {
+  const uint8_t *data;
+  size_t size;
+  size_t position;
+  char error[160];
+  char warnings[160];
+  uint8_t *rows;         /* the decoded rows before conversion */
+  png_bytep *row_pointers;
+} decode_context;
+
+static void on_error(png_structp png, png_const_charp message) {
+  decode_context *ctx = (decode_context *)png_get_error_ptr(png);
+  snprintf(ctx->error, sizeof ctx->error, "%s", message ? message : "unknown libpng error");
+  png_longjmp(png, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp message) {
+  decode_context *ctx = (decode_context *)png_get_error_ptr(png);
+  size_t used = strlen(ctx->warnings);
+  if (used + 4 >= sizeof ctx->warnings || !message) return;
+  snprintf(ctx->warnings + used, sizeof ctx->warnings - used, "%s%s", used ? "; " : "", message);
+}
+
+static void read_from_memory(png_structp png, png_bytep into, png_size_t length) {
+  decode_context *ctx = (decode_context *)png_get_io_ptr(png);
+  if (length > ctx->size - ctx->position) {
+    png_error(png, "unexpected end of file (the file is truncated)");
+  }
+  memcpy(into, ctx->data + ctx->position, length);
+  ctx->position += length;
+}
+
+qpng_limits qpng_default_limits(void) {
+  qpng_limits limits = {16384, (uint64_t)1 << 26, (uint64_t)256 << 20};
+  return limits;
+}
+
+const char *qpng_libpng_version(void) { return PNG_LIBPNG_VER_STRING; }
+
+void qpng_free(void *pointer) { free(pointer); }
+
+static int fail(qpng_image *out, int status, const char *message) {
+  out->status = status;
+  snprintf(out->message, sizeof out->message, "%s", message);
+  return status;
+}
+
+static uint32_t big_endian_32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* Refuses absurd dimensions from the IHDR bytes, before libpng allocates anything. */
+static int check_header_size(const uint8_t *data, size_t size, qpng_limits limits, qpng_image *out) {
+  if (size < 8 + 8 + 13 || memcmp(data + 12, "IHDR", 4) != 0) return QPNG_OK; /* libpng will say */
+  uint32_t width = big_endian_32(data + 16), height = big_endian_32(data + 20);
+  if (width > limits.max_side || height > limits.max_side ||
+      (uint64_t)width * height > limits.max_pixels) {
+    char message[160];
+    snprintf(message, sizeof message,
+             "the image is %u x %u pixels; the limit is %u on a side and %llu pixels in all",
+             width, height, limits.max_side, (unsigned long long)limits.max_pixels);
+    return fail(out, QPNG_ERR_TOO_LARGE, message);
+  }
+  return QPNG_OK;
+}
+
+/* Composites alpha over black and converts to the asked channel count. */
+static void convert_pixels(const uint8_t *src, int src_channels, uint8_t *dst, int dst_channels,
+                           size_t pixel_count) {
+  for (size_t i = 0; i < pixel_count; i++, src += src_channels, dst += dst_channels) {
+    unsigned r, g, b;
+    if (src_channels <= 2) {
+      r = g = b = src[0];
+    } else {
+      r = src[0]; g = src[1]; b = src[2];
+    }
+    if (src_channels == 2 || src_channels == 4) {
+      unsigned a = src[src_channels - 1];
+      /* Exact rounding: v*a/255 is never exactly halfway, so +127 rounds to nearest. */
+      r = (r * a + 127) / 255; g = (g * a + 127) / 255; b = (b * a + 127) / 255;
+    }
+    if (dst_channels == 1) {
+      dst[0] = (src_channels <= 2) ? (uint8_t)r : (uint8_t)((299 * r + 587 * g + 114 * b + 500) / 1000);
+    } else {
+      dst[0] = (uint8_t)r; dst[1] = (uint8_t)g; dst[2] = (uint8_t)b;
+    }
+  }
+}
+
+/* True when every palette entry is gray, so AUTO can give one channel. */
+static int palette_is_gray(png_structp png, png_infop info) {
+  png_colorp palette = NULL;
+  int count = 0;
+  if (png_get_PLTE(png, info, &palette, &count) == 0 || !palette) return 0;
+  for (int i = 0; i < count; i++) {
+    if (palette[i].red != palette[i].green || palette[i].green != palette[i].blue) return 0;
+  }
+  return 1;
+}
+
+/* The libpng part: every setjmp is here. Returns QPNG_OK with ctx->rows filled. */
+static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_image *out,
+                      int *src_channels) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, ctx, on_error, on_warning);
+  if (!png) return fail(out, QPNG_ERR_MEMORY, "libpng could not start (out of memory)");
+  png_infop info = png_create_info_struct(png);
+  if (!info) {
+    png_destroy_read_struct(&png, NULL, NULL);
+    return fail(out, QPNG_ERR_MEMORY, "libpng could not start (out of memory)");
+  }
+  if (setjmp(png_jmpbuf(png))) {
+    png_destroy_read_struct(&png, &info, NULL);
+    char message[sizeof out->message];
+    if (ctx->warnings[0]) {
+      snprintf(message, sizeof message, "%s (libpng: %s)", ctx->error, ctx->warnings);
+    } else {
+      snprintf(message, sizeof message, "%s", ctx->error);
+    }
+    return fail(out, QPNG_ERR_CORRUPT, message);
+  }
+  png_set_read_fn(png, ctx, read_from_memory);
+  png_set_user_limits(png, limits.max_side, limits.max_side);
+  png_set_chunk_malloc_max(png, 8u << 20); /* no zTXt/iCCP bombs */
+
+  png_read_info(png, info);
+  png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+  int color_type = png_get_color_type(png, info), bit_depth = png_get_bit_depth(png, info);
+  out->width = width; out->height = height;
+  out->color_type = color_type; out->bit_depth = bit_depth;
+  out->interlaced = png_get_interlace_type(png, info) != PNG_INTERLACE_NONE;
+
+  int gray_source = (color_type & PNG_COLOR_MASK_COLOR) == 0 ||
+                    (color_type == PNG_COLOR_TYPE_PALETTE && palette_is_gray(png, info));
+  out->channels = want == QPNG_AUTO ? (gray_source ? 1 : 3) : want;
+
+  if (color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
+  if (color_type == PNG_COLOR_TYPE_GRAY && bit_depth < 8) png_set_expand_gray_1_2_4_to_8(png);
+  if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
+  if (bit_depth == 16) png_set_strip_16(png); /* keeps the high byte */
+  png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+
+  *src_channels = png_get_channels(png, info);
+  size_t row_bytes = png_get_rowbytes(png, info);
+  if (row_bytes != (size_t)width * (size_t)*src_channels) png_error(png, "unexpected row layout");
+  ctx->rows = malloc(row_bytes * height);
+  ctx->row_pointers = malloc(sizeof(png_bytep) * height);
+  if (!ctx->rows || !ctx->row_pointers) png_error(png, "out of memory");
+  for (png_uint_32 y = 0; y < height; y++) ctx->row_pointers[y] = ctx->rows + y * row_bytes;
+  png_read_image(png, ctx->row_pointers);
+  png_read_end(png, NULL); /* a missing IEND or a bad trailing chunk fails here */
+  png_destroy_read_struct(&png, &info, NULL);
+  return QPNG_OK;
+}
+
+int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out) {
+  memset(out, 0, sizeof *out);
+  if (want != QPNG_AUTO && want != QPNG_GRAY && want != QPNG_RGB) {
+    return fail(out, QPNG_ERR_IO, "internal: unknown colour request");
+  }
+  if (size == 0) return fail(out, QPNG_ERR_NOT_PNG, "the file is empty");
+  if (size >= 4 && memcmp(data + 1, "PNG", 3) == 0 && (size < 8 || png_sig_cmp(data, 0, 8) != 0)) {
+    return fail(out, QPNG_ERR_NOT_PNG,
+                "the PNG signature is damaged (was the file copied in text mode, changing line endings?)");
+  }
+  if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+    return fail(out, QPNG_ERR_NOT_PNG, "not a PNG file (the first bytes are not the PNG signature)");
+  }
+  if (check_header_size(data, size, limits, out) != QPNG_OK) return out->status;
+
+  decode_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.data = data;
+  ctx.size = size;
+  int src_channels = 0;
+  int status = run_libpng(&ctx, want, limits, out, &src_channels);
+  if (status == QPNG_OK) {
+    size_t pixel_count = (size_t)out->width * out->height;
+    out->pixels = malloc(pixel_count * (size_t)out->channels + 1);
+    if (!out->pixels) {
+      status = fail(out, QPNG_ERR_MEMORY, "out of memory for the decoded pixels");
+    } else {
+      convert_pixels(ctx.rows, src_channels, out->pixels, out->channels, pixel_count);
+    }
+  }
+  free(ctx.rows);
+  free(ctx.row_pointers);
+  out->status = status;
+  return status;
+}
+
+int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image *out) {
+  memset(out, 0, sizeof *out);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(out, QPNG_ERR_IO, "cannot open the file");
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(out, QPNG_ERR_IO, "not a regular file");
+  }
+  if ((uint64_t)st.st_size > limits.max_file_bytes) {
+    close(fd);
+    char message[120];
+    snprintf(message, sizeof message, "the file is larger than the %llu MiB limit",
+             (unsigned long long)(limits.max_file_bytes >> 20));
+    return fail(out, QPNG_ERR_TOO_LARGE, message);
+  }
+  size_t length = (size_t)st.st_size;
+  uint8_t *data = malloc(length + 1);
+  if (!data) { close(fd); return fail(out, QPNG_ERR_MEMORY, "out of memory reading the file"); }
+  size_t got = 0;
+  while (got < length) {
+    ssize_t n = read(fd, data + got, length - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += (size_t)n;
+  }
+  close(fd);
+  if (got != length) {
+    free(data);
+    return fail(out, QPNG_ERR_IO, "cannot read the whole file");
+  }
+  int status = qpng_decode_memory(data, length, want, limits, out);
+  free(data);
+  return status;
+}

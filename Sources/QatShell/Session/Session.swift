@@ -1,4 +1,5 @@
 import Foundation
+import QatImages
 import QatsLanguage
 
 /// How a session shows things.
@@ -59,6 +60,7 @@ public final class Session {
     let sink = SessionSink(console: console, format: .text(color: options.color, width: options.width))
     self.sink = sink
     self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
+    registry.register(ImageBuiltins.all())
     sink.notebook = notebook
   }
 

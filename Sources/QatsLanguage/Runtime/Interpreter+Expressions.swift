@@ -49,7 +49,7 @@ extension Interpreter {
         ?? (r.count == 0 ? "the record is empty" : "its fields are " + r.keys.map { "`\($0)`" }.joined(separator: ", "))
       throw QatsError(.runtime, "the record has no field `\(name)`", at: location, hint: hint)
     case .object(let o):
-      if let v = try o.member(name) { return v }
+      if let v = try located(at: location, { try o.member(name) }) { return v }
       let hint = Suggest.nearest(to: name, in: o.memberNames).map { "did you mean `\($0)`?" }
         ?? (o.memberNames.isEmpty ? nil : "members: " + o.memberNames.map { "`\($0)`" }.joined(separator: ", "))
       throw QatsError(.runtime, "a \(o.typeName) has no member `\(name)`", at: location, hint: hint)
@@ -71,11 +71,23 @@ extension Interpreter {
       throw QatsError(.runtime, "the record has no field \(Value.quote(k))", at: location,
                       hint: Suggest.nearest(to: k, in: r.keys).map { "did you mean \(Value.quote($0))?" })
     case (.object(let o), _):
-      if let v = try o.index(key) { return v }
+      if let v = try located(at: location, { try o.index(key) }) { return v }
       throw QatsError(.runtime, "a \(o.typeName) cannot be indexed by \(key.typeName)", at: location)
     default:
       throw QatsError(.runtime, "cannot index \(base.typeName) with \(key.typeName)", at: location,
                       hint: "lists and strings take integer indices, records take string keys")
+    }
+  }
+
+  /// Runs a host object's accessor; an error it throws that is not already a qats error is
+  /// reported at `location` (host objects do not know where in the script they were reached).
+  func located<T>(at location: SourceLocation, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as QatsError {
+      throw error
+    } catch {
+      throw QatsError(.runtime, "\(error)", at: location)
     }
   }
 

@@ -1,0 +1,55 @@
+import Foundation
+
+/// Loaded datasets, kept for the session: loading the same folder with the same options again
+/// is free unless a file was added, removed or changed (names, sizes and modification times are
+/// compared, so an edited image is reloaded).
+final class DatasetCache: @unchecked Sendable {
+  static let shared = DatasetCache()
+
+  /// What must match for a cached dataset to be reused.
+  struct Key: Hashable {
+    var path: String
+    var options: ImageFolderOptions
+    var fingerprint: Int
+
+    init(path: String, options: ImageFolderOptions, files: [FolderScan.File]) {
+      self.path = (path as NSString).standardizingPath
+      var options = options
+      options.threads = 0  // the thread count never changes the result
+      self.options = options
+      var hasher = Hasher()
+      hasher.combine(files.count)
+      for file in files { hasher.combine(file) }
+      self.fingerprint = hasher.finalize()
+    }
+  }
+
+  /// Kept small: a long session that loads many folders should not hold them all.
+  let capacity = 8
+  private let lock = NSLock()
+  private var entries: [(key: Key, dataset: ImageDataset)] = []
+
+  func lookup(_ key: Key) -> ImageDataset? {
+    lock.lock()
+    defer { lock.unlock() }
+    guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+    let entry = entries.remove(at: index)
+    entries.append(entry)  // most recently used last
+    return entry.dataset
+  }
+
+  func store(_ key: Key, _ dataset: ImageDataset) {
+    lock.lock()
+    defer { lock.unlock() }
+    entries.removeAll { $0.key == key }
+    entries.append((key, dataset))
+    if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
+  }
+
+  /// Forgets everything (tests, and `:reset`).
+  func removeAll() {
+    lock.lock()
+    defer { lock.unlock() }
+    entries.removeAll()
+  }
+}

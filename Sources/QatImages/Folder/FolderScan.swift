@@ -1,0 +1,104 @@
+/// The files of an image folder, by class and split, before anything is decoded.
+struct FolderScan: Sendable {
+  /// One candidate image.
+  struct File: Sendable, Hashable {
+    var path: String
+    var classIndex: Int
+    var size: Int
+    var modified: Int
+  }
+
+  /// The layout found: `ROOT/<class>/…` or `ROOT/train/<class>/…` + `ROOT/test/<class>/…`.
+  var hasFixedSplit: Bool
+  /// Class names from the folder names, sorted.
+  var classes: [String]
+  /// With a fixed split, the training files; otherwise every file.
+  var trainFiles: [File]
+  /// With a fixed split, the test files; otherwise empty.
+  var testFiles: [File]
+  /// Entries that are not files (nested folders, sockets, broken links).
+  var skipped: [SkippedFile]
+
+  /// Scans `root`, or throws a clear error for a missing path, a folder without class folders,
+  /// an empty class folder, or `train/` and `test/` with different classes.
+  static func scan(_ root: String) throws(ImageFolderError) -> FolderScan {
+    let kind = DirectoryListing.kind(of: root)
+    guard kind.exists else {
+      throw ImageFolderError("there is no folder at '\(root)'", hint: "check the path; it is relative to the current directory")
+    }
+    guard kind.isDirectory else {
+      throw ImageFolderError("'\(root)' is a file, not a folder", hint: "give the folder that holds one sub-folder per class")
+    }
+    guard let entries = DirectoryListing.entries(of: root) else {
+      throw ImageFolderError("cannot read the folder '\(root)'", hint: "check its permissions")
+    }
+    let folders = entries.filter(\.isDirectory).map(\.name)
+    if folders.contains("train") && folders.contains("test") {
+      return try scanFixedSplit(root)
+    }
+    if folders.contains("train") != folders.contains("test") {
+      let present = folders.contains("train") ? "train" : "test"
+      let missing = present == "train" ? "test" : "train"
+      throw ImageFolderError("'\(root)' has a \(present)/ folder but no \(missing)/ folder",
+                             hint: "add \(root)/\(missing)/<class>/, or rename \(present)/ if it is a class")
+    }
+    var scan = FolderScan(hasFixedSplit: false, classes: [], trainFiles: [], testFiles: [], skipped: [])
+    scan.classes = try classFolders(root, entries: entries)
+    scan.trainFiles = try files(root, classes: scan.classes, skipped: &scan.skipped)
+    return scan
+  }
+
+  private static func scanFixedSplit(_ root: String) throws(ImageFolderError) -> FolderScan {
+    let trainRoot = root + "/train", testRoot = root + "/test"
+    guard let trainEntries = DirectoryListing.entries(of: trainRoot),
+          let testEntries = DirectoryListing.entries(of: testRoot) else {
+      throw ImageFolderError("cannot read '\(trainRoot)' or '\(testRoot)'", hint: "check their permissions")
+    }
+    let trainClasses = try classFolders(trainRoot, entries: trainEntries)
+    let testClasses = try classFolders(testRoot, entries: testEntries)
+    if trainClasses != testClasses {
+      let onlyTrain = trainClasses.filter { !testClasses.contains($0) }
+      let onlyTest = testClasses.filter { !trainClasses.contains($0) }
+      var parts: [String] = []
+      if !onlyTrain.isEmpty { parts.append("only in train/: " + onlyTrain.joined(separator: ", ")) }
+      if !onlyTest.isEmpty { parts.append("only in test/: " + onlyTest.joined(separator: ", ")) }
+      throw ImageFolderError("the class folders of '\(trainRoot)' and '\(testRoot)' differ (\(parts.joined(separator: "; ")))",
+                             hint: "train/ and test/ must hold the same class folders")
+    }
+    var scan = FolderScan(hasFixedSplit: true, classes: trainClasses, trainFiles: [], testFiles: [], skipped: [])
+    scan.trainFiles = try files(trainRoot, classes: trainClasses, skipped: &scan.skipped)
+    scan.testFiles = try files(testRoot, classes: testClasses, skipped: &scan.skipped)
+    return scan
+  }
+
+  private static func classFolders(_ root: String, entries: [DirectoryEntry]) throws(ImageFolderError) -> [String] {
+    let classes = entries.filter(\.isDirectory).map(\.name)
+    if classes.isEmpty {
+      let pngs = entries.filter { $0.isRegularFile && $0.name.lowercased().hasSuffix(".png") }.count
+      throw ImageFolderError("'\(root)' has no class folders",
+                             hint: pngs > 0 ? "it holds \(pngs) PNG files directly; put them in one sub-folder per class, named after the class"
+                                            : "expected \(root)/<class>/*.png, or \(root)/train/<class>/… and \(root)/test/<class>/…")
+    }
+    return classes
+  }
+
+  private static func files(_ root: String, classes: [String], skipped: inout [SkippedFile]) throws(ImageFolderError) -> [File] {
+    var out: [File] = []
+    for (index, name) in classes.enumerated() {
+      let folder = root + "/" + name
+      guard let entries = DirectoryListing.entries(of: folder) else {
+        throw ImageFolderError("cannot read the class folder '\(folder)'", hint: "check its permissions")
+      }
+      let regular = entries.filter(\.isRegularFile)
+      for entry in entries where !entry.isRegularFile {
+        skipped.append(SkippedFile(path: folder + "/" + entry.name,
+                                   reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
+      }
+      if regular.isEmpty {
+        throw ImageFolderError("the class folder '\(folder)' has no files", hint: "put PNG images in it, or remove it")
+      }
+      out += regular.map { File(path: folder + "/" + $0.name, classIndex: index, size: $0.size, modified: $0.modified) }
+    }
+    return out
+  }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import QatsLanguage
+
+/// Labelled images shown side by side: half-block thumbnails in the terminal, real PNG images
+/// (inline data URIs, so the report stays self-contained) in HTML, plain blocks in Markdown.
+public struct ImageGridView: Renderable {
+  public var title: String?
+  public var cells: [(label: String, image: PixelImage)]
+  /// Thumbnail width in terminal columns.
+  public var targetWidth: Int
+
+  public init(title: String? = nil, cells: [(label: String, image: PixelImage)], targetWidth: Int = 16) {
+    self.title = title
+    self.cells = cells
+    self.targetWidth = targetWidth
+  }
+
+  public func render(_ format: RenderFormat) -> String {
+    switch format {
+    case .text(let color, let width):
+      return textLines(color: color, width: width).joined(separator: "\n")
+    case .markdown:
+      return (title.map { $0 + "\n\n" } ?? "") + "```\n" + textLines(color: false, width: 100).joined(separator: "\n") + "\n```"
+    case .html:
+      var html = title.map { "<p>" + HTMLEscaping.escape($0) + "</p>" } ?? ""
+      html += "<div style=\"display:flex;flex-wrap:wrap;gap:8px\">"
+      for cell in cells {
+        html += "<figure style=\"margin:0;text-align:center\">" + Self.imageTag(cell.image)
+          + "<figcaption style=\"font-size:80%\">" + HTMLEscaping.escape(cell.label) + "</figcaption></figure>"
+      }
+      return html + "</div>"
+    }
+  }
+
+  func textLines(color: Bool, width: Int) -> [String] {
+    let thumbnails = cells.map { (label: $0.label, image: HalfBlocks.thumbnail($0.image, targetWidth: targetWidth)) }
+    let grid = ThumbnailGrid(cells: thumbnails).lines(color: color, width: width)
+    return (title.map { [$0] } ?? []) + grid
+  }
+
+  /// An `<img>` holding the image as a PNG data URI, scaled up with crisp pixels.
+  static func imageTag(_ image: PixelImage, displayWidth: Int = 64) -> String {
+    guard let png = try? PNGCodec.encode(image) else { return "" }
+    let scale = max(1, displayWidth / max(1, image.width))
+    return "<img alt=\"\" src=\"data:image/png;base64," + Data(png).base64EncodedString()
+      + "\" width=\"\(image.width * scale)\" height=\"\(image.height * scale)\" style=\"image-rendering:pixelated\">"
+  }
+}

@@ -43,7 +43,7 @@ let package = Package(
     ),
 
     // MARK: - The benchmark executable (release builds; scripts/bench)
-    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage"]),
+    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage", "CPNG"]),
 
     // MARK: - Tests
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),

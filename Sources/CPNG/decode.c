@@ -157,7 +157,9 @@ static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_im
   *src_channels = png_get_channels(png, info);
   size_t row_bytes = png_get_rowbytes(png, info);
   if (row_bytes != (size_t)width * (size_t)*src_channels) png_error(png, "unexpected row layout");
-  ctx->rows = malloc(row_bytes * height);
+  /* +1: a zero-size malloc may return NULL. When no conversion is needed the rows are decoded
+     straight into the caller's buffer (most datasets: 8-bit gray or RGB without alpha). */
+  ctx->rows = malloc(row_bytes * height + 1);
   ctx->row_pointers = malloc(sizeof(png_bytep) * height);
   if (!ctx->rows || !ctx->row_pointers) png_error(png, "out of memory");
   for (png_uint_32 y = 0; y < height; y++) ctx->row_pointers[y] = ctx->rows + y * row_bytes;
@@ -188,7 +190,10 @@ int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits l
   ctx.size = size;
   int src_channels = 0;
   int status = run_libpng(&ctx, want, limits, out, &src_channels);
-  if (status == QPNG_OK) {
+  if (status == QPNG_OK && src_channels == out->channels) {
+    out->pixels = ctx.rows; /* already in the asked form: hand the buffer over */
+    ctx.rows = NULL;
+  } else if (status == QPNG_OK) {
     size_t pixel_count = (size_t)out->width * out->height;
     out->pixels = malloc(pixel_count * (size_t)out->channels + 1);
     if (!out->pixels) {

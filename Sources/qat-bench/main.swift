@@ -1,1 +1,39 @@
-print("qat-bench")
+import Foundation
+import QatImages
+
+// qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
+// Usage: qat-bench [images] [--threads N]
+
+var sections: [String] = []
+var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+var arguments = Array(CommandLine.arguments.dropFirst())
+while !arguments.isEmpty {
+  let argument = arguments.removeFirst()
+  if argument == "--threads", let value = arguments.first.flatMap(Int.init), value > 0 {
+    threads = value
+    arguments.removeFirst()
+  } else if ["images"].contains(argument) {
+    sections.append(argument)
+  } else {
+    FileHandle.standardError.write(Data("usage: qat-bench [images] [--threads N]\n".utf8))
+    exit(64)
+  }
+}
+if sections.isEmpty { sections = ["images"] }
+
+#if DEBUG
+print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
+#endif
+print("qat-bench · \(threads) threads · \(ProcessInfo.processInfo.activeProcessorCount) cores · libpng \(PNGCodec.libpngVersion)")
+do {
+  for section in sections {
+    print("")
+    switch section {
+    case "images": try ImageLoadingBenchmark.run(threads: threads)
+    default: break
+    }
+  }
+} catch {
+  FileHandle.standardError.write(Data("qat-bench: \(error)\n".utf8))
+  exit(1)
+}

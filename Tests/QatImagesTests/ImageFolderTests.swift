@@ -65,7 +65,7 @@ import Testing
     for i in 0..<5 { try f.gray("b/\(i).png", UInt8(100 + i)) }
     let first = try f.load(ImageFolderOptions(seed: 7))
     #expect(first.test.countsPerClass == [2, 1] && first.train.countsPerClass == [8, 4])
-    DatasetCache.shared.removeAll()
+    f.cache.removeAll()
     let again = try f.load(ImageFolderOptions(seed: 7, threads: 1))
     #expect(again.test.paths == first.test.paths && again.train.pixels == first.train.pixels)
     let other = try f.load(ImageFolderOptions(seed: 8))
@@ -94,7 +94,7 @@ import Testing
       }
     }
     let one = try f.load(ImageFolderOptions(size: ImageSize(height: 4, width: 9), threads: 1))
-    DatasetCache.shared.removeAll()
+    f.cache.removeAll()
     let two = try f.load(ImageFolderOptions(size: ImageSize(height: 4, width: 9), threads: 2))
     #expect(!two.fromCache)
     #expect(one.train.pixels == two.train.pixels && one.test.pixels == two.test.pixels)

@@ -3,16 +3,22 @@ import Testing
 import QatShell
 
 /// Every `samples/*.qats` runs and prints exactly its golden output in Tests/QatShellTests/Golden
-/// (QAT_UPDATE_GOLDEN=1 rewrites them). Timing lines vary, so `time: …` values are masked.
+/// (QAT_UPDATE_GOLDEN=1 rewrites them). Timings vary, so `time: …` lines and durations such as
+/// `106 ms` or `0.03 s` are masked.
 @Suite struct GoldenSampleTests {
   static var samples: [String] {
     let dir = repoRoot.appendingPathComponent("samples").path
     return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".qats") }.sorted()
   }
 
+  static let duration = try? NSRegularExpression(pattern: #"\b\d+(\.\d+)? (ns|µs|ms|s|min)\b"#)
+
   static func masked(_ text: String) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      line.hasPrefix("time: ") ? "time: <masked>" : String(line)
+      if line.hasPrefix("time: ") { return "time: <masked>" }
+      let line = String(line)
+      guard let duration else { return line }
+      return duration.stringByReplacingMatches(in: line, range: NSRange(line.startIndex..., in: line), withTemplate: "<time>")
     }.joined(separator: "\n")
   }
 

@@ -33,7 +33,8 @@ public enum ImageBuiltins {
     options.seed = call.optionalInt("seed").map { UInt64($0) } ?? call.interpreter.seed
     let dataset: ImageDataset
     do {
-      dataset = try ImageFolderLoader.load(path, options: options, isInterrupted: call.interpreter.interruptCheck)
+      dataset = try ImageFolderLoader.load(path, options: options, cache: cache(of: call.interpreter),
+                                           isInterrupted: call.interpreter.interruptCheck)
     } catch let error as ImageFolderError {
       throw call.error(error.message, argument: "path", hint: error.hint)
     } catch is LoadInterrupted {
@@ -49,6 +50,14 @@ public enum ImageBuiltins {
     }
     return .object(dataset)
   } }
+
+  /// The session's dataset cache, made on first use.
+  static func cache(of interpreter: Interpreter) -> DatasetCache {
+    if let cache = interpreter.sessionState["images.cache"] as? DatasetCache { return cache }
+    let cache = DatasetCache()
+    interpreter.sessionState["images.cache"] = cache
+    return cache
+  }
 
   /// `size: 28` or `size: [28, 32]` (height, width).
   static func size(_ call: BuiltinCall) throws -> ImageSize? {

@@ -1,10 +1,11 @@
 import Foundation
 
-/// Loaded datasets, kept for the session: loading the same folder with the same options again
+/// Loaded datasets, kept for a session: loading the same folder with the same options again
 /// is free unless a file was added, removed or changed (names, sizes and modification times are
-/// compared, so an edited image is reloaded).
-final class DatasetCache: @unchecked Sendable {
-  static let shared = DatasetCache()
+/// compared, so an edited image is reloaded). Each session owns one, so sessions never see each
+/// other's data (and tests stay independent).
+public final class DatasetCache: @unchecked Sendable {
+  public init() {}
 
   /// What must match for a cached dataset to be reused.
   struct Key: Hashable {
@@ -46,8 +47,8 @@ final class DatasetCache: @unchecked Sendable {
     if entries.count > capacity { entries.removeFirst(entries.count - capacity) }
   }
 
-  /// Forgets everything (tests, and `:reset`).
-  func removeAll() {
+  /// Forgets everything.
+  public func removeAll() {
     lock.lock()
     defer { lock.unlock() }
     entries.removeAll()

@@ -41,12 +41,13 @@ public enum ImageFolderLoader {
   /// Scans, decodes on `options.threads` cores, splits, resizes and normalizes. Throws
   /// `ImageFolderError` for folder problems and `LoadInterrupted` when `isInterrupted` says so.
   /// Undecodable files are skipped and listed in the result, never fatal (unless a class is left empty).
-  public static func load(_ path: String, options: ImageFolderOptions,
+  /// With a `cache`, an unchanged folder loaded with the same options is answered from it.
+  public static func load(_ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
                           isInterrupted: () -> Bool = { false }) throws -> ImageDataset {
     let start = DispatchTime.now().uptimeNanoseconds
     let scan = try FolderScan.scan(path)
     let key = DatasetCache.Key(path: path, options: options, files: scan.trainFiles + scan.testFiles)
-    if let hit = DatasetCache.shared.lookup(key) {
+    if let hit = cache?.lookup(key) {
       return hit.cached(seconds: elapsed(since: start), path: path)
     }
 
@@ -108,7 +109,7 @@ public enum ImageFolderLoader {
                                test: split("test", testItems, testPixels), skipped: skipped,
                                hasFixedSplit: scan.hasFixedSplit, seconds: elapsed(since: start), fromCache: false,
                                resizedCount: resized)
-    DatasetCache.shared.store(key, dataset)
+    cache?.store(key, dataset)
     return dataset
   }
 

@@ -31,7 +31,7 @@ public indirect enum ParameterType {
     case .function: return "a function"
     case .choice(let options): return "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
     case .listOf(let item): return "a list of " + item.pluralDescription
-    case .object(let names): return names.count == 1 ? "a \(names[0])" : "a " + names.joined(separator: " or a ")
+    case .object(let names): return names.map { ("aeiou".contains($0.prefix(1)) ? "an " : "a ") + $0 }.joined(separator: " or ")
     case .oneOf(let types): return types.map(\.description).joined(separator: " or ")
     }
   }

@@ -75,7 +75,11 @@ public final class BuiltinRegistry {
       if let v = values[p.name] {
         if p.isOptional, v.isNil { continue }
         if let problem = BuiltinRegistry.check(v, against: p.type) {
-          throw fail("`\(p.name)` must be \(p.type.description), got \(problem)", locations[p.name] ?? location)
+          var hint: String? = nil
+          if case .choice(let options) = p.type, case .string(let given) = v {
+            hint = Suggest.nearest(to: given, in: options).map { "did you mean \(Value.quote($0))?" }
+          }
+          throw fail("`\(p.name)` must be \(p.type.description), got \(problem)", locations[p.name] ?? location, hint: hint)
         }
       } else if let d = p.defaultValue {
         values[p.name] = d

@@ -19,6 +19,10 @@ public final class Interpreter {
   /// Asked at loop iterations, calls and inside long built-ins: true means the user pressed Ctrl-C.
   public var interruptCheck: () -> Bool = { false }
 
+  /// State that modules keep for the session (the image loader's dataset cache, say), by key.
+  /// `:reset` clears it.
+  public var sessionState: [String: AnyObject] = [:]
+
   /// Deepest allowed nesting of user function calls before "recursion too deep".
   public var maxCallDepth = 1000
   var callDepth = 0
@@ -44,6 +48,7 @@ public final class Interpreter {
   public func reset(seed newSeed: UInt64? = nil) {
     // Old values are released on a large stack: freeing a deeply nested list recurses.
     LargeStack.run { globals = Environment() }
+    sessionState = [:]
     definePredefined()
     mode = "ptq"
     reseed(newSeed ?? seed)

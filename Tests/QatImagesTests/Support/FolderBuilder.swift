@@ -29,8 +29,11 @@ struct FolderBuilder {
 
   func remove() { try? FileManager.default.removeItem(atPath: root) }
 
+  /// The builder's own cache, as a session would have.
+  let cache = DatasetCache()
+
   func load(_ options: ImageFolderOptions = ImageFolderOptions()) throws -> ImageDataset {
-    try ImageFolderLoader.load(root, options: options)
+    try ImageFolderLoader.load(root, options: options, cache: cache)
   }
 
   /// The error message loading gives, or nil if it loads.

@@ -173,6 +173,30 @@ import Testing
   }
 }
 
+@Suite struct ImageLoadingInterruptTests {
+  @Test func ctrlCStopsLoading() throws {
+    let f = try FolderBuilder()
+    defer { f.remove() }
+    try f.gray("a/0.png", 1)
+    try f.gray("b/0.png", 2)
+    #expect(throws: LoadInterrupted.self) {
+      _ = try ImageFolderLoader.load(f.root, options: ImageFolderOptions(), isInterrupted: { true })
+    }
+  }
+
+  @Test func mosaicPastesCellsWithGaps() throws {
+    let white = PixelImage(width: 1, height: 1, channels: 1, pixels: [255])
+    let mosaic = try #require(ImageMosaic.compose([white, white], columns: 2, cellSize: 2, gap: 1, background: 0))
+    #expect(mosaic.width == 7 && mosaic.height == 4)
+    #expect(mosaic.pixels == [0, 0, 0, 0, 0, 0, 0,
+                              0, 255, 255, 0, 255, 255, 0,
+                              0, 255, 255, 0, 255, 255, 0,
+                              0, 0, 0, 0, 0, 0, 0])
+    let rgb = PixelImage(width: 1, height: 1, channels: 3, pixels: [1, 2, 3])
+    #expect(ImageMosaic.compose([white, rgb], cellSize: 1, gap: 0)?.pixels == [255, 255, 255, 1, 2, 3])
+  }
+}
+
 enum ImageFolderLoaderTestsHelpers {
   static func error(_ path: String) throws -> ImageFolderError? {
     do { _ = try ImageFolderLoader.load(path, options: ImageFolderOptions()); return nil } catch let e as ImageFolderError { return e }

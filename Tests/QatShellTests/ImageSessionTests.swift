@@ -106,4 +106,20 @@ import QatsLanguage
     let markdown = MarkdownReport.render(s.session.notebook, generator: "test")
     #expect(markdown.contains("| circle | 240 | 60 |"))
   }
+
+  @Test func showWritesTheGridAsAPNG() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = CapturedSession()
+    s.input("d = images(\"\(shapes)\")")
+    let out = s.input("show(d, n: 3, path: \"\(dir)/grid.png\")")
+    // Three 16x16 images enlarged twice to 32x32, with 2-pixel gaps: 3*32 + 4*2 = 104 by 36.
+    #expect(out.contains("wrote \(dir)/grid.png (104x36, "))
+    let data = try [UInt8](Data(contentsOf: URL(fileURLWithPath: dir + "/grid.png")))
+    #expect(data.prefix(4) == [0x89, 0x50, 0x4E, 0x47])
+    let bad = s.input("show(d, path: \"\(dir)/missing/grid.png\")")
+    #expect(bad.contains("the directory '\(dir)/missing' does not exist"))
+    #expect(!bad.contains("█"))  // nothing drawn before the error
+    #expect(s.input("show(d, path: \"\(dir)/grid.jpg\")").contains("`path` must name a .png file"))
+  }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import QatsLanguage
 
 /// The image built-ins: `images` loads a folder, `show` draws a sample grid.
@@ -84,22 +85,45 @@ public enum ImageBuiltins {
     summary: "Draws images: a dataset or split as a grid of `n` images spread over it, labelled with their class (half-block thumbnails in the terminal, real images in reports); an image on its own.",
     parameters: [
       .required("images", .object(["dataset", "split", "image"]), "a dataset (its train split), a split, or one image"),
-      .optional("n", .positiveInt, default: .int(16), "how many images to draw"),
+      .optional("n", .positiveInt, default: .int(16), "how many images to draw (at most 256)"),
+      .optional("path", .string, "also write the grid as a PNG file here"),
     ]
   ) { call in
     let n = min(call.int("n"), 256)
     guard case .object(let object) = call.value("images") else { return .none }
+    let grid: ImageGridView
     switch object {
     case let dataset as ImageDataset:
-      call.emit(ImageGridView(title: "\(dataset.train.name): \(min(n, dataset.train.count)) of \(dataset.train.count) images",
-                              cells: dataset.train.sample(n)))
+      grid = ImageGridView(title: "\(dataset.train.name): \(min(n, dataset.train.count)) of \(dataset.train.count) images",
+                           cells: dataset.train.sample(n))
     case let split as ImageSplit:
-      call.emit(ImageGridView(title: "\(split.name): \(min(n, split.count)) of \(split.count) images", cells: split.sample(n)))
+      grid = ImageGridView(title: "\(split.name): \(min(n, split.count)) of \(split.count) images", cells: split.sample(n))
     case let image as ImageSample:
-      call.emit(image)
+      grid = ImageGridView(title: image.summary, cells: [(label: image.split.classes[image.label], image: image.split.displayImage(image.index))])
     default:
-      break
+      return .none
     }
+    // Write first: a failed write then reports its error without a grid printed before it.
+    let wrote = call.isGiven("path") ? try writeMosaic(grid, to: call.string("path"), call) : nil
+    call.emit(grid)
+    if let wrote { call.emit(PlainText(wrote)) }
     return .none
   } }
+
+  /// Writes the grid's images as one PNG, atomically; returns the line that says so.
+  static func writeMosaic(_ grid: ImageGridView, to path: String, _ call: BuiltinCall) throws -> String? {
+    guard path.lowercased().hasSuffix(".png") else {
+      throw call.error("`path` must name a .png file, got '\(path)'", argument: "path")
+    }
+    guard let mosaic = ImageMosaic.compose(grid.cells.map(\.image)) else { return nil }
+    do {
+      let png = try PNGCodec.encode(mosaic)
+      try AtomicFile.write(Data(png), to: path)
+      return "wrote \(path) (\(mosaic.width)x\(mosaic.height), \(Units.bytes(png.count)))"
+    } catch let error as AtomicFile.Failure {
+      throw call.error(error.description, argument: "path")
+    } catch let error as PNGError {
+      throw call.error("cannot encode the grid: \(error.reason)", argument: "path")
+    }
+  }
 }

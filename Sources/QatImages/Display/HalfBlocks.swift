@@ -56,17 +56,6 @@ public enum HalfBlocks {
       let height = max(1, (image.height * targetWidth + image.width / 2) / image.width)
       return Resize.resized(image, width: targetWidth, height: height)
     }
-    let factor = max(1, targetWidth / image.width)
-    if factor == 1 { return image }
-    let width = image.width * factor, height = image.height * factor
-    var pixels = [UInt8](repeating: 0, count: width * height * image.channels)
-    for y in 0..<height {
-      for x in 0..<width {
-        for c in 0..<image.channels {
-          pixels[(y * width + x) * image.channels + c] = image.pixels[((y / factor) * image.width + x / factor) * image.channels + c]
-        }
-      }
-    }
-    return PixelImage(width: width, height: height, channels: image.channels, pixels: pixels)
+    return ImageMosaic.enlarged(image, by: max(1, targetWidth / image.width))
   }
 }

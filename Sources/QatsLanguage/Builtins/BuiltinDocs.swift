@@ -7,6 +7,7 @@ public enum BuiltinDocs {
     case "core": return "Values, lists and text"
     case "math": return "Math"
     case "io": return "Session, time and files"
+    case "data": return "Image folders"
     default: return topic.prefix(1).uppercased() + topic.dropFirst()
     }
   }

@@ -54,6 +54,7 @@ import QatsLanguage
     let missing = s.input("images(\"no/such/folder\")")
     #expect(missing.contains("error: `images`: there is no folder at 'no/such/folder'"))
     #expect(missing.contains("  images(\"no/such/folder\")\n         ^"))
+    #expect(s.input("images(\"\(repoRoot.path)/samples/digitz\")").contains("did you mean '\(repoRoot.path)/samples/digits'?"))
     let split = s.input("images(\"\(digits)\", split: 0.3)")
     #expect(split.contains("already has train/ and test/ folders, so `split` does not apply"))
     #expect(s.input("images(\"\(shapes)\", split: 1.5)").contains("`split` must lie strictly between 0 and 1, got 1.5"))

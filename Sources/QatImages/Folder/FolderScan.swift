@@ -1,3 +1,5 @@
+import QatsLanguage
+
 /// The files of an image folder, by class and split, before anything is decoded.
 struct FolderScan: Sendable {
   /// One candidate image.
@@ -24,7 +26,8 @@ struct FolderScan: Sendable {
   static func scan(_ root: String) throws(ImageFolderError) -> FolderScan {
     let kind = DirectoryListing.kind(of: root)
     guard kind.exists else {
-      throw ImageFolderError("there is no folder at '\(root)'", hint: "check the path; it is relative to the current directory")
+      throw ImageFolderError("there is no folder at '\(root)'", hint: nearbyFolder(root).map { "did you mean '\($0)'?" }
+                             ?? "check the path; it is relative to the current directory")
     }
     guard kind.isDirectory else {
       throw ImageFolderError("'\(root)' is a file, not a folder", hint: "give the folder that holds one sub-folder per class")
@@ -46,6 +49,17 @@ struct FolderScan: Sendable {
     scan.classes = try classFolders(root, entries: entries)
     scan.trainFiles = try files(root, classes: scan.classes, skipped: &scan.skipped)
     return scan
+  }
+
+  /// A sibling folder whose name is close to the missing one's ("samples/digitz" → "samples/digits").
+  static func nearbyFolder(_ path: String) -> String? {
+    let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
+    let slash = trimmed.lastIndex(of: "/")
+    let parent = slash.map { String(trimmed[..<$0]) } ?? ""
+    let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
+    guard !name.isEmpty, let entries = DirectoryListing.entries(of: parent.isEmpty ? "." : parent) else { return nil }
+    guard let guess = Suggest.nearest(to: name, in: entries.filter(\.isDirectory).map(\.name)) else { return nil }
+    return slash == nil ? guess : parent + "/" + guess
   }
 
   private static func scanFixedSplit(_ root: String) throws(ImageFolderError) -> FolderScan {

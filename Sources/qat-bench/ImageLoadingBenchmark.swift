@@ -1,6 +1,7 @@
 import CPNG
 import Foundation
 import QatImages
+import QatsLanguage
 
 /// Loading a folder of 5,000 28×28 gray PNGs (10 classes), next to libpng's raw decode rate.
 /// Target (SPEC §8): under 0.25 s on 2 cores with a warm file cache.
@@ -53,7 +54,7 @@ enum ImageLoadingBenchmark {
   /// Writes the benchmark folder: each image a few soft random blobs on black, like a handwritten
   /// digit's PNG in size and entropy (MNIST files are ~250–350 bytes).
   static func makeFolder(_ root: String) throws -> [String] {
-    var generator = SplitMixGenerator(seed: 2024)
+    var generator = SeededRandom(seed: 2024)  // the same folder every run
     var paths: [String] = []
     for c in 0..<classes {
       let folder = "\(root)/\(c)"
@@ -78,18 +79,5 @@ enum ImageLoadingBenchmark {
       }
     }
     return paths
-  }
-}
-
-/// A seeded generator so the benchmark folder is the same every run.
-struct SplitMixGenerator {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import QatImages
+import QatsLanguage
 
 /// The folder loader: layouts, normalization against hand-computed values, splits, skipping, caching.
 @Suite struct ImageFolderTests {
@@ -86,7 +87,7 @@ import Testing
   @Test func resultsDoNotDependOnThreadCount() throws {
     let f = try FolderBuilder()
     defer { f.remove() }
-    var generator = SplitMix(seed: 3)
+    var generator = SeededRandom(seed: 3)
     for c in 0..<3 {
       for i in 0..<150 {
         let pixels = (0..<(7 * 5 * 3)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }

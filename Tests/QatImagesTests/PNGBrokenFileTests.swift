@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import QatImages
+import QatsLanguage
 
 /// Broken files of our own: each is refused with a reason, and nothing crashes.
 @Suite struct PNGBrokenFileTests {
@@ -93,7 +94,7 @@ import Testing
 
   /// Seeded random damage to real files: the decoder must never crash, and every refusal has a reason.
   @Test func randomDamageNeverCrashes() throws {
-    var generator = SplitMix(seed: 12_345)
+    var generator = SeededRandom(seed: 12_345)
     let sources = ["basn0g08.png", "basi3p04.png", "basn6a16.png", "basi2c16.png", "s09n3p02.png"]
     var refused = 0, accepted = 0
     for name in sources {
@@ -120,18 +121,5 @@ import Testing
     }
     #expect(refused > 1_000)  // nearly all damage is caught by CRCs and the zlib checksum
     #expect(accepted + refused == 2_000)
-  }
-}
-
-/// A tiny seeded generator for the damage test.
-struct SplitMix {
-  var state: UInt64
-  init(seed: UInt64) { state = seed }
-  mutating func next() -> UInt64 {
-    state &+= 0x9E37_79B9_7F4A_7C15
-    var z = state
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
   }
 }

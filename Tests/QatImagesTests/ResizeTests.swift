@@ -1,5 +1,6 @@
 import Testing
 @testable import QatImages
+import QatsLanguage
 
 /// Resizing against hand-computed values (SPEC §6: centres at (i + 0.5)·scale, area when shrinking,
 /// bilinear when growing).
@@ -60,7 +61,7 @@ import Testing
   }
 
   @Test func integerAreaShrinkPreservesTheMean() {
-    var generator = SplitMix(seed: 9)
+    var generator = SeededRandom(seed: 9)
     let pixels = (0..<(12 * 12)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
     let image = gray(12, 12, pixels)
     for side in [1, 2, 3, 4, 6] {

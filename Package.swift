@@ -48,7 +48,7 @@ let package = Package(
     // MARK: - Tests
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
     .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
-    .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"]),
+    .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,18 +1,15 @@
-import Dispatch
+import QatsLanguage
 
 /// Wall-clock timing for the benchmark: medians of repeated runs, never a single sample.
 enum Timing {
-  /// Seconds on a monotonic clock.
-  static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
-
   /// The median time of `runs` calls of `body` (after `warmup` untimed calls).
   static func median(runs: Int, warmup: Int = 1, _ body: () throws -> Void) rethrows -> Double {
     for _ in 0..<warmup { try body() }
     var times: [Double] = []
     for _ in 0..<runs {
-      let start = now()
+      let start = MonotonicClock.seconds()
       try body()
-      times.append(now() - start)
+      times.append(MonotonicClock.seconds() - start)
     }
     times.sort()
     return times[times.count / 2]

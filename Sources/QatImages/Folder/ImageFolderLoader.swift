@@ -1,4 +1,5 @@
 import Foundation
+import QatsLanguage
 
 /// How to load an image folder.
 public struct ImageFolderOptions: Sendable, Hashable {
@@ -34,8 +35,6 @@ public struct ImageSize: Sendable, Hashable, CustomStringConvertible {
   public var description: String { "\(width)x\(height)" }
 }
 
-extension ColorRequest: Hashable {}
-
 /// Loads `ROOT/<class>/*.png` or `ROOT/train|test/<class>/*.png` into normalized tensors.
 public enum ImageFolderLoader {
   /// Scans, decodes on `options.threads` cores, splits, resizes and normalizes. Throws
@@ -44,28 +43,24 @@ public enum ImageFolderLoader {
   /// With a `cache`, an unchanged folder loaded with the same options is answered from it.
   public static func load(_ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
                           isInterrupted: () -> Bool = { false }) throws -> ImageDataset {
-    let start = DispatchTime.now().uptimeNanoseconds
+    let start = MonotonicClock.seconds()
     let scan = try FolderScan.scan(path)
-    let key = DatasetCache.Key(path: path, options: options, files: scan.trainFiles + scan.testFiles)
+    let files = scan.trainFiles + scan.testFiles
+    let key = DatasetCache.Key(path: path, options: options, files: files)
     if let hit = cache?.lookup(key) {
-      return hit.cached(seconds: elapsed(since: start), path: path)
+      return hit.cached(seconds: MonotonicClock.seconds() - start, path: path)
     }
 
-    let files = scan.trainFiles + scan.testFiles
     let decoded = try decodeAll(files.map(\.path), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
+    try checkEveryClassHasImages(scan: scan, files: files, decoded: decoded)
     var skipped = scan.skipped
-    var kept: [Int] = []  // indices into `files` that decoded
+    var images: [PixelImage] = []
+    var kept: [Int] = []  // indices into `files` of the images that decoded
     for (i, result) in decoded.enumerated() {
       switch result {
-      case .success: kept.append(i)
+      case .success(let image): images.append(image); kept.append(i)
       case .failure(let error): skipped.append(SkippedFile(path: files[i].path, reason: error.reason))
       }
-    }
-    try checkEveryClassHasImages(scan: scan, kept: kept, files: files, skipped: skipped)
-
-    let images: [PixelImage] = kept.map { i in
-      if case .success(let image) = decoded[i] { return image }
-      return PixelImage(width: 1, height: 1, channels: 1, pixels: [0])  // unreachable: kept holds successes
     }
     let size = options.size ?? mostCommonSize(images)
     let channels = options.color == .gray ? 1 : options.color == .rgb ? 3 : (images.allSatisfy { $0.channels == 1 } ? 1 : 3)
@@ -86,18 +81,9 @@ public enum ImageFolderLoader {
     var trainPixels = try tensor(trainItems.map { images[$0] }, size: size, channels: channels, threads: options.threads, isInterrupted: isInterrupted)
     var testPixels = try tensor(testItems.map { images[$0] }, size: size, channels: channels, threads: options.threads, isInterrupted: isInterrupted)
     let plane = size.height * size.width
-    let stats = trainPixels.withUnsafeBufferPointer { buffer in
-      ChannelStats.compute(buffer, count: trainItems.count, channels: channels,
-                           plane: plane, threads: options.threads)
-    }
-    for i in [0, 1] {
-      let count = i == 0 ? trainItems.count : testItems.count
-      func run(_ buffer: inout UnsafeMutableBufferPointer<Float>) {
-        guard let base = buffer.baseAddress else { return }
-        ChannelStats.normalize(base, count: count, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
-      }
-      if i == 0 { trainPixels.withUnsafeMutableBufferPointer(run) } else { testPixels.withUnsafeMutableBufferPointer(run) }
-    }
+    let stats = ChannelStats.compute(trainPixels, channels: channels, plane: plane, threads: options.threads)
+    ChannelStats.normalize(&trainPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
+    ChannelStats.normalize(&testPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
 
     func split(_ name: String, _ items: [Int], _ pixels: [Float]) -> ImageSplit {
       ImageSplit(name: name, classes: scan.classes, channels: channels, height: size.height, width: size.width,
@@ -107,14 +93,10 @@ public enum ImageFolderLoader {
     let resized = images.filter { $0.width != size.width || $0.height != size.height }.count
     let dataset = ImageDataset(path: path, classes: scan.classes, train: split("train", trainItems, trainPixels),
                                test: split("test", testItems, testPixels), skipped: skipped,
-                               hasFixedSplit: scan.hasFixedSplit, seconds: elapsed(since: start), fromCache: false,
+                               hasFixedSplit: scan.hasFixedSplit, seconds: MonotonicClock.seconds() - start, fromCache: false,
                                resizedCount: resized)
     cache?.store(key, dataset)
     return dataset
-  }
-
-  static func elapsed(since start: UInt64) -> Double {
-    Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
   }
 
   /// Decodes every file on `threads` cores; results are in file order.
@@ -140,20 +122,25 @@ public enum ImageFolderLoader {
     return Array(UnsafeBufferPointer(start: results, count: paths.count))
   }
 
-  /// A class whose every file was skipped is an error: the dataset would silently lose it.
-  static func checkEveryClassHasImages(scan: FolderScan, kept: [Int], files: [FolderScan.File], skipped: [SkippedFile]) throws {
-    var perSplitClass = Set<Int>()
-    let trainCount = scan.trainFiles.count
-    for i in kept { perSplitClass.insert(files[i].classIndex * 2 + (i < trainCount ? 0 : 1)) }
-    for (c, name) in scan.classes.enumerated() {
-      for (s, splitName) in (scan.hasFixedSplit ? [(0, "train/"), (1, "test/")] : [(0, "")]) {
-        if perSplitClass.contains(c * 2 + s) { continue }
-        let folder = (scan.hasFixedSplit ? "\(splitName)" : "") + name
-        let reasons = skipped.filter { $0.path.contains("/\(folder)/") }
-        let example = reasons.first.map { ": \(($0.path as NSString).lastPathComponent): \($0.reason)" } ?? ""
-        throw ImageFolderError("the class folder '\(folder)' has no readable PNG images (\(reasons.count) files skipped\(example))",
-                               hint: "add PNG images to it, or remove the folder")
+  /// A class (in either split) whose every file failed to decode is an error: the dataset would
+  /// silently lose it.
+  static func checkEveryClassHasImages(scan: FolderScan, files: [FolderScan.File],
+                                       decoded: [Result<PixelImage, PNGError>]) throws {
+    let splits = scan.hasFixedSplit ? ["train/", "test/"] : [""]
+    var groups = [[Int]](repeating: [], count: scan.classes.count * splits.count)  // file indices by (class, split)
+    for (i, file) in files.enumerated() {
+      let split = i < scan.trainFiles.count ? 0 : 1  // without a fixed split every file is a "train" file
+      groups[file.classIndex * splits.count + split].append(i)
+    }
+    for (g, members) in groups.enumerated() where !members.isEmpty {
+      guard !members.contains(where: { if case .success = decoded[$0] { return true } else { return false } }) else { continue }
+      let folder = splits[g % splits.count] + scan.classes[g / splits.count]
+      var example = ""
+      if case .failure(let error) = decoded[members[0]] {
+        example = ": \((files[members[0]].path as NSString).lastPathComponent): \(error.reason)"
       }
+      throw ImageFolderError("the class folder '\(folder)' has no readable PNG images (\(members.count) files skipped\(example))",
+                             hint: "add PNG images to it, or remove the folder")
     }
   }
 
@@ -186,11 +173,9 @@ public enum ImageFolderLoader {
       let shared = SharedBuffer(base: base)
       try Parallel.forEachChunk(count: images.count, chunk: 64, threads: threads, isInterrupted: isInterrupted) { range in
         for i in range {
-          let image = images[i].channels == channels ? images[i]
-            : (channels == 3 ? images[i].asRGB() : images[i])  // gray was asked: decoding already gave 1 channel
-          let plan = sharedPlans[ImageSize(height: image.height, width: image.width)]
-            ?? ResizePlan(sourceWidth: image.width, sourceHeight: image.height, width: size.width, height: size.height)
-          plan.apply(image, into: shared.base + i * perImage)
+          // Only gray-to-RGB can be needed: when gray is asked for, decoding already gave one channel.
+          let image = channels == 3 ? images[i].asRGB() : images[i]
+          sharedPlans[ImageSize(height: image.height, width: image.width)]?.apply(image, into: shared.base + i * perImage)
         }
       }
     }

@@ -23,7 +23,7 @@ public struct PNGError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// The colour an image is decoded to.
-public enum ColorRequest: Sendable, Equatable {
+public enum ColorRequest: Sendable, Hashable {
   /// The file's own kind: gray for gray, gray+alpha and all-gray palettes, RGB otherwise.
   case auto
   /// 8-bit gray (Rec. 601 from colour).

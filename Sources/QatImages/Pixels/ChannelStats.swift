@@ -2,30 +2,33 @@
 /// Sums are taken per image (in parallel) and then added in image order, so the result does
 /// not depend on the thread count.
 enum ChannelStats {
-  /// Mean and population standard deviation of each channel over `count` images of
-  /// `channels × plane` floats. A channel with no spread gets std 1 (so it is only centred).
-  static func compute(_ buffer: UnsafeBufferPointer<Float>, count: Int, channels: Int, plane: Int,
-                      threads: Int) -> (mean: [Double], std: [Double]) {
-    guard count > 0, plane > 0, let pixels = buffer.baseAddress, buffer.count >= count * channels * plane else {
+  /// Mean and population standard deviation of each channel over the images in `pixels`
+  /// (each `channels × plane` floats). A channel with no spread gets std 1 (so it is only centred).
+  static func compute(_ pixels: [Float], channels: Int, plane: Int, threads: Int) -> (mean: [Double], std: [Double]) {
+    let count = plane > 0 && channels > 0 ? pixels.count / (channels * plane) : 0
+    guard count > 0 else {
       return ([Double](repeating: 0, count: channels), [Double](repeating: 1, count: channels))
     }
     // Per image and channel: sum and sum of squares, in Double.
     let partial = UnsafeMutablePointer<Double>.allocate(capacity: count * channels * 2)
     defer { partial.deallocate() }
     let shared = SharedBuffer(base: partial)
-    let source = SharedBuffer(base: UnsafeMutablePointer(mutating: pixels))
-    try? Parallel.forEachChunk(count: count, chunk: 256, threads: threads) { range in
-      for image in range {
-        for c in 0..<channels {
-          let start = source.base + (image * channels + c) * plane
-          var sum = 0.0, squares = 0.0
-          for i in 0..<plane {
-            let v = Double(start[i])
-            sum += v
-            squares += v * v
+    pixels.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      let source = SharedBuffer(base: UnsafeMutablePointer(mutating: base))
+      try? Parallel.forEachChunk(count: count, chunk: 256, threads: threads) { range in
+        for image in range {
+          for c in 0..<channels {
+            let start = source.base + (image * channels + c) * plane
+            var sum = 0.0, squares = 0.0
+            for i in 0..<plane {
+              let v = Double(start[i])
+              sum += v
+              squares += v * v
+            }
+            shared.base[(image * channels + c) * 2] = sum
+            shared.base[(image * channels + c) * 2 + 1] = squares
           }
-          shared.base[(image * channels + c) * 2] = sum
-          shared.base[(image * channels + c) * 2 + 1] = squares
         }
       }
     }
@@ -45,15 +48,18 @@ enum ChannelStats {
   }
 
   /// Replaces every value v of channel c by (v − mean[c]) / std[c].
-  static func normalize(_ pixels: UnsafeMutablePointer<Float>, count: Int, channels: Int, plane: Int,
-                        mean: [Double], std: [Double], threads: Int) {
-    let shared = SharedBuffer(base: pixels)
-    try? Parallel.forEachChunk(count: count, chunk: 256, threads: threads) { range in
-      for image in range {
-        for c in 0..<channels {
-          let m = Float(mean[c]), inverse = Float(1 / std[c])
-          let start = shared.base + (image * channels + c) * plane
-          for i in 0..<plane { start[i] = (start[i] - m) * inverse }
+  static func normalize(_ pixels: inout [Float], channels: Int, plane: Int, mean: [Double], std: [Double], threads: Int) {
+    let count = plane > 0 && channels > 0 ? pixels.count / (channels * plane) : 0
+    pixels.withUnsafeMutableBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return }
+      let shared = SharedBuffer(base: base)
+      try? Parallel.forEachChunk(count: count, chunk: 256, threads: threads) { range in
+        for image in range {
+          for c in 0..<channels {
+            let m = Float(mean[c]), inverse = Float(1 / std[c])
+            let start = shared.base + (image * channels + c) * plane
+            for i in 0..<plane { start[i] = (start[i] - m) * inverse }
+          }
         }
       }
     }

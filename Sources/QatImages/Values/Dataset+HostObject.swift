@@ -1,3 +1,4 @@
+import Foundation
 import QatsLanguage
 
 /// `data = images(…)`: `data.train`, `data.test`, `data.classes`, `data.count`, `data.skipped`, …
@@ -51,15 +52,17 @@ extension ImageDataset: HostObject {
     let head = "dataset \(path): " + summary
     let trainCounts = train.countsPerClass, testCounts = test.countsPerClass
     let normalization = "normalized per channel by the train split: mean "
-      + train.mean.map { formatted($0) }.joined(separator: ", ") + ", std " + train.std.map { formatted($0) }.joined(separator: ", ")
+      + train.mean.map { String(format: "%.4f", $0) }.joined(separator: ", ") + ", std "
+      + train.std.map { String(format: "%.4f", $0) }.joined(separator: ", ")
     let skippedLine = skipped.isEmpty ? nil : "\(skipped.count) files skipped (not PNG or damaged): `.skipped` lists each with its reason"
     let grid = ImageGridView(cells: thumbnails())
     switch format {
     case .text(let color, let width):
       let nameWidth = max(5, classes.map(\.count).max() ?? 0)
-      var lines = [head, "  " + "class".padding(nameWidth) + "  train   test"]
+      func column(_ text: String) -> String { text.padding(toLength: max(nameWidth, text.count), withPad: " ", startingAt: 0) }
+      var lines = [head, "  " + column("class") + "  train   test"]
       for (i, name) in classes.enumerated() {
-        lines.append("  " + name.padding(nameWidth) + "  " + String(trainCounts[i]).leftPadding(5) + "  " + String(testCounts[i]).leftPadding(5))
+        lines.append("  " + column(name) + String(format: "  %5d  %5d", trainCounts[i], testCounts[i]))
       }
       lines.append(normalization)
       if let skippedLine { lines.append(skippedLine) }
@@ -88,16 +91,4 @@ extension ImageDataset: HostObject {
       firstOfClass[c].map { (label: classes[c], image: train.displayImage($0)) }
     }
   }
-}
-
-func formatted(_ value: Double) -> String {
-  let text = String(format: "%.4f", value)
-  return text
-}
-
-extension String {
-  /// Pads with spaces on the right to `width` characters.
-  func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
-  /// Pads with spaces on the left to `width` characters.
-  func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -11,22 +11,22 @@ enum IOBuiltins {
         return .none
       },
       Builtin("clock", topic: "io", summary: "Seconds on a monotonic clock, for timing by hand.", returns: "float") { _ in
-        .float(monotonicSeconds())
+        .float(MonotonicClock.seconds())
       },
       Builtin("time", topic: "io", summary: "Runs the block, shows how long it took, and returns the block's last value.",
               block: .required, returns: "the block's value") { call in
         guard let block = call.block else { return .none }
-        let start = monotonicSeconds()
+        let start = MonotonicClock.seconds()
         let value = try call.interpreter.runBlock(block, in: call.environment)
-        call.emit(PlainText("time: " + Units.duration(monotonicSeconds() - start)))
+        call.emit(PlainText("time: " + Units.duration(MonotonicClock.seconds() - start)))
         return value
       },
       Builtin("sleep", topic: "io", summary: "Waits `seconds` (Ctrl-C interrupts it).",
               parameters: [.required("seconds", .nonNegativeNumber, "how long to wait")]) { call in
-        let end = monotonicSeconds() + call.double("seconds")
+        let end = MonotonicClock.seconds() + call.double("seconds")
         while true {
           try call.checkInterrupt()
-          let left = end - monotonicSeconds()
+          let left = end - MonotonicClock.seconds()
           if left <= 0 { return .none }
           usleep(useconds_t(min(left, 0.01) * 1e6))
         }
@@ -65,11 +65,5 @@ enum IOBuiltins {
         return .none
       },
     ]
-  }
-
-  static func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
   }
 }

@@ -27,11 +27,20 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png")]
     ),
 
+    // MARK: - Numeric kernels in C: reference, portable and AVX-512 versions chosen at run time
+    .target(name: "CKernels"),
+
+    // MARK: - The fp32 engine: tensors, layers, networks, optimizers, the train loop
+    .target(name: "QatEngine", dependencies: ["CKernels", "QatsLanguage"]),
+
     // MARK: - Image folders: PNG decoding, resizing, datasets and their built-ins
     .target(name: "QatImages", dependencies: ["QatsLanguage", "CPNG"]),
 
+    // MARK: - Models in the language: model { … }, layers, train, evaluate, predict
+    .target(name: "QatModels", dependencies: ["QatEngine", "QatImages", "QatsLanguage"]),
+
     // MARK: - The shell: sessions, notebooks, reports, line editing
-    .target(name: "QatShell", dependencies: ["QatsLanguage", "QatImages", "CLineEdit"]),
+    .target(name: "QatShell", dependencies: ["QatsLanguage", "QatImages", "QatModels", "CLineEdit"]),
 
     // MARK: - The executable: argument parsing only
     .executableTarget(
@@ -43,11 +52,13 @@ let package = Package(
     ),
 
     // MARK: - The benchmark executable (release builds; scripts/bench)
-    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage", "CPNG"]),
+    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage", "CPNG", "CKernels", "QatEngine"]),
 
     // MARK: - Tests
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
     .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
+    .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatsLanguage"]),
+    .testTarget(name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]

@@ -65,8 +65,9 @@ struct ImageIndexError: Error, CustomStringConvertible {
 
 /// `data.test[3]`: one image with its label, shown as a thumbnail.
 public final class ImageSample: HostObject {
-  let split: ImageSplit
-  let index: Int
+  /// The split the image belongs to, and its position there.
+  public let split: ImageSplit
+  public let index: Int
 
   init(split: ImageSplit, index: Int) {
     self.split = split

@@ -1,5 +1,6 @@
 import Foundation
 import QatImages
+import QatModels
 import QatsLanguage
 
 /// How a session shows things.
@@ -12,9 +13,12 @@ public struct SessionOptions: Sendable {
   public var seed: UInt64
   /// Title of exported notebooks.
   public var title: String
+  /// Progress bars redrawn in place (only when stdout is a terminal).
+  public var progress: Bool
 
-  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session") {
+  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session", progress: Bool = false) {
     self.color = color
+    self.progress = progress
     self.width = width
     self.seed = seed
     self.title = title
@@ -57,10 +61,11 @@ public final class Session {
     self.options = options
     self.console = console
     self.notebook = Notebook(title: options.title)
-    let sink = SessionSink(console: console, format: .text(color: options.color, width: options.width))
+    let sink = SessionSink(console: console, format: .text(color: options.color, width: options.width), progress: options.progress)
     self.sink = sink
     self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
     registry.register(ImageBuiltins.all())
+    registry.register(ModelBuiltins.all())
     sink.notebook = notebook
   }
 
@@ -199,13 +204,33 @@ final class SessionSink: OutputSink {
   let format: RenderFormat
   weak var notebook: Notebook?
 
-  init(console: Console, format: RenderFormat) {
+  /// Whether progress lines are drawn (stdout is a terminal).
+  let drawsProgress: Bool
+
+  init(console: Console, format: RenderFormat, progress: Bool) {
     self.console = console
     self.format = format
+    drawsProgress = progress
   }
 
+  /// True while a progress line is on screen (it is erased before the next output).
+  private var progressShown = false
+
   func emit(_ item: any Renderable) {
+    progress(nil)
     console.out(item.render(format) + "\n")
     notebook?.appendOutput(item)
+  }
+
+  /// Progress lines are drawn only on a terminal: carriage return, erase the line, redraw.
+  func progress(_ line: String?) {
+    guard drawsProgress else { return }
+    if let line {
+      console.out("\r\u{1B}[2K" + line)
+      progressShown = true
+    } else if progressShown {
+      console.out("\r\u{1B}[2K")
+      progressShown = false
+    }
   }
 }

@@ -8,6 +8,8 @@ public enum BuiltinDocs {
     case "math": return "Math"
     case "io": return "Session, time and files"
     case "data": return "Image folders"
+    case "models": return "Models and training"
+    case "layers": return "Layers (inside `model { … }`)"
     default: return topic.prefix(1).uppercased() + topic.dropFirst()
     }
   }

@@ -58,6 +58,13 @@ public enum HTMLEscaping {
 public protocol OutputSink: AnyObject {
   /// Shows `item` now (terminal) and records it as part of the running cell.
   func emit(_ item: any Renderable)
+  /// Shows a transient status line (a progress bar), redrawn in place on a terminal and never
+  /// recorded; nil clears it. Sinks that are not a terminal ignore it.
+  func progress(_ line: String?)
+}
+
+extension OutputSink {
+  public func progress(_ line: String?) {}
 }
 
 /// An OutputSink that keeps everything, for tests and for capturing.

@@ -1,0 +1,52 @@
+// Batch normalization over rows of channels: partial sums per chunk (combined by the caller in a
+// fixed order, so the thread count never changes a result), then the per-element passes.
+#include "CKernels.h"
+
+void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *sumsq) {
+  for (int ch = 0; ch < c; ch++) { sum[ch] = 0.0; sumsq[ch] = 0.0; }
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    for (int ch = 0; ch < c; ch++) {
+      const double v = xr[ch];
+      sum[ch] += v;
+      sumsq[ch] += v * v;
+    }
+  }
+}
+
+void qk_bn_apply(const float *x, int rows, int c, const float *mean, const float *invstd,
+                 const float *gamma, const float *beta, float *y, float *xhat) {
+  for (int r = 0; r < rows; r++) {
+    const float *xr = x + (long)r * c;
+    float *yr = y + (long)r * c;
+    float *hr = xhat ? xhat + (long)r * c : 0;
+    for (int ch = 0; ch < c; ch++) {
+      const float h = (xr[ch] - mean[ch]) * invstd[ch];
+      if (hr) hr[ch] = h;
+      yr[ch] = h * gamma[ch] + beta[ch];
+    }
+  }
+}
+
+void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
+                            double *sum_dy, double *sum_dy_xhat) {
+  for (int ch = 0; ch < c; ch++) { sum_dy[ch] = 0.0; sum_dy_xhat[ch] = 0.0; }
+  for (int r = 0; r < rows; r++) {
+    const float *gr = dy + (long)r * c, *hr = xhat + (long)r * c;
+    for (int ch = 0; ch < c; ch++) {
+      sum_dy[ch] += gr[ch];
+      sum_dy_xhat[ch] += (double)gr[ch] * hr[ch];
+    }
+  }
+}
+
+void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, const float *gamma,
+                          const float *invstd, const float *mean_dy, const float *mean_dy_xhat, float *dx) {
+  for (int r = 0; r < rows; r++) {
+    const float *gr = dy + (long)r * c, *hr = xhat + (long)r * c;
+    float *dr = dx + (long)r * c;
+    for (int ch = 0; ch < c; ch++) {
+      dr[ch] = gamma[ch] * invstd[ch] * (gr[ch] - mean_dy[ch] - hr[ch] * mean_dy_xhat[ch]);
+    }
+  }
+}

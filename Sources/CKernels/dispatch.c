@@ -1,0 +1,67 @@
+// Run-time choice of kernel variants: the CPU is asked once, never assumed at compile time.
+#include "CKernels.h"
+#include "gemm_internal.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+
+static unsigned long long read_xcr0(void) {
+  unsigned int lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return ((unsigned long long)hi << 32) | lo;
+}
+
+int qk_cpu_has_avx512(void) {
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
+  int osxsave = (ecx >> 27) & 1, fma = (ecx >> 12) & 1;
+  if (!osxsave || !fma) return 0;
+  // The OS must save the AVX-512 state: XMM, YMM, opmask, ZMM_Hi256, Hi16_ZMM.
+  if ((read_xcr0() & 0xE6) != 0xE6) return 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+  int f = (ebx >> 16) & 1, bw = (ebx >> 30) & 1, vl = (ebx >> 31) & 1;
+  return f && bw && vl;
+}
+#else
+int qk_cpu_has_avx512(void) { return 0; }
+#endif
+
+int qk_variant_available(qk_variant v) {
+  switch (v) {
+  case QK_REFERENCE:
+  case QK_PORTABLE: return 1;
+  case QK_AVX512: return qk_cpu_has_avx512();
+  }
+  return 0;
+}
+
+qk_variant qk_best_variant(void) {
+  static int cached = -1;  // benign race: every thread computes the same answer
+  if (cached < 0) cached = qk_variant_available(QK_AVX512) ? QK_AVX512 : QK_PORTABLE;
+  return (qk_variant)cached;
+}
+
+const char *qk_variant_name(qk_variant v) {
+  switch (v) {
+  case QK_REFERENCE: return "reference";
+  case QK_PORTABLE: return "portable";
+  case QK_AVX512: return "avx512";
+  }
+  return "unknown";
+}
+
+void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
+              const float *b, int ldb, float beta, float *c, int ldc) {
+  if (m <= 0 || n <= 0) return;
+  switch (v) {
+  case QK_REFERENCE: qk_sgemm_reference(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;
+  case QK_PORTABLE: qk_sgemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;
+  case QK_AVX512:
+    if (qk_cpu_has_avx512()) {
+      qk_sgemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    } else {
+      qk_sgemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    }
+    return;
+  }
+}

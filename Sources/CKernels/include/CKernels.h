@@ -1,0 +1,101 @@
+// CKernels: the hot numeric loops of the fp32 engine, in C.
+//
+// Every kernel that matters for speed exists in up to three versions:
+//   - QK_REFERENCE: the plain loops, written to be obviously right; tests compare against them;
+//   - QK_PORTABLE:  blocked C that any x86-64 (or other) compiler vectorizes reasonably;
+//   - QK_AVX512:    hand-tiled AVX-512 for this CPU, compiled with __attribute__((target)) and used
+//                   only when the CPU reports the instructions at run time (never -march=native).
+// qk_best_variant() picks the fastest available one once; callers may also name a variant (tests,
+// the benchmark). All kernels are single-threaded and reentrant: the engine splits the batch across
+// cores itself, so results never depend on the thread count.
+//
+// Layout conventions: matrices are row-major; activations are NHWC (channels innermost).
+
+#ifndef CKERNELS_H
+#define CKERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  QK_REFERENCE = 0,
+  QK_PORTABLE = 1,
+  QK_AVX512 = 2,
+} qk_variant;
+
+/// 1 if `v` can run on this CPU.
+int qk_variant_available(qk_variant v);
+/// The fastest variant this CPU can run (checked once, then cached).
+qk_variant qk_best_variant(void);
+/// "reference", "portable" or "avx512".
+const char *qk_variant_name(qk_variant v);
+
+/// C = beta·C + op(A)·op(B), with C m×n (row stride ldc), op(A) m×k, op(B) k×n.
+/// op(A) = A (m×k, stride lda) when trans_a == 0, or Aᵀ where A is k×m (stride lda).
+/// op(B) = B (k×n, stride ldb) when trans_b == 0, or Bᵀ where B is n×k (stride ldb).
+/// beta is 0 (C is overwritten; its old contents may be NaN) or 1 (accumulate).
+/// k == 0 with beta 0 writes zeros. Every variant sums over k in increasing order per block, but
+/// variants may differ in the last bits; each one is deterministic.
+void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k,
+              const float *a, int lda, const float *b, int ldb,
+              float beta, float *c, int ldc);
+
+/// Shape of one convolution over NHWC activations. Weights are stored per group as a
+/// [kernel·kernel·(c_in/groups)] × (c_out/groups) matrix (rows ordered kh, kw, ci), groups one after
+/// another; bias has c_out entries.
+typedef struct {
+  int n, h, w, c_in;       // input batch and shape
+  int c_out, kernel, stride, pad, groups;
+  int out_h, out_w;        // (h + 2·pad − kernel) / stride + 1, likewise for w
+} qk_conv_shape;
+
+/// Lowers the input to columns: col is (n·out_h·out_w) × (groups · kernel·kernel·c_in/groups), each row
+/// ordered (group, kh, kw, ci) so that one group's columns are contiguous. Padding reads as zero.
+void qk_im2col_nhwc(const qk_conv_shape *s, const float *x, float *col);
+/// The adjoint of qk_im2col_nhwc: dx (n·h·w·c_in) is overwritten with the sum of col's entries
+/// that came from each input element (padding entries are dropped).
+void qk_col2im_nhwc(const qk_conv_shape *s, const float *col, float *dx);
+
+/// y[r][c] += bias[c] for r < rows, c < cols.
+void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);
+/// db[c] (+)= Σ_r dy[r][c], summed in increasing r; overwrites db when accumulate == 0.
+void qk_sum_rows(const float *dy, int rows, int cols, float *db, int accumulate);
+
+/// Pooling over NHWC. Max pooling records, for every output, the flat input index (within the batch
+/// the call covers) of the maximum — the first one on ties — for the backward pass.
+void qk_maxpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
+                        int out_h, int out_w, float *y, int32_t *argmax);
+/// dx (n·h·w·c) is overwritten: zero, plus dy routed to each output's recorded maximum.
+void qk_maxpool_backward(const float *dy, const int32_t *argmax, int outputs, int inputs, float *dx);
+void qk_avgpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
+                        int out_h, int out_w, float *y);
+/// dx (n·h·w·c) is overwritten.
+void qk_avgpool_backward(const float *dy, int n, int h, int w, int c, int kernel, int stride,
+                         int out_h, int out_w, float *dx);
+
+/// Batch normalization over rows × channels (NHWC flattened to rows of c).
+/// Partial sums of one chunk: sum[c] = Σ x, sumsq[c] = Σ x², accumulated in double, rows in order.
+void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *sumsq);
+/// y = (x − mean)·invstd·gamma + beta per channel; xhat (may be NULL) receives (x − mean)·invstd.
+void qk_bn_apply(const float *x, int rows, int c, const float *mean, const float *invstd,
+                 const float *gamma, const float *beta, float *y, float *xhat);
+/// Partial sums for the backward pass: sum_dy[c] = Σ dy, sum_dy_xhat[c] = Σ dy·xhat (double, in order).
+void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
+                            double *sum_dy, double *sum_dy_xhat);
+/// dx = gamma·invstd·(dy − mean_dy − xhat·mean_dy_xhat), the batch means given per channel.
+void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, const float *gamma,
+                          const float *invstd, const float *mean_dy, const float *mean_dy_xhat, float *dx);
+
+/// y = min(max(x, 0), cap) for cap > 0, or max(x, 0) when cap <= 0 (count elements).
+void qk_relu_forward(const float *x, int64_t count, float cap, float *y);
+/// dx = dy where 0 < y (and y < cap when cap > 0), else 0; computed from the layer's output y.
+void qk_relu_backward(const float *dy, const float *y, int64_t count, float cap, float *dx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

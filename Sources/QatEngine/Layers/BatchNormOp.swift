@@ -1,0 +1,144 @@
+import CKernels
+
+/// Batch normalization per channel (over N·H·W for feature maps, over N for flat vectors).
+/// Training uses the batch's statistics — summed per chunk, combined in chunk order — and updates
+/// the running statistics (momentum 0.1, unbiased variance, as PyTorch does); evaluation uses the
+/// running statistics.
+final class BatchNormOp: Operation {
+  static let epsilon: Float = 1e-5
+  static let momentum: Float = 0.1
+
+  let gamma: LearnableTensor
+  let beta: LearnableTensor
+  let runningMean: FloatBuffer
+  let runningVar: FloatBuffer
+  /// The statistics of the current batch (training) or derived from the running ones (evaluation).
+  let mean: FloatBuffer
+  let invstd: FloatBuffer
+  let meanDy: FloatBuffer
+  let meanDyXhat: FloatBuffer
+  var channels: Int { input.channels }
+
+  init(shape: ActivationShape) {
+    gamma = LearnableTensor(name: "gamma", shape: [shape.channels])
+    beta = LearnableTensor(name: "beta", shape: [shape.channels])
+    runningMean = FloatBuffer(count: shape.channels)
+    runningVar = FloatBuffer(count: shape.channels)
+    mean = FloatBuffer(count: shape.channels)
+    invstd = FloatBuffer(count: shape.channels)
+    meanDy = FloatBuffer(count: shape.channels)
+    meanDyXhat = FloatBuffer(count: shape.channels)
+    for c in 0..<shape.channels {
+      gamma.value[c] = 1
+      runningVar[c] = 1
+    }
+    super.init(input: shape, output: shape)
+  }
+
+  override var parameters: [LearnableTensor] { [gamma, beta] }
+  override var buffers: [FloatBuffer] { [runningMean, runningVar] }
+
+  final class StatsScratch: Scratch {
+    let xhat: FloatBuffer
+    let sum: AlignedBuffer<Double>
+    let sumSq: AlignedBuffer<Double>
+    init(xhat: FloatBuffer, channels: Int, gradients: [FloatBuffer]) {
+      self.xhat = xhat
+      sum = AlignedBuffer<Double>(count: channels)
+      sumSq = AlignedBuffer<Double>(count: channels)
+      super.init(gradients: gradients)
+    }
+  }
+
+  override func makeScratch(capacity: Int) -> Scratch {
+    StatsScratch(xhat: FloatBuffer(count: capacity * input.elements), channels: channels,
+                 gradients: [FloatBuffer(count: channels), FloatBuffer(count: channels)])
+  }
+
+  func rows(_ count: Int) -> Int { count * input.height * input.width }
+
+  override func forwardPhases(training: Bool) -> Int { training ? 2 : 1 }
+
+  override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
+    guard let s = io.scratch as? StatsScratch else { return }
+    let r = Int32(rows(io.count)), c = Int32(channels)
+    if training && phase == 0 {
+      qk_bn_partial_stats(io.x, r, c, s.sum.pointer, s.sumSq.pointer)
+      return
+    }
+    qk_bn_apply(io.x, r, c, mean.pointer, invstd.pointer, gamma.value.pointer, beta.value.pointer, io.y,
+                training ? s.xhat.pointer : nil)
+  }
+
+  override func beginForward(training: Bool) {
+    if !training { useRunningStatistics() }
+  }
+
+  /// Evaluation: mean and 1/σ from the running statistics.
+  func useRunningStatistics() {
+    for ch in 0..<channels {
+      mean[ch] = runningMean[ch]
+      invstd[ch] = 1 / (runningVar[ch] + Self.epsilon).squareRoot()
+    }
+  }
+
+  override func combineForward(phase: Int, scratches: ArraySlice<Scratch>, total: Int, training: Bool) {
+    guard training, phase == 0 else { return }
+    let n = Double(rows(total))
+    for ch in 0..<channels {
+      var sum = 0.0, sumSq = 0.0
+      for case let s as StatsScratch in scratches {
+        sum += s.sum[ch]
+        sumSq += s.sumSq[ch]
+      }
+      let m = sum / n
+      let variance = max(0, sumSq / n - m * m)
+      mean[ch] = Float(m)
+      invstd[ch] = Float(1 / (variance + Double(Self.epsilon)).squareRoot())
+      let unbiased = n > 1 ? variance * n / (n - 1) : variance
+      runningMean[ch] = (1 - Self.momentum) * runningMean[ch] + Self.momentum * Float(m)
+      runningVar[ch] = (1 - Self.momentum) * runningVar[ch] + Self.momentum * Float(unbiased)
+    }
+  }
+
+  override func backwardPhases() -> Int { 2 }
+
+  override func backward(phase: Int, _ io: ChunkIO) {
+    guard let dy = io.dy, let s = io.scratch as? StatsScratch else { return }
+    let r = Int32(rows(io.count)), c = Int32(channels)
+    if phase == 0 {
+      qk_bn_backward_partial(dy, s.xhat.pointer, r, c, s.sum.pointer, s.sumSq.pointer)
+      for ch in 0..<channels {
+        s.gradients[0][ch] = Float(s.sumSq[ch])  // dγ = Σ dy·x̂
+        s.gradients[1][ch] = Float(s.sum[ch])  // dβ = Σ dy
+      }
+      return
+    }
+    guard let dx = io.dx else { return }
+    qk_bn_backward_apply(dy, s.xhat.pointer, r, c, gamma.value.pointer, invstd.pointer, meanDy.pointer,
+                         meanDyXhat.pointer, dx)
+  }
+
+  override func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {
+    guard phase == 0 else { return }
+    let n = Double(rows(total))
+    for ch in 0..<channels {
+      var sumDy = 0.0, sumDyXhat = 0.0
+      for case let s as StatsScratch in scratches {
+        sumDy += s.sum[ch]
+        sumDyXhat += s.sumSq[ch]
+      }
+      meanDy[ch] = Float(sumDy / n)
+      meanDyXhat[ch] = Float(sumDyXhat / n)
+    }
+  }
+
+  override func clone() -> Operation {
+    let c = BatchNormOp(shape: input)
+    c.gamma.value.copy(from: gamma.value)
+    c.beta.value.copy(from: beta.value)
+    c.runningMean.copy(from: runningMean)
+    c.runningVar.copy(from: runningVar)
+    return c
+  }
+}

@@ -1,0 +1,222 @@
+import CKernels
+
+/// 2-D convolution over NHWC activations: im2col, then one GEMM per group (groups == channels is
+/// a depthwise convolution). Weights are kept per group as a [k·k·cin/g] × [cout/g] matrix; the
+/// user-facing order ([out, in/groups, k, k]) is produced on demand by `userWeights`.
+final class ConvOp: Operation {
+  let outChannels, kernel, stride, pad, groups: Int
+  let weight: LearnableTensor
+  let bias: LearnableTensor
+  /// Rows of one group's weight matrix: kernel·kernel·(c_in/groups).
+  let groupDepth: Int
+  let groupOut: Int
+  /// Columns of the lowered input: groups · groupDepth.
+  let columns: Int
+  /// A 1×1, stride-1, unpadded, ungrouped convolution reads its input directly as the columns.
+  let lowers: Bool
+
+  init(input: ActivationShape, output: ActivationShape, out: Int, kernel: Int, stride: Int, pad: Int, groups: Int) {
+    outChannels = out
+    self.kernel = kernel
+    self.stride = stride
+    self.pad = pad
+    self.groups = groups
+    groupDepth = kernel * kernel * (input.channels / groups)
+    groupOut = out / groups
+    columns = groups * groupDepth
+    lowers = !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
+    weight = LearnableTensor(name: "weight", shape: [out, input.channels / groups, kernel, kernel])
+    bias = LearnableTensor(name: "bias", shape: [out])
+    super.init(input: input, output: output)
+  }
+
+  override var parameters: [LearnableTensor] { [weight, bias] }
+
+  final class ConvScratch: Scratch {
+    let col: FloatBuffer?
+    let dcol: FloatBuffer?
+    init(col: FloatBuffer?, dcol: FloatBuffer?, gradients: [FloatBuffer]) {
+      self.col = col
+      self.dcol = dcol
+      super.init(gradients: gradients)
+    }
+  }
+
+  override func makeScratch(capacity: Int) -> Scratch {
+    let rows = capacity * output.height * output.width
+    return ConvScratch(
+      col: lowers ? FloatBuffer(count: rows * columns) : nil,
+      dcol: lowers ? FloatBuffer(count: rows * columns) : nil,
+      gradients: [FloatBuffer(count: weight.count), FloatBuffer(count: bias.count)])
+  }
+
+  func shape(images n: Int) -> qk_conv_shape {
+    qk_conv_shape(n: Int32(n), h: Int32(input.height), w: Int32(input.width), c_in: Int32(input.channels),
+                  c_out: Int32(outChannels), kernel: Int32(kernel), stride: Int32(stride), pad: Int32(pad),
+                  groups: Int32(groups), out_h: Int32(output.height), out_w: Int32(output.width))
+  }
+
+  override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
+    guard let s = io.scratch as? ConvScratch else { return }
+    let rows = io.count * output.height * output.width
+    var columnsSource = UnsafePointer(io.x)
+    if lowers, let col = s.col {
+      var sh = shape(images: io.count)
+      qk_im2col_nhwc(&sh, io.x, col.pointer)
+      columnsSource = UnsafePointer(col.pointer)
+    }
+    for g in 0..<groups {
+      Kernels.gemm(m: rows, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
+                   b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut,
+                   c: io.y + g * groupOut, ldc: outChannels)
+    }
+    qk_add_bias_rows(io.y, Int32(rows), Int32(outChannels), bias.value.pointer)
+  }
+
+  override func backward(phase: Int, _ io: ChunkIO) {
+    guard let dy = io.dy else { return }
+    guard let s = io.scratch as? ConvScratch else { return }
+    let rows = io.count * output.height * output.width
+    let columnsSource = UnsafePointer(lowers ? (s.col?.pointer ?? io.x) : io.x)
+    let dWeight = s.gradients[0], dBias = s.gradients[1]
+    for g in 0..<groups {
+      Kernels.gemm(transA: true, m: groupDepth, n: groupOut, k: rows, a: columnsSource + g * groupDepth, lda: columns,
+                   b: dy + g * groupOut, ldb: outChannels,
+                   c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
+    }
+    qk_sum_rows(dy, Int32(rows), Int32(outChannels), dBias.pointer, 0)
+    guard let dx = io.dx else { return }
+    let dcol = lowers ? (s.dcol?.pointer ?? dx) : dx
+    for g in 0..<groups {
+      Kernels.gemm(transB: true, m: rows, n: groupDepth, k: groupOut, a: dy + g * groupOut, lda: outChannels,
+                   b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut,
+                   c: dcol + g * groupDepth, ldc: columns)
+    }
+    if lowers {
+      var sh = shape(images: io.count)
+      qk_col2im_nhwc(&sh, dcol, dx)
+    }
+  }
+
+  /// Internal index of user weight [o][i][ky][kx].
+  func internalIndex(o: Int, i: Int, ky: Int, kx: Int) -> Int {
+    let g = o / groupOut, oo = o % groupOut
+    let cin = input.channels / groups
+    let row = (ky * kernel + kx) * cin + i
+    return g * groupDepth * groupOut + row * groupOut + oo
+  }
+
+  /// The weights in PyTorch order [out, in/groups, k, k], flattened.
+  func userWeights() -> [Float] {
+    let cin = input.channels / groups
+    var result = [Float](repeating: 0, count: weight.count)
+    var at = 0
+    for o in 0..<outChannels {
+      for i in 0..<cin {
+        for ky in 0..<kernel {
+          for kx in 0..<kernel {
+            result[at] = weight.value[internalIndex(o: o, i: i, ky: ky, kx: kx)]
+            at += 1
+          }
+        }
+      }
+    }
+    return result
+  }
+
+  /// Sets the weights from PyTorch order [out, in/groups, k, k].
+  func setUserWeights(_ values: [Float]) {
+    let cin = input.channels / groups
+    var at = 0
+    for o in 0..<outChannels {
+      for i in 0..<cin {
+        for ky in 0..<kernel {
+          for kx in 0..<kernel {
+            weight.value[internalIndex(o: o, i: i, ky: ky, kx: kx)] = values[at]
+            at += 1
+          }
+        }
+      }
+    }
+  }
+
+  override func clone() -> Operation {
+    let c = ConvOp(input: input, output: output, out: outChannels, kernel: kernel, stride: stride, pad: pad, groups: groups)
+    c.weight.value.copy(from: weight.value)
+    c.bias.value.copy(from: bias.value)
+    return c
+  }
+}
+
+/// A fully connected layer on a flat input: y = x·W + b with W stored [in] × [out]. The input's
+/// features are in the engine's NHWC flatten order (h, w, c).
+final class DenseOp: Operation {
+  let weight: LearnableTensor
+  let bias: LearnableTensor
+  /// The feature map that was flattened into this layer's input, if any: users see input features
+  /// in PyTorch's (c, h, w) order, the engine keeps them in (h, w, c) order.
+  let flattenedFrom: ActivationShape?
+
+  init(input: ActivationShape, out: Int, flattenedFrom: ActivationShape?) {
+    weight = LearnableTensor(name: "weight", shape: [out, input.elements])
+    bias = LearnableTensor(name: "bias", shape: [out])
+    self.flattenedFrom = flattenedFrom
+    super.init(input: input, output: ActivationShape(features: out))
+  }
+
+  /// Internal input-feature index of user feature `f` (c·H·W + h·W + w → (h·W + w)·C + c).
+  func internalFeature(_ f: Int) -> Int {
+    guard let s = flattenedFrom, !s.isFlat else { return f }
+    let c = f / (s.height * s.width), rest = f % (s.height * s.width)
+    return rest * s.channels + c
+  }
+
+  /// The weights in PyTorch order [out, in], flattened.
+  func userWeights() -> [Float] {
+    let inF = input.elements, outF = output.channels
+    var result = [Float](repeating: 0, count: weight.count)
+    for o in 0..<outF {
+      for f in 0..<inF { result[o * inF + f] = weight.value[internalFeature(f) * outF + o] }
+    }
+    return result
+  }
+
+  /// Sets the weights from PyTorch order [out, in].
+  func setUserWeights(_ values: [Float]) {
+    let inF = input.elements, outF = output.channels
+    for o in 0..<outF {
+      for f in 0..<inF { weight.value[internalFeature(f) * outF + o] = values[o * inF + f] }
+    }
+  }
+
+  override var parameters: [LearnableTensor] { [weight, bias] }
+
+  override func makeScratch(capacity: Int) -> Scratch {
+    Scratch(gradients: [FloatBuffer(count: weight.count), FloatBuffer(count: bias.count)])
+  }
+
+  override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
+    let inF = input.elements, outF = output.channels
+    Kernels.gemm(m: io.count, n: outF, k: inF, a: io.x, lda: inF, b: weight.value.pointer, ldb: outF, c: io.y, ldc: outF)
+    qk_add_bias_rows(io.y, Int32(io.count), Int32(outF), bias.value.pointer)
+  }
+
+  override func backward(phase: Int, _ io: ChunkIO) {
+    guard let dy = io.dy else { return }
+    let inF = input.elements, outF = output.channels
+    Kernels.gemm(transA: true, m: inF, n: outF, k: io.count, a: io.x, lda: inF, b: dy, ldb: outF,
+                 c: io.scratch.gradients[0].pointer, ldc: outF)
+    qk_sum_rows(dy, Int32(io.count), Int32(outF), io.scratch.gradients[1].pointer, 0)
+    if let dx = io.dx {
+      Kernels.gemm(transB: true, m: io.count, n: inF, k: outF, a: dy, lda: outF, b: weight.value.pointer, ldb: outF,
+                   c: dx, ldc: inF)
+    }
+  }
+
+  override func clone() -> Operation {
+    let c = DenseOp(input: input, out: output.channels, flattenedFrom: flattenedFrom)
+    c.weight.value.copy(from: weight.value)
+    c.bias.value.copy(from: bias.value)
+    return c
+  }
+}

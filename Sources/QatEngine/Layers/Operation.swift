@@ -1,0 +1,97 @@
+import CKernels
+
+/// A learnable tensor: its values, the gradient reduced over the batch, and the shape users see.
+public final class LearnableTensor: @unchecked Sendable {
+  /// "weight", "bias", "gamma", "beta".
+  public let name: String
+  /// The shape users see (PyTorch order: a conv weight is [out, in/groups, k, k]).
+  public let shape: [Int]
+  public let value: FloatBuffer
+  public let gradient: FloatBuffer
+
+  init(name: String, shape: [Int]) {
+    self.name = name
+    self.shape = shape
+    let count = shape.reduce(1, *)
+    value = FloatBuffer(count: count)
+    gradient = FloatBuffer(count: count)
+  }
+
+  public var count: Int { value.count }
+
+  func clone() -> LearnableTensor {
+    let p = LearnableTensor(name: name, shape: shape)
+    p.value.copy(from: value)
+    return p
+  }
+}
+
+/// Per-chunk working memory of one operation (im2col columns, pooling indices, …) and the
+/// chunk's share of the parameter gradients, which the network adds up in chunk order.
+class Scratch {
+  var gradients: [FloatBuffer]
+  init(gradients: [FloatBuffer] = []) { self.gradients = gradients }
+}
+
+/// Where one chunk's data lives for one operation call.
+struct ChunkIO {
+  /// Images in this chunk.
+  let count: Int
+  /// The chunk's index within the batch (fixed by position, never by thread).
+  let chunk: Int
+  let x: UnsafeMutablePointer<Float>
+  let y: UnsafeMutablePointer<Float>
+  /// The gradient arriving at the output (backward only).
+  let dy: UnsafeMutablePointer<Float>?
+  /// Where the input gradient goes; nil when nobody needs it (the first layer).
+  let dx: UnsafeMutablePointer<Float>?
+  let scratch: Scratch
+  /// Distinct per training step, for dropout masks.
+  let stepSeed: UInt64
+}
+
+/// One step of a compiled network. Subclasses implement forward and backward side by side.
+/// Steps that need statistics over the whole batch (batch norm) split their work into phases:
+/// every chunk runs phase p, then `combine…(phase: p)` runs once, serially, in chunk order.
+class Operation {
+  let input: ActivationShape
+  let output: ActivationShape
+
+  init(input: ActivationShape, output: ActivationShape) {
+    self.input = input
+    self.output = output
+  }
+
+  var parameters: [LearnableTensor] { [] }
+  /// State that is not learned but must be saved and restored with the weights (running statistics).
+  var buffers: [FloatBuffer] { [] }
+
+  func makeScratch(capacity: Int) -> Scratch { Scratch() }
+
+  /// Runs once, serially, before a forward pass over a batch.
+  func beginForward(training: Bool) {}
+  func forwardPhases(training: Bool) -> Int { 1 }
+  func forward(phase: Int, _ io: ChunkIO, training: Bool) {}
+  func combineForward(phase: Int, scratches: ArraySlice<Scratch>, total: Int, training: Bool) {}
+
+  func backwardPhases() -> Int { 1 }
+  func backward(phase: Int, _ io: ChunkIO) {}
+  func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {}
+
+  /// A deep copy with its own parameters and buffers.
+  func clone() -> Operation { fatalError("clone() not implemented for \(type(of: self))") }
+}
+
+/// The kernel variant every engine call uses (the fastest one this CPU runs).
+enum Kernels {
+  static let variant = qk_best_variant()
+
+  /// C = beta·C + op(A)·op(B), row-major (see CKernels.h).
+  @inline(__always)
+  static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    qk_sgemm(variant, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+             a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  }
+}

@@ -1,0 +1,125 @@
+/// Turns layer specs into compiled operations, checking that each layer fits the shape reaching it.
+struct NetworkBuilder {
+  var ops: [Operation] = []
+  /// The spatial shape most recently flattened, while only shape-preserving layers follow it.
+  var flattenedFrom: ActivationShape?
+
+  /// A layer before the network object exists: materialized once the network is created.
+  struct Pending {
+    let spec: LayerSpec
+    let input: ActivationShape
+    let output: ActivationShape
+    let children: [Pending]
+    let opRange: Range<Int>
+
+    func materialize(in network: Network) -> NetworkLayer {
+      NetworkLayer(spec: spec, inputShape: input, outputShape: output, children: children.map { $0.materialize(in: network) },
+                   opRange: opRange, network: network)
+    }
+  }
+
+  mutating func compile(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> ([Pending], ActivationShape) {
+    var shape = input
+    var layers: [Pending] = []
+    for spec in specs {
+      let start = ops.count
+      var children: [Pending] = []
+      let output: ActivationShape
+      if case .residual(let inner) = spec.kind {
+        let source = ops.count
+        let saved = flattenedFrom
+        let (innerLayers, innerOut) = try compile(inner, input: shape)
+        guard innerOut == shape else {
+          throw ShapeError(tag: spec.tag, message: "a residual block must keep its input's shape, but this one turns \(shape) into \(innerOut)",
+                           hint: "the block's output is added to its input, so both need the same shape")
+        }
+        flattenedFrom = saved
+        children = innerLayers
+        output = shape
+        ops.append(ResidualAddOp(shape: shape, source: source))
+      } else {
+        output = try append(spec, input: shape)
+      }
+      if output.elements == 0 {
+        throw ShapeError(tag: spec.tag, message: "`\(spec.description)` leaves nothing: its output shape would be \(output)", hint: nil)
+      }
+      layers.append(Pending(spec: spec, input: shape, output: output, children: children, opRange: start..<ops.count))
+      shape = output
+    }
+    return (layers, shape)
+  }
+
+  /// Appends the operation for one non-residual layer and returns its output shape.
+  mutating func append(_ spec: LayerSpec, input: ActivationShape) throws(ShapeError) -> ActivationShape {
+    func fail(_ message: String, _ hint: String? = nil) -> ShapeError { ShapeError(tag: spec.tag, message: message, hint: hint) }
+    func needsFeatureMap() throws(ShapeError) {
+      if input.isFlat {
+        throw fail("`\(spec.name)` needs a feature map [C, H, W] but gets the flat vector \(input)",
+                   "\(spec.name) layers belong before flatten()")
+      }
+    }
+    switch spec.kind {
+    case let .conv(out, kernel, stride, pad, groups):
+      try needsFeatureMap()
+      guard out > 0, kernel > 0, stride > 0, pad >= 0, groups > 0 else {
+        throw fail("`\(spec.description)` needs a positive size, kernel, stride and groups and a non-negative pad")
+      }
+      guard input.channels % groups == 0, out % groups == 0 else {
+        throw fail("`groups: \(groups)` must divide both the input channels (\(input.channels)) and the output channels (\(out))")
+      }
+      guard kernel <= input.height + 2 * pad, kernel <= input.width + 2 * pad else {
+        throw fail("a \(kernel)×\(kernel) kernel does not fit the input \(input) with pad \(pad)",
+                   "use a smaller kernel, more padding, or fewer pooling layers before it")
+      }
+      let output = ActivationShape(channels: out, height: (input.height + 2 * pad - kernel) / stride + 1,
+                                   width: (input.width + 2 * pad - kernel) / stride + 1)
+      ops.append(ConvOp(input: input, output: output, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups))
+      flattenedFrom = nil
+      return output
+    case .dense(let out):
+      guard input.isFlat else {
+        throw fail("`dense` needs a flat input but gets the feature map \(input)", "add flatten() before it")
+      }
+      guard out > 0 else { throw fail("`dense` needs at least one output") }
+      ops.append(DenseOp(input: input, out: out, flattenedFrom: flattenedFrom))
+      flattenedFrom = nil
+      return ops[ops.count - 1].output
+    case .relu, .relu6:
+      ops.append(ReLUOp(shape: input, cap: spec.kind == .relu6 ? 6 : 0))
+      return input
+    case let .maxpool(kernel, stride), let .avgpool(kernel, stride):
+      try needsFeatureMap()
+      guard kernel > 0, stride > 0 else { throw fail("`\(spec.description)` needs a positive kernel and stride") }
+      guard kernel <= input.height, kernel <= input.width else {
+        throw fail("`\(spec.description)` is larger than its input \(input)", "remove a pooling layer or pool by less")
+      }
+      let output = ActivationShape(channels: input.channels, height: (input.height - kernel) / stride + 1,
+                                   width: (input.width - kernel) / stride + 1)
+      if case .maxpool = spec.kind {
+        ops.append(MaxPoolOp(input: input, output: output, kernel: kernel, stride: stride))
+      } else {
+        ops.append(AvgPoolOp(input: input, output: output, kernel: kernel, stride: stride))
+      }
+      flattenedFrom = nil
+      return output
+    case .globalAvgPool:
+      try needsFeatureMap()
+      ops.append(GlobalAvgPoolOp(input: input))
+      flattenedFrom = nil
+      return ops[ops.count - 1].output
+    case .batchNorm:
+      ops.append(BatchNormOp(shape: input))
+      return input
+    case .flatten:
+      if !input.isFlat { flattenedFrom = input }
+      ops.append(FlattenOp(input: input))
+      return ops[ops.count - 1].output
+    case .dropout(let p):
+      guard p >= 0, p < 1 else { throw fail("`dropout` needs a probability in [0, 1), got \(p)") }
+      ops.append(DropoutOp(shape: input, p: p))
+      return input
+    case .residual:
+      return input  // handled by compile
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// Softmax cross-entropy over logits, one row per image.
+enum SoftmaxCrossEntropy {
+  /// Loss summed over the rows, the number whose arg-max equals the label, and each row's arg-max
+  /// (ties go to the lowest class). When `gradient` is given it receives (softmax − one-hot)·scale.
+  static func apply(logits: UnsafePointer<Float>, rows: Int, classes: Int, labels: UnsafePointer<Int32>,
+                    predictions: UnsafeMutablePointer<Int32>, gradient: UnsafeMutablePointer<Float>?, scale: Float)
+    -> (loss: Double, correct: Int)
+  {
+    var loss = 0.0
+    var correct = 0
+    for r in 0..<rows {
+      let z = logits + r * classes
+      var best = 0
+      for k in 1..<max(1, classes) where z[k] > z[best] { best = k }
+      predictions[r] = Int32(best)
+      let label = Int(labels[r])
+      if best == label { correct += 1 }
+      let top = z[best]
+      var sum = 0.0
+      for k in 0..<classes { sum += Double(Foundation.exp(z[k] - top)) }
+      // log-sum-exp, shifted by the maximum so that large logits do not overflow.
+      let logSum = Double(top) + Foundation.log(sum)
+      loss += logSum - Double(z[label])
+      if let g = gradient?.advanced(by: r * classes) {
+        for k in 0..<classes {
+          let p = Float(Foundation.exp(Double(z[k]) - logSum))
+          g[k] = (p - (k == label ? 1 : 0)) * scale
+        }
+      }
+    }
+    return (loss, correct)
+  }
+}
+
+/// Images and labels ready for the engine: pixels normalized and stored NHWC, one image after another.
+public final class LabeledImages: @unchecked Sendable {
+  public let shape: ActivationShape
+  public let count: Int
+  public let labels: [Int32]
+  let pixels: FloatBuffer
+
+  /// From NCHW pixels (what datasets hold) and labels.
+  public init(nchw: [Float], labels: [Int], shape: ActivationShape) {
+    self.shape = shape
+    count = labels.count
+    self.labels = labels.map { Int32(truncatingIfNeeded: $0) }
+    let e = shape.elements, plane = shape.height * shape.width, c = shape.channels
+    pixels = FloatBuffer(count: count * e)
+    nchw.withUnsafeBufferPointer { source in
+      for i in 0..<min(count, source.count / max(1, e)) {
+        for ch in 0..<c {
+          for p in 0..<plane { pixels[i * e + p * c + ch] = source[i * e + ch * plane + p] }
+        }
+      }
+    }
+  }
+
+  /// Copies image `index` into `destination` (NHWC).
+  @inline(__always) func copyImage(_ index: Int, to destination: UnsafeMutablePointer<Float>) {
+    destination.update(from: pixels.pointer + index * shape.elements, count: shape.elements)
+  }
+}

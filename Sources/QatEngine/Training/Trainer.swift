@@ -1,0 +1,117 @@
+import QatsLanguage
+
+/// How to train: SPEC §10's defaults are the language's; the engine takes them explicitly.
+public struct TrainingOptions: Sendable {
+  public var epochs: Int
+  public var learningRate: Double
+  public var batchSize: Int
+  public var optimizer: OptimizerKind
+  public var weightDecay: Double
+  public var schedule: Schedule
+  public var threads: Int
+
+  public init(epochs: Int = 10, learningRate: Double = 0.05, batchSize: Int = 32, optimizer: OptimizerKind = .sgd(momentum: 0.9),
+              weightDecay: Double = 0, schedule: Schedule = .constant, threads: Int = 1) {
+    self.epochs = epochs
+    self.learningRate = learningRate
+    self.batchSize = batchSize
+    self.optimizer = optimizer
+    self.weightDecay = weightDecay
+    self.schedule = schedule
+    self.threads = threads
+  }
+}
+
+/// Where training is, for progress bars.
+public struct TrainingProgress: Sendable {
+  public let epoch: Int
+  public let epochs: Int
+  public let batch: Int
+  public let batches: Int
+  /// Mean loss and accuracy so far in this epoch.
+  public let loss: Double
+  public let accuracy: Double
+  public let imagesPerSecond: Double
+  /// Estimated seconds until the whole run ends.
+  public let secondsLeft: Double
+}
+
+/// How a training run ended.
+public enum TrainingOutcome: Sendable, Equatable {
+  case finished
+  /// Stopped at a batch boundary because the monitor asked to; the weights are those after the
+  /// last finished batch.
+  case interrupted(epoch: Int, batch: Int)
+  /// The loss or the weights stopped being finite at this batch; the weights were restored to
+  /// their state before it.
+  case diverged(epoch: Int, batch: Int, what: String)
+}
+
+/// Watches a training run: progress, finished epochs, and whether to stop.
+public protocol TrainingMonitor {
+  func batchFinished(_ progress: TrainingProgress)
+  func epochFinished(_ record: EpochRecord, of epochs: Int)
+  /// Asked before every batch; true stops training there.
+  func shouldStop() -> Bool
+}
+
+extension Network {
+  /// Trains on `data` with shuffled mini-batches drawn from `random`. Epoch numbers continue the
+  /// network's history. Returns how the run ended; the history has every finished epoch.
+  public func train(on data: LabeledImages, options: TrainingOptions, random: inout SeededRandom,
+                    monitor: TrainingMonitor) -> TrainingOutcome {
+    let pool = WorkerPool.shared(threads: options.threads)
+    let optimizer = Optimizer(kind: options.optimizer, weightDecay: options.weightDecay, parameters: parameters)
+    let batches = (data.count + options.batchSize - 1) / options.batchSize
+    let firstEpoch = (history.last?.epoch ?? 0) + 1
+    let runStart = MonotonicClock.seconds()
+    var order = Array(0..<data.count)
+    for e in 0..<options.epochs {
+      let epoch = firstEpoch + e
+      let lr = options.schedule.rate(base: options.learningRate, epoch: e, epochs: options.epochs)
+      // Fisher–Yates with the session's generator: the same seed, the same batches.
+      for i in stride(from: order.count - 1, to: 0, by: -1) {
+        order.swapAt(i, Int(random.next() % UInt64(i + 1)))
+      }
+      let epochStart = MonotonicClock.seconds()
+      var sums = PassResult()
+      for b in 0..<batches {
+        if monitor.shouldStop() { return .interrupted(epoch: epoch, batch: b + 1) }
+        let saved = snapshot() + optimizer.state.map { $0.clone() }
+        let indices = order[(b * options.batchSize)..<min(data.count, (b + 1) * options.batchSize)]
+        let pass = trainBatch(indices, of: data, pool: pool, stepSeed: random.next())
+        var problem: String?
+        if !pass.lossSum.isFinite {
+          problem = "the loss became \(pass.lossSum.isNaN ? "NaN" : "infinite")"
+        } else {
+          optimizer.step(lr: lr)
+          if !isFinite { problem = "the weights stopped being finite" }
+        }
+        if let problem {
+          let count = parameters.count + ops.flatMap(\.buffers).count
+          restore(Array(saved.prefix(count)))
+          for (target, source) in zip(optimizer.state, saved.dropFirst(count)) { target.copy(from: source) }
+          return .diverged(epoch: epoch, batch: b + 1, what: problem)
+        }
+        sums.lossSum += pass.lossSum
+        sums.correct += pass.correct
+        sums.count += pass.count
+        let now = MonotonicClock.seconds()
+        let rate = Double(sums.count) / max(1e-9, now - epochStart)
+        let remaining = Double((options.epochs - e - 1) * data.count + (data.count - sums.count)) / max(1e-9, rate)
+        monitor.batchFinished(TrainingProgress(
+          epoch: epoch, epochs: firstEpoch + options.epochs - 1, batch: b + 1, batches: batches,
+          loss: sums.lossSum / Double(sums.count), accuracy: Double(sums.correct) / Double(sums.count),
+          imagesPerSecond: rate, secondsLeft: remaining))
+      }
+      let seconds = MonotonicClock.seconds() - epochStart
+      let record = EpochRecord(epoch: epoch, loss: sums.lossSum / Double(max(1, sums.count)),
+                               accuracy: Double(sums.correct) / Double(max(1, sums.count)), learningRate: lr,
+                               seconds: seconds, imagesPerSecond: Double(sums.count) / max(1e-9, seconds))
+      history.append(record)
+      monitor.epochFinished(record, of: firstEpoch + options.epochs - 1)
+    }
+    _ = runStart
+    return .finished
+  }
+}

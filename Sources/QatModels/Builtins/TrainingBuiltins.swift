@@ -1,0 +1,137 @@
+import Foundation
+import QatEngine
+import QatImages
+import QatsLanguage
+
+/// `train`, `evaluate` and `predict`.
+enum TrainingBuiltins {
+  static func all() -> [Builtin] { [train, evaluate, predict] }
+
+  static func modelArgument(_ call: BuiltinCall) -> ModelValue? {
+    guard case .object(let object) = call.value("model") else { return nil }
+    return object as? ModelValue
+  }
+
+  static var train: Builtin { Builtin(
+    "train", topic: "models",
+    summary: "Trains the model in fp32 on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss stops training with the weights restored to their last finite state.",
+    parameters: [
+      .required("model", .object(["model"]), "the model to train (changed in place)"),
+      .required("data", DataBinding.dataTypes, "a dataset (its training split is used) or a split"),
+      .optional("epochs", .positiveInt, default: .int(10), "passes over the data"),
+      .optional("lr", .positiveNumber, default: .float(0.05), "learning rate"),
+      .optional("batch", .positiveInt, default: .int(32), "images per step"),
+      .optional("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), "\"sgd\" (with momentum) or \"adam\" (β = 0.9, 0.999)"),
+      .optional("momentum", .nonNegativeNumber, default: .float(0.9), "SGD momentum, in [0, 1)"),
+      .optional("weight_decay", .nonNegativeNumber, default: .float(0), "L2 penalty added to every gradient"),
+      .optional("schedule", .choice(Schedule.allCases.map(\.rawValue)), default: .string("constant"),
+                "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
+    ]
+  ) { call in
+    guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else { return .none }
+    let momentum = call.double("momentum")
+    guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
+    guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
+    let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    let images = DataBinding.images(split, interpreter: call.interpreter)
+    let options = TrainingOptions(
+      epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: call.int("batch"),
+      optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
+      weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
+      threads: call.interpreter.threads)
+    let outcome = network.train(on: images, options: options, random: &call.interpreter.random, monitor: ProgressMonitor(call: call))
+    call.interpreter.output.progress(nil)
+    switch outcome {
+    case .finished:
+      return .none
+    case let .interrupted(epoch, batch):
+      throw QatsError(.interrupted, "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
+                      at: call.location)
+    case let .diverged(epoch, batch, what):
+      throw call.error("training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
+                       hint: "lower `lr` (it is \(call.double("lr"))) or add batchnorm()")
+    }
+  } }
+
+  static var evaluate: Builtin { Builtin(
+    "evaluate", topic: "models",
+    summary: "Accuracy and mean loss of the model on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
+    parameters: [
+      .required("model", .object(["model"]), "the model"),
+      .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
+      .optional("confusion", .bool, default: .bool(false), "also count every (true class, predicted class) pair"),
+    ],
+    returns: "evaluation"
+  ) { call in
+    guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .measure) else { return .none }
+    let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    let images = DataBinding.images(split, interpreter: call.interpreter)
+    var predictions: [Int32] = []
+    let result = network.evaluate(images, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions)
+    var confusion: [[Int]]?
+    if call.bool("confusion") {
+      var matrix = Array(repeating: Array(repeating: 0, count: split.classes.count), count: split.classes.count)
+      for (label, predicted) in zip(split.labels, predictions) where Int(predicted) < split.classes.count {
+        matrix[label][Int(predicted)] += 1
+      }
+      confusion = matrix
+    }
+    let total = max(1, result.count)
+    return .object(EvaluationValue(accuracy: Double(result.correct) / Double(total), loss: result.lossSum / Double(total),
+                                   correct: result.correct, total: result.count, classes: split.classes, confusion: confusion))
+  } }
+
+  static var predict: Builtin { Builtin(
+    "predict", topic: "models",
+    summary: "The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, prepared like the training images — with its confidence and every class's probability.",
+    parameters: [
+      .required("model", .object(["model"]), "the model"),
+      .required("image", .oneOf([.object(["image"]), .string]), "an image (`data.test[i]`) or a PNG path"),
+    ],
+    returns: "record"
+  ) { call in
+    guard let model = modelArgument(call) else { return .none }
+    let pixels: [Float]
+    let description: InputDescription
+    var label: Int?
+    switch call.value("image") {
+    case .object(let object):
+      guard let sample = object as? ImageSample else { return .none }
+      description = model.input ?? InputDescription(split: sample.split)
+      pixels = Array(sample.split.values(sample.index))
+      label = sample.label
+      _ = try DataBinding.network(model, for: sample.split, call: call, argument: "image")
+    case .string(let path):
+      guard let known = model.input, model.network != nil else {
+        throw call.error("the model has not seen any images yet, so it cannot prepare a file", argument: "model",
+                         hint: "define it with model(data) { … } or train it first")
+      }
+      description = known
+      do throws(PNGError) {
+        pixels = try ImagePreparation.prepare(path: path, channels: known.shape.channels, height: known.shape.height,
+                                              width: known.shape.width, mean: known.mean, std: known.std)
+      } catch {
+        throw call.error("cannot read '\(path)': \(error.reason)", argument: "image")
+      }
+    default:
+      return .none
+    }
+    guard let network = model.network else { return .none }
+    let classes = network.outputShape.elements
+    let input = LabeledImages(nchw: pixels, labels: [0], shape: network.inputShape)
+    let logits = FloatBuffer(count: classes)
+    var predictions: [Int32] = []
+    _ = network.evaluate(input, pool: WorkerPool.shared(threads: 1), predictions: &predictions, logits: logits.pointer)
+    let top = logits.array.max() ?? 0
+    let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
+    let total = exps.reduce(0, +)
+    let probabilities = exps.map { $0 / total }
+    let best = Int(predictions.first ?? 0)
+    let names = description.classes ?? (0..<classes).map(String.init)
+    var pairs: [(String, Value)] = [("label", .int(best)), ("class", .string(best < names.count ? names[best] : "\(best)")),
+                                    ("confidence", .float(probabilities[best]))]
+    if let label { pairs.append(("true_label", .int(label))) }
+    pairs.append(("probabilities", .record(Record(zip(names, probabilities).map { ($0, .float($1)) }))))
+    return .record(Record(pairs))
+  } }
+}

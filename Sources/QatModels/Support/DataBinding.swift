@@ -1,0 +1,50 @@
+import QatEngine
+import QatImages
+import QatsLanguage
+
+/// Turns the "data" argument of `train`/`evaluate` into images for the engine: a dataset means its
+/// training split (to fit) or test split (to measure); a split means itself.
+enum DataBinding {
+  enum Purpose { case fit, measure }
+
+  static var dataTypes: ParameterType { .object(["dataset", "split"]) }
+
+  static func split(_ value: Value, for purpose: Purpose) -> ImageSplit? {
+    guard case .object(let object) = value else { return nil }
+    if let dataset = object as? ImageDataset { return purpose == .fit ? dataset.train : dataset.test }
+    return object as? ImageSplit
+  }
+
+  /// The split's images in the engine's layout, converted once per session and split.
+  static func images(_ split: ImageSplit, interpreter: Interpreter) -> LabeledImages {
+    let cache = (interpreter.sessionState["models.images"] as? ConvertedImages) ?? ConvertedImages()
+    interpreter.sessionState["models.images"] = cache
+    if let hit = cache.entries.first(where: { $0.split === split }) { return hit.images }
+    let images = LabeledImages(nchw: split.pixels, labels: split.labels,
+                               shape: ActivationShape(channels: split.channels, height: split.height, width: split.width))
+    cache.entries.append((split, images))
+    if cache.entries.count > 8 { cache.entries.removeFirst() }
+    return images
+  }
+
+  /// Builds the model for the split if needed and checks that it fits: input shape and classes.
+  static func network(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> Network {
+    let network = try model.build(for: InputDescription(split: split), interpreter: call.interpreter, at: call.location)
+    let shape = ActivationShape(channels: split.channels, height: split.height, width: split.width)
+    if network.inputShape != shape {
+      throw call.error("the model takes \(network.inputShape) images but these are \(shape)", argument: argument,
+                       hint: "load the images with a matching `size:`/`color:`, or define the model with `model(data) { … }`")
+    }
+    let outputs = network.outputShape.elements
+    if !network.outputShape.isFlat && network.outputShape.height * network.outputShape.width != 1 || outputs != split.classes.count {
+      throw call.error("the model ends with \(network.outputShape) outputs but the data has \(split.classes.count) classes",
+                       argument: argument, hint: "end the model with flatten() and dense(\(split.classes.count))")
+    }
+    return network
+  }
+}
+
+/// The session's converted splits (identity-keyed, a handful at most).
+final class ConvertedImages {
+  var entries: [(split: ImageSplit, images: LabeledImages)] = []
+}

@@ -1,0 +1,29 @@
+import QatEngine
+import QatsLanguage
+
+/// Shows a training run: a progress bar redrawn in place on a terminal (epoch, batch, loss,
+/// accuracy, images/s, time left) and one plain line per finished epoch everywhere.
+final class ProgressMonitor: TrainingMonitor {
+  let call: BuiltinCall
+  private var lastDraw = 0.0
+
+  init(call: BuiltinCall) { self.call = call }
+
+  func batchFinished(_ p: TrainingProgress) {
+    let now = MonotonicClock.seconds()
+    guard now - lastDraw >= 0.1 || p.batch == p.batches else { return }
+    lastDraw = now
+    let width = 20, filled = Int((Double(p.batch) / Double(max(1, p.batches)) * Double(width)).rounded())
+    let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
+    call.interpreter.output.progress(
+      "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(String(format: "%.4f", p.loss))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))")
+  }
+
+  func epochFinished(_ r: EpochRecord, of epochs: Int) {
+    let digits = String(epochs).count
+    let number = String(repeating: " ", count: max(0, digits - String(r.epoch).count)) + String(r.epoch)
+    call.emit(PlainText("epoch \(number)/\(epochs)  loss \(String(format: "%.4f", r.loss))  train \(Units.percent(r.accuracy))  \(Units.duration(r.seconds))"))
+  }
+
+  func shouldStop() -> Bool { call.interpreter.interruptCheck() }
+}

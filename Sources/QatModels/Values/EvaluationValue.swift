@@ -1,0 +1,57 @@
+import QatsLanguage
+
+/// `evaluate(net, data)`: accuracy (a fraction, shown as a percentage), mean loss, counts, and the
+/// confusion matrix when asked for (rows: true class, columns: predicted class).
+public final class EvaluationValue: HostObject {
+  let accuracy: Double
+  let loss: Double
+  let correct: Int
+  let total: Int
+  let classes: [String]
+  let confusion: [[Int]]?
+
+  init(accuracy: Double, loss: Double, correct: Int, total: Int, classes: [String], confusion: [[Int]]?) {
+    self.accuracy = accuracy
+    self.loss = loss
+    self.correct = correct
+    self.total = total
+    self.classes = classes
+    self.confusion = confusion
+  }
+
+  public var typeName: String { "evaluation" }
+
+  /// "accuracy 98.61 % (355/360) · loss 0.0512".
+  public var summary: String {
+    "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(String(format: "%.4f", loss))"
+  }
+
+  public var memberNames: [String] { ["accuracy", "loss", "correct", "total", "wrong"] + (confusion == nil ? [] : ["confusion"]) }
+
+  public func member(_ name: String) throws -> Value? {
+    switch name {
+    case "accuracy": return .float(accuracy)
+    case "loss": return .float(loss)
+    case "correct": return .int(correct)
+    case "total": return .int(total)
+    case "wrong": return .int(total - correct)
+    case "confusion": return confusion.map { .list($0.map { .list($0.map(Value.int)) }) }
+    default: return nil
+    }
+  }
+
+  public func plainValue() -> Value? {
+    var pairs: [(String, Value)] = [("accuracy", .float(accuracy)), ("loss", .float(loss)), ("correct", .int(correct)), ("total", .int(total))]
+    if let confusion { pairs.append(("confusion", .list(confusion.map { .list($0.map(Value.int)) }))) }
+    return .record(Record(pairs))
+  }
+
+  public func render(_ format: RenderFormat) -> String {
+    guard let confusion else { return PlainText(summary).render(format) }
+    let rows = confusion.enumerated().map { i, row in [classes[i]] + row.map(String.init) }
+    let table = TextTable(title: summary + " · confusion (rows: true class, columns: predicted)",
+                          headers: ["true \\ predicted"] + classes, rows: rows,
+                          rightAligned: [false] + classes.map { _ in true })
+    return table.render(format)
+  }
+}

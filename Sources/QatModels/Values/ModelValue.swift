@@ -1,0 +1,136 @@
+import QatEngine
+import QatImages
+import QatsLanguage
+
+/// What a model knows about the images it takes: enough to turn a PNG file into its input.
+struct InputDescription {
+  var shape: ActivationShape
+  var classes: [String]?
+  var mean: [Double]
+  var std: [Double]
+
+  /// From a dataset's training split.
+  init(split: ImageSplit) {
+    shape = ActivationShape(channels: split.channels, height: split.height, width: split.width)
+    classes = split.classes
+    mean = split.mean
+    std = split.std
+  }
+
+  init(shape: ActivationShape) {
+    self.shape = shape
+    classes = nil
+    mean = Array(repeating: 0, count: shape.channels)
+    std = Array(repeating: 1, count: shape.channels)
+  }
+}
+
+/// `net = model(data) { … }`: the layers as written, and the built network once the input
+/// shape is known (at once with `model(data)` or `model(input:)`, at first use otherwise).
+public final class ModelValue: HostObject {
+  let specs: [LayerSpec]
+  /// Where each layer was written, by spec tag.
+  let locations: [Int: SourceLocation]
+  private(set) var network: Network?
+  var input: InputDescription?
+
+  init(specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, input: InputDescription?) {
+    self.specs = specs
+    self.locations = locations
+    self.network = network
+    self.input = input
+  }
+
+  /// Builds the network for `shape` (once), mapping a shape error to the layer where it was written.
+  func build(for description: InputDescription, interpreter: Interpreter, at location: SourceLocation) throws -> Network {
+    if let network { return network }
+    do {
+      let network = try Network.build(specs, input: description.shape, random: &interpreter.random)
+      self.network = network
+      input = description
+      return network
+    } catch {
+      throw QatsError(.runtime, error.message, at: locations[error.tag] ?? location, hint: error.hint)
+    }
+  }
+
+  public var typeName: String { "model" }
+
+  static func layerCount(_ specs: [LayerSpec]) -> Int {
+    specs.reduce(0) { n, s in
+      if case .residual(let inner) = s.kind { return n + 1 + layerCount(inner) }
+      return n + 1
+    }
+  }
+
+  /// "10 layers · 6,186 parameters · 24.7 KB as fp32 · input 1x8x8".
+  public var summary: String {
+    let layers = Self.layerCount(specs)
+    let layerText = "\(layers) \(layers == 1 ? "layer" : "layers")"
+    guard let network else { return "\(layerText) · input shape fixed at first use" }
+    let s = network.inputShape
+    return "\(layerText) · \(Units.grouped(network.parameterCount)) parameters · \(Units.bytes(network.fp32Bytes)) as fp32 · input \(s.channels)x\(s.height)x\(s.width)"
+  }
+
+  public var memberNames: [String] { ["layers", "history", "parameters", "input", "output", "classes", "summary"] }
+
+  public func member(_ name: String) throws -> Value? {
+    switch name {
+    case "layers":
+      if let network { return .list(network.layers.map { .object(LayerValue(layer: $0)) }) }
+      return .list(specs.map { .string($0.description) })
+    case "history": return .object(HistoryValue(records: network?.history ?? []))
+    case "parameters": return .int(network?.parameterCount ?? 0)
+    case "input": return network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none
+    case "output": return network.map { .list($0.outputShape.dimensions.map(Value.int)) } ?? .none
+    case "classes": return input?.classes.map { .list($0.map(Value.string)) } ?? .none
+    case "summary": return .string(summary)
+    default: return nil
+    }
+  }
+
+  public func index(_ key: Value) throws -> Value? { nil }
+
+  public func plainValue() -> Value? {
+    .record(Record([
+      ("layers", .list(specs.map { .string($0.description) })),
+      ("parameters", .int(network?.parameterCount ?? 0)),
+      ("input", network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none),
+    ]))
+  }
+
+  /// The summary table: every layer with its output shape and parameter count.
+  public func render(_ format: RenderFormat) -> String {
+    guard let network else {
+      let lines = specs.map { "  " + $0.description }
+      return (["model: " + summary] + lines).joined(separator: "\n")
+    }
+    return SummaryTable.make(network).render(format)
+  }
+}
+
+/// `summary(net)`: one row per layer (residual blocks indented), output shapes, parameters.
+enum SummaryTable {
+  static func make(_ network: Network) -> TextTable {
+    var rows: [[String]] = []
+    var number = 0
+    func add(_ layers: [NetworkLayer], depth: Int) {
+      for layer in layers {
+        let indent = String(repeating: "  ", count: depth)
+        let name = layer.children.isEmpty && layer.spec.name != "residual" ? layer.spec.description : "residual {"
+        rows.append(["\(number)", indent + name, layer.outputShape.description, Units.grouped(layer.parameterCount)])
+        number += 1
+        if layer.spec.name == "residual" {
+          add(layer.children, depth: depth + 1)
+          rows.append(["", indent + "} + input", layer.outputShape.description, ""])
+        }
+      }
+    }
+    add(network.layers, depth: 0)
+    let s = network.inputShape
+    return TextTable(
+      title: "model: input \(s.description) · \(Units.grouped(network.parameterCount)) parameters · \(Units.bytes(network.fp32Bytes)) as fp32",
+      headers: ["#", "layer", "output", "parameters"], rows: rows, rightAligned: [true, false, false, true],
+      footer: ["", "total", network.outputShape.description, Units.grouped(network.parameterCount)])
+  }
+}

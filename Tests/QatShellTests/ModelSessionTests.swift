@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+import QatShell
+import QatsLanguage
+
+/// `model { … }`, the layers, `train`, `evaluate`, `predict`, `copy` and `threads` as a user meets
+/// them: summaries, shape errors located at the layer, training that learns, determinism.
+@Suite struct ModelSessionTests {
+  let digits = repoRoot.appendingPathComponent("samples/digits").path
+
+  static let netA = """
+    net = model(d) {
+      conv(16, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2)
+      conv(32, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2)
+      flatten(); dense(10)
+    }
+    """
+
+  @Test func netAHasTheDocumentedSizeAndSummary() {
+    let s = CapturedSession()
+    let out = s.input("d = images(\"\(digits)\")", Self.netA)
+    #expect(out.contains("net: 10 layers · 6,186 parameters · 24.7 KB as fp32 · input 1x8x8"))
+    let summary = s.input("summary(net)")
+    #expect(summary.contains("  4  conv(32, kernel: 3, pad: 1)  [32, 4, 4]       4,640"))
+    #expect(summary.contains("     total                        [10]             6,186"))
+    #expect(s.input("net.layers[0].weight_shape", "len(net.layers[0].weights)", "net.layers[8].output", "net.input") ==
+      "[16, 1, 3, 3]\n144\n[128]\n[1, 8, 8]\n")
+  }
+
+  @Test func shapeErrorsPointAtTheLayer() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")")
+    let dense = s.input("m = model(d) {\n  conv(4, kernel: 3)\n  dense(10)\n}")
+    #expect(dense.contains("`dense` needs a flat input but gets the feature map [4, 6, 6]"))
+    #expect(dense.contains(":3:"), "located at the dense line: \(dense)")
+    #expect(dense.contains("add flatten() before it"))
+    let pool = s.input("m = model(input: [1, 8, 8]) { maxpool(4); maxpool(4); flatten(); dense(10) }")
+    #expect(pool.contains("`maxpool(4)` is larger than its input [1, 2, 2]"))
+    let kernel = s.input("m = model(input: [1, 4, 4]) { conv(2, kernel: 7); flatten(); dense(2) }")
+    #expect(kernel.contains("a 7×7 kernel does not fit the input [1, 4, 4] with pad 0"))
+    let groups = s.input("m = model(input: [3, 4, 4]) { conv(4, groups: 2) }")
+    #expect(groups.contains("`groups: 2` must divide both the input channels (3) and the output channels (4)"))
+    let residual = s.input("m = model(input: [2, 4, 4]) { residual { conv(3, pad: 1) } }")
+    #expect(residual.contains("a residual block must keep its input's shape, but this one turns [2, 4, 4] into [3, 4, 4]"))
+    let classes = s.input("m = model(d) { flatten(); dense(12) }")
+    #expect(classes.contains("the model ends with [12] outputs but the data has 10 classes"))
+    let outside = s.input("relu()")
+    #expect(outside.contains("layers belong inside a `model { … }` block"))
+    #expect(s.input("m").contains("unknown name `m`"), "a failed definition assigns nothing")
+  }
+
+  @Test func aModelWithoutInputIsBuiltAtFirstUse() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")")
+    #expect(s.input("m = model { flatten(); dense(10) }") == "m: 2 layers · input shape fixed at first use\n")
+    s.input("r = evaluate(m, d)")
+    #expect(s.input("m.parameters", "r.total") == "650\n360\n")
+    let wrong = s.input("m2 = model { flatten(); dense(3) }", "evaluate(m2, d)")
+    #expect(wrong.contains("the model ends with [3] outputs but the data has 10 classes"))
+  }
+
+  @Test func trainingLowersTheLossAndEvaluates() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(32); relu(); dense(10) }")
+    let out = s.input("train(m, d, epochs: 3, lr: 0.05)")
+    #expect(out.contains("epoch 1/3  loss "), "\(out)")
+    #expect(out.contains("epoch 3/3  loss "))
+    #expect(s.input("m.history.loss[2] < m.history.loss[0] / 2") == "true\n")
+    #expect(s.input("m.history.count") == "3\n")
+    s.input("r = evaluate(m, d, confusion: true)")
+    #expect(s.input("r.accuracy > 0.9", "r.total", "sum(for_sum(r.confusion))").hasPrefix("true\n360\n") ||
+      s.input("r.accuracy > 0.9") == "true\n")
+    #expect(s.input("r.correct + r.wrong") == "360\n")
+    // Training continues the epoch count.
+    let more = s.input("train(m, d, epochs: 1)")
+    #expect(more.contains("epoch 4/4  loss "))
+  }
+
+  @Test func sameSeedSameWeightsWhateverTheThreadCount() {
+    func trainedWeights(threads: Int) -> String {
+      let s = CapturedSession()
+      s.input("threads(\(threads))", "d = images(\"\(digits)\")",
+              "m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); dense(10) }",
+              "train(m, d, epochs: 2, batch: 50)")
+      return s.input("m.layers[0].weights", "m.layers[6].weights", "m.layers[1].running_var")
+    }
+    let one = trainedWeights(threads: 1)
+    #expect(one.count > 100)
+    #expect(trainedWeights(threads: 2) == one)
+    #expect(trainedWeights(threads: 3) == one)
+  }
+
+  @Test func predictAcceptsAnImageOrAFile() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 2)")
+    let fromSplit = s.input("p = predict(m, d.test[0])", "p.class", "p.true_label", "p.confidence > 0.5")
+    #expect(fromSplit == "0\n0\ntrue\n", "\(fromSplit)")
+    let path = s.input("d.test[0].path").trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(s.input("predict(m, \"\(path)\").confidence == p.confidence") == "true\n")
+    let missing = s.input("predict(m, \"no/such.png\")")
+    #expect(missing.contains("cannot read 'no/such.png'"))
+  }
+
+  @Test func copiesAreIndependent() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "a = model(d) { flatten(); dense(10) }", "b = copy(a)", "train(b, d, epochs: 1)")
+    #expect(s.input("a.layers[1].bias == b.layers[1].bias") == "false\n")
+    #expect(s.input("a.history.count", "b.history.count") == "0\n1\n")
+  }
+
+  @Test func divergenceStopsWithTheEpochAndBatchAndFiniteWeights() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(64); relu(); dense(10) }")
+    let out = s.input("train(m, d, epochs: 3, lr: 1e30)")
+    #expect(out.contains("training stopped: the "), "\(out)")
+    #expect(out.contains("in epoch 1, batch "))
+    // The weights are those before the failing batch: finite (if useless after such a rate).
+    s.input("bad = 0", "for w in m.layers[1].weights { if not (w - w == 0) { bad += 1 } }")
+    #expect(s.input("bad", "len(m.layers[1].weights)") == "0\n4096\n")
+  }
+
+  @Test func ctrlCStopsAtABatchBoundaryAndKeepsTheModel() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
+    nonisolated(unsafe) var asked = 0
+    s.session.interpreter.interruptCheck = { asked += 1; return asked > 70 }
+    let out = s.input("train(m, d, epochs: 5)")
+    #expect(out.contains("training stopped by Ctrl-C in epoch 2 before batch "), "\(out)")
+    #expect(out.contains("the model keeps the weights of its last finished batch"))
+    s.session.interpreter.interruptCheck = { false }
+    #expect(s.input("m.history.count") == "1\n")
+    #expect(s.input("evaluate(m, d).total") == "360\n")
+  }
+
+  @Test func argumentsAreChecked() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
+    #expect(s.input("train(m, d, epochs: 0)").contains("`epochs` must be a positive integer"))
+    #expect(s.input("train(m, d, lr: -1)").contains("`lr` must be a positive number"))
+    #expect(s.input("train(m, d, batch: 0)").contains("`batch` must be a positive integer"))
+    #expect(s.input("train(m, d, optimizer: \"adamw\")").contains("did you mean"))
+    #expect(s.input("threads(0)").contains("`n` must be a positive integer"))
+  }
+}

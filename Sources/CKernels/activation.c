@@ -1,7 +1,8 @@
 // ReLU and ReLU6 (a capped ReLU), forward and backward.
 #include "CKernels.h"
+#include "multiversion.h"
 
-void qk_relu_forward(const float *x, int64_t count, float cap, float *y) {
+QK_MULTIVERSION void qk_relu_forward(const float *restrict x, int64_t count, float cap, float *restrict y) {
   if (cap > 0.0f) {
     for (int64_t i = 0; i < count; i++) { float v = x[i] > 0.0f ? x[i] : 0.0f; y[i] = v < cap ? v : cap; }
   } else {
@@ -9,10 +10,11 @@ void qk_relu_forward(const float *x, int64_t count, float cap, float *y) {
   }
 }
 
-void qk_relu_backward(const float *dy, const float *y, int64_t count, float cap, float *dx) {
+QK_MULTIVERSION void qk_relu_backward(const float *restrict dy, const float *restrict y, int64_t count, float cap, float *restrict dx) {
   if (cap > 0.0f) {
-    for (int64_t i = 0; i < count; i++) dx[i] = (y[i] > 0.0f && y[i] < cap) ? dy[i] : 0.0f;
+    for (int64_t i = 0; i < count; i++) { const float g = dy[i]; dx[i] = (y[i] > 0.0f && y[i] < cap) ? g : 0.0f; }
   } else {
-    for (int64_t i = 0; i < count; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    // dy is loaded unconditionally so the select vectorizes instead of branching on the data.
+    for (int64_t i = 0; i < count; i++) { const float g = dy[i]; dx[i] = y[i] > 0.0f ? g : 0.0f; }
   }
 }

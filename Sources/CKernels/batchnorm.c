@@ -1,8 +1,9 @@
 // Batch normalization over rows of channels: partial sums per chunk (combined by the caller in a
 // fixed order, so the thread count never changes a result), then the per-element passes.
 #include "CKernels.h"
+#include "multiversion.h"
 
-void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *sumsq) {
+QK_MULTIVERSION void qk_bn_partial_stats(const float *restrict x, int rows, int c, double *restrict sum, double *restrict sumsq) {
   for (int ch = 0; ch < c; ch++) { sum[ch] = 0.0; sumsq[ch] = 0.0; }
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (long)r * c;
@@ -14,22 +15,27 @@ void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *s
   }
 }
 
-void qk_bn_apply(const float *x, int rows, int c, const float *mean, const float *invstd,
-                 const float *gamma, const float *beta, float *y, float *xhat) {
+QK_MULTIVERSION void qk_bn_apply(const float *restrict x, int rows, int c, const float *restrict mean,
+                                 const float *restrict invstd, const float *restrict gamma, const float *restrict beta,
+                                 float *restrict y, float *restrict xhat) {
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (long)r * c;
     float *yr = y + (long)r * c;
-    float *hr = xhat ? xhat + (long)r * c : 0;
-    for (int ch = 0; ch < c; ch++) {
-      const float h = (xr[ch] - mean[ch]) * invstd[ch];
-      if (hr) hr[ch] = h;
-      yr[ch] = h * gamma[ch] + beta[ch];
+    if (xhat) {
+      float *restrict hr = xhat + (long)r * c;
+      for (int ch = 0; ch < c; ch++) {
+        const float h = (xr[ch] - mean[ch]) * invstd[ch];
+        hr[ch] = h;
+        yr[ch] = h * gamma[ch] + beta[ch];
+      }
+    } else {
+      for (int ch = 0; ch < c; ch++) yr[ch] = (xr[ch] - mean[ch]) * invstd[ch] * gamma[ch] + beta[ch];
     }
   }
 }
 
-void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
-                            double *sum_dy, double *sum_dy_xhat) {
+QK_MULTIVERSION void qk_bn_backward_partial(const float *restrict dy, const float *restrict xhat, int rows, int c,
+                            double *restrict sum_dy, double *restrict sum_dy_xhat) {
   for (int ch = 0; ch < c; ch++) { sum_dy[ch] = 0.0; sum_dy_xhat[ch] = 0.0; }
   for (int r = 0; r < rows; r++) {
     const float *gr = dy + (long)r * c, *hr = xhat + (long)r * c;
@@ -40,7 +46,7 @@ void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
   }
 }
 
-void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, const float *gamma,
+QK_MULTIVERSION void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, const float *gamma,
                           const float *invstd, const float *mean_dy, const float *mean_dy_xhat, float *dx) {
   for (int r = 0; r < rows; r++) {
     const float *gr = dy + (long)r * c, *hr = xhat + (long)r * c;

@@ -11,7 +11,11 @@ static unsigned long long read_xcr0(void) {
   return ((unsigned long long)hi << 32) | lo;
 }
 
-int qk_cpu_has_avx512(void) {
+// cpuid and xgetbv trap to the hypervisor in a VM (about 11 µs each time), so the answer is
+// computed once; the benign race just computes the same answer twice.
+static int avx512_cached = -1;
+
+static int detect_avx512(void) {
   unsigned int eax, ebx, ecx, edx;
   if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return 0;
   int osxsave = (ecx >> 27) & 1, fma = (ecx >> 12) & 1;
@@ -21,6 +25,11 @@ int qk_cpu_has_avx512(void) {
   if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
   int f = (ebx >> 16) & 1, bw = (ebx >> 30) & 1, vl = (ebx >> 31) & 1;
   return f && bw && vl;
+}
+
+int qk_cpu_has_avx512(void) {
+  if (avx512_cached < 0) avx512_cached = detect_avx512();
+  return avx512_cached;
 }
 #else
 int qk_cpu_has_avx512(void) { return 0; }
@@ -53,6 +62,13 @@ const char *qk_variant_name(qk_variant v) {
 void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
               const float *b, int ldb, float beta, float *c, int ldc) {
   if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    // An empty sum: C keeps its value (beta 1) or becomes zero (beta 0), whatever the variant.
+    if (beta == 0.0f)
+      for (int i = 0; i < m; i++)
+        for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0f;
+    return;
+  }
   switch (v) {
   case QK_REFERENCE: qk_sgemm_reference(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;
   case QK_PORTABLE: qk_sgemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;

@@ -1,36 +1,50 @@
 // Max and average pooling over NHWC activations, forward and backward.
 #include "CKernels.h"
+#include "multiversion.h"
 #include <string.h>
 
-void qk_maxpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
-                        int out_h, int out_w, float *y, int32_t *argmax) {
+QK_MULTIVERSION void qk_maxpool_forward(const float *restrict x, int n, int h, int w, int c, int kernel, int stride,
+                        int out_h, int out_w, float *restrict y, int32_t *restrict argmax) {
   for (int img = 0; img < n; img++) {
     const long base = (long)img * h * w * c;
     for (int oy = 0; oy < out_h; oy++) {
       for (int ox = 0; ox < out_w; ox++) {
         const long o = (((long)img * out_h + oy) * out_w + ox) * c;
+        float *restrict yo = y + o;
         const long first = base + ((long)(oy * stride) * w + ox * stride) * c;
-        for (int ch = 0; ch < c; ch++) { y[o + ch] = x[first + ch]; argmax[o + ch] = (int32_t)(first + ch); }
+        // Pass 1, the maximum: branch-free selects over contiguous channels (vectorizes; a branch
+        // on the data would mispredict half the time).
+        for (int ch = 0; ch < c; ch++) yo[ch] = x[first + ch];
         for (int ky = 0; ky < kernel; ky++) {
           for (int kx = 0; kx < kernel; kx++) {
-            const long at = base + ((long)(oy * stride + ky) * w + ox * stride + kx) * c;
-            for (int ch = 0; ch < c; ch++) {
-              // Strictly greater: the first maximum wins ties; NaN propagates like any value seen first.
-              if (x[at + ch] > y[o + ch]) { y[o + ch] = x[at + ch]; argmax[o + ch] = (int32_t)(at + ch); }
-            }
+            const float *restrict xi = x + base + ((long)(oy * stride + ky) * w + ox * stride + kx) * c;
+            for (int ch = 0; ch < c; ch++) yo[ch] = xi[ch] > yo[ch] ? xi[ch] : yo[ch];
           }
         }
+        if (!argmax) continue;
+        // Pass 2 (training only), where it came from: the first window position holding the
+        // maximum; the window's first element if none does (a NaN maximum).
+        int32_t *restrict ao = argmax + o;
+        for (int ch = 0; ch < c; ch++) ao[ch] = -1;
+        for (int ky = kernel - 1; ky >= 0; ky--) {
+          for (int kx = kernel - 1; kx >= 0; kx--) {
+            const int32_t at = (int32_t)(base + ((long)(oy * stride + ky) * w + ox * stride + kx) * c);
+            const float *restrict xi = x + at;
+            for (int ch = 0; ch < c; ch++) ao[ch] = xi[ch] == yo[ch] ? at + ch : ao[ch];
+          }
+        }
+        for (int ch = 0; ch < c; ch++) ao[ch] = ao[ch] < 0 ? (int32_t)first + ch : ao[ch];
       }
     }
   }
 }
 
-void qk_maxpool_backward(const float *dy, const int32_t *argmax, int outputs, int inputs, float *dx) {
+QK_MULTIVERSION void qk_maxpool_backward(const float *dy, const int32_t *argmax, int outputs, int inputs, float *dx) {
   memset(dx, 0, sizeof(float) * (long)inputs);
   for (int o = 0; o < outputs; o++) dx[argmax[o]] += dy[o];
 }
 
-void qk_avgpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
+QK_MULTIVERSION void qk_avgpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
                         int out_h, int out_w, float *y) {
   const float scale = 1.0f / (float)(kernel * kernel);
   for (int img = 0; img < n; img++) {
@@ -51,7 +65,7 @@ void qk_avgpool_forward(const float *x, int n, int h, int w, int c, int kernel, 
   }
 }
 
-void qk_avgpool_backward(const float *dy, int n, int h, int w, int c, int kernel, int stride,
+QK_MULTIVERSION void qk_avgpool_backward(const float *dy, int n, int h, int w, int c, int kernel, int stride,
                          int out_h, int out_w, float *dx) {
   const float scale = 1.0f / (float)(kernel * kernel);
   memset(dx, 0, sizeof(float) * (long)n * h * w * c);

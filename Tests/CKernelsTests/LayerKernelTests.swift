@@ -33,6 +33,7 @@ import Testing
     let weights = Self.randomValues(groups * depth * og, seed: 2)  // [g][ky][kx][ci][o]
     var col = [Float](repeating: .nan, count: n * oh * ow * groups * depth)
     qk_im2col_nhwc(&s, x, &col)
+
     var viaGemm = [Float](repeating: 0, count: n * oh * ow * cout)
     for g in 0..<groups {
       col.withUnsafeBufferPointer { c in

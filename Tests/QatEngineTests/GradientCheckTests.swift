@@ -70,6 +70,18 @@ import Testing
     #expect(try Self.worstError(specs, input: Self.map) < 2e-2)
   }
 
+  /// A convolution large enough that the lowering runs in several passes per chunk (the weight
+  /// gradient accumulates across passes).
+  @Test func convInSeveralLoweringPasses() throws {
+    let input = ActivationShape(channels: 8, height: 16, width: 16)
+    let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)),
+                 LayerSpec(.conv(out: 3, kernel: 3, stride: 2, pad: 1, groups: 1))] + Self.head()
+    var random = SeededRandom(seed: 1)
+    let probe = try Network.build(specs, input: input, random: &random)
+    #expect((probe.ops[0] as? ConvOp)?.imagesPerPass == 3)
+    #expect(try Self.worstError(specs, input: input, images: 7, checks: 6) < 2e-2)
+  }
+
   @Test func convStrided() throws {
     let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 2, pad: 1, groups: 1)),
                  LayerSpec(.conv(out: 3, kernel: 2, stride: 2, pad: 0, groups: 1))] + Self.head()

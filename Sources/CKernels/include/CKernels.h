@@ -65,7 +65,8 @@ void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);
 void qk_sum_rows(const float *dy, int rows, int cols, float *db, int accumulate);
 
 /// Pooling over NHWC. Max pooling records, for every output, the flat input index (within the batch
-/// the call covers) of the maximum — the first one on ties — for the backward pass.
+/// the call covers) of the maximum — the first one on ties — for the backward pass; pass NULL for
+/// argmax when no backward pass follows (evaluation).
 void qk_maxpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
                         int out_h, int out_w, float *y, int32_t *argmax);
 /// dx (n·h·w·c) is overwritten: zero, plus dy routed to each output's recorded maximum.

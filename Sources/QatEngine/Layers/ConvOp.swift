@@ -35,6 +35,8 @@ final class ConvOp: Operation {
   final class ConvScratch: Scratch {
     let col: FloatBuffer?
     let dcol: FloatBuffer?
+    /// True when `col` still holds the columns of the chunk's last forward pass (it fit in one pass).
+    var columnsKept = false
     init(col: FloatBuffer?, dcol: FloatBuffer?, gradients: [FloatBuffer]) {
       self.col = col
       self.dcol = dcol
@@ -42,8 +44,15 @@ final class ConvOp: Operation {
     }
   }
 
+  /// Output positions per image.
+  var positions: Int { output.height * output.width }
+
+  /// Images lowered at a time, so that their columns (about 256 KB) stay in the L2 cache while the
+  /// GEMM reads them. Backward recomputes the columns instead of keeping a whole chunk's.
+  var imagesPerPass: Int { max(1, 65_536 / max(1, positions * columns)) }
+
   override func makeScratch(capacity: Int) -> Scratch {
-    let rows = capacity * output.height * output.width
+    let rows = min(capacity, imagesPerPass) * positions
     return ConvScratch(
       col: lowers ? FloatBuffer(count: rows * columns) : nil,
       dcol: lowers ? FloatBuffer(count: rows * columns) : nil,
@@ -56,46 +65,62 @@ final class ConvOp: Operation {
                   groups: Int32(groups), out_h: Int32(output.height), out_w: Int32(output.width))
   }
 
+  /// The columns of `n` images starting at `x`: lowered into the scratch, or the input itself for a
+  /// plain 1×1 convolution.
+  func lowered(_ x: UnsafeMutablePointer<Float>, images n: Int, scratch: ConvScratch) -> UnsafePointer<Float> {
+    guard lowers, let col = scratch.col else { return UnsafePointer(x) }
+    var sh = shape(images: n)
+    qk_im2col_nhwc(&sh, x, col.pointer)
+    return UnsafePointer(col.pointer)
+  }
+
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     guard let s = io.scratch as? ConvScratch else { return }
-    let rows = io.count * output.height * output.width
-    var columnsSource = UnsafePointer(io.x)
-    if lowers, let col = s.col {
-      var sh = shape(images: io.count)
-      qk_im2col_nhwc(&sh, io.x, col.pointer)
-      columnsSource = UnsafePointer(col.pointer)
+    s.columnsKept = io.count <= imagesPerPass
+    var first = 0
+    while first < io.count {
+      let n = min(imagesPerPass, io.count - first)
+      let columnsSource = lowered(io.x + first * input.elements, images: n, scratch: s)
+      let y = io.y + first * positions * outChannels
+      for g in 0..<groups {
+        Kernels.gemm(m: n * positions, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
+                     b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut, c: y + g * groupOut, ldc: outChannels)
+      }
+      first += n
     }
-    for g in 0..<groups {
-      Kernels.gemm(m: rows, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
-                   b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut,
-                   c: io.y + g * groupOut, ldc: outChannels)
-    }
-    qk_add_bias_rows(io.y, Int32(rows), Int32(outChannels), bias.value.pointer)
+    qk_add_bias_rows(io.y, Int32(io.count * positions), Int32(outChannels), bias.value.pointer)
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
-    guard let dy = io.dy else { return }
-    guard let s = io.scratch as? ConvScratch else { return }
-    let rows = io.count * output.height * output.width
-    let columnsSource = UnsafePointer(lowers ? (s.col?.pointer ?? io.x) : io.x)
+    guard let dy = io.dy, let s = io.scratch as? ConvScratch else { return }
     let dWeight = s.gradients[0], dBias = s.gradients[1]
-    for g in 0..<groups {
-      Kernels.gemm(transA: true, m: groupDepth, n: groupOut, k: rows, a: columnsSource + g * groupDepth, lda: columns,
-                   b: dy + g * groupOut, ldb: outChannels,
-                   c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
+    qk_sum_rows(dy, Int32(io.count * positions), Int32(outChannels), dBias.pointer, 0)
+    var first = 0
+    while first < io.count {
+      let n = min(imagesPerPass, io.count - first), rows = n * positions
+      let columnsSource = s.columnsKept && lowers ? UnsafePointer(s.col?.pointer ?? io.x)
+        : lowered(io.x + first * input.elements, images: n, scratch: s)
+      let dyPass = dy + first * positions * outChannels
+      for g in 0..<groups {
+        Kernels.gemm(transA: true, m: groupDepth, n: groupOut, k: rows, a: columnsSource + g * groupDepth, lda: columns,
+                     b: dyPass + g * groupOut, ldb: outChannels, beta: first == 0 ? 0 : 1,
+                     c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
+      }
+      if let dx = io.dx {
+        let dxPass = dx + first * input.elements
+        let dcol = lowers ? (s.dcol?.pointer ?? dxPass) : dxPass
+        for g in 0..<groups {
+          Kernels.gemm(transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,
+                       b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut, c: dcol + g * groupDepth, ldc: columns)
+        }
+        if lowers {
+          var sh = shape(images: n)
+          qk_col2im_nhwc(&sh, dcol, dxPass)
+        }
+      }
+      first += n
     }
-    qk_sum_rows(dy, Int32(rows), Int32(outChannels), dBias.pointer, 0)
-    guard let dx = io.dx else { return }
-    let dcol = lowers ? (s.dcol?.pointer ?? dx) : dx
-    for g in 0..<groups {
-      Kernels.gemm(transB: true, m: rows, n: groupDepth, k: groupOut, a: dy + g * groupOut, lda: outChannels,
-                   b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut,
-                   c: dcol + g * groupDepth, ldc: columns)
-    }
-    if lowers {
-      var sh = shape(images: io.count)
-      qk_col2im_nhwc(&sh, dcol, dx)
-    }
+    s.columnsKept = false
   }
 
   /// Internal index of user weight [o][i][ky][kx].

@@ -23,7 +23,8 @@ final class MaxPoolOp: Operation {
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     guard let s = io.scratch as? IndexScratch else { return }
     qk_maxpool_forward(io.x, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
-                       Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y, s.argmax.pointer)
+                       Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y,
+                       training ? s.argmax.pointer : nil)
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {

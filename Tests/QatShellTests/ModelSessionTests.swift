@@ -25,6 +25,15 @@ import QatsLanguage
     #expect(summary.contains("     total                        [10]             6,186"))
     #expect(s.input("net.layers[0].weight_shape", "len(net.layers[0].weights)", "net.layers[8].output", "net.input") ==
       "[16, 1, 3, 3]\n144\n[128]\n[1, 8, 8]\n")
+    // Tensors: PyTorch-order weights with their shape, statistics and slices.
+    #expect(s.input("w = net.layers[0].weight").hasPrefix("w: tensor [16, 1, 3, 3] · 144 values · min "))
+    #expect(s.input("w.shape", "w[15].shape", "w[0][0][2][2] == net.layers[0].weights[8]",
+                    "w.count", "net.layers[1].gamma.values[0]", "net.layers[1].running_var.shape") ==
+      "[16, 1, 3, 3]\n[1, 3, 3]\ntrue\n144\n1.0\n[16]\n")
+    // Kaiming-uniform: every conv weight within ±1/√fan_in = ±1/3.
+    #expect(s.input("w.max <= 1 / 3 and w.min >= -1 / 3") == "true\n")
+    #expect(s.input("w").hasPrefix("tensor [16, 1, 3, 3] · 144 values · min "))
+    #expect(s.input("w[16]").contains("index 16 is out of range for a tensor of shape [16, 1, 3, 3]"))
   }
 
   @Test func shapeErrorsPointAtTheLayer() {
@@ -82,7 +91,7 @@ import QatsLanguage
       s.input("threads(\(threads))", "d = images(\"\(digits)\")",
               "m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); dense(10) }",
               "train(m, d, epochs: 2, batch: 50)")
-      return s.input("m.layers[0].weights", "m.layers[6].weights", "m.layers[1].running_var")
+      return s.input("m.layers[0].weights", "m.layers[6].weights", "m.layers[1].running_var.values")
     }
     let one = trainedWeights(threads: 1)
     #expect(one.count > 100)
@@ -104,7 +113,7 @@ import QatsLanguage
   @Test func copiesAreIndependent() {
     let s = CapturedSession()
     s.input("d = images(\"\(digits)\")", "a = model(d) { flatten(); dense(10) }", "b = copy(a)", "train(b, d, epochs: 1)")
-    #expect(s.input("a.layers[1].bias == b.layers[1].bias") == "false\n")
+    #expect(s.input("a.layers[1].bias.values == b.layers[1].bias.values") == "false\n")
     #expect(s.input("a.history.count", "b.history.count") == "0\n1\n")
   }
 
@@ -130,6 +139,31 @@ import QatsLanguage
     s.session.interpreter.interruptCheck = { false }
     #expect(s.input("m.history.count") == "1\n")
     #expect(s.input("evaluate(m, d).total") == "360\n")
+  }
+
+  @Test func adamAndSchedulesShowInTheHistory() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
+    s.input("train(m, d, epochs: 4, lr: 0.01, optimizer: \"adam\", schedule: \"cosine\", weight_decay: 0.0001)")
+    #expect(s.input("m.history.lr[0]", "abs(m.history.lr[2] - 0.005) < 1e-12", "m.history.loss[3] < m.history.loss[0]") == "0.01\ntrue\ntrue\n")
+    s.input("train(m, d, epochs: 3, lr: 0.1, schedule: \"step\")")
+    #expect(s.input("m.history.epochs", "m.history.lr[4]", "abs(m.history.lr[5] - 0.01) < 1e-12") == "[1, 2, 3, 4, 5, 6, 7]\n0.1\ntrue\n")
+  }
+
+  /// On a terminal a progress bar is redrawn in place (carriage return, erase line) and erased
+  /// before the epoch's line; without one (the default here) no escape code is written.
+  @Test func progressBarsOnlyOnATerminal() {
+    nonisolated(unsafe) var out = ""
+    let session = Session(options: SessionOptions(progress: true), console: Console(out: { out += $0 }, err: { out += $0 }))
+    session.runInput("d = images(\"\(digits)\")")
+    session.runInput("m = model(d) { flatten(); dense(10) }")
+    session.runInput("train(m, d, epochs: 1)")
+    #expect(out.contains("\r\u{1B}[2Kepoch 1/1 ━"), "\(out)")
+    #expect(out.contains("batch 45/45  loss "))
+    #expect(out.contains("\r\u{1B}[2Kepoch 1/1  loss "), "the bar is erased before the epoch line")
+    let plain = CapturedSession()
+    let text = plain.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 1)")
+    #expect(!text.contains("\u{1B}") && !text.contains("\r"))
   }
 
   @Test func argumentsAreChecked() {

@@ -23,7 +23,7 @@ public final class EvaluationValue: HostObject {
 
   /// "accuracy 98.61 % (355/360) · loss 0.0512".
   public var summary: String {
-    "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(String(format: "%.4f", loss))"
+    "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(Units.fixed(loss, digits: 4))"
   }
 
   public var memberNames: [String] { ["accuracy", "loss", "correct", "total", "wrong"] + (confusion == nil ? [] : ["confusion"]) }

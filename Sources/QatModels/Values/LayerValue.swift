@@ -19,7 +19,7 @@ public final class LayerValue: HostObject {
     let tensors = layer.parameters.map(\.name)
     if !layer.children.isEmpty || layer.spec.name == "residual" { names.append("layers") }
     if tensors.contains("weight") { names += ["weights", "weight_shape"] }
-    names += tensors.filter { $0 != "weight" }
+    names += tensors
     if layer.runningStatistics != nil { names += ["running_mean", "running_var"] }
     return names
   }
@@ -36,13 +36,8 @@ public final class LayerValue: HostObject {
     case "weights": return layer.userWeights.map(Self.floats)
     case "weight_shape":
       return layer.parameters.first { $0.name == "weight" }.map { .list($0.shape.map(Value.int)) }
-    case "running_mean": return layer.runningStatistics.map { Self.floats($0.mean) }
-    case "running_var": return layer.runningStatistics.map { Self.floats($0.variance) }
     default:
-      if name != "weight", let tensor = layer.parameters.first(where: { $0.name == name }), layer.spec.name != "residual" {
-        return Self.floats(tensor.value.array)
-      }
-      return nil
+      return layer.tensor(name).map { .object(TensorValue($0)) }
     }
   }
 
@@ -94,7 +89,7 @@ public final class HistoryValue: HostObject {
   public func render(_ format: RenderFormat) -> String {
     if records.isEmpty { return PlainText("history: no epochs yet (train the model first)").render(format) }
     let rows = records.map { r in
-      [String(r.epoch), String(format: "%.4f", r.loss), Units.percent(r.accuracy), "\(r.learningRate)"]
+      [String(r.epoch), Units.fixed(r.loss, digits: 4), Units.percent(r.accuracy), "\(r.learningRate)"]
     }
     return TextTable(title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,
                      rightAligned: [true, true, true, true]).render(format)

@@ -56,3 +56,13 @@ extension Units {
     return significant(perSecond) + " img/s"
   }
 }
+
+extension Units {
+  /// `x` with `digits` decimals; "NaN", "inf" or "-inf" for values that are not finite (printf
+  /// would write "-nan" for some NaNs).
+  public static func fixed(_ x: Double, digits: Int) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    return String(format: "%.\(digits)f", x)
+  }
+}

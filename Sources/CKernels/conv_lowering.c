@@ -7,6 +7,28 @@ QK_MULTIVERSION void qk_im2col_nhwc(const qk_conv_shape *s, const float *restric
   const int cg = s->c_in / s->groups, kk = s->kernel;
   const long row_len = (long)s->groups * kk * kk * cg;
   float *restrict out = col;
+  if (s->groups == 1 && s->c_in == 1) {
+    // One input channel (a first layer on gray images): spans would be a few floats each, so copy
+    // the k×k patch tap by tap instead.
+    for (int img = 0; img < s->n; img++) {
+      const float *xi = x + (long)img * s->h * s->w;
+      for (int oy = 0; oy < s->out_h; oy++) {
+        for (int ox = 0; ox < s->out_w; ox++) {
+          float *restrict row = out;
+          for (int ky = 0; ky < kk; ky++) {
+            const int iy = oy * s->stride - s->pad + ky;
+            const int row_ok = iy >= 0 && iy < s->h;
+            for (int kx = 0; kx < kk; kx++) {
+              const int ix = ox * s->stride - s->pad + kx;
+              row[ky * kk + kx] = row_ok && ix >= 0 && ix < s->w ? xi[(long)iy * s->w + ix] : 0.0f;
+            }
+          }
+          out += row_len;
+        }
+      }
+    }
+    return;
+  }
   if (s->groups == 1) {
     // One group: for a fixed output position and kernel row, the kernel's columns read consecutive
     // input columns, and NHWC keeps all their channels together — one contiguous span of

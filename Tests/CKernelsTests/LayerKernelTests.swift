@@ -20,6 +20,8 @@ import Testing
     shape(n: 3, h: 7, w: 6, cin: 4, cout: 6, k: 3, stride: 2, pad: 1, groups: 2),
     shape(n: 1, h: 9, w: 9, cin: 5, cout: 5, k: 3, stride: 1, pad: 0, groups: 5),
     shape(n: 2, h: 4, w: 5, cin: 2, cout: 3, k: 2, stride: 3, pad: 2, groups: 1),
+    shape(n: 2, h: 6, w: 5, cin: 1, cout: 3, k: 3, stride: 1, pad: 1, groups: 1),  // one input channel
+    shape(n: 1, h: 7, w: 8, cin: 1, cout: 2, k: 3, stride: 2, pad: 0, groups: 1),
   ]
 
   /// im2col followed by the per-group product equals a direct convolution.

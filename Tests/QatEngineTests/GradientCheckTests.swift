@@ -73,7 +73,7 @@ import Testing
   /// A convolution large enough that the lowering runs in several passes per chunk (the weight
   /// gradient accumulates across passes).
   @Test func convInSeveralLoweringPasses() throws {
-    let input = ActivationShape(channels: 8, height: 16, width: 16)
+    let input = ActivationShape(channels: 8, height: 32, width: 32)
     let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)),
                  LayerSpec(.conv(out: 3, kernel: 3, stride: 2, pad: 1, groups: 1))] + Self.head()
     var random = SeededRandom(seed: 1)

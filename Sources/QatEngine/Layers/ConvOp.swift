@@ -47,9 +47,9 @@ final class ConvOp: Operation {
   /// Output positions per image.
   var positions: Int { output.height * output.width }
 
-  /// Images lowered at a time, so that their columns (about 256 KB) stay in the L2 cache while the
+  /// Images lowered at a time, so that their columns (at most about 1 MB) stay in the L2 cache while the
   /// GEMM reads them. Backward recomputes the columns instead of keeping a whole chunk's.
-  var imagesPerPass: Int { max(1, 65_536 / max(1, positions * columns)) }
+  var imagesPerPass: Int { max(1, 262_144 / max(1, positions * columns)) }
 
   override func makeScratch(capacity: Int) -> Scratch {
     let rows = min(capacity, imagesPerPass) * positions

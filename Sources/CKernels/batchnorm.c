@@ -17,10 +17,10 @@ QK_MULTIVERSION void qk_bn_partial_stats(const float *restrict x, int rows, int 
 
 QK_MULTIVERSION void qk_bn_apply(const float *restrict x, int rows, int c, const float *restrict mean,
                                  const float *restrict invstd, const float *restrict gamma, const float *restrict beta,
-                                 float *restrict y, float *restrict xhat) {
+                                 float *restrict y, float *restrict xhat, float relu_cap) {
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (long)r * c;
-    float *yr = y + (long)r * c;
+    float *restrict yr = y + (long)r * c;
     if (xhat) {
       float *restrict hr = xhat + (long)r * c;
       for (int ch = 0; ch < c; ch++) {
@@ -30,6 +30,13 @@ QK_MULTIVERSION void qk_bn_apply(const float *restrict x, int rows, int c, const
       }
     } else {
       for (int ch = 0; ch < c; ch++) yr[ch] = (xr[ch] - mean[ch]) * invstd[ch] * gamma[ch] + beta[ch];
+    }
+    // A following ReLU (or ReLU6), applied while the row is in L1: the same selects as
+    // qk_relu_forward, so fused and separate layers give identical bits.
+    if (relu_cap > 0.0f) {
+      for (int ch = 0; ch < c; ch++) { const float v = yr[ch] > 0.0f ? yr[ch] : 0.0f; yr[ch] = v < relu_cap ? v : relu_cap; }
+    } else if (relu_cap == 0.0f) {
+      for (int ch = 0; ch < c; ch++) yr[ch] = yr[ch] > 0.0f ? yr[ch] : 0.0f;
     }
   }
 }

@@ -128,8 +128,15 @@ import Testing
     }
     let mean: [Float] = [0.1, -0.2, 0.3], invstd: [Float] = [2, 0.5, 1.5], gamma: [Float] = [1.5, -1, 0.25], beta: [Float] = [0, 1, -2]
     var y = [Float](repeating: 0, count: x.count), xhat = [Float](repeating: 0, count: x.count)
-    qk_bn_apply(x, Int32(rows), Int32(c), mean, invstd, gamma, beta, &y, &xhat)
+    qk_bn_apply(x, Int32(rows), Int32(c), mean, invstd, gamma, beta, &y, &xhat, -1)
     #expect(abs(y[4] - ((x[4] - mean[1]) * invstd[1] * gamma[1] + beta[1])) < 1e-6)
+    // With a fused ReLU6: the same bits as applying qk_relu_forward afterwards.
+    var fused = [Float](repeating: 0, count: x.count), separate = [Float](repeating: 0, count: x.count)
+    qk_bn_apply(x.map { $0 * 8 }, Int32(rows), Int32(c), mean, invstd, gamma, beta, &fused, nil, 6)
+    qk_bn_apply(x.map { $0 * 8 }, Int32(rows), Int32(c), mean, invstd, gamma, beta, &separate, nil, -1)
+    let beforeReLU = separate
+    qk_relu_forward(beforeReLU, Int64(separate.count), 6, &separate)
+    #expect(fused == separate && fused.contains(6) && fused.contains(0))
     var sdy = [Double](repeating: 0, count: c), sdyx = [Double](repeating: 0, count: c)
     qk_bn_backward_partial(dy, xhat, Int32(rows), Int32(c), &sdy, &sdyx)
     let mdy = sdy.map { Float($0 / Double(rows)) }, mdyx = sdyx.map { Float($0 / Double(rows)) }

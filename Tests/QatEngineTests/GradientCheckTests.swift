@@ -115,6 +115,20 @@ import Testing
     #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
   }
 
+  /// Batch norm followed by ReLU runs fused, except when a residual block reads the batch norm's
+  /// output (the block below starts with the ReLU, so the skip needs the un-activated values).
+  @Test func batchNormReluFusionStepsAsideForAResidualInput() throws {
+    let block: [LayerSpec] = [LayerSpec(.relu), LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1))]
+    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+                 LayerSpec(.residual(block))] + Self.head()
+    var random = SeededRandom(seed: 1)
+    let net = try Network.build(specs, input: Self.map, random: &random)
+    #expect((net.ops[1] as? BatchNormOp)?.fusedReLUCap == nil)
+    #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
+    let fused = try Network.build([LayerSpec(.batchNorm), LayerSpec(.relu6)] + Self.head(), input: Self.map, random: &random)
+    #expect((fused.ops[0] as? BatchNormOp)?.fusedReLUCap == 6)
+  }
+
   @Test func denseBatchNormDropout() throws {
     let specs = [LayerSpec(.flatten), LayerSpec(.dense(out: 6)), LayerSpec(.batchNorm), LayerSpec(.relu),
                  LayerSpec(.dropout(p: 0.3)), LayerSpec(.dense(out: 3))]

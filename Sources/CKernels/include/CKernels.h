@@ -81,8 +81,10 @@ void qk_avgpool_backward(const float *dy, int n, int h, int w, int c, int kernel
 /// Partial sums of one chunk: sum[c] = Σ x, sumsq[c] = Σ x², accumulated in double, rows in order.
 void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *sumsq);
 /// y = (x − mean)·invstd·gamma + beta per channel; xhat (may be NULL) receives (x − mean)·invstd.
+/// relu_cap applies a following ReLU in the same pass: negative for none, 0 for ReLU, > 0 for a
+/// ReLU capped there (ReLU6) — bit-identical to qk_relu_forward on the result.
 void qk_bn_apply(const float *x, int rows, int c, const float *mean, const float *invstd,
-                 const float *gamma, const float *beta, float *y, float *xhat);
+                 const float *gamma, const float *beta, float *y, float *xhat, float relu_cap);
 /// Partial sums for the backward pass: sum_dy[c] = Σ dy, sum_dy_xhat[c] = Σ dy·xhat (double, in order).
 void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
                             double *sum_dy, double *sum_dy_xhat);

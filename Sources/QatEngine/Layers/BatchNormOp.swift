@@ -18,6 +18,9 @@ final class BatchNormOp: Operation {
   let meanDy: FloatBuffer
   let meanDyXhat: FloatBuffer
   var channels: Int { input.channels }
+  /// Set by the network when a ReLU (cap 0) or ReLU6 (cap 6) follows and nothing else reads this
+  /// layer's output: the activation is applied in the same pass and written to the ReLU's output.
+  var fusedReLUCap: Float?
 
   init(shape: ActivationShape) {
     gamma = LearnableTensor(name: "gamma", shape: [shape.channels])
@@ -67,7 +70,7 @@ final class BatchNormOp: Operation {
       return
     }
     qk_bn_apply(io.x, r, c, mean.pointer, invstd.pointer, gamma.value.pointer, beta.value.pointer, io.y,
-                training ? s.xhat.pointer : nil)
+                training ? s.xhat.pointer : nil, fusedReLUCap ?? -1)
   }
 
   override func beginForward(training: Bool) {

@@ -4,6 +4,8 @@ import QatsLanguage
 /// ReLU, or ReLU6 when `cap` is 6: the gradient is taken from the output (zero where clipped).
 final class ReLUOp: Operation {
   let cap: Float
+  /// True when the batch norm before it applies this ReLU and writes this layer's output itself.
+  var fusedIntoPrevious = false
 
   init(shape: ActivationShape, cap: Float) {
     self.cap = cap
@@ -11,6 +13,7 @@ final class ReLUOp: Operation {
   }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
+    if fusedIntoPrevious { return }
     qk_relu_forward(io.x, Int64(io.count * input.elements), cap, io.y)
   }
 

@@ -48,6 +48,11 @@ struct ChunkIO {
   let scratch: Scratch
   /// Distinct per training step, for dropout masks.
   let stepSeed: UInt64
+
+  /// The same call with the output going to `y` (a layer fused with the next one writes its output).
+  func writing(to y: UnsafeMutablePointer<Float>) -> ChunkIO {
+    ChunkIO(count: count, chunk: chunk, x: x, y: y, dy: dy, dx: dx, scratch: scratch, stepSeed: stepSeed)
+  }
 }
 
 /// One step of a compiled network. Subclasses implement forward and backward side by side.

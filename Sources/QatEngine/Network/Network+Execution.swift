@@ -82,7 +82,10 @@ extension Network {
   func execute(_ step: Step, chunk: Int, slot: Slot, training: Bool, stepSeed: UInt64, loss: (Int, Slot) -> Void) {
     switch step {
     case let .forward(i, phase):
-      let io = chunkIO(op: i, slot: slot, chunk: chunk, stepSeed: stepSeed, backward: false)
+      var io = chunkIO(op: i, slot: slot, chunk: chunk, stepSeed: stepSeed, backward: false)
+      if let bn = ops[i] as? BatchNormOp, bn.fusedReLUCap != nil {
+        io = io.writing(to: slot.activations[i + 2].pointer)
+      }
       if let add = ops[i] as? ResidualAddOp {
         add.add(io, skip: slot.activations[add.source].pointer)
       } else {

@@ -76,6 +76,13 @@ public final class Network {
       if let add = op as? ResidualAddOp { readers[add.source, default: []].append(j) }
     }
     skipReaders = readers
+    // Batch norm followed by ReLU runs as one pass (the batch norm's own output is never stored),
+    // unless a residual block reads that output.
+    for i in ops.indices.dropLast() {
+      guard let bn = ops[i] as? BatchNormOp, let relu = ops[i + 1] as? ReLUOp, readers[i + 1] == nil else { continue }
+      bn.fusedReLUCap = relu.cap
+      relu.fusedIntoPrevious = true
+    }
   }
 
   public var outputShape: ActivationShape { ops.last?.output ?? inputShape }

@@ -176,3 +176,18 @@ import QatsLanguage
     #expect(s.input("threads(0)").contains("`n` must be a positive integer"))
   }
 }
+
+extension ModelSessionTests {
+  /// Absurd sizes are refused when the model is built, before any memory is asked for.
+  @Test func absurdSizesAreRefusedAtConstruction() {
+    let s = CapturedSession()
+    #expect(s.input("model(input: [3, 100000, 100000]) { flatten(); dense(2) }").contains("is more than this tool handles"))
+    #expect(s.input("model(input: [3, 64, 64]) { flatten(); dense(100000) }").contains("would have 1228800000 parameters"))
+    #expect(s.input("model(input: [3, 64, 64]) { conv(100000, kernel: 9) }").contains("values per image, more than this tool handles"))
+    #expect(s.input("model(input: [3, 64, 64]) { conv(1000); conv(1000, kernel: 5, pad: 30) }").contains("would need more working memory"))
+    let shapes = repoRoot.appendingPathComponent("samples/shapes").path
+    s.input("d = images(\"\(shapes)\")", "m = model(d) { conv(4096, pad: 1); flatten(); dense(4) }")
+    let batch = s.input("train(m, d, batch: 100000)")
+    #expect(batch.contains("a batch of 100000 would need 16.1 GB of activations for this model"), "\(batch)")
+  }
+}

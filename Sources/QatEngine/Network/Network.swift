@@ -90,6 +90,12 @@ public final class Network {
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
   /// Bytes of the parameters as fp32.
   public var fp32Bytes: Int { parameterCount * 4 }
+  /// Bytes of activations and their gradients that training keeps per image of a batch (batch
+  /// norm needs the whole batch's activations at once).
+  public var trainingBytesPerImage: Int {
+    2 * 4 * ([inputShape] + ops.map(\.output)).reduce(0) { $0 + $1.elements }
+  }
+
   /// Layers counted as the user wrote them, residual blocks' inner layers included.
   public var layerCount: Int {
     func count(_ ls: [NetworkLayer]) -> Int { ls.reduce(0) { $0 + 1 + count($1.children) } }

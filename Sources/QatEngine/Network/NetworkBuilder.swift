@@ -1,5 +1,10 @@
 /// Turns layer specs into compiled operations, checking that each layer fits the shape reaching it.
 struct NetworkBuilder {
+  /// Values per image in any activation (16 Mi floats, 64 MB): beyond this a chunk of images would
+  /// not fit the kernels' 32-bit indices, nor memory.
+  static let maxElements = 1 << 24
+  /// Parameters in one layer (64 Mi floats, 256 MB).
+  static let maxParameters = 1 << 26
   var ops: [Operation] = []
   /// The spatial shape most recently flattened, while only shape-preserving layers follow it.
   var flattenedFrom: ActivationShape?
@@ -19,6 +24,10 @@ struct NetworkBuilder {
   }
 
   mutating func compile(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> ([Pending], ActivationShape) {
+    if input.elements > Self.maxElements {
+      throw ShapeError(tag: 0, message: "an input of \(input) = \(input.elements) values per image is more than this tool handles (\(Self.maxElements))",
+                       hint: "use smaller images")
+    }
     var shape = input
     var layers: [Pending] = []
     for spec in specs {
@@ -43,6 +52,11 @@ struct NetworkBuilder {
       if output.elements == 0 {
         throw ShapeError(tag: spec.tag, message: "`\(spec.description)` leaves nothing: its output shape would be \(output)", hint: nil)
       }
+      if output.elements > Self.maxElements {
+        throw ShapeError(tag: spec.tag, message: "`\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this tool handles (\(Self.maxElements))",
+                         hint: "use smaller images (images(…, size:)) or fewer channels")
+      }
+
       layers.append(Pending(spec: spec, input: shape, output: output, children: children, opRange: start..<ops.count))
       shape = output
     }
@@ -52,6 +66,13 @@ struct NetworkBuilder {
   /// Appends the operation for one non-residual layer and returns its output shape.
   mutating func append(_ spec: LayerSpec, input: ActivationShape) throws(ShapeError) -> ActivationShape {
     func fail(_ message: String, _ hint: String? = nil) -> ShapeError { ShapeError(tag: spec.tag, message: message, hint: hint) }
+    // Checked before the weights are allocated.
+    func limitParameters(_ count: Int) throws(ShapeError) {
+      if count > Self.maxParameters {
+        throw fail("`\(spec.description)` would have \(count) parameters, more than this tool handles (\(Self.maxParameters))",
+                   "use fewer channels or units, or pool before dense layers")
+      }
+    }
     func needsFeatureMap() throws(ShapeError) {
       if input.isFlat {
         throw fail("`\(spec.name)` needs a feature map [C, H, W] but gets the flat vector \(input)",
@@ -73,6 +94,14 @@ struct NetworkBuilder {
       }
       let output = ActivationShape(channels: out, height: (input.height + 2 * pad - kernel) / stride + 1,
                                    width: (input.width + 2 * pad - kernel) / stride + 1)
+      let (weights, overflow) = out.multipliedReportingOverflow(by: kernel * kernel * (input.channels / groups))
+      try limitParameters(overflow ? Int.max : weights)
+      // The lowered columns of one image (output positions × k·k·c_in) are the working memory.
+      let (lowered, loweredOverflow) = (output.height * output.width).multipliedReportingOverflow(by: kernel * kernel * input.channels)
+      if loweredOverflow || lowered > Self.maxParameters {
+        throw fail("`\(spec.description)` on \(input) would need more working memory than this tool allows (\(Self.maxParameters) values per image)",
+                   "use a smaller kernel or input, or a stride")
+      }
       ops.append(ConvOp(input: input, output: output, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups))
       flattenedFrom = nil
       return output
@@ -81,6 +110,8 @@ struct NetworkBuilder {
         throw fail("`dense` needs a flat input but gets the feature map \(input)", "add flatten() before it")
       }
       guard out > 0 else { throw fail("`dense` needs at least one output") }
+      let (weights, overflow) = out.multipliedReportingOverflow(by: input.elements)
+      try limitParameters(overflow ? Int.max : weights)
       ops.append(DenseOp(input: input, out: out, flattenedFrom: flattenedFrom))
       flattenedFrom = nil
       return ops[ops.count - 1].output

@@ -34,6 +34,11 @@ enum TrainingBuiltins {
     guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
     let images = DataBinding.images(split, interpreter: call.interpreter)
+    let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
+    if needed > 4e9 {
+      throw call.error("a batch of \(call.int("batch")) would need \(Units.bytes(Int(needed))) of activations for this model",
+                       argument: "batch", hint: "use a smaller batch (32 is the usual choice)")
+    }
     let options = TrainingOptions(
       epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: call.int("batch"),
       optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),

@@ -22,6 +22,7 @@ import Testing
     shape(n: 2, h: 4, w: 5, cin: 2, cout: 3, k: 2, stride: 3, pad: 2, groups: 1),
     shape(n: 2, h: 6, w: 5, cin: 1, cout: 3, k: 3, stride: 1, pad: 1, groups: 1),  // one input channel
     shape(n: 1, h: 7, w: 8, cin: 1, cout: 2, k: 3, stride: 2, pad: 0, groups: 1),
+    shape(n: 2, h: 6, w: 7, cin: 19, cout: 19, k: 3, stride: 2, pad: 1, groups: 19),  // depthwise, odd channels
   ]
 
   /// im2col followed by the per-group product equals a direct convolution.
@@ -35,6 +36,13 @@ import Testing
     let weights = Self.randomValues(groups * depth * og, seed: 2)  // [g][ky][kx][ci][o]
     var col = [Float](repeating: .nan, count: n * oh * ow * groups * depth)
     qk_im2col_nhwc(&s, x, &col)
+    // One filter per channel: the direct depthwise kernel must agree too (zero bias).
+    let isDepthwise = groups > 1 && groups == cin && cout == groups
+    var direct = [Float](repeating: .nan, count: n * oh * ow * cout)
+    if isDepthwise {
+      var work = [Float](repeating: 0, count: 2 * cin * k * k)
+      qk_depthwise_forward(&s, x, weights, [Float](repeating: 0, count: cout), &direct, &work)
+    }
 
     var viaGemm = [Float](repeating: 0, count: n * oh * ow * cout)
     for g in 0..<groups {
@@ -64,6 +72,7 @@ import Testing
             }
             let got = viaGemm[((img * oh + oy) * ow + ox) * cout + o]
             #expect(abs(got - sum) <= 1e-5 * max(1, abs(sum)))
+            if isDepthwise { #expect(abs(direct[((img * oh + oy) * ow + ox) * cout + o] - sum) <= 1e-5 * max(1, abs(sum))) }
           }
         }
       }
@@ -83,6 +92,29 @@ import Testing
     let left = zip(col, c).reduce(0.0) { $0 + Double($1.0 * $1.1) }
     let right = zip(x, dx).reduce(0.0) { $0 + Double($1.0 * $1.1) }
     #expect(abs(left - right) < 1e-4)
+  }
+
+  /// The depthwise backward pass against sums over the definition.
+  @Test func depthwiseBackwardMatchesTheDefinition() {
+    var s = Self.shape(n: 2, h: 5, w: 6, cin: 17, cout: 17, k: 3, stride: 1, pad: 1, groups: 17)
+    let n = 2, h = 5, w = 6, c = 17, k = 3, oh = 5, ow = 6
+    let x = Self.randomValues(n * h * w * c, seed: 13), weights = Self.randomValues(c * k * k, seed: 14)
+    let dy = Self.randomValues(n * oh * ow * c, seed: 15)
+    var dw = [Float](repeating: .nan, count: weights.count), dx = [Float](repeating: .nan, count: x.count)
+    var work = [Float](repeating: 0, count: 2 * c * k * k)
+    qk_depthwise_backward(&s, x, weights, dy, &dw, &dx, &work)
+    var expectW = [Double](repeating: 0, count: weights.count), expectX = [Double](repeating: 0, count: x.count)
+    for img in 0..<n { for oy in 0..<oh { for ox in 0..<ow { for ky in 0..<k { for kx in 0..<k {
+      let iy = oy - 1 + ky, ix = ox - 1 + kx
+      guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+      for ch in 0..<c {
+        let g = Double(dy[((img * oh + oy) * ow + ox) * c + ch]), xi = ((img * h + iy) * w + ix) * c + ch
+        expectW[ch * k * k + ky * k + kx] += Double(x[xi]) * g
+        expectX[xi] += Double(weights[ch * k * k + ky * k + kx]) * g
+      }
+    } } } } }
+    for i in dw.indices { #expect(abs(Double(dw[i]) - expectW[i]) < 1e-4) }
+    for i in dx.indices { #expect(abs(Double(dx[i]) - expectX[i]) < 1e-4) }
   }
 
   @Test func maxPoolPicksTheFirstMaximumAndRoutesGradients() {

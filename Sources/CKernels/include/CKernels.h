@@ -59,6 +59,16 @@ void qk_im2col_nhwc(const qk_conv_shape *s, const float *x, float *col);
 /// that came from each input element (padding entries are dropped).
 void qk_col2im_nhwc(const qk_conv_shape *s, const float *col, float *dx);
 
+/// Depthwise convolution (groups = c_in = c_out), computed directly; weights [channel][kh][kw] (the
+/// per-group layout of a depthwise conv), bias per channel; y (NHWC) is overwritten. `work` holds
+/// 2·c_in·kernel·kernel floats of scratch.
+void qk_depthwise_forward(const qk_conv_shape *s, const float *x, const float *w, const float *bias, float *y,
+                          float *work);
+/// Its backward pass: dw is overwritten with Σ over positions (in order) of x·dy; dx (may be NULL) with
+/// the input gradient. `work` as for the forward pass.
+void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *w, const float *dy, float *dw,
+                           float *dx, float *work);
+
 /// y[r][c] += bias[c] for r < rows, c < cols.
 void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);
 /// db[c] (+)= Σ_r dy[r][c], summed in increasing r; overwrites db when accumulate == 0.

@@ -14,6 +14,9 @@ final class ConvOp: Operation {
   let columns: Int
   /// A 1×1, stride-1, unpadded, ungrouped convolution reads its input directly as the columns.
   let lowers: Bool
+  /// One filter per channel (groups = input channels = output channels) runs as a direct depthwise
+  /// kernel: lowered, it would be one single-column GEMM per channel.
+  let depthwise: Bool
 
   init(input: ActivationShape, output: ActivationShape, out: Int, kernel: Int, stride: Int, pad: Int, groups: Int) {
     outChannels = out
@@ -24,7 +27,8 @@ final class ConvOp: Operation {
     groupDepth = kernel * kernel * (input.channels / groups)
     groupOut = out / groups
     columns = groups * groupDepth
-    lowers = !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
+    depthwise = groups > 1 && groups == input.channels && out == groups
+    lowers = !depthwise && !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
     weight = LearnableTensor(name: "weight", shape: [out, input.channels / groups, kernel, kernel])
     bias = LearnableTensor(name: "bias", shape: [out])
     super.init(input: input, output: output)
@@ -35,6 +39,8 @@ final class ConvOp: Operation {
   final class ConvScratch: Scratch {
     let col: FloatBuffer?
     let dcol: FloatBuffer?
+    /// The depthwise kernels' transposed weights and weight gradient.
+    var work: FloatBuffer?
     /// True when `col` still holds the columns of the chunk's last forward pass (it fit in one pass).
     var columnsKept = false
     init(col: FloatBuffer?, dcol: FloatBuffer?, gradients: [FloatBuffer]) {
@@ -53,10 +59,12 @@ final class ConvOp: Operation {
 
   override func makeScratch(capacity: Int) -> Scratch {
     let rows = min(capacity, imagesPerPass) * positions
-    return ConvScratch(
+    let scratch = ConvScratch(
       col: lowers ? FloatBuffer(count: rows * columns) : nil,
       dcol: lowers ? FloatBuffer(count: rows * columns) : nil,
       gradients: [FloatBuffer(count: weight.count), FloatBuffer(count: bias.count)])
+    if depthwise { scratch.work = FloatBuffer(count: 2 * input.channels * kernel * kernel) }
+    return scratch
   }
 
   func shape(images n: Int) -> qk_conv_shape {
@@ -76,6 +84,11 @@ final class ConvOp: Operation {
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     guard let s = io.scratch as? ConvScratch else { return }
+    if depthwise, let work = s.work {
+      var sh = shape(images: io.count)
+      qk_depthwise_forward(&sh, io.x, weight.value.pointer, bias.value.pointer, io.y, work.pointer)
+      return
+    }
     s.columnsKept = io.count <= imagesPerPass
     var first = 0
     while first < io.count {
@@ -95,6 +108,11 @@ final class ConvOp: Operation {
     guard let dy = io.dy, let s = io.scratch as? ConvScratch else { return }
     let dWeight = s.gradients[0], dBias = s.gradients[1]
     qk_sum_rows(dy, Int32(io.count * positions), Int32(outChannels), dBias.pointer, 0)
+    if depthwise, let work = s.work {
+      var sh = shape(images: io.count)
+      qk_depthwise_backward(&sh, io.x, weight.value.pointer, dy, dWeight.pointer, io.dx, work.pointer)
+      return
+    }
     var first = 0
     while first < io.count {
       let n = min(imagesPerPass, io.count - first), rows = n * positions

@@ -56,7 +56,13 @@ public final class WorkerPool: @unchecked Sendable {
         escapable(i)
         finished.add(1, ordering: .releasing)
       }
-      while finished.load(ordering: .acquiring) < tasks {}
+      // Wait for the workers' last tasks: spin briefly, then yield the core, which matters when
+      // the machine is busy or there are more threads than cores.
+      var spins = 0
+      while finished.load(ordering: .acquiring) < tasks {
+        spins += 1
+        if spins > 2_000 { sched_yield() }
+      }
       job = nil
     }
   }
@@ -100,9 +106,11 @@ public final class WorkerPool: @unchecked Sendable {
     }
   }
 
-  /// One pool per thread count, shared by every network of the process.
+  /// One pool per thread count, shared by every network of the process. More threads than cores
+  /// would only wait for each other, so the count is capped at the cores available (results do
+  /// not depend on it either way).
   public static func shared(threads: Int) -> WorkerPool {
-    let wanted = max(1, threads)
+    let wanted = max(1, min(threads, ProcessInfo.processInfo.activeProcessorCount))
     return pools.withLock { pools in
       if let pool = pools[wanted] { return pool }
       let pool = WorkerPool(threads: wanted)

@@ -68,12 +68,11 @@ enum EngineBenchmark {
       let single = WorkerPool.shared(threads: 1), pool = WorkerPool.shared(threads: threads)
       var predictions: [Int32] = []
       let latency = Timing.median(runs: 2_000, warmup: 200) { _ = net.evaluate(one, pool: single, predictions: &predictions) }
-      let batch = s.data.count >= 256 ? s.data : s.data
-      let batches = 8
+      let passes = 8
       let wide = Timing.median(runs: 7, warmup: 2) {
-        for _ in 0..<batches { _ = net.evaluate(batch, pool: pool, batch: 256, predictions: &predictions) }
+        for _ in 0..<passes { _ = net.evaluate(s.data, pool: pool, batch: 256, predictions: &predictions) }
       }
-      let throughput = Double(batches * batch.count) / wide
+      let throughput = Double(passes * s.data.count) / wide
       table.add(s.name, Units.imageRate(rates[1]), Units.imageRate(s.trainingTarget), String(format: "%.1f µs", latency * 1e6),
                 Units.imageRate(throughput), Units.imageRate(s.throughputTarget))
     }

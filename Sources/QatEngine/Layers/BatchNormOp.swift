@@ -85,15 +85,22 @@ final class BatchNormOp: Operation {
     }
   }
 
+  /// Channel `ch`'s two partial sums added over the chunks, in chunk order (forward: Σx and Σx²;
+  /// backward: Σdy and Σdy·x̂).
+  func chunkSums(_ scratches: ArraySlice<Scratch>, channel ch: Int) -> (Double, Double) {
+    var first = 0.0, second = 0.0
+    for case let s as StatsScratch in scratches {
+      first += s.sum[ch]
+      second += s.sumSq[ch]
+    }
+    return (first, second)
+  }
+
   override func combineForward(phase: Int, scratches: ArraySlice<Scratch>, total: Int, training: Bool) {
     guard training, phase == 0 else { return }
     let n = Double(rows(total))
     for ch in 0..<channels {
-      var sum = 0.0, sumSq = 0.0
-      for case let s as StatsScratch in scratches {
-        sum += s.sum[ch]
-        sumSq += s.sumSq[ch]
-      }
+      let (sum, sumSq) = chunkSums(scratches, channel: ch)
       let m = sum / n
       let variance = max(0, sumSq / n - m * m)
       mean[ch] = Float(m)
@@ -126,22 +133,9 @@ final class BatchNormOp: Operation {
     guard phase == 0 else { return }
     let n = Double(rows(total))
     for ch in 0..<channels {
-      var sumDy = 0.0, sumDyXhat = 0.0
-      for case let s as StatsScratch in scratches {
-        sumDy += s.sum[ch]
-        sumDyXhat += s.sumSq[ch]
-      }
+      let (sumDy, sumDyXhat) = chunkSums(scratches, channel: ch)
       meanDy[ch] = Float(sumDy / n)
       meanDyXhat[ch] = Float(sumDyXhat / n)
     }
-  }
-
-  override func clone() -> Operation {
-    let c = BatchNormOp(shape: input)
-    c.gamma.value.copy(from: gamma.value)
-    c.beta.value.copy(from: beta.value)
-    c.runningMean.copy(from: runningMean)
-    c.runningVar.copy(from: runningVar)
-    return c
   }
 }

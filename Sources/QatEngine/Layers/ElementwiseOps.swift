@@ -21,8 +21,6 @@ final class ReLUOp: Operation {
     guard let dy = io.dy, let dx = io.dx else { return }
     qk_relu_backward(dy, io.y, Int64(io.count * input.elements), cap, dx)
   }
-
-  override func clone() -> Operation { ReLUOp(shape: input, cap: cap) }
 }
 
 /// Flatten: the memory is already one image after another, so only the shape changes.
@@ -39,8 +37,6 @@ final class FlattenOp: Operation {
     guard let dy = io.dy, let dx = io.dx else { return }
     dx.update(from: dy, count: io.count * input.elements)
   }
-
-  override func clone() -> Operation { FlattenOp(input: input) }
 }
 
 /// Inverted dropout: in training each value is kept with probability 1 − p and scaled by 1/(1 − p);
@@ -83,8 +79,6 @@ final class DropoutOp: Operation {
     guard let dy = io.dy, let dx = io.dx, let s = io.scratch as? MaskScratch else { return }
     for i in 0..<(io.count * input.elements) { dx[i] = dy[i] * s.mask[i] }
   }
-
-  override func clone() -> Operation { DropoutOp(shape: input, p: p) }
 }
 
 /// The end of a `residual { … }` block: adds the block's input (an earlier activation) to its output.
@@ -110,6 +104,4 @@ final class ResidualAddOp: Operation {
     guard let dy = io.dy, let dx = io.dx else { return }
     dx.update(from: dy, count: io.count * input.elements)
   }
-
-  override func clone() -> Operation { ResidualAddOp(shape: input, source: source) }
 }

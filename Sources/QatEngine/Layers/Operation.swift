@@ -18,12 +18,6 @@ public final class LearnableTensor: @unchecked Sendable {
   }
 
   public var count: Int { value.count }
-
-  func clone() -> LearnableTensor {
-    let p = LearnableTensor(name: name, shape: shape)
-    p.value.copy(from: value)
-    return p
-  }
 }
 
 /// Per-chunk working memory of one operation (im2col columns, pooling indices, …) and the
@@ -82,9 +76,6 @@ class Operation {
   func backwardPhases() -> Int { 1 }
   func backward(phase: Int, _ io: ChunkIO) {}
   func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {}
-
-  /// A deep copy with its own parameters and buffers.
-  func clone() -> Operation { fatalError("clone() not implemented for \(type(of: self))") }
 }
 
 /// The kernel variant every engine call uses (the fastest one this CPU runs).

@@ -31,8 +31,6 @@ final class MaxPoolOp: Operation {
     guard let dy = io.dy, let dx = io.dx, let s = io.scratch as? IndexScratch else { return }
     qk_maxpool_backward(dy, s.argmax.pointer, Int32(io.count * output.elements), Int32(io.count * input.elements), dx)
   }
-
-  override func clone() -> Operation { MaxPoolOp(input: input, output: output, kernel: kernel, stride: stride) }
 }
 
 /// Average pooling over k×k windows.
@@ -55,8 +53,6 @@ final class AvgPoolOp: Operation {
     qk_avgpool_backward(dy, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
                         Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), dx)
   }
-
-  override func clone() -> Operation { AvgPoolOp(input: input, output: output, kernel: kernel, stride: stride) }
 }
 
 /// The mean of each channel over the whole feature map: [C, H, W] → [C, 1, 1].
@@ -89,6 +85,4 @@ final class GlobalAvgPoolOp: Operation {
       }
     }
   }
-
-  override func clone() -> Operation { GlobalAvgPoolOp(input: input) }
 }

@@ -107,11 +107,17 @@ public final class Network {
   /// b = √(6/((1 + a²)·fan-in)), a = √5, i.e. b = 1/√fan-in; biases U(−1/√fan-in, 1/√fan-in) — so
   /// that results compare with PyTorch's; batch norm starts at γ = 1, β = 0.
   public static func build(_ specs: [LayerSpec], input: ActivationShape, random: inout SeededRandom) throws(ShapeError) -> Network {
+    let network = try compiled(specs, input: input)
+    network.initialize(random: &random)
+    return network
+  }
+
+  /// The network for `specs` and `input`, with zero weights.
+  static func compiled(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> Network {
     var builder = NetworkBuilder()
     let (tree, _) = try builder.compile(specs, input: input)
     let network = Network(inputShape: input, ops: builder.ops)
     network.layers = tree.map { $0.materialize(in: network) }
-    network.initialize(random: &random)
     return network
   }
 
@@ -140,32 +146,27 @@ public final class Network {
     for (i, v) in values.enumerated() where i < buffer.count { buffer[i] = v }
   }
 
-  /// An independent copy: same weights, statistics and history; its own buffers.
-  public func copy() -> Network {
-    let network = Network(inputShape: inputShape, ops: ops.map { $0.clone() })
-    network.layers = layers.map { $0.copy(in: network) }
+  /// An independent copy: same weights, statistics and history; its own buffers. It is compiled
+  /// again from this network's own specs and input, which compiled once already, so the
+  /// `ShapeError` cannot happen in practice.
+  public func copy() throws(ShapeError) -> Network {
+    let network = try Self.compiled(layers.map(\.spec), input: inputShape)
+    for (target, source) in zip(network.trainedState, trainedState) { target.copy(from: source) }
     network.history = history
     return network
   }
 
-  /// Every value that training changes (parameters and running statistics), for restoring after a
-  /// step that produced NaN or infinity.
-  public func snapshot() -> [FloatBuffer] {
-    (parameters.map(\.value) + ops.flatMap(\.buffers)).map { $0.clone() }
-  }
+  /// Every value that training changes: parameters, then running statistics.
+  var trainedState: [FloatBuffer] { parameters.map(\.value) + ops.flatMap(\.buffers) }
+
+  /// A copy of the trained state, for restoring after a step that produced NaN or infinity.
+  public func snapshot() -> [FloatBuffer] { trainedState.map { $0.clone() } }
 
   public func restore(_ saved: [FloatBuffer]) {
-    for (target, source) in zip(parameters.map(\.value) + ops.flatMap(\.buffers), saved) { target.copy(from: source) }
+    for (target, source) in zip(trainedState, saved) { target.copy(from: source) }
   }
 
   /// True when every parameter and running statistic is finite.
-  public var isFinite: Bool { (parameters.map(\.value) + ops.flatMap(\.buffers)).allSatisfy(\.allFinite) }
-}
-
-extension NetworkLayer {
-  func copy(in network: Network) -> NetworkLayer {
-    NetworkLayer(spec: spec, inputShape: inputShape, outputShape: outputShape,
-                 children: children.map { $0.copy(in: network) }, opRange: opRange, network: network)
-  }
+  public var isFinite: Bool { trainedState.allSatisfy(\.allFinite) }
 }
 

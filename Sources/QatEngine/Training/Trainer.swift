@@ -64,7 +64,9 @@ extension Network {
     let optimizer = Optimizer(kind: options.optimizer, weightDecay: options.weightDecay, parameters: parameters)
     let batches = (data.count + options.batchSize - 1) / options.batchSize
     let firstEpoch = (history.last?.epoch ?? 0) + 1
-    let runStart = MonotonicClock.seconds()
+    // The state before the current batch, kept in buffers allocated once, to roll back to if the
+    // batch produces NaN or infinity.
+    let savedState = snapshot(), savedOptimizer = optimizer.state.map { $0.clone() }
     var order = Array(0..<data.count)
     for e in 0..<options.epochs {
       let epoch = firstEpoch + e
@@ -77,7 +79,7 @@ extension Network {
       var sums = PassResult()
       for b in 0..<batches {
         if monitor.shouldStop() { return .interrupted(epoch: epoch, batch: b + 1) }
-        let saved = snapshot() + optimizer.state.map { $0.clone() }
+        for (saved, current) in zip(savedState + savedOptimizer, trainedState + optimizer.state) { saved.copy(from: current) }
         let indices = order[(b * options.batchSize)..<min(data.count, (b + 1) * options.batchSize)]
         let pass = trainBatch(indices, of: data, pool: pool, stepSeed: random.next())
         var problem: String?
@@ -88,9 +90,7 @@ extension Network {
           if !isFinite { problem = "the weights stopped being finite" }
         }
         if let problem {
-          let count = parameters.count + ops.flatMap(\.buffers).count
-          restore(Array(saved.prefix(count)))
-          for (target, source) in zip(optimizer.state, saved.dropFirst(count)) { target.copy(from: source) }
+          for (current, saved) in zip(trainedState + optimizer.state, savedState + savedOptimizer) { current.copy(from: saved) }
           return .diverged(epoch: epoch, batch: b + 1, what: problem)
         }
         sums.lossSum += pass.lossSum
@@ -111,7 +111,6 @@ extension Network {
       history.append(record)
       monitor.epochFinished(record, of: firstEpoch + options.epochs - 1)
     }
-    _ = runStart
     return .finished
   }
 }

@@ -10,11 +10,8 @@ public enum ImagePreparation {
       guard let base = buffer.baseAddress else { return }
       ResizePlan(sourceWidth: image.width, sourceHeight: image.height, width: width, height: height).apply(image, into: base)
     }
-    // The same arithmetic as ChannelStats.normalize, so a file and its dataset copy agree bit for bit.
-    for c in 0..<channels where c < mean.count && c < std.count {
-      let m = Float(mean[c]), inverse = Float(1 / std[c])
-      for i in 0..<plane { pixels[c * plane + i] = (pixels[c * plane + i] - m) * inverse }
-    }
+    // The loader's own normalization, so a file and its dataset copy agree bit for bit.
+    ChannelStats.normalize(&pixels, channels: channels, plane: plane, mean: mean, std: std, threads: 1)
     return pixels
   }
 }

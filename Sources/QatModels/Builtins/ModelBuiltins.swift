@@ -70,7 +70,11 @@ public enum ModelBuiltins {
     parameters: [.required("model", .object(["model"]), "the model")], returns: "model"
   ) { call in
     guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
-    return .object(ModelValue(specs: model.specs, locations: model.locations, network: model.network?.copy(), input: model.input))
+    do throws(ShapeError) {
+      return .object(ModelValue(specs: model.specs, locations: model.locations, network: try model.network?.copy(), input: model.input))
+    } catch {
+      throw call.error(error.message, argument: "model", hint: error.hint)
+    }
   } }
 
   static var threads: Builtin { Builtin(

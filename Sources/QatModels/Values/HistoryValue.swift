@@ -1,0 +1,49 @@
+import QatEngine
+import QatsLanguage
+
+/// `net.history`: the training curve, one row per epoch.
+public final class HistoryValue: HostObject {
+  let records: [EpochRecord]
+
+  init(records: [EpochRecord]) { self.records = records }
+
+  public var typeName: String { "history" }
+  public var summary: String { "\(records.count) \(records.count == 1 ? "epoch" : "epochs")" }
+  public var memberNames: [String] { ["count", "loss", "accuracy", "epochs", "lr"] }
+
+  public func member(_ name: String) throws -> Value? {
+    switch name {
+    case "count": return .int(records.count)
+    case "loss": return .list(records.map { .float($0.loss) })
+    case "accuracy": return .list(records.map { .float($0.accuracy) })
+    case "epochs": return .list(records.map { .int($0.epoch) })
+    case "lr": return .list(records.map { .float($0.learningRate) })
+    default: return nil
+    }
+  }
+
+  func record(_ r: EpochRecord) -> Value {
+    .record(Record([("epoch", .int(r.epoch)), ("loss", .float(r.loss)), ("accuracy", .float(r.accuracy)),
+                    ("lr", .float(r.learningRate)), ("seconds", .float(r.seconds)), ("images_per_second", .float(r.imagesPerSecond))]))
+  }
+
+  public func index(_ key: Value) throws -> Value? {
+    guard case .int(let i) = key else { return nil }
+    let at = i < 0 ? records.count + i : i
+    guard records.indices.contains(at) else {
+      throw QatsError(.runtime, "epoch index \(i) is out of range: the history has \(records.count) epochs", at: nil)
+    }
+    return record(records[at])
+  }
+
+  public func plainValue() -> Value? { .list(records.map(record)) }
+
+  public func render(_ format: RenderFormat) -> String {
+    if records.isEmpty { return PlainText("history: no epochs yet (train the model first)").render(format) }
+    let rows = records.map { r in
+      [String(r.epoch), Units.fixed(r.loss, digits: 4), Units.percent(r.accuracy), "\(r.learningRate)"]
+    }
+    return TextTable(title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,
+                     rightAligned: [true, true, true, true]).render(format)
+  }
+}

@@ -107,6 +107,24 @@ void qk_relu_forward(const float *x, int64_t count, float cap, float *y);
 /// dx = dy where 0 < y (and y < cap when cap > 0), else 0; computed from the layer's output y.
 void qk_relu_backward(const float *dy, const float *y, int64_t count, float cap, float *dx);
 
+// ---- Quantization (quantize.c) ----
+/// Fake quantization per tensor, PyTorch's arithmetic bit for bit: q = nearbyint(x·inv_scale) + zp in
+/// float32 (ties to even), y = (clamp(q, qmin, qmax) − zp)·scale. inv_scale must be 1.0f/scale. When
+/// mask is not NULL, mask[i] = 1 where qmin ≤ q ≤ qmax (the straight-through estimator passes), else 0.
+void qk_fake_quant(const float *x, int64_t count, float scale, float inv_scale, int32_t zero_point,
+                   int32_t qmin, int32_t qmax, float *y, uint8_t *mask);
+/// The same per column of a rows×cols row-major matrix (column c uses scale[c], inv_scale[c], zero_point[c]).
+void qk_fake_quant_columns(const float *x, int64_t rows, int64_t cols, const float *scale, const float *inv_scale,
+                           const int32_t *zero_point, int32_t qmin, int32_t qmax, float *y, uint8_t *mask);
+/// g[i] = 0 where mask[i] == 0 (the straight-through estimator's backward).
+void qk_mask_multiply(float *g, const uint8_t *mask, int64_t count);
+/// The smallest and largest of count values (+inf and −inf when count is 0).
+void qk_min_max(const float *x, int64_t count, float *min_out, float *max_out);
+/// Adds count values to a histogram of `bins` equal bins over [lower, upper] (torch.histc's rule:
+/// bin = ⌊(x − lower)·bins/(upper − lower)⌋, the upper edge in the last bin; values outside are
+/// skipped; when upper == lower every value goes to bin 0; infinite or NaN bounds count nothing).
+void qk_histogram(const float *x, int64_t count, float lower, float upper, int32_t bins, int64_t *counts);
+
 #ifdef __cplusplus
 }
 #endif

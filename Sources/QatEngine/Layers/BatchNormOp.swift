@@ -21,6 +21,9 @@ final class BatchNormOp: Operation {
   /// Set by the network when a ReLU (cap 0) or ReLU6 (cap 6) follows and nothing else reads this
   /// layer's output: the activation is applied in the same pass and written to the ReLU's output.
   var fusedReLUCap: Float?
+  /// Frozen (quantization-aware training after `freeze_bn:`): training passes use the running
+  /// statistics and leave them unchanged, as PyTorch's freeze_bn_stats does.
+  var frozen = false
 
   init(shape: ActivationShape) {
     gamma = LearnableTensor(name: "gamma", shape: [shape.channels])
@@ -60,12 +63,12 @@ final class BatchNormOp: Operation {
 
   func rows(_ count: Int) -> Int { count * input.height * input.width }
 
-  override func forwardPhases(training: Bool) -> Int { training ? 2 : 1 }
+  override func forwardPhases(training: Bool) -> Int { training && !frozen ? 2 : 1 }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     guard let s = io.scratch as? StatsScratch else { return }
     let r = Int32(rows(io.count)), c = Int32(channels)
-    if training && phase == 0 {
+    if training && !frozen && phase == 0 {
       qk_bn_partial_stats(io.x, r, c, s.sum.pointer, s.sumSq.pointer)
       return
     }
@@ -74,7 +77,7 @@ final class BatchNormOp: Operation {
   }
 
   override func beginForward(training: Bool) {
-    if !training { useRunningStatistics() }
+    if !training || frozen { useRunningStatistics() }
   }
 
   /// Evaluation: mean and 1/σ from the running statistics.
@@ -97,7 +100,7 @@ final class BatchNormOp: Operation {
   }
 
   override func combineForward(phase: Int, scratches: ArraySlice<Scratch>, total: Int, training: Bool) {
-    guard training, phase == 0 else { return }
+    guard training, !frozen, phase == 0 else { return }
     let n = Double(rows(total))
     for ch in 0..<channels {
       let (sum, sumSq) = chunkSums(scratches, channel: ch)
@@ -131,6 +134,12 @@ final class BatchNormOp: Operation {
 
   override func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {
     guard phase == 0 else { return }
+    if frozen {
+      // The statistics are constants: dx = γ·(1/σ)·dy, so the batch-mean terms vanish.
+      meanDy.zero()
+      meanDyXhat.zero()
+      return
+    }
     let n = Double(rows(total))
     for ch in 0..<channels {
       let (sumDy, sumDyXhat) = chunkSums(scratches, channel: ch)

@@ -3,10 +3,8 @@ import CKernels
 /// 2-D convolution over NHWC activations: im2col, then one GEMM per group (groups == channels is
 /// a depthwise convolution). Weights are kept per group as a [k·k·cin/g] × [cout/g] matrix; the
 /// user-facing order ([out, in/groups, k, k]) is produced on demand by `userWeights`.
-final class ConvOp: Operation {
+final class ConvOp: WeightedOperation {
   let outChannels, kernel, stride, pad, groups: Int
-  let weight: LearnableTensor
-  let bias: LearnableTensor
   /// Rows of one group's weight matrix: kernel·kernel·(c_in/groups).
   let groupDepth: Int
   let groupOut: Int
@@ -29,12 +27,9 @@ final class ConvOp: Operation {
     columns = groups * groupDepth
     depthwise = groups > 1 && groups == input.channels && out == groups
     lowers = !depthwise && !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
-    weight = LearnableTensor(name: "weight", shape: [out, input.channels / groups, kernel, kernel])
-    bias = LearnableTensor(name: "bias", shape: [out])
-    super.init(input: input, output: output)
+    super.init(input: input, output: output, weightShape: [out, input.channels / groups, kernel, kernel],
+               blocks: groups, blockRows: groupDepth, blockColumns: groupOut)
   }
-
-  override var parameters: [LearnableTensor] { [weight, bias] }
 
   final class ConvScratch: Scratch {
     let col: FloatBuffer?
@@ -86,7 +81,10 @@ final class ConvOp: Operation {
     guard let s = io.scratch as? ConvScratch else { return }
     if depthwise, let work = s.work {
       var sh = shape(images: io.count)
-      qk_depthwise_forward(&sh, io.x, weight.value.pointer, bias.value.pointer, io.y, work.pointer)
+      // With a QAT-folded batch norm the bias is added after the division by s.
+      let folded = foldingQuantizer
+      qk_depthwise_forward(&sh, io.x, weights, folded?.zeroBias.pointer ?? bias.value.pointer, io.y, work.pointer)
+      folded?.finishOutput(io.y, rows: io.count * positions, bias: bias.value)
       return
     }
     s.columnsKept = io.count <= imagesPerPass
@@ -97,20 +95,27 @@ final class ConvOp: Operation {
       let y = io.y + first * positions * outChannels
       for g in 0..<groups {
         Kernels.gemm(m: n * positions, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
-                     b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut, c: y + g * groupOut, ldc: outChannels)
+                     b: weights + g * groupDepth * groupOut, ldb: groupOut, c: y + g * groupOut, ldc: outChannels)
       }
       first += n
     }
-    qk_add_bias_rows(io.y, Int32(io.count * positions), Int32(outChannels), bias.value.pointer)
+    if let q = foldingQuantizer {
+      q.finishOutput(io.y, rows: io.count * positions, bias: bias.value)
+    } else {
+      qk_add_bias_rows(io.y, Int32(io.count * positions), Int32(outChannels), bias.value.pointer)
+    }
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
     guard let dy = io.dy, let s = io.scratch as? ConvScratch else { return }
     let dWeight = s.gradients[0], dBias = s.gradients[1]
     qk_sum_rows(dy, Int32(io.count * positions), Int32(outChannels), dBias.pointer, 0)
+    // With a QAT-folded batch norm the GEMM's output was divided by s: its gradient is dy/s. Only
+    // this layer reads its output gradient, so it is rescaled in place.
+    if let q = foldingQuantizer { q.unscaleGradient(dy, rows: io.count * positions) }
     if depthwise, let work = s.work {
       var sh = shape(images: io.count)
-      qk_depthwise_backward(&sh, io.x, weight.value.pointer, dy, dWeight.pointer, io.dx, work.pointer)
+      qk_depthwise_backward(&sh, io.x, weights, dy, dWeight.pointer, io.dx, work.pointer)
       return
     }
     var first = 0
@@ -129,7 +134,7 @@ final class ConvOp: Operation {
         let dcol = lowers ? (s.dcol?.pointer ?? dxPass) : dxPass
         for g in 0..<groups {
           Kernels.gemm(transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,
-                       b: weight.value.pointer + g * groupDepth * groupOut, ldb: groupOut, c: dcol + g * groupDepth, ldc: columns)
+                       b: weights + g * groupDepth * groupOut, ldb: groupOut, c: dcol + g * groupDepth, ldc: columns)
         }
         if lowers {
           var sh = shape(images: n)

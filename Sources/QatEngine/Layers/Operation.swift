@@ -76,6 +76,8 @@ class Operation {
   func backwardPhases() -> Int { 1 }
   func backward(phase: Int, _ io: ChunkIO) {}
   func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {}
+  /// Runs once, serially, after the chunks' parameter gradients were added up.
+  func finishBackward() {}
 }
 
 /// The kernel variant every engine call uses (the fastest one this CPU runs).

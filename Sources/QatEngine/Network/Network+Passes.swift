@@ -36,6 +36,7 @@ extension Network {
           slot.correct = result.correct
         })
     reduceGradients(chunks: chunks)
+    for op in ops { op.finishBackward() }
     return collect(chunks: chunks)
   }
 

@@ -36,6 +36,9 @@ public final class NetworkLayer {
     }
   }
 
+  /// The engine operation of a single-operation layer (conv, dense, …), or nil.
+  public var operationIndex: Int? { opRange.count == 1 ? opRange.lowerBound : nil }
+
   /// Running mean and variance of a batch-norm layer.
   public var runningStatistics: (mean: [Float], variance: [Float])? {
     guard opRange.count == 1, let bn = network.ops[opRange.lowerBound] as? BatchNormOp else { return nil }
@@ -59,10 +62,12 @@ public struct EpochRecord: Sendable, Equatable {
 /// A built network: its layers, compiled operations and per-chunk working memory.
 public final class Network {
   public let inputShape: ActivationShape
-  public private(set) var layers: [NetworkLayer] = []
+  public internal(set) var layers: [NetworkLayer] = []
   let ops: [Operation]
   /// The training curve, one record per finished epoch, across every `train` call.
   public var history: [EpochRecord] = []
+  /// Set on a fake-quantized network (see `Network.prepareQuantization`).
+  public internal(set) var quantization: QuantizationState?
   /// For each activation index, the residual adds that read it as their skip input.
   let skipReaders: [Int: [Int]]
   /// Per-chunk buffers, created on demand (see Network+Execution).
@@ -77,7 +82,12 @@ public final class Network {
     }
     skipReaders = readers
     // Batch norm followed by ReLU runs as one pass (the batch norm's own output is never stored),
-    // unless a residual block reads that output.
+    // unless a residual block reads that output. Operations reused from another network (a
+    // quantized copy drops folded batch norms) are first unfused.
+    for op in ops {
+      (op as? BatchNormOp)?.fusedReLUCap = nil
+      (op as? ReLUOp)?.fusedIntoPrevious = false
+    }
     for i in ops.indices.dropLast() {
       guard let bn = ops[i] as? BatchNormOp, let relu = ops[i + 1] as? ReLUOp, readers[i + 1] == nil else { continue }
       bn.fusedReLUCap = relu.cap

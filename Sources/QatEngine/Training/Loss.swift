@@ -57,6 +57,20 @@ public final class LabeledImages: @unchecked Sendable {
     }
   }
 
+  /// The images at `indices`, in that order.
+  public func subset(_ indices: [Int]) -> LabeledImages {
+    LabeledImages(shape: shape, labels: indices.map { labels[$0] }, gathering: indices, from: pixels)
+  }
+
+  private init(shape: ActivationShape, labels: [Int32], gathering indices: [Int], from source: FloatBuffer) {
+    self.shape = shape
+    count = labels.count
+    self.labels = labels
+    let e = shape.elements
+    pixels = FloatBuffer(count: count * e)
+    for (k, i) in indices.enumerated() { (pixels.pointer + k * e).update(from: source.pointer + i * e, count: e) }
+  }
+
   /// Copies image `index` into `destination` (NHWC).
   @inline(__always) func copyImage(_ index: Int, to destination: UnsafeMutablePointer<Float>) {
     destination.update(from: pixels.pointer + index * shape.elements, count: shape.elements)

@@ -70,6 +70,7 @@ extension Network {
     var order = Array(0..<data.count)
     for e in 0..<options.epochs {
       let epoch = firstEpoch + e
+      quantization?.epochStarting(epoch)
       let lr = options.schedule.rate(base: options.learningRate, epoch: e, epochs: options.epochs)
       // Fisher–Yates with the session's generator: the same seed, the same batches.
       for i in stride(from: order.count - 1, to: 0, by: -1) {

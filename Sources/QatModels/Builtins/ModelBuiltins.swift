@@ -7,7 +7,7 @@ import QatsLanguage
 public enum ModelBuiltins {
   /// Every built-in of this module, for a session's registry.
   public static func all() -> [Builtin] {
-    [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all()
+    [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all() + QuantizeBuiltins.all() + QuantMathBuiltins.all()
   }
 
   static var model: Builtin { Builtin(
@@ -70,6 +70,10 @@ public enum ModelBuiltins {
     parameters: [.required("model", .object(["model"]), "the model")], returns: "model"
   ) { call in
     guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
+    if model.network?.quantization != nil {
+      throw call.error("copying a quantized or prepared model is not supported", argument: "model",
+                       hint: "copy the fp32 model and quantize or prepare the copy")
+    }
     do throws(ShapeError) {
       return .object(ModelValue(specs: model.specs, locations: model.locations, network: try model.network?.copy(), input: model.input))
     } catch {

@@ -33,6 +33,10 @@ enum TrainingBuiltins {
     guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
     guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    if let state = network.quantization, state.converted {
+      throw call.error("this model is quantized (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))): it is final and cannot be trained",
+                       argument: "model", hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
+    }
     let images = DataBinding.images(split, interpreter: call.interpreter)
     let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
     if needed > 4e9 {
@@ -44,19 +48,25 @@ enum TrainingBuiltins {
       optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
       weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
       threads: call.interpreter.threads)
+    try run(network, on: images, options: options, call: call)
+    return .none
+  } }
+
+  /// Trains `network` and turns an interruption or divergence into the language's error.
+  static func run(_ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall) throws {
     let outcome = network.train(on: images, options: options, random: &call.interpreter.random, monitor: ProgressMonitor(call: call))
     call.interpreter.output.progress(nil)
     switch outcome {
     case .finished:
-      return .none
+      return
     case let .interrupted(epoch, batch):
       throw QatsError(.interrupted, "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
                       at: call.location)
     case let .diverged(epoch, batch, what):
       throw call.error("training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
-                       hint: "lower `lr` (it is \(call.double("lr"))) or add batchnorm()")
+                       hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
     }
-  } }
+  }
 
   static var evaluate: Builtin { Builtin(
     "evaluate", topic: "models",

@@ -33,6 +33,8 @@ public final class ModelValue: HostObject {
   let locations: [Int: SourceLocation]
   private(set) var network: Network?
   var input: InputDescription?
+  /// Test accuracy measured when the model was made (quantized models), shown with it.
+  var knownAccuracy: Double?
 
   init(specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, input: InputDescription?) {
     self.specs = specs
@@ -65,6 +67,7 @@ public final class ModelValue: HostObject {
 
   /// "10 layers · 6,186 parameters · 24.7 KB as fp32 · input 1x8x8".
   public var summary: String {
+    if let network, let state = network.quantization { return QuantizedModelText.summary(self, network, state) }
     let layers = Self.layerCount(specs)
     let layerText = "\(layers) \(layers == 1 ? "layer" : "layers")"
     guard let network else { return "\(layerText) · input shape fixed at first use" }
@@ -72,7 +75,10 @@ public final class ModelValue: HostObject {
     return "\(layerText) · \(Units.grouped(network.parameterCount)) parameters · \(Units.bytes(network.fp32Bytes)) as fp32 · input \(s.channels)x\(s.height)x\(s.width)"
   }
 
-  public var memberNames: [String] { ["layers", "history", "parameters", "input", "output", "classes", "summary"] }
+  public var memberNames: [String] {
+    ["layers", "history", "parameters", "input", "output", "classes", "summary"]
+      + (network?.quantization == nil ? [] : QuantizedModelText.memberNames)
+  }
 
   public func member(_ name: String) throws -> Value? {
     switch name {
@@ -81,11 +87,13 @@ public final class ModelValue: HostObject {
       return .list(specs.map { .string($0.description) })
     case "history": return .object(HistoryValue(records: network?.history ?? []))
     case "parameters": return .int(network?.parameterCount ?? 0)
-    case "input": return network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none
-    case "output": return network.map { .list($0.outputShape.dimensions.map(Value.int)) } ?? .none
-    case "classes": return input?.classes.map { .list($0.map(Value.string)) } ?? .none
+    case "input": return network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? Value.none
+    case "output": return network.map { .list($0.outputShape.dimensions.map(Value.int)) } ?? Value.none
+    case "classes": return input?.classes.map { .list($0.map(Value.string)) } ?? Value.none
     case "summary": return .string(summary)
-    default: return nil
+    default:
+      if let network, let state = network.quantization { return QuantizedModelText.member(name, of: self, state: state) }
+      return nil
     }
   }
 
@@ -101,6 +109,9 @@ public final class ModelValue: HostObject {
 
   /// The summary table: every layer with its output shape and parameter count.
   public func render(_ format: RenderFormat) -> String {
+    if let network, let state = network.quantization {
+      return QuantizedModelText.table(self, network, state).render(format)
+    }
     guard let network else {
       let lines = specs.map { "  " + $0.description }
       return (["model: " + summary] + lines).joined(separator: "\n")

@@ -1,0 +1,77 @@
+// Fake quantization (quantize, clamp, dequantize in float32) and the range scans observers need.
+// The arithmetic is PyTorch's fake_quantize_per_tensor_affine, bit for bit:
+//   q = nearbyint(x · inv_scale) + zero_point   (float32; ties to even in the default rounding mode)
+//   y = (clamp(q, qmin, qmax) − zero_point) · scale
+//   mask = qmin ≤ q ≤ qmax                       (the straight-through estimator's pass-through)
+// inv_scale is computed by the caller as 1.0f / scale in float32: a multiply, never a division.
+#include <math.h>
+#include "CKernels.h"
+#include "multiversion.h"
+
+QK_MULTIVERSION void qk_fake_quant(const float *restrict x, int64_t count, float scale, float inv_scale,
+                                   int32_t zero_point, int32_t qmin, int32_t qmax, float *restrict y,
+                                   uint8_t *restrict mask) {
+  const float zp = (float)zero_point, lo = (float)qmin, hi = (float)qmax;
+  if (mask) {
+    for (int64_t i = 0; i < count; i++) {
+      const float q = nearbyintf(x[i] * inv_scale) + zp;
+      mask[i] = (uint8_t)((q >= lo) & (q <= hi));
+      y[i] = (fminf(fmaxf(q, lo), hi) - zp) * scale;
+    }
+  } else {
+    for (int64_t i = 0; i < count; i++) {
+      const float q = nearbyintf(x[i] * inv_scale) + zp;
+      y[i] = (fminf(fmaxf(q, lo), hi) - zp) * scale;
+    }
+  }
+}
+
+QK_MULTIVERSION void qk_fake_quant_columns(const float *restrict x, int64_t rows, int64_t cols, const float *restrict scale,
+                                           const float *restrict inv_scale, const int32_t *restrict zero_point,
+                                           int32_t qmin, int32_t qmax, float *restrict y, uint8_t *restrict mask) {
+  const float lo = (float)qmin, hi = (float)qmax;
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *yr = y + r * cols;
+    for (int64_t c = 0; c < cols; c++) {
+      const float zp = (float)zero_point[c];
+      const float q = nearbyintf(xr[c] * inv_scale[c]) + zp;
+      if (mask) mask[r * cols + c] = (uint8_t)((q >= lo) & (q <= hi));
+      yr[c] = (fminf(fmaxf(q, lo), hi) - zp) * scale[c];
+    }
+  }
+}
+
+QK_MULTIVERSION void qk_mask_multiply(float *restrict g, const uint8_t *restrict mask, int64_t count) {
+  for (int64_t i = 0; i < count; i++) g[i] = mask[i] ? g[i] : 0.0f;
+}
+
+QK_MULTIVERSION void qk_min_max(const float *restrict x, int64_t count, float *min_out, float *max_out) {
+  float lo = INFINITY, hi = -INFINITY;
+  for (int64_t i = 0; i < count; i++) {
+    lo = fminf(lo, x[i]);
+    hi = fmaxf(hi, x[i]);
+  }
+  *min_out = lo;
+  *max_out = hi;
+}
+
+void qk_histogram(const float *restrict x, int64_t count, float lower, float upper, int32_t bins, int64_t *restrict counts) {
+  if (bins <= 0) return;
+  // Infinite or NaN bounds would make the bin index below NaN or infinite, and converting that to
+  // an integer is undefined (on x86 it yields INT64_MIN, an out-of-bounds write): count nothing.
+  if (!isfinite(lower) || !isfinite(upper)) return;
+  const double width = (double)upper - (double)lower;
+  if (!(width > 0)) {  // a single value: everything lands in the first bin
+    for (int64_t i = 0; i < count; i++) if (x[i] == x[i]) counts[0]++;
+    return;
+  }
+  const double per = (double)bins / width;
+  for (int64_t i = 0; i < count; i++) {
+    const float v = x[i];
+    if (!(v >= lower && v <= upper)) continue;  // outside the range (or NaN): not counted
+    int64_t b = (int64_t)(((double)v - (double)lower) * per);
+    if (b >= bins) b = bins - 1;
+    counts[b]++;
+  }
+}

@@ -1,0 +1,63 @@
+extension Network {
+  /// The calibration images: indices ⌊i·n/samples⌋ for i < samples of a split of n images in its
+  /// stored order (all of them when samples ≥ n), spread evenly over the classes' order.
+  public static func calibrationIndices(count n: Int, samples: Int) -> [Int] {
+    guard n > 0, samples > 0 else { return [] }
+    if samples >= n { return Array(0..<n) }
+    return (0..<samples).map { $0 * n / samples }
+  }
+
+  /// A fake-quantized copy of this fp32 network (which is left untouched), prepared for `config`'s
+  /// method and calibrated on `data` (the calibration images, see `calibrationIndices`):
+  /// - PTQ: batch norm folded into the weights, observers attached, calibrated, frozen;
+  /// - QAT: batch norm folded the QAT way, ranges initialized from the calibration images (min-max),
+  ///   then followed by the observers while the model trains with fake quantization.
+  public func prepareQuantization(_ config: QuantizationConfig, calibration data: LabeledImages,
+                                  pool: WorkerPool) throws(ShapeError) -> Network {
+    let base = try copy()
+    var builder = QuantizedNetworkBuilder(config: config, base: base)
+    let network = builder.build()
+    network.calibrate(on: data, pool: pool)
+    return network
+  }
+
+  /// Sets every quantizer's parameters from `data`, observing the network in fp32 (weights and
+  /// activations unquantized): min and max over all the images, then, for histogram and percentile
+  /// observers, a 2048-bin histogram over that range and the range search.
+  func calibrate(on data: LabeledImages, pool: WorkerPool) {
+    guard let state = quantization else { return }
+    for case let op as WeightedOperation in ops {
+      guard let quantizer = op.weightQuantizer else { continue }
+      quantizer.fakeQuantizing = false
+      quantizer.prepare(from: op.weight.value, observe: false)
+      quantizer.observeEffective()
+    }
+    for q in state.activations where q.follows == nil {
+      q.tracker = RangeTracker(averagingConstant: nil)
+      q.calibrating = true
+    }
+    for q in state.activations { q.fakeQuantizing = false }
+    var predictions: [Int32] = []
+    _ = evaluate(data, pool: pool, predictions: &predictions)
+    let histograms = state.activations.filter { $0.follows == nil && ($0.observer == .histogram || $0.observer == .percentile) }
+    for q in histograms {
+      q.calibrating = false
+      q.histogram = Histogram(lower: q.tracker.min, upper: q.tracker.max)
+      q.collectingHistogram = true
+    }
+    if !histograms.isEmpty { _ = evaluate(data, pool: pool, predictions: &predictions) }
+    for q in state.activations where q.follows == nil {
+      q.calibrating = false
+      q.collectingHistogram = false
+      q.updateParams()
+      if state.config.method == .qat && q.observer == .movingAverage {
+        // Training follows the calibrated range with a moving average from here on.
+        var moving = RangeTracker(averagingConstant: 0.01)
+        moving.observe(min: q.tracker.min, max: q.tracker.max)
+        q.tracker = moving
+      }
+    }
+    for q in state.activations { q.fakeQuantizing = true }
+    for w in state.weights { w.fakeQuantizing = true }
+  }
+}

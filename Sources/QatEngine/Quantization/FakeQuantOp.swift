@@ -1,0 +1,138 @@
+import CKernels
+
+/// One point of the network where activations are quantized (the input, the output of every
+/// quantized layer, the logits): its observer and the parameters in use.
+public final class ActivationQuantizer {
+  public let range: QuantRange
+  public let symmetric: Bool
+  public let observer: ObserverKind
+  /// Where it sits, for tables: "input", "conv(16, kernel: 3, pad: 1)", …
+  public let name: String
+  /// A pooling layer's output keeps its input's parameters (averages of grid values are put back on
+  /// the same grid), so it follows that quantizer instead of observing.
+  let follows: ActivationQuantizer?
+  var tracker: RangeTracker
+  /// The calibration histogram (histogram and percentile observers).
+  var histogram: Histogram?
+  private var ownParams: QuantParams
+  /// True while evaluation passes feed the observer (calibration).
+  var calibrating = false
+  /// True while training passes feed the observer (quantization-aware training until the
+  /// observers are frozen).
+  var observesTraining = false
+  /// Calibration's second pass for histogram observers: count values over the range of the first.
+  var collectingHistogram = false
+  /// True when values are replaced by their fake-quantized ones (false during PTQ calibration,
+  /// which observes the fp32 network).
+  var fakeQuantizing = false
+
+  init(name: String, range: QuantRange, symmetric: Bool, observer: ObserverKind, averagingConstant: Float?,
+       follows: ActivationQuantizer? = nil) {
+    self.name = name
+    self.range = range
+    self.symmetric = symmetric
+    self.observer = observer
+    self.follows = follows
+    tracker = RangeTracker(averagingConstant: averagingConstant)
+    ownParams = QuantParams(scale: 1, zeroPoint: 0, range: range)
+  }
+
+  /// The scale and zero point in use.
+  public var params: QuantParams {
+    get { follows?.params ?? ownParams }
+    set { ownParams = newValue }
+  }
+
+  /// True when a pass must collect batch-wide statistics before fake-quantizing.
+  func needsStatistics(training: Bool) -> Bool {
+    follows == nil && (collectingHistogram || (training ? observesTraining : calibrating))
+  }
+
+  /// The parameters from what the observer saw: the tracked range (min-max, moving average), or the
+  /// range the histogram search chooses (histogram: least L2 error; percentile: 99.99 %).
+  func updateParams() {
+    var low = tracker.min, high = tracker.max
+    if let histogram, !collectingHistogram {
+      switch observer {
+      case .histogram: (low, high) = histogram.l2OptimalRange(bits: range.bits)
+      case .percentile: (low, high) = histogram.percentileRange()
+      case .minmax, .movingAverage: break
+      }
+    }
+    ownParams = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
+  }
+}
+
+/// Fake quantization of activations as a network step. With statistics to collect it runs in two
+/// phases: every chunk reports its extremes (or histogram), the quantizer combines them in chunk
+/// order and updates its parameters, then every chunk is fake-quantized with them — so a batch is
+/// quantized with parameters that include it, as PyTorch's FakeQuantize does.
+final class FakeQuantOp: Operation {
+  let quantizer: ActivationQuantizer
+
+  init(shape: ActivationShape, quantizer: ActivationQuantizer) {
+    self.quantizer = quantizer
+    super.init(input: shape, output: shape)
+  }
+
+  final class QuantScratch: Scratch {
+    let mask: AlignedBuffer<UInt8>
+    var low: Float = .infinity, high: Float = -.infinity
+    var counts: AlignedBuffer<Int64>?
+    init(mask: AlignedBuffer<UInt8>) {
+      self.mask = mask
+      super.init()
+    }
+  }
+
+  override func makeScratch(capacity: Int) -> Scratch {
+    QuantScratch(mask: AlignedBuffer<UInt8>(count: capacity * input.elements))
+  }
+
+  override func forwardPhases(training: Bool) -> Int { quantizer.needsStatistics(training: training) ? 2 : 1 }
+
+  override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
+    guard let s = io.scratch as? QuantScratch else { return }
+    let count = io.count * input.elements
+    if quantizer.needsStatistics(training: training) && phase == 0 {
+      if quantizer.collectingHistogram, let h = quantizer.histogram {
+        if s.counts?.count != h.counts.count { s.counts = AlignedBuffer<Int64>(count: h.counts.count) }
+        guard let counts = s.counts else { return }
+        counts.zero()
+        qk_histogram(io.x, Int64(count), h.lower, h.upper, Int32(counts.count), counts.pointer)
+      } else {
+        qk_min_max(io.x, Int64(count), &s.low, &s.high)
+      }
+      return
+    }
+    guard quantizer.fakeQuantizing else {
+      io.y.update(from: io.x, count: count)
+      return
+    }
+    quantizer.params.fakeQuantize(io.x, count: count, into: io.y, mask: training ? s.mask.pointer : nil)
+  }
+
+  override func combineForward(phase: Int, scratches: ArraySlice<Scratch>, total: Int, training: Bool) {
+    guard phase == 0, quantizer.needsStatistics(training: training) else { return }
+    let chunks = scratches.compactMap { $0 as? QuantScratch }
+    if quantizer.collectingHistogram, var h = quantizer.histogram {
+      for s in chunks {
+        guard let counts = s.counts else { continue }
+        for b in 0..<min(counts.count, h.counts.count) { h.counts[b] += counts[b] }
+      }
+      quantizer.histogram = h
+      return
+    }
+    let low = chunks.map(\.low).min() ?? .infinity, high = chunks.map(\.high).max() ?? -.infinity
+    quantizer.tracker.observe(min: low, max: high)
+    quantizer.updateParams()
+  }
+
+  override func backward(phase: Int, _ io: ChunkIO) {
+    guard let dy = io.dy, let dx = io.dx, let s = io.scratch as? QuantScratch else { return }
+    let count = io.count * input.elements
+    dx.update(from: dy, count: count)
+    // The straight-through estimator: the rounding passes the gradient unchanged, the clamp stops it.
+    if quantizer.fakeQuantizing { qk_mask_multiply(dx, s.mask.pointer, Int64(count)) }
+  }
+}

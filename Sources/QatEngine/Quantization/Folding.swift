@@ -1,0 +1,28 @@
+/// Batch-norm folding. In evaluation a batch norm after a conv or dense layer is an affine map per
+/// output channel, so it can be absorbed: with s = γ/√(running variance + ε),
+///   W′ = W·s (each output channel's weights),  b′ = (b − running mean)·s + β,
+/// and conv(x, W′) + b′ equals batchnorm(conv(x, W) + b) up to float rounding. PTQ folds before
+/// calibrating, so the observers see exactly the layer that will be deployed.
+enum Folding {
+  /// Folds `bn`'s running statistics into `op`'s weights and bias in place.
+  static func fold(_ bn: BatchNormOp, into op: WeightedOperation) {
+    let channels = bn.channels
+    var factors = [Float](repeating: 1, count: channels)
+    for c in 0..<channels {
+      // The same float32 expression as the QAT fold (WeightQuantizer.updateFoldScale).
+      factors[c] = bn.gamma.value[c] / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
+    }
+    let (weight, bias, groups, rows, columns) = (op.weight, op.bias, op.blocks, op.blockRows, op.blockColumns)
+    guard groups * columns == channels else { return }
+    let w = weight.value.pointer
+    for g in 0..<groups {
+      for r in 0..<rows {
+        let base = (g * rows + r) * columns
+        for c in 0..<columns { w[base + c] *= factors[g * columns + c] }
+      }
+    }
+    for c in 0..<channels {
+      bias.value[c] = (bias.value[c] - bn.runningMean[c]) * factors[c] + bn.beta.value[c]
+    }
+  }
+}

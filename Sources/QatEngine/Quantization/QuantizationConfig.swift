@@ -1,0 +1,77 @@
+/// Post-training quantization or quantization-aware training.
+public enum QuantMethod: String, Sendable, CaseIterable {
+  case ptq, qat
+}
+
+/// What to quantize and how (SPEC §5.1 and §10): the defaults are the established tools'.
+public struct QuantizationConfig: Sendable, Equatable {
+  public var method: QuantMethod
+  /// Weights: symmetric, signed; per output channel unless `perChannel` is false.
+  public var weightBits = 8
+  /// Activations — the network input, every quantized layer's output, the logits: per tensor,
+  /// unsigned, affine unless `symmetric`.
+  public var activationBits = 8
+  public var perChannel = true
+  public var symmetric = false
+  /// The activations' observer; nil means the method's default (PTQ: histogram, QAT: moving average).
+  public var observer: ObserverKind?
+  /// Calibration images, taken at indices ⌊i·n/samples⌋ of the training data.
+  public var samples = 256
+  /// Engine operation indices (of the fp32 network) of conv/dense layers left at 8 bits, weights and output.
+  public var keep: Set<Int> = []
+  /// Training a prepared model: batch norm uses its running statistics (and stops updating them)
+  /// after this many epochs, counted from `prepare`; the observers freeze after `freezeObserversAfter`.
+  public var freezeBatchNormAfter = 1
+  public var freezeObserversAfter = 2
+
+  public init(method: QuantMethod) { self.method = method }
+
+  /// The observer actually used for activations.
+  public var activationObserver: ObserverKind { observer ?? (method == .ptq ? .histogram : .movingAverage) }
+}
+
+/// A network's quantization: its configuration, its quantizers and the QAT schedule.
+public final class QuantizationState {
+  public let config: QuantizationConfig
+  /// Activation quantizers in network order (the input first, the logits last).
+  public let activations: [ActivationQuantizer]
+  let weights: [WeightQuantizer]
+  let batchNorms: [BatchNormOp]
+  /// The last epoch of the network's history when it was prepared; training epochs count from here.
+  public let startEpoch: Int
+  /// A converted model is final: observers and batch norm frozen, no more training.
+  public internal(set) var converted = false
+
+  init(config: QuantizationConfig, activations: [ActivationQuantizer], weights: [WeightQuantizer],
+       batchNorms: [BatchNormOp], startEpoch: Int) {
+    self.config = config
+    self.activations = activations
+    self.weights = weights
+    self.batchNorms = batchNorms
+    self.startEpoch = startEpoch
+  }
+
+  /// Applies the freezing schedule before training epoch `epoch` (numbered as in the history).
+  func epochStarting(_ epoch: Int) {
+    let sincePrepare = epoch - startEpoch
+    let bnFrozen = converted || sincePrepare > config.freezeBatchNormAfter
+    for bn in batchNorms { bn.frozen = bnFrozen }
+    let observing = !converted && sincePrepare <= config.freezeObserversAfter
+    for q in activations {
+      // Histogram and percentile ranges come from a calibration histogram, which training does not refill.
+      q.observesTraining = observing && (q.observer == .minmax || q.observer == .movingAverage)
+    }
+    for w in weights { w.observing = observing }
+  }
+
+  /// Freezes everything: the model as it will be deployed.
+  public func convert() {
+    converted = true
+    epochStarting(Int.max / 2)
+  }
+
+  /// True when batch norm currently uses its running statistics in training.
+  public var batchNormFrozen: Bool { batchNorms.allSatisfy(\.frozen) }
+  /// True when the observers still move in training.
+  public var observersActive: Bool { activations.contains(where: \.observesTraining) || weights.contains(where: \.observing) }
+}

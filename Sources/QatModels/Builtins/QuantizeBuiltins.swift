@@ -1,0 +1,137 @@
+import QatEngine
+import QatImages
+import QatsLanguage
+
+/// `quantize` and `prepare`: PTQ and QAT over the engine's fake quantization (SPEC §5, §10).
+enum QuantizeBuiltins {
+  static func all() -> [Builtin] { [quantize, prepare] }
+
+  /// The options `quantize` and `prepare` share.
+  static var sharedParameters: [Parameter] { [
+    .required("model", .object(["model"]), "the trained fp32 model (left untouched: the work is done on a copy)"),
+    .required("data", DataBinding.dataTypes, "a dataset (training split to calibrate and fine-tune, test split to measure) or a split"),
+    .optional("method", .choice(["ptq", "qat"]), "\"ptq\" or \"qat\" (the constants ptq and qat); default: the session's `mode`"),
+    .optional("bits", .positiveInt, default: .int(8), "bits for weights and activations, 2–8"),
+    .optional("weight_bits", .positiveInt, "bits for weights (default: bits)"),
+    .optional("act_bits", .positiveInt, "bits for activations: the input, every quantized layer's output, the logits (default: bits)"),
+    .optional("per_channel", .bool, default: .bool(true), "one weight scale per output channel (false: one per layer)"),
+    .optional("symmetric", .bool, default: .bool(false), "symmetric activation ranges (weights are always symmetric)"),
+    .optional("observer", .choice(ObserverKind.allCases.map(\.rawValue)),
+              "activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range) or \"percentile\" (99.99 %); default: histogram for PTQ, moving_average for QAT"),
+    .optional("samples", .positiveInt, default: .int(256), "calibration images, taken at indices ⌊i·n/samples⌋ of the training split"),
+    .optional("freeze_bn", .nonNegativeInt, default: .int(1), "QAT: batch norm uses its running statistics after this many epochs"),
+    .optional("freeze_observers", .nonNegativeInt, default: .int(2), "QAT: ranges stop moving after this many epochs"),
+    .optional("keep", .list, "layers left at 8 bits: numbers as in summary(net), or \"first\" / \"last\" (the first / last conv or dense)"),
+  ] }
+
+  static var quantize: Builtin { Builtin(
+    "quantize", topic: "quantization",
+    summary: "Quantizes a trained fp32 model (which stays as it was). PTQ: fold batch norm, calibrate observers on `samples` training images, freeze. QAT: fold batch norm the QAT way, fake-quantize weights and activations and fine-tune `epochs` epochs at `lr` with the straight-through estimator, freezing batch norm and observers on schedule. Returns the quantized model (simulated with fake quantization) with its test accuracy.",
+    parameters: sharedParameters + [
+      .optional("epochs", .positiveInt, default: .int(3), "QAT: fine-tuning epochs"),
+      .optional("lr", .positiveNumber, default: .float(0.01), "QAT: fine-tuning learning rate (SGD, momentum 0.9, batch 32)"),
+    ],
+    returns: "model"
+  ) { call in
+    let (model, network, split, config) = try setup(call)
+    let pool = WorkerPool.shared(threads: call.interpreter.threads)
+    let images = DataBinding.images(split, interpreter: call.interpreter)
+    let prepared = try prepareNetwork(network, config: config, images: images, pool: pool, call: call)
+    if config.method == .qat {
+      let options = TrainingOptions(epochs: call.int("epochs"), learningRate: call.double("lr"), threads: call.interpreter.threads)
+      try TrainingBuiltins.run(prepared, on: images, options: options, call: call)
+    }
+    prepared.quantization?.convert()
+    let value = ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input)
+    if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset {
+      var predictions: [Int32] = []
+      let test = DataBinding.images(dataset.test, interpreter: call.interpreter)
+      let result = prepared.evaluate(test, pool: pool, predictions: &predictions)
+      value.knownAccuracy = Double(result.correct) / Double(max(1, result.count))
+    }
+    return .object(value)
+  } }
+
+  static var prepare: Builtin { Builtin(
+    "prepare", topic: "quantization",
+    summary: "The first step of `quantize`, exposed: a fake-quantized copy of the fp32 model, calibrated on `samples` training images, that `evaluate` measures and `train` fine-tunes (quantization-aware training, with batch norm and observers frozen after `freeze_bn` and `freeze_observers` epochs).",
+    parameters: sharedParameters, returns: "model"
+  ) { call in
+    let (model, network, split, config) = try setup(call)
+    let pool = WorkerPool.shared(threads: call.interpreter.threads)
+    let prepared = try prepareNetwork(network, config: config, images: DataBinding.images(split, interpreter: call.interpreter),
+                                      pool: pool, call: call)
+    return .object(ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input))
+  } }
+
+  static func prepareNetwork(_ network: Network, config: QuantizationConfig, images: LabeledImages, pool: WorkerPool,
+                             call: BuiltinCall) throws -> Network {
+    let calibration = images.subset(Network.calibrationIndices(count: images.count, samples: config.samples))
+    do throws(ShapeError) {
+      return try network.prepareQuantization(config, calibration: calibration, pool: pool)
+    } catch {
+      throw call.error(error.message, argument: "model", hint: error.hint)
+    }
+  }
+
+  /// Checks the arguments and reads the configuration.
+  static func setup(_ call: BuiltinCall) throws -> (ModelValue, Network, ImageSplit, QuantizationConfig) {
+    guard let model = TrainingBuiltins.modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else {
+      throw call.error("expected a model and data")
+    }
+    let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    if let state = network.quantization {
+      throw call.error("this model is already \(state.converted ? "quantized" : "prepared") (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))); quantizing it again would quantize twice",
+                       argument: "model", hint: "quantize the fp32 model it came from")
+    }
+    let methodName = call.isGiven("method") ? call.string("method") : call.interpreter.mode
+    var config = QuantizationConfig(method: QuantMethod(rawValue: methodName) ?? .ptq)
+    for (name, path) in [("bits", \QuantizationConfig.weightBits), ("weight_bits", \.weightBits), ("act_bits", \.activationBits)] {
+      guard call.isGiven(name) || name == "bits" else { continue }
+      let bits = call.int(name)
+      guard (2...8).contains(bits) else {
+        throw call.error("`\(name)` must be between 2 and 8, got \(bits)", argument: name,
+                         hint: "8 bits is the usual deployment width; 4, 3 and 2 show where PTQ breaks")
+      }
+      config[keyPath: path] = bits
+      if name == "bits" { config.activationBits = bits }
+    }
+    config.perChannel = call.bool("per_channel")
+    config.symmetric = call.bool("symmetric")
+    if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
+    config.samples = call.int("samples")
+    config.freezeBatchNormAfter = call.int("freeze_bn")
+    config.freezeObserversAfter = call.int("freeze_observers")
+    if call.isGiven("keep") { config.keep = try keptOperations(call.list("keep"), network: network, call: call) }
+    return (model, network, split, config)
+  }
+
+  /// `keep:` entries → engine indices of the conv/dense operations they name.
+  static func keptOperations(_ entries: [Value], network: Network, call: BuiltinCall) throws -> Set<Int> {
+    var numbered: [NetworkLayer] = []
+    func walk(_ layers: [NetworkLayer]) {
+      for layer in layers {
+        numbered.append(layer)
+        walk(layer.children)
+      }
+    }
+    walk(network.layers)
+    let weighted = numbered.filter { $0.spec.name == "conv" || $0.spec.name == "dense" }
+    var kept: Set<Int> = []
+    for entry in entries {
+      let layer: NetworkLayer?
+      switch entry {
+      case .int(let n): layer = n >= 0 && n < numbered.count ? numbered[n] : nil
+      case .string("first"): layer = weighted.first
+      case .string("last"): layer = weighted.last
+      default: layer = nil
+      }
+      guard let layer, layer.spec.name == "conv" || layer.spec.name == "dense", let index = layer.operationIndex else {
+        throw call.error("`keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \"first\"/\"last\"; \(entry) is not one",
+                         argument: "keep", hint: "keep: [\"first\", \"last\"]")
+      }
+      kept.insert(index)
+    }
+    return kept
+  }
+}

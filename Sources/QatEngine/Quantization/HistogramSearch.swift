@@ -70,7 +70,9 @@ public struct Histogram: Sendable, Equatable {
   ///   keeps the stop test `error > best` free of float32 noise);
   /// - the result is `lower + w·start` and `lower + w·(end + 1)` with `w = (upper − lower)/bins`,
   ///   all in float32, as PyTorch computes `new_min` and `new_max` on its float32 tensors.
-  /// `bits` sets the grid to 2^bits levels (PyTorch's `dst_nbins`); it is clamped to 1…24.
+  /// `bits` sets the grid to 2^bits levels (PyTorch's `dst_nbins`, which PyTorch always sets to 256 from
+  /// the 8-bit dtype even for a narrower range; here the search is for the grid actually used). It is
+  /// clamped to 1…24.
   public func l2OptimalRange(bits: Int) -> (min: Float, max: Float) {
     guard lower.isFinite, upper.isFinite else { return (lower, upper) }
     let width = (upper - lower) / Float(bins)

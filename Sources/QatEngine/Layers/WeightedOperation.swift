@@ -17,7 +17,7 @@ class WeightedOperation: Operation {
     super.init(input: input, output: output)
   }
 
-  override var parameters: [LearnableTensor] { [weight, bias] }
+  override var parameters: [LearnableTensor] { [weight, bias] + (weightQuantizer?.learnedScales.map { [$0] } ?? []) }
 
   /// Output channels.
   var channels: Int { blocks * blockColumns }

@@ -132,10 +132,11 @@ extension Network {
     return steps
   }
 
-  /// Adds the chunks' parameter gradients into each parameter's `gradient`, in chunk order.
+  /// Adds the chunks' parameter gradients into each parameter's `gradient`, in chunk order. A
+  /// parameter without per-chunk buffers (a learned weight scale) gets its gradient in `finishBackward`.
   func reduceGradients(chunks: Int) {
     for (i, op) in ops.enumerated() {
-      for (k, parameter) in op.parameters.enumerated() {
+      for (k, parameter) in op.parameters.enumerated() where k < slots[0].scratches[i].gradients.count {
         let target = parameter.gradient.pointer, n = parameter.count
         target.update(from: slots[0].scratches[i].gradients[k].pointer, count: n)
         for c in 1..<max(1, chunks) {

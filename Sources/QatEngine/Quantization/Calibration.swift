@@ -59,5 +59,11 @@ extension Network {
     }
     for q in state.activations { q.fakeQuantizing = true }
     for w in state.weights { w.fakeQuantizing = true }
+    if state.config.learnedScales {
+      for q in state.activations { q.learnScale() }
+      for w in state.weights { w.learnScales() }
+      // The per-chunk buffers were made before the scales became parameters.
+      slots = []
+    }
   }
 }

@@ -37,10 +37,25 @@ public final class ActivationQuantizer {
     ownParams = QuantParams(scale: 1, zeroPoint: 0, range: range)
   }
 
+  /// The learned scale (LSQ), when training learns it; the zero point stays as calibrated.
+  var learnedScale: LearnableTensor?
+
   /// The scale and zero point in use.
   public var params: QuantParams {
-    get { follows?.params ?? ownParams }
+    get {
+      if let follows { return follows.params }
+      guard let learnedScale else { return ownParams }
+      return QuantParams(scale: max(learnedScale.value[0], QuantParams.minimumScale), zeroPoint: ownParams.zeroPoint, range: range)
+    }
     set { ownParams = newValue }
+  }
+
+  /// Makes the scale a learnable parameter starting from the current one (LSQ).
+  func learnScale() {
+    guard follows == nil, learnedScale == nil else { return }
+    let scale = LearnableTensor(name: "scale", shape: [1])
+    scale.value[0] = ownParams.scale
+    learnedScale = scale
   }
 
   /// True when a pass must collect batch-wide statistics before fake-quantizing.
@@ -85,8 +100,12 @@ final class FakeQuantOp: Operation {
     }
   }
 
+  override var parameters: [LearnableTensor] { quantizer.learnedScale.map { [$0] } ?? [] }
+
   override func makeScratch(capacity: Int) -> Scratch {
-    QuantScratch(mask: AlignedBuffer<UInt8>(count: capacity * input.elements))
+    let s = QuantScratch(mask: AlignedBuffer<UInt8>(count: capacity * input.elements))
+    if quantizer.learnedScale != nil { s.gradients = [FloatBuffer(count: 1)] }
+    return s
   }
 
   override func forwardPhases(training: Bool) -> Int { quantizer.needsStatistics(training: training) ? 2 : 1 }
@@ -129,8 +148,14 @@ final class FakeQuantOp: Operation {
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
-    guard let dy = io.dy, let dx = io.dx, let s = io.scratch as? QuantScratch else { return }
+    guard let dy = io.dy, let s = io.scratch as? QuantScratch else { return }
     let count = io.count * input.elements
+    if quantizer.learnedScale != nil, let gradient = s.gradients.first {
+      gradient[0] = LearnedStepSize.scaleGradient(x: io.x, dy: dy, count: count, params: quantizer.params,
+                                                  gradientScale: LearnedStepSize.gradientScale(elements: input.elements, range: quantizer.range))
+    }
+    // The input quantizer (the first operation) has no input gradient to pass on.
+    guard let dx = io.dx else { return }
     dx.update(from: dy, count: count)
     // The straight-through estimator: the rounding passes the gradient unchanged, the clamp stops it.
     if quantizer.fakeQuantizing { qk_mask_multiply(dx, s.mask.pointer, Int64(count)) }

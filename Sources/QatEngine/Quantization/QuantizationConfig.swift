@@ -23,6 +23,9 @@ public struct QuantizationConfig: Sendable, Equatable {
   /// after this many epochs, counted from `prepare`; the observers freeze after `freezeObserversAfter`.
   public var freezeBatchNormAfter = 1
   public var freezeObserversAfter = 2
+  /// Learned step size (LSQ, Esser et al. 2019): training learns every scale by gradient descent,
+  /// starting from the calibrated one, instead of following the observers.
+  public var learnedScales = false
 
   public init(method: QuantMethod) { self.method = method }
 
@@ -58,8 +61,9 @@ public final class QuantizationState {
     for bn in batchNorms { bn.frozen = bnFrozen }
     let observing = !converted && sincePrepare <= config.freezeObserversAfter
     for q in activations {
-      // Histogram and percentile ranges come from a calibration histogram, which training does not refill.
-      q.observesTraining = observing && (q.observer == .minmax || q.observer == .movingAverage)
+      // Histogram and percentile ranges come from a calibration histogram, which training does not
+      // refill; learned scales follow their gradient instead of an observer.
+      q.observesTraining = observing && q.learnedScale == nil && (q.observer == .minmax || q.observer == .movingAverage)
     }
     for w in weights { w.observing = observing }
   }

@@ -34,6 +34,8 @@ final class WeightQuantizer {
   private let foldInverseStd: FloatBuffer
   /// A zero bias for kernels that add one, when the real bias is added after the division by s.
   let zeroBias: FloatBuffer
+  /// The learned scales (LSQ), one per output channel (or one), when training learns them.
+  var learnedScales: LearnableTensor?
   private let scales, inverseScales: FloatBuffer
   private let zeroPoints: AlignedBuffer<Int32>
 
@@ -81,7 +83,13 @@ final class WeightQuantizer {
         }
       }
     }
-    if observe && observing { observeEffective() }
+    if let learned = learnedScales {
+      setParams((0..<channels).map { ch in
+        QuantParams(scale: max(learned.value[perChannel ? ch : 0], QuantParams.minimumScale), zeroPoint: 0, range: range)
+      })
+    } else if observe && observing {
+      observeEffective()
+    }
     guard fakeQuantizing else {
       mask.pointer.update(repeating: 1, count: mask.count)
       return
@@ -114,6 +122,14 @@ final class WeightQuantizer {
       trackers[0].observe(min: lows.min() ?? 0, max: highs.max() ?? 0)
     }
     updateParams()
+  }
+
+  /// Makes the scales learnable parameters starting from the current ones (LSQ).
+  func learnScales() {
+    guard learnedScales == nil else { return }
+    let tensor = LearnableTensor(name: "weight_scale", shape: [perChannel ? channels : 1])
+    for i in 0..<tensor.count { tensor.value[i] = params[i].scale }
+    learnedScales = tensor
   }
 
   func updateParams() {
@@ -174,6 +190,7 @@ final class WeightQuantizer {
         bn.gamma.gradient[ch] += Float(dScale[ch] * Double(foldInverseStd[ch]))
       }
     }
+    if let learned = learnedScales { learnedScaleGradient(g, weights: w, into: learned) }
     qk_mask_multiply(g, mask.pointer, Int64(effective.count))
     guard foldedBatchNorm != nil else { return }
     for gr in 0..<groups {
@@ -182,5 +199,24 @@ final class WeightQuantizer {
         for c in 0..<columns { g[base + c] *= foldScale[gr * columns + c] }
       }
     }
+  }
+
+  /// LSQ: the scales' gradient from the gradient with respect to the effective weights, with
+  /// ∂W̃/∂s = round(v/s) − v/s inside the range (v = W·s_fold) and the clipped level outside.
+  private func learnedScaleGradient(_ g: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into learned: LearnableTensor) {
+    var sums = [Double](repeating: 0, count: learned.count)
+    let perScale = effective.count / max(1, learned.count)
+    for gr in 0..<groups {
+      for r in 0..<rows {
+        let base = (gr * rows + r) * columns
+        for c in 0..<columns {
+          let ch = gr * columns + c, k = base + c
+          let scaled = foldedBatchNorm == nil ? w[k] : w[k] * foldScale[ch]
+          sums[perChannel ? ch : 0] += Double(g[k]) * Double(LearnedStepSize.derivative(scaled, params: params[ch]))
+        }
+      }
+    }
+    let factor = LearnedStepSize.gradientScale(elements: perScale, range: range)
+    for i in 0..<learned.count { learned.gradient[i] = Float(sums[i]) * factor }
   }
 }

@@ -21,6 +21,7 @@ enum QuantizeBuiltins {
     .optional("samples", .positiveInt, default: .int(256), "calibration images, taken at indices ⌊i·n/samples⌋ of the training split"),
     .optional("freeze_bn", .nonNegativeInt, default: .int(1), "QAT: batch norm uses its running statistics after this many epochs"),
     .optional("freeze_observers", .nonNegativeInt, default: .int(2), "QAT: ranges stop moving after this many epochs"),
+    .optional("lsq", .bool, default: .bool(false), "learned step size: training learns every scale (LSQ, Esser et al. 2019) instead of following the observers"),
     .optional("keep", .list, "layers left at 8 bits: numbers as in summary(net), or \"first\" / \"last\" (the first / last conv or dense)"),
   ] }
 
@@ -102,6 +103,7 @@ enum QuantizeBuiltins {
     config.samples = call.int("samples")
     config.freezeBatchNormAfter = call.int("freeze_bn")
     config.freezeObserversAfter = call.int("freeze_observers")
+    config.learnedScales = call.bool("lsq")
     if call.isGiven("keep") { config.keep = try keptOperations(call.list("keep"), network: network, call: call) }
     return (model, network, split, config)
   }

@@ -383,3 +383,30 @@ import Testing
     #expect(prepared.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &predictions).correct > data.count / 3)
   }
 }
+
+/// Quantization keeps the engine's promise: the same numbers for any thread count.
+@Suite struct QuantizationDeterminismTests {
+  @Test(arguments: [false, true]) func qatIsTheSameOnOneAndTwoThreads(learnedScales: Bool) throws {
+    let (net, data) = try QuantizedNetworkTests.trained(epochs: 2)
+    var results: [[[Float]]] = []
+    for threads in [1, 2] {
+      var config = QuantizationConfig(method: .qat)
+      config.weightBits = 3
+      config.activationBits = 3
+      config.learnedScales = learnedScales
+      let pool = WorkerPool.shared(threads: threads)
+      let prepared = try net.prepareQuantization(config, calibration: data.subset(Array(0..<40)), pool: pool)
+      struct Quiet: TrainingMonitor {
+        func batchFinished(_ progress: TrainingProgress) {}
+        func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+        func shouldStop() -> Bool { false }
+      }
+      var random = SeededRandom(seed: 8)
+      _ = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 48, threads: threads),
+                         random: &random, monitor: Quiet())
+      let scales = prepared.quantization?.activations.map(\.params.scale) ?? []
+      results.append(prepared.parameters.map(\.value.array) + [scales])
+    }
+    #expect(results[0] == results[1])
+  }
+}

@@ -89,4 +89,12 @@ import QatsLanguage
     }
     #expect(s.input("quantize(net, d, per_channel: false, symmetric: true).quantizers[0].zero_point") == "127\n")
   }
+
+  /// Regression: the overview cut topic names at six characters ("quanti").
+  @Test func helpOverviewShowsTheWholeQuantizationTopic() {
+    let s = CapturedSession()
+    let help = s.input(":help")
+    #expect(help.contains("  quantization fake_quant, prepare, qparams, quantize"), "\(help)")
+    #expect(help.contains("  models       copy, evaluate, model, predict, summary, threads, train"))
+  }
 }

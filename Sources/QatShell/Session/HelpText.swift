@@ -25,9 +25,11 @@ enum HelpText {
     for m in Session.metaCommands { lines.append("  " + m.usage.padding(toLength: 28, withPad: " ", startingAt: 0) + m.help) }
     lines.append("")
     lines.append("Built-ins by topic (`:help NAME` for parameters, `:help TOPIC` for summaries):")
+    // Topics are padded to the longest one ("quantization"), never cut.
+    let width = registry.topics.map(\.count).max() ?? 0
     for topic in registry.topics {
       let names = registry.all.filter { $0.topic == topic }.map(\.name).joined(separator: ", ")
-      lines.append("  \(topic.padding(toLength: 6, withPad: " ", startingAt: 0)) \(names)")
+      lines.append("  \(topic.padding(toLength: width, withPad: " ", startingAt: 0)) \(names)")
     }
     lines.append("")
     lines.append("`:help language` summarizes the syntax. Tab completes names, members after `.`, and paths in strings.")

@@ -58,7 +58,7 @@ let package = Package(
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
     .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
     .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatsLanguage"]),
-    .testTarget(name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage"]),
+    .testTarget(name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage", "QatImages"], exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]

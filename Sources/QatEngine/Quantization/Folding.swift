@@ -7,10 +7,13 @@ enum Folding {
   /// Folds `bn`'s running statistics into `op`'s weights and bias in place.
   static func fold(_ bn: BatchNormOp, into op: WeightedOperation) {
     let channels = bn.channels
-    var factors = [Float](repeating: 1, count: channels)
+    // PyTorch's fuse_conv_bn_eval, operation for operation (so that PTQ's folded weights, and the
+    // grid they are rounded to, are PyTorch's): r = rsqrt(v + ε) = 1/√(v + ε), W′ = W·(γ·r),
+    // b′ = (b − μ)·r·γ + β.
+    var inverseStd = [Float](repeating: 1, count: channels), factors = [Float](repeating: 1, count: channels)
     for c in 0..<channels {
-      // The same float32 expression as the QAT fold (WeightQuantizer.updateFoldScale).
-      factors[c] = bn.gamma.value[c] / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
+      inverseStd[c] = 1 / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
+      factors[c] = bn.gamma.value[c] * inverseStd[c]
     }
     let (weight, bias, groups, rows, columns) = (op.weight, op.bias, op.blocks, op.blockRows, op.blockColumns)
     guard groups * columns == channels else { return }
@@ -22,7 +25,7 @@ enum Folding {
       }
     }
     for c in 0..<channels {
-      bias.value[c] = (bias.value[c] - bn.runningMean[c]) * factors[c] + bn.beta.value[c]
+      bias.value[c] = (bias.value[c] - bn.runningMean[c]) * inverseStd[c] * bn.gamma.value[c] + bn.beta.value[c]
     }
   }
 }

@@ -47,13 +47,30 @@ QK_MULTIVERSION void qk_mask_multiply(float *restrict g, const uint8_t *restrict
 }
 
 QK_MULTIVERSION void qk_min_max(const float *restrict x, int64_t count, float *min_out, float *max_out) {
-  float lo = INFINITY, hi = -INFINITY;
-  for (int64_t i = 0; i < count; i++) {
-    lo = fminf(lo, x[i]);
-    hi = fmaxf(hi, x[i]);
+  // Sixteen running extremes, one per lane, so the loop vectorizes without reordering a reduction;
+  // plain comparisons (not fminf/fmaxf): a NaN never replaces an extreme.
+  float lo[16], hi[16];
+  for (int l = 0; l < 16; l++) { lo[l] = INFINITY; hi[l] = -INFINITY; }
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    for (int l = 0; l < 16; l++) {
+      const float v = x[i + l];
+      lo[l] = v < lo[l] ? v : lo[l];
+      hi[l] = v > hi[l] ? v : hi[l];
+    }
   }
-  *min_out = lo;
-  *max_out = hi;
+  for (; i < count; i++) {
+    const float v = x[i];
+    lo[0] = v < lo[0] ? v : lo[0];
+    hi[0] = v > hi[0] ? v : hi[0];
+  }
+  float a = lo[0], b = hi[0];
+  for (int l = 1; l < 16; l++) {
+    a = lo[l] < a ? lo[l] : a;
+    b = hi[l] > b ? hi[l] : b;
+  }
+  *min_out = a;
+  *max_out = b;
 }
 
 void qk_histogram(const float *restrict x, int64_t count, float lower, float upper, int32_t bins, int64_t *restrict counts) {
@@ -73,5 +90,17 @@ void qk_histogram(const float *restrict x, int64_t count, float lower, float upp
     int64_t b = (int64_t)(((double)v - (double)lower) * per);
     if (b >= bins) b = bins - 1;
     counts[b]++;
+  }
+}
+
+QK_MULTIVERSION void qk_divide_columns(float *restrict y, int64_t rows, int64_t cols, const float *restrict divisor,
+                                       const float *restrict bias) {
+  for (int64_t r = 0; r < rows; r++) {
+    float *yr = y + r * cols;
+    if (bias) {
+      for (int64_t c = 0; c < cols; c++) yr[c] = yr[c] / divisor[c] + bias[c];
+    } else {
+      for (int64_t c = 0; c < cols; c++) yr[c] = yr[c] / divisor[c];
+    }
   }
 }

@@ -116,6 +116,9 @@ void qk_fake_quant(const float *x, int64_t count, float scale, float inv_scale, 
 /// The same per column of a rows×cols row-major matrix (column c uses scale[c], inv_scale[c], zero_point[c]).
 void qk_fake_quant_columns(const float *x, int64_t rows, int64_t cols, const float *scale, const float *inv_scale,
                            const int32_t *zero_point, int32_t qmin, int32_t qmax, float *y, uint8_t *mask);
+/// y[r][c] = y[r][c] / divisor[c] (+ bias[c] when bias is not NULL), for a rows×cols row-major matrix:
+/// the QAT batch-norm fold's division of a layer's output (and of its gradient) by γ/σ.
+void qk_divide_columns(float *y, int64_t rows, int64_t cols, const float *divisor, const float *bias);
 /// g[i] = 0 where mask[i] == 0 (the straight-through estimator's backward).
 void qk_mask_multiply(float *g, const uint8_t *mask, int64_t count);
 /// The smallest and largest of count values (+inf and −inf when count is 0).

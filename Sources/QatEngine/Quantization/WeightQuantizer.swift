@@ -152,18 +152,12 @@ final class WeightQuantizer {
 
   /// After the layer's GEMM with the effective weights: y = y/s + bias per channel (fold only).
   func finishOutput(_ y: UnsafeMutablePointer<Float>, rows outRows: Int, bias: FloatBuffer) {
-    for r in 0..<outRows {
-      let row = y + r * channels
-      for c in 0..<channels { row[c] = row[c] / foldScale[c] + bias[c] }
-    }
+    qk_divide_columns(y, Int64(outRows), Int64(channels), foldScale.pointer, bias.pointer)
   }
 
   /// The gradient at the layer's output becomes the gradient of the GEMM's output: dy/s (fold only).
   func unscaleGradient(_ dy: UnsafeMutablePointer<Float>, rows outRows: Int) {
-    for r in 0..<outRows {
-      let row = dy + r * channels
-      for c in 0..<channels { row[c] = row[c] / foldScale[c] }
-    }
+    qk_divide_columns(dy, Int64(outRows), Int64(channels), foldScale.pointer, nil)
   }
 
   /// Turns the batch's gradient with respect to the effective weights W̃ = fq(W·s) into the

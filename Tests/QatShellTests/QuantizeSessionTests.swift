@@ -88,6 +88,9 @@ import QatsLanguage
       #expect(s.input("quantize(net, d, observer: \"\(observer)\", samples: 64).accuracy > 0.5") == "true\n", "\(observer)")
     }
     #expect(s.input("quantize(net, d, per_channel: false, symmetric: true).quantizers[0].zero_point") == "127\n")
+    // A lower percentile clips more: the conv output's range shrinks.
+    #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \"percentile\").quantizers[1].max") == "true\n")
+    #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 40)").contains("`percentile` must be above 50 and at most 100, got 40"))
   }
 
   /// Regression: the overview cut topic names at six characters ("quanti").

@@ -6,6 +6,8 @@ public final class ActivationQuantizer {
   public let range: QuantRange
   public let symmetric: Bool
   public let observer: ObserverKind
+  /// The percentile observer's upper percentile.
+  var percentile = 99.99
   /// Where it sits, for tables: "input", "conv(16, kernel: 3, pad: 1)", …
   public let name: String
   /// A pooling layer's output keeps its input's parameters (averages of grid values are put back on
@@ -70,7 +72,7 @@ public final class ActivationQuantizer {
     if let histogram, !collectingHistogram {
       switch observer {
       case .histogram: (low, high) = histogram.l2OptimalRange(bits: range.bits)
-      case .percentile: (low, high) = histogram.percentileRange()
+      case .percentile: (low, high) = histogram.percentileRange(percentile)
       case .minmax, .movingAverage: break
       }
     }

@@ -15,6 +15,8 @@ public struct QuantizationConfig: Sendable, Equatable {
   public var symmetric = false
   /// The activations' observer; nil means the method's default (PTQ: histogram, QAT: moving average).
   public var observer: ObserverKind?
+  /// The percentile observer's upper percentile (the lower one is 100 − p).
+  public var percentile = 99.99
   /// Calibration images, taken at indices ⌊i·n/samples⌋ of the training data.
   public var samples = 256
   /// Engine operation indices (of the fp32 network) of conv/dense layers left at 8 bits, weights and output.

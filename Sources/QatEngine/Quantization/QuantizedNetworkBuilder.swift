@@ -147,6 +147,7 @@ struct QuantizedNetworkBuilder {
   }
 
   mutating func emitQuantPoint(_ q: ActivationQuantizer, shape: ActivationShape) {
+    q.percentile = config.percentile
     ops.append(FakeQuantOp(shape: shape, quantizer: q))
     quantizers.append(q)
     current = q

@@ -18,6 +18,7 @@ enum QuantizeBuiltins {
     .optional("symmetric", .bool, default: .bool(false), "symmetric activation ranges (weights are always symmetric)"),
     .optional("observer", .choice(ObserverKind.allCases.map(\.rawValue)),
               "activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range) or \"percentile\" (99.99 %); default: histogram for PTQ, moving_average for QAT"),
+    .optional("percentile", .positiveNumber, default: .float(99.99), "the percentile observer's upper percentile (the lower one is 100 − p), in (50, 100]"),
     .optional("samples", .positiveInt, default: .int(256), "calibration images, taken at indices ⌊i·n/samples⌋ of the training split"),
     .optional("freeze_bn", .nonNegativeInt, default: .int(1), "QAT: batch norm uses its running statistics after this many epochs"),
     .optional("freeze_observers", .nonNegativeInt, default: .int(2), "QAT: ranges stop moving after this many epochs"),
@@ -101,6 +102,11 @@ enum QuantizeBuiltins {
     config.symmetric = call.bool("symmetric")
     if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
     config.samples = call.int("samples")
+    let percentile = call.double("percentile")
+    guard percentile > 50, percentile <= 100 else {
+      throw call.error("`percentile` must be above 50 and at most 100, got \(percentile)", argument: "percentile", hint: "99.99 clips one value in ten thousand at each end")
+    }
+    config.percentile = percentile
     config.freezeBatchNormAfter = call.int("freeze_bn")
     config.freezeObserversAfter = call.int("freeze_observers")
     config.learnedScales = call.bool("lsq")

@@ -104,3 +104,16 @@ QK_MULTIVERSION void qk_divide_columns(float *restrict y, int64_t rows, int64_t 
     }
   }
 }
+
+QK_MULTIVERSION int qk_all_finite(const float *restrict x, int64_t count) {
+  // x·0 is 0 for every finite x and NaN for NaN and ±inf; sixteen lanes so the loop vectorizes.
+  float acc[16] = {0};
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16) {
+    for (int l = 0; l < 16; l++) acc[l] += x[i + l] * 0.0f;
+  }
+  for (; i < count; i++) acc[0] += x[i] * 0.0f;
+  float total = 0.0f;
+  for (int l = 0; l < 16; l++) total += acc[l];
+  return total == 0.0f;
+}

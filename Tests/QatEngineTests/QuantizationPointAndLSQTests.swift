@@ -31,6 +31,15 @@ import Testing
     #expect(try Self.points(specs, method: .qat) == expected)
   }
 
+  /// Regression: a model ending in a grid-preserving layer (dropout, flatten) got a second logits
+  /// quantizer, rounding the logits twice and defeating `keep: ["last"]`.
+  @Test func trailingDropoutAddsNoSecondLogitsQuantizer() throws {
+    let specs = [LayerSpec(.flatten), LayerSpec(.dense(out: 3)), LayerSpec(.dropout(p: 0.2))]
+    #expect(try Self.points(specs) == ["input", "dense(3)"])
+    #expect(try Self.points([LayerSpec(.flatten), LayerSpec(.dense(out: 3)), LayerSpec(.relu6)]) == ["input", "dense(3)"])
+    #expect(try Self.points([LayerSpec(.globalAvgPool), LayerSpec(.flatten)]) == ["input", "(globalavgpool() on its input's grid)"])
+  }
+
   /// The residual block's output equals the fp32 one in evaluation with fake quantization off, in
   /// both folding styles (the skip reads the right activation after the operations are renumbered).
   @Test(arguments: [QuantMethod.ptq, .qat]) func residualNetworkKeepsItsFunction(method: QuantMethod) throws {
@@ -144,5 +153,72 @@ import Testing
       results.append(prepared.parameters.map(\.value.array) + [scales])
     }
     #expect(results[0] == results[1])
+  }
+}
+
+/// Training a fake-quantized network that diverges: detected although the grid hides it from the
+/// loss, and rolled back — weights and quantizers alike.
+@Suite struct QuantizedDivergenceTests {
+  @Test func nonFiniteActivationsStopTrainingAndEverythingIsRestored() throws {
+    let (net, data) = try QuantizedNetworkTests.trained(epochs: 2)
+    var config = QuantizationConfig(method: .qat)
+    config.freezeObserversAfter = 5
+    let prepared = try net.prepareQuantization(config, calibration: data, pool: QuantizedNetworkTests.pool)
+    guard let state = prepared.quantization else { Issue.record("not prepared"); return }
+    struct Quiet: TrainingMonitor {
+      func batchFinished(_ progress: TrainingProgress) {}
+      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func shouldStop() -> Bool { false }
+    }
+    /// Records the state after every finished batch: what a divergence must return to.
+    final class Recorder: TrainingMonitor {
+      let network: Network
+      let state: QuantizationState
+      var last: ([QuantParams], [[Float]], [[QuantParams]])
+      init(_ network: Network, _ state: QuantizationState) {
+        self.network = network
+        self.state = state
+        last = (state.activations.map(\.params), network.parameters.map(\.value.array), state.weights.map(\.params))
+      }
+      func batchFinished(_ progress: TrainingProgress) {
+        last = (state.activations.map(\.params), network.parameters.map(\.value.array), state.weights.map(\.params))
+      }
+      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func shouldStop() -> Bool { false }
+    }
+    var random = SeededRandom(seed: 3)
+    let recorder = Recorder(prepared, state)
+    let outcome = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 1e25, batchSize: 24), random: &random, monitor: recorder)
+    guard case let .diverged(_, _, what) = outcome else { Issue.record("not stopped: \(outcome)"); return }
+    // lr 1e25 makes the weights huge but finite; the next batch's activations overflow, and only
+    // fake quantization's observers see it.
+    #expect(what == "an activation became NaN or infinite")
+    #expect(state.activations.map(\.params) == recorder.last.0)
+    #expect(state.weights.map(\.params) == recorder.last.2, "the weight observers' ranges are put back too")
+    let restored = prepared.parameters.map(\.value.array) == recorder.last.1
+    #expect(restored)
+    #expect(state.activations.allSatisfy { $0.params.scale.isFinite && $0.tracker.min.isFinite && $0.tracker.max.isFinite })
+  }
+
+  /// The detection itself: a chunk with NaN or infinity is flagged in a training pass.
+  @Test func fakeQuantOpFlagsNonFiniteValues() {
+    let quantizer = ActivationQuantizer(name: "t", range: QuantRange(bits: 8, signed: false), symmetric: false,
+                                        observer: .minmax, averagingConstant: nil)
+    quantizer.params = QuantParams.fromRange(min: 0, max: 1, range: quantizer.range, symmetric: false)
+    quantizer.fakeQuantizing = true
+    let op = FakeQuantOp(shape: ActivationShape(features: 20), quantizer: quantizer)
+    for bad in [Float.nan, .infinity, -.infinity] {
+      guard let scratch = op.makeScratch(capacity: 1) as? FakeQuantOp.QuantScratch else { return }
+      var values = [Float](repeating: 0.5, count: 20)
+      let y = FloatBuffer(count: 20)
+      let x = FloatBuffer(values)
+      let clean = ChunkIO(count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0)
+      op.forward(phase: 0, clean, training: true)
+      #expect(!scratch.nonFinite)
+      values[17] = bad
+      let dirty = FloatBuffer(values)
+      op.forward(phase: 0, ChunkIO(count: 1, chunk: 0, x: dirty.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0), training: true)
+      #expect(scratch.nonFinite, "\(bad)")
+    }
   }
 }

@@ -76,6 +76,13 @@ import QatsLanguage
     #expect(s.input("quantize(net, d, method: \"int4\")").contains("\"ptq\""))
     #expect(s.input("quantize(net, d, keep: [2])").contains("`keep` names conv or dense layers"))
     #expect(s.input("quantize(net, d, keep: [\"middle\"])").contains("`keep` names conv or dense layers"))
+    // Regression: the entry was shown in Swift's internal form (`int(1)`).
+    #expect(s.input("quantize(net, d, keep: [1])").contains("\"first\"/\"last\"; 1 is not one"))
+    #expect(s.input("quantize(net, d, keep: [[0]])").contains("; [0] is not one"))
+    #expect(s.input("quantize(net, d, percentile: 99.0)").contains("`percentile` applies to the percentile observer"))
+    // Regression: a huge epoch count overflowed the time-left estimate and crashed.
+    #expect(s.input("quantize(net, d, method: qat, epochs: 9223372036854775807)").contains("`epochs` must be at most 1,000,000"))
+    #expect(s.input("train(net, d, epochs: 2000000)").contains("`epochs` must be at most 1,000,000, got 2,000,000"))
     #expect(s.input("quantize(net, d, keep: [\"first\", 5], bits: 2).quantizers[1].bits") == "8\n")
     #expect(s.input("quantize(net, d, observer: \"median\")").contains("\"histogram\""))
     #expect(s.input("copy(q)").contains("copying a quantized or prepared model is not supported"))
@@ -88,6 +95,9 @@ import QatsLanguage
       #expect(s.input("quantize(net, d, observer: \"\(observer)\", samples: 64).accuracy > 0.5") == "true\n", "\(observer)")
     }
     #expect(s.input("quantize(net, d, per_channel: false, symmetric: true).quantizers[0].zero_point") == "127\n")
+    // Regression: PTQ's moving average was min-max; it now averages over calibration batches of 32,
+    // so its ranges are narrower than the extremes over all the images.
+    #expect(s.input("quantize(net, d, observer: \"moving_average\").quantizers[1].max < quantize(net, d, observer: \"minmax\").quantizers[1].max") == "true\n")
     // A lower percentile clips more: the conv output's range shrinks.
     #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \"percentile\").quantizers[1].max") == "true\n")
     #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 40)").contains("`percentile` must be above 50 and at most 100, got 40"))

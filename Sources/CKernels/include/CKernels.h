@@ -121,7 +121,9 @@ void qk_fake_quant_columns(const float *x, int64_t rows, int64_t cols, const flo
 void qk_divide_columns(float *y, int64_t rows, int64_t cols, const float *divisor, const float *bias);
 /// g[i] = 0 where mask[i] == 0 (the straight-through estimator's backward).
 void qk_mask_multiply(float *g, const uint8_t *mask, int64_t count);
-/// The smallest and largest of count values (+inf and −inf when count is 0).
+/// 1 when none of count values is NaN or infinite, else 0.
+int qk_all_finite(const float *x, int64_t count);
+/// The smallest and largest of count values (+inf and −inf when count is 0; NaNs are skipped).
 void qk_min_max(const float *x, int64_t count, float *min_out, float *max_out);
 /// Adds count values to a histogram of `bins` equal bins over [lower, upper] (torch.histc's rule:
 /// bin = ⌊(x − lower)·bins/(upper − lower)⌋, the upper edge in the last bin; values outside are

@@ -3,6 +3,9 @@ public struct PassResult: Sendable {
   public var lossSum = 0.0
   public var correct = 0
   public var count = 0
+  /// False when a fake-quantization step saw NaN or infinity in a training pass (its grid would
+  /// otherwise hide it from the loss).
+  public var activationsFinite = true
 }
 
 extension Network {
@@ -37,7 +40,13 @@ extension Network {
         })
     reduceGradients(chunks: chunks)
     for op in ops { op.finishBackward() }
-    return collect(chunks: chunks)
+    var result = collect(chunks: chunks)
+    for (i, op) in ops.enumerated() where op is FakeQuantOp {
+      for c in 0..<chunks where (slots[c].scratches[i] as? FakeQuantOp.QuantScratch)?.nonFinite == true {
+        result.activationsFinite = false
+      }
+    }
+    return result
   }
 
   /// Runs the network in evaluation mode over `count` images starting at `offset` of `data`,

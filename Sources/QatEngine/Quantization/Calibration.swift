@@ -22,8 +22,9 @@ extension Network {
   }
 
   /// Sets every quantizer's parameters from `data`, observing the network in fp32 (weights and
-  /// activations unquantized): min and max over all the images, then, for histogram and percentile
-  /// observers, a 2048-bin histogram over that range and the range search.
+  /// activations unquantized): min and max over all the images (a moving average over batches of 32
+  /// for PTQ's moving-average observer), then, for histogram and percentile observers, a 2048-bin
+  /// histogram over that range and the range search.
   func calibrate(on data: LabeledImages, pool: WorkerPool) {
     guard let state = quantization else { return }
     for case let op as WeightedOperation in ops {
@@ -32,13 +33,17 @@ extension Network {
       quantizer.prepare(from: op.weight.value, observe: false)
       quantizer.observeEffective()
     }
+    // PTQ with the moving-average observer averages over calibration batches of 32 (PyTorch's
+    // MovingAverageMinMaxObserver in a calibration loop); everything else takes min and max over
+    // all the images (QAT starts its moving average from that range).
+    let averaging = state.config.method == .ptq && state.config.activationObserver == .movingAverage
     for q in state.activations where q.follows == nil {
-      q.tracker = RangeTracker(averagingConstant: nil)
+      q.tracker = RangeTracker(averagingConstant: averaging ? 0.01 : nil)
       q.calibrating = true
     }
     for q in state.activations { q.fakeQuantizing = false }
     var predictions: [Int32] = []
-    _ = evaluate(data, pool: pool, predictions: &predictions)
+    _ = evaluate(data, pool: pool, batch: averaging ? 32 : 256, predictions: &predictions)
     let histograms = state.activations.filter { $0.follows == nil && ($0.observer == .histogram || $0.observer == .percentile) }
     for q in histograms {
       q.calibrating = false

@@ -60,6 +60,19 @@ public final class ActivationQuantizer {
     learnedScale = scale
   }
 
+  /// What training changes besides parameters: the observer's range and the parameters from it.
+  struct SavedState {
+    let tracker: RangeTracker
+    let params: QuantParams
+  }
+
+  var savedState: SavedState { SavedState(tracker: tracker, params: ownParams) }
+
+  func restore(_ state: SavedState) {
+    tracker = state.tracker
+    ownParams = state.params
+  }
+
   /// True when a pass must collect batch-wide statistics before fake-quantizing.
   func needsStatistics(training: Bool) -> Bool {
     follows == nil && (collectingHistogram || (training ? observesTraining : calibrating))
@@ -96,6 +109,8 @@ final class FakeQuantOp: Operation {
     let mask: AlignedBuffer<UInt8>
     var low: Float = .infinity, high: Float = -.infinity
     var counts: AlignedBuffer<Int64>?
+    /// Set in training passes when the chunk's values include NaN or infinity.
+    var nonFinite = false
     init(mask: AlignedBuffer<UInt8>) {
       self.mask = mask
       super.init()
@@ -126,6 +141,7 @@ final class FakeQuantOp: Operation {
       }
       return
     }
+    if training { s.nonFinite = qk_all_finite(io.x, Int64(count)) == 0 }
     guard quantizer.fakeQuantizing else {
       io.y.update(from: io.x, count: count)
       return
@@ -145,6 +161,8 @@ final class FakeQuantOp: Operation {
       return
     }
     let low = chunks.map(\.low).min() ?? .infinity, high = chunks.map(\.high).max() ?? -.infinity
+    // An infinite extreme would poison the range for good; the trainer stops on such a batch.
+    guard low.isFinite, high.isFinite else { return }
     quantizer.tracker.observe(min: low, max: high)
     quantizer.updateParams()
   }

@@ -70,6 +70,26 @@ public final class QuantizationState {
     for w in weights { w.observing = observing }
   }
 
+  /// The observers' ranges and the parameters from them (learned scales are parameters and are
+  /// saved with the weights).
+  public struct Snapshot {
+    let activations: [ActivationQuantizer.SavedState]
+    let weights: [([RangeTracker], [QuantParams])]
+  }
+
+  /// What a training batch may change here, to restore if the batch diverges.
+  public func snapshot() -> Snapshot {
+    Snapshot(activations: activations.map(\.savedState), weights: weights.map { ($0.trackers, $0.params) })
+  }
+
+  public func restore(_ snapshot: Snapshot) {
+    for (q, state) in zip(activations, snapshot.activations) { q.restore(state) }
+    for (w, state) in zip(weights, snapshot.weights) {
+      w.trackers = state.0
+      w.setParams(state.1)
+    }
+  }
+
   /// Freezes everything: the model as it will be deployed.
   public func convert() {
     converted = true

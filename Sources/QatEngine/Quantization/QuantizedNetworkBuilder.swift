@@ -21,6 +21,9 @@ struct QuantizedNetworkBuilder {
   var current: ActivationQuantizer?
   var stage = Stage.closed
   var foldedAway: Set<Int> = []
+  /// True while the current activation is still on the last quantizer's grid (only max pooling,
+  /// flatten, dropout or a plain ReLU since).
+  var onGrid = false
 
   enum Stage { case closed, afterWeights, afterBatchNorm, afterAdd }
 
@@ -95,7 +98,7 @@ struct QuantizedNetworkBuilder {
       }
     }
     flush(shape: base.outputShape)
-    if !(ops.last is FakeQuantOp) {
+    if !onGrid {
       let logits = ActivationQuantizer(name: "logits", range: QuantRange(bits: config.activationBits, signed: false),
                                        symmetric: config.symmetric, observer: observer, averagingConstant: averaging)
       emitQuantPoint(logits, shape: base.outputShape)
@@ -151,11 +154,14 @@ struct QuantizedNetworkBuilder {
     ops.append(FakeQuantOp(shape: shape, quantizer: q))
     quantizers.append(q)
     current = q
+    onGrid = true
   }
 
   mutating func emit(_ op: Operation, old: Int) {
     opMap[old] = ops.count
     ops.append(op)
+    let keepsGrid = op is MaxPoolOp || op is FlattenOp || op is DropoutOp || (op as? ReLUOp)?.cap == 0
+    onGrid = onGrid && keepsGrid
   }
 
   /// The same layer over the new operations.

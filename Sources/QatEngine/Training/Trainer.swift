@@ -64,6 +64,8 @@ extension Network {
     let optimizer = Optimizer(kind: options.optimizer, weightDecay: options.weightDecay, parameters: parameters)
     let batches = (data.count + options.batchSize - 1) / options.batchSize
     let firstEpoch = (history.last?.epoch ?? 0) + 1
+    let (lastEpoch, overflow) = firstEpoch.addingReportingOverflow(options.epochs - 1)
+    guard !overflow else { return .diverged(epoch: firstEpoch, batch: 1, what: "the epoch count overflows") }
     // The state before the current batch, kept in buffers allocated once, to roll back to if the
     // batch produces NaN or infinity.
     let savedState = snapshot(), savedOptimizer = optimizer.state.map { $0.clone() }
@@ -81,17 +83,23 @@ extension Network {
       for b in 0..<batches {
         if monitor.shouldStop() { return .interrupted(epoch: epoch, batch: b + 1) }
         for (saved, current) in zip(savedState + savedOptimizer, trainedState + optimizer.state) { saved.copy(from: current) }
+        // Observers and scales move during a QAT batch too: they are put back with the weights.
+        let savedQuantization = quantization?.snapshot()
         let indices = order[(b * options.batchSize)..<min(data.count, (b + 1) * options.batchSize)]
         let pass = trainBatch(indices, of: data, pool: pool, stepSeed: random.next())
         var problem: String?
         if !pass.lossSum.isFinite {
           problem = "the loss became \(pass.lossSum.isNaN ? "NaN" : "infinite")"
+        } else if !pass.activationsFinite {
+          // Fake quantization would round them onto its grid and hide them from the loss.
+          problem = "an activation became NaN or infinite"
         } else {
           optimizer.step(lr: lr)
           if !isFinite { problem = "the weights stopped being finite" }
         }
         if let problem {
           for (current, saved) in zip(trainedState + optimizer.state, savedState + savedOptimizer) { current.copy(from: saved) }
+          if let savedQuantization { quantization?.restore(savedQuantization) }
           return .diverged(epoch: epoch, batch: b + 1, what: problem)
         }
         sums.lossSum += pass.lossSum
@@ -99,9 +107,10 @@ extension Network {
         sums.count += pass.count
         let now = MonotonicClock.seconds()
         let rate = Double(sums.count) / max(1e-9, now - epochStart)
-        let remaining = Double((options.epochs - e - 1) * data.count + (data.count - sums.count)) / max(1e-9, rate)
+        // In Double: a huge epoch count must not overflow an estimate.
+        let remaining = (Double(options.epochs - e - 1) * Double(data.count) + Double(data.count - sums.count)) / max(1e-9, rate)
         monitor.batchFinished(TrainingProgress(
-          epoch: epoch, epochs: firstEpoch + options.epochs - 1, batch: b + 1, batches: batches,
+          epoch: epoch, epochs: lastEpoch, batch: b + 1, batches: batches,
           loss: sums.lossSum / Double(sums.count), accuracy: Double(sums.correct) / Double(sums.count),
           imagesPerSecond: rate, secondsLeft: remaining))
       }
@@ -110,7 +119,7 @@ extension Network {
                                accuracy: Double(sums.correct) / Double(max(1, sums.count)), learningRate: lr,
                                seconds: seconds, imagesPerSecond: Double(sums.count) / max(1e-9, seconds))
       history.append(record)
-      monitor.epochFinished(record, of: firstEpoch + options.epochs - 1)
+      monitor.epochFinished(record, of: lastEpoch)
     }
     return .finished
   }

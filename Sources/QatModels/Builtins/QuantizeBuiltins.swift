@@ -35,6 +35,7 @@ enum QuantizeBuiltins {
     ],
     returns: "model"
   ) { call in
+    try TrainingBuiltins.checkEpochs(call)
     let (model, network, split, config) = try setup(call)
     let pool = WorkerPool.shared(threads: call.interpreter.threads)
     let images = DataBinding.images(split, interpreter: call.interpreter)
@@ -103,6 +104,9 @@ enum QuantizeBuiltins {
     if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
     config.samples = call.int("samples")
     let percentile = call.double("percentile")
+    if call.isGiven("percentile") && config.activationObserver != .percentile {
+      throw call.error("`percentile` applies to the percentile observer", argument: "percentile", hint: "add observer: \"percentile\"")
+    }
     guard percentile > 50, percentile <= 100 else {
       throw call.error("`percentile` must be above 50 and at most 100, got \(percentile)", argument: "percentile", hint: "99.99 clips one value in ten thousand at each end")
     }
@@ -135,7 +139,7 @@ enum QuantizeBuiltins {
       default: layer = nil
       }
       guard let layer, layer.spec.name == "conv" || layer.spec.name == "dense", let index = layer.operationIndex else {
-        throw call.error("`keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \"first\"/\"last\"; \(entry) is not one",
+        throw call.error("`keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \"first\"/\"last\"; \(entry.repr) is not one",
                          argument: "keep", hint: "keep: [\"first\", \"last\"]")
       }
       kept.insert(index)

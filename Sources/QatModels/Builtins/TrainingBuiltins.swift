@@ -29,6 +29,7 @@ enum TrainingBuiltins {
     ]
   ) { call in
     guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else { return .none }
+    try checkEpochs(call)
     let momentum = call.double("momentum")
     guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
     guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
@@ -51,6 +52,15 @@ enum TrainingBuiltins {
     try run(network, on: images, options: options, call: call)
     return .none
   } }
+
+  /// A million epochs is far beyond any use here, and keeps every epoch number and estimate in range.
+  static func checkEpochs(_ call: BuiltinCall) throws {
+    let epochs = call.int("epochs")
+    guard epochs <= 1_000_000 else {
+      throw call.error("`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
+                       hint: "Ctrl-C stops training at the next batch whenever you like")
+    }
+  }
 
   /// Trains `network` and turns an interruption or divergence into the language's error.
   static func run(_ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall) throws {

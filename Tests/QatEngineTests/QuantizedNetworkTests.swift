@@ -267,3 +267,50 @@ import Testing
   }
 }
 
+
+/// The deployed form of a QAT model: batch norm folded into the weights it scaled.
+@Suite struct DeploymentFoldingTests {
+  /// The weights QAT fake-quantized are, bit for bit, the deployed network's; its logits agree and
+  /// it predicts the same classes.
+  @Test(arguments: [false, true]) func foldedQATModelIsWhatWasTrained(learnedScales: Bool) throws {
+    let conv = LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1))
+    let specs = QuantizedNetworkTests.specs.dropLast(2) + [
+      LayerSpec(.residual([conv.with(out: 3), LayerSpec(.batchNorm), LayerSpec(.relu)])), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
+    ]
+    let (net, data) = try QuantizedNetworkTests.trained(Array(specs), epochs: 3)
+    var config = QuantizationConfig(method: .qat)
+    config.weightBits = 3
+    config.activationBits = 4
+    config.learnedScales = learnedScales
+    let prepared = try net.prepareQuantization(config, calibration: data, pool: QuantizedNetworkTests.pool)
+    struct Quiet: TrainingMonitor {
+      func batchFinished(_ progress: TrainingProgress) {}
+      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func shouldStop() -> Bool { false }
+    }
+    var random = SeededRandom(seed: 6)
+    _ = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random, monitor: Quiet())
+    prepared.quantization?.convert()
+    let before = QuantizedNetworkTests.logits(prepared, data)
+    var p1: [Int32] = [], p2: [Int32] = []
+    _ = prepared.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &p1)
+    let trainedWeights = prepared.ops.compactMap { ($0 as? WeightedOperation)?.weightQuantizer?.effective.array }
+    let deployed = prepared.foldingQATBatchNorms()
+    #expect(prepared.ops.filter { $0 is BatchNormOp }.count == 3)
+    #expect(deployed.ops.filter { $0 is BatchNormOp }.isEmpty)
+    let after = QuantizedNetworkTests.logits(deployed, data)
+    #expect(deployed.ops.compactMap { ($0 as? WeightedOperation)?.weightQuantizer?.effective.array } == trainedWeights)
+    #expect(QuantizedNetworkTests.worstDifference(before, after) < 1e-3)
+    _ = deployed.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &p2)
+    #expect(zip(p1, p2).filter { $0 != $1 }.count <= 1)
+    #expect(deployed.layers.map(\.spec) == net.layers.map(\.spec))
+  }
+}
+
+extension LayerSpec {
+  /// The same convolution with another number of outputs.
+  func with(out: Int) -> LayerSpec {
+    guard case let .conv(_, kernel, stride, pad, groups) = kind else { return self }
+    return LayerSpec(.conv(out: out, kernel: kernel, stride: stride, pad: pad, groups: groups), tag: tag)
+  }
+}

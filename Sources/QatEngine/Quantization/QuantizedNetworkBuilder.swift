@@ -104,7 +104,7 @@ struct QuantizedNetworkBuilder {
       emitQuantPoint(logits, shape: base.outputShape)
     }
     let network = Network(inputShape: base.inputShape, ops: ops)
-    network.layers = base.layers.map { relayer($0, in: network) }
+    network.layers = base.layers.map { $0.remapped(opMap, in: network) }
     network.history = base.history
     network.quantization = QuantizationState(config: config, activations: quantizers, weights: weightQuantizers,
                                              batchNorms: batchNorms, startEpoch: base.history.last?.epoch ?? 0)
@@ -163,19 +163,22 @@ struct QuantizedNetworkBuilder {
     let keepsGrid = op is MaxPoolOp || op is FlattenOp || op is DropoutOp || (op as? ReLUOp)?.cap == 0
     onGrid = onGrid && keepsGrid
   }
+}
 
-  /// The same layer over the new operations.
-  func relayer(_ layer: NetworkLayer, in network: Network) -> NetworkLayer {
-    let mapped = layer.opRange.compactMap { opMap[$0] }
+extension NetworkLayer {
+  /// The same layer over another network's operations, `opMap` taking old operation indices to
+  /// new ones (a layer whose operations were all folded away gets an empty range after the layer
+  /// it was folded into).
+  func remapped(_ opMap: [Int: Int], in network: Network) -> NetworkLayer {
+    let mapped = opRange.compactMap { opMap[$0] }
     let range: Range<Int>
     if let low = mapped.min(), let high = mapped.max() {
       range = low..<(high + 1)
     } else {
-      // Folded away: an empty range just after the layer it was folded into.
-      let before = (layer.opRange.lowerBound > 0 ? opMap[layer.opRange.lowerBound - 1] : nil) ?? 0
+      let before = (opRange.lowerBound > 0 ? opMap[opRange.lowerBound - 1] : nil) ?? 0
       range = (before + 1)..<(before + 1)
     }
-    return NetworkLayer(spec: layer.spec, inputShape: layer.inputShape, outputShape: layer.outputShape,
-                        children: layer.children.map { relayer($0, in: network) }, opRange: range, network: network)
+    return NetworkLayer(spec: spec, inputShape: inputShape, outputShape: outputShape,
+                        children: children.map { $0.remapped(opMap, in: network) }, opRange: range, network: network)
   }
 }

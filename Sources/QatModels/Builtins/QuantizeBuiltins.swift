@@ -39,12 +39,14 @@ enum QuantizeBuiltins {
     let (model, network, split, config) = try setup(call)
     let pool = WorkerPool.shared(threads: call.interpreter.threads)
     let images = DataBinding.images(split, interpreter: call.interpreter)
-    let prepared = try prepareNetwork(network, config: config, images: images, pool: pool, call: call)
+    var prepared = try prepareNetwork(network, config: config, images: images, pool: pool, call: call)
     if config.method == .qat {
       let options = TrainingOptions(epochs: call.int("epochs"), learningRate: call.double("lr"), threads: call.interpreter.threads)
       try TrainingBuiltins.run(prepared, on: images, options: options, call: call)
     }
     prepared.quantization?.convert()
+    // The deployed form: QAT's batch norms folded into the weights they scaled.
+    prepared = prepared.foldingQATBatchNorms()
     let value = ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input)
     if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset {
       var predictions: [Int32] = []

@@ -14,7 +14,7 @@ enum TrainingBuiltins {
 
   static var train: Builtin { Builtin(
     "train", topic: "models",
-    summary: "Trains the model in fp32 on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss stops training with the weights restored to their last finite state.",
+    summary: "Trains the model — in fp32, or with fake quantization for a model from `prepare` (quantization-aware training, freezing on its schedule) — on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake quantization, a NaN or infinite activation) stops training with the weights restored to their last finite state.",
     parameters: [
       .required("model", .object(["model"]), "the model to train (changed in place)"),
       .required("data", DataBinding.dataTypes, "a dataset (its training split is used) or a split"),
@@ -80,7 +80,7 @@ enum TrainingBuiltins {
 
   static var evaluate: Builtin { Builtin(
     "evaluate", topic: "models",
-    summary: "Accuracy and mean loss of the model on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
+    summary: "Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
     parameters: [
       .required("model", .object(["model"]), "the model"),
       .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),

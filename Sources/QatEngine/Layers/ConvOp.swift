@@ -28,7 +28,7 @@ final class ConvOp: WeightedOperation {
     depthwise = groups > 1 && groups == input.channels && out == groups
     lowers = !depthwise && !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
     super.init(input: input, output: output, weightShape: [out, input.channels / groups, kernel, kernel],
-               blocks: groups, blockRows: groupDepth, blockColumns: groupOut)
+               layout: WeightLayout(blocks: groups, rows: groupDepth, columns: groupOut))
   }
 
   final class ConvScratch: Scratch {

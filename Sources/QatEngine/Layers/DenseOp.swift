@@ -10,7 +10,7 @@ final class DenseOp: WeightedOperation {
   init(input: ActivationShape, out: Int, flattenedFrom: ActivationShape?) {
     self.flattenedFrom = flattenedFrom
     super.init(input: input, output: ActivationShape(features: out), weightShape: [out, input.elements],
-               blocks: 1, blockRows: input.elements, blockColumns: out)
+               layout: WeightLayout(blocks: 1, rows: input.elements, columns: out))
   }
 
   /// Internal input-feature index of user feature `f` (c·H·W + h·W + w → (h·W + w)·C + c).

@@ -13,18 +13,12 @@ extension Network {
       guard let weighted = op as? WeightedOperation, let q = weighted.weightQuantizer, let bn = q.foldedBatchNorm,
             i + 1 < ops.count, ops[i + 1] === bn else { continue }
       q.updateFoldScale()
-      let w = weighted.weight.value.pointer
-      for g in 0..<q.groups {
-        for r in 0..<q.rows {
-          let base = (g * q.rows + r) * q.columns
-          for c in 0..<q.columns { w[base + c] *= q.foldScale[g * q.columns + c] }
-        }
-      }
-      for c in 0..<q.channels {
+      q.layout.scale(weighted.weight.value.pointer, by: q.foldScale.pointer)
+      for c in 0..<q.layout.channels {
         weighted.bias.value[c] = (weighted.bias.value[c] - bn.runningMean[c]) * q.foldScale[c] + bn.beta.value[c]
       }
       q.foldedBatchNorm = nil
-      for c in 0..<q.channels { q.foldScale[c] = 1 }
+      for c in 0..<q.layout.channels { q.foldScale[c] = 1 }
       removed.insert(i + 1)
     }
     guard !removed.isEmpty else { return self }

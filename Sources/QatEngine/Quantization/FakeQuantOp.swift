@@ -108,7 +108,8 @@ final class FakeQuantOp: Operation {
   final class QuantScratch: Scratch {
     let mask: AlignedBuffer<UInt8>
     var low: Float = .infinity, high: Float = -.infinity
-    var counts: AlignedBuffer<Int64>?
+    /// The chunk's share of the calibration histogram (second calibration pass).
+    var histogram: Histogram?
     /// Set in training passes when the chunk's values include NaN or infinity.
     var nonFinite = false
     init(mask: AlignedBuffer<UInt8>) {
@@ -132,10 +133,9 @@ final class FakeQuantOp: Operation {
     let count = io.count * input.elements
     if quantizer.needsStatistics(training: training) && phase == 0 {
       if quantizer.collectingHistogram, let h = quantizer.histogram {
-        if s.counts?.count != h.counts.count { s.counts = AlignedBuffer<Int64>(count: h.counts.count) }
-        guard let counts = s.counts else { return }
-        counts.zero()
-        qk_histogram(io.x, Int64(count), h.lower, h.upper, Int32(counts.count), counts.pointer)
+        var chunk = Histogram(lower: h.lower, upper: h.upper, bins: h.bins)
+        chunk.add(io.x, count: count)
+        s.histogram = chunk
       } else {
         qk_min_max(io.x, Int64(count), &s.low, &s.high)
       }
@@ -153,10 +153,7 @@ final class FakeQuantOp: Operation {
     guard phase == 0, quantizer.needsStatistics(training: training) else { return }
     let chunks = scratches.compactMap { $0 as? QuantScratch }
     if quantizer.collectingHistogram, var h = quantizer.histogram {
-      for s in chunks {
-        guard let counts = s.counts else { continue }
-        for b in 0..<min(counts.count, h.counts.count) { h.counts[b] += counts[b] }
-      }
+      for case let chunk? in chunks.map(\.histogram) { h = h.merged(with: chunk) ?? h }
       quantizer.histogram = h
       return
     }

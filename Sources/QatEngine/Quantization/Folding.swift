@@ -15,17 +15,10 @@ enum Folding {
       inverseStd[c] = 1 / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
       factors[c] = bn.gamma.value[c] * inverseStd[c]
     }
-    let (weight, bias, groups, rows, columns) = (op.weight, op.bias, op.blocks, op.blockRows, op.blockColumns)
-    guard groups * columns == channels else { return }
-    let w = weight.value.pointer
-    for g in 0..<groups {
-      for r in 0..<rows {
-        let base = (g * rows + r) * columns
-        for c in 0..<columns { w[base + c] *= factors[g * columns + c] }
-      }
-    }
+    guard op.layout.channels == channels else { return }
+    op.layout.scale(op.weight.value.pointer, by: factors)
     for c in 0..<channels {
-      bias.value[c] = (bias.value[c] - bn.runningMean[c]) * inverseStd[c] * bn.gamma.value[c] + bn.beta.value[c]
+      op.bias.value[c] = (op.bias.value[c] - bn.runningMean[c]) * inverseStd[c] * bn.gamma.value[c] + bn.beta.value[c]
     }
   }
 }

@@ -103,13 +103,10 @@ public struct ChannelRangeTracker: Sendable, Equatable {
   /// The tracker of one channel (0 ≤ channel < channels).
   public subscript(channel: Int) -> RangeTracker { trackers[channel] }
 
-  /// Folds in one batch's per-channel extremes; `mins` and `maxs` hold one value per channel.
-  /// Mismatched lengths are a programming error in the caller (the channel count is fixed by the
-  /// layer), so they stop the program rather than silently observing a subset.
+  /// Folds in one batch's per-channel extremes; `mins` and `maxs` hold one value per channel
+  /// (the layer fixes the count; values beyond the tracked channels are ignored).
   public mutating func observe(mins: [Float], maxs: [Float]) {
-    precondition(mins.count == trackers.count && maxs.count == trackers.count,
-                 "ChannelRangeTracker: \(trackers.count) channels, got \(mins.count) minima and \(maxs.count) maxima")
-    for c in trackers.indices { trackers[c].observe(min: mins[c], max: maxs[c]) }
+    for (c, (low, high)) in zip(trackers.indices, zip(mins, maxs)) { trackers[c].observe(min: low, max: high) }
   }
 
   /// Forgets everything observed.

@@ -59,9 +59,13 @@ public final class QuantizationState {
   /// Applies the freezing schedule before training epoch `epoch` (numbered as in the history).
   func epochStarting(_ epoch: Int) {
     let sincePrepare = epoch - startEpoch
-    let bnFrozen = converted || sincePrepare > config.freezeBatchNormAfter
-    for bn in batchNorms { bn.frozen = bnFrozen }
-    let observing = !converted && sincePrepare <= config.freezeObserversAfter
+    freeze(batchNorm: converted || sincePrepare > config.freezeBatchNormAfter,
+           observers: converted || sincePrepare > config.freezeObserversAfter)
+  }
+
+  func freeze(batchNorm: Bool, observers: Bool) {
+    for bn in batchNorms { bn.frozen = batchNorm }
+    let observing = !observers
     for q in activations {
       // Histogram and percentile ranges come from a calibration histogram, which training does not
       // refill; learned scales follow their gradient instead of an observer.
@@ -74,7 +78,7 @@ public final class QuantizationState {
   /// saved with the weights).
   public struct Snapshot {
     let activations: [ActivationQuantizer.SavedState]
-    let weights: [([RangeTracker], [QuantParams])]
+    let weights: [(ChannelRangeTracker, [QuantParams])]
   }
 
   /// What a training batch may change here, to restore if the batch diverges.
@@ -93,7 +97,7 @@ public final class QuantizationState {
   /// Freezes everything: the model as it will be deployed.
   public func convert() {
     converted = true
-    epochStarting(Int.max / 2)
+    freeze(batchNorm: true, observers: true)
   }
 
   /// True when batch norm currently uses its running statistics in training.

@@ -63,8 +63,7 @@ struct QuantizedNetworkBuilder {
       switch op {
       case let weighted as WeightedOperation:
         let q = WeightQuantizer(bits: config.keep.contains(i) ? 8 : config.weightBits, perChannel: config.perChannel,
-                                channels: weighted.channels, groups: weighted.blocks, rows: weighted.blockRows,
-                                columns: weighted.blockColumns, averagingConstant: averaging)
+                                layout: weighted.layout, averagingConstant: averaging)
         weighted.weightQuantizer = q
         openWeightedUnit(weighted, index: i, quantizer: q, name: name)
       case let bn as BatchNormOp:

@@ -11,11 +11,11 @@ import CKernels
 final class WeightQuantizer {
   let range: QuantRange
   let perChannel: Bool
-  /// Output channels, and the layout of the engine's weight matrix: `groups` blocks of
-  /// rows × columns, column c of block g belonging to output channel g·columns + c.
-  let channels, groups, rows, columns: Int
-  /// One tracker per output channel (or one for the whole tensor).
-  var trackers: [RangeTracker]
+  /// The layer's weight layout (which output channel each weight belongs to).
+  let layout: WeightLayout
+  var channels: Int { layout.channels }
+  /// One range per output channel (or one for the whole tensor).
+  var trackers: ChannelRangeTracker
   /// The parameters in use, one per output channel (repeated when per tensor).
   private(set) var params: [QuantParams]
   /// True while training passes move the ranges with the weights (before the observers freeze).
@@ -39,17 +39,15 @@ final class WeightQuantizer {
   private let scales, inverseScales: FloatBuffer
   private let zeroPoints: AlignedBuffer<Int32>
 
-  init(bits: Int, perChannel: Bool, channels: Int, groups: Int, rows: Int, columns: Int, averagingConstant: Float?) {
+  init(bits: Int, perChannel: Bool, layout: WeightLayout, averagingConstant: Float?) {
     range = QuantRange(bits: bits, signed: true)
     self.perChannel = perChannel
-    self.channels = channels
-    self.groups = groups
-    self.rows = rows
-    self.columns = columns
-    trackers = Array(repeating: RangeTracker(averagingConstant: averagingConstant), count: perChannel ? channels : 1)
+    self.layout = layout
+    let channels = layout.channels
+    trackers = ChannelRangeTracker(channels: perChannel ? channels : 1, averagingConstant: averagingConstant)
     params = Array(repeating: QuantParams(scale: 1, zeroPoint: 0, range: range), count: channels)
-    effective = FloatBuffer(count: groups * rows * columns)
-    mask = AlignedBuffer<UInt8>(count: groups * rows * columns)
+    effective = FloatBuffer(count: layout.count)
+    mask = AlignedBuffer<UInt8>(count: layout.count)
     foldScale = FloatBuffer(count: channels)
     foldInverseStd = FloatBuffer(count: channels)
     zeroBias = FloatBuffer(count: channels)
@@ -73,16 +71,9 @@ final class WeightQuantizer {
   /// observed when `observe` (and this quantizer is observing), fake-quantized.
   func prepare(from weight: FloatBuffer, observe: Bool) {
     updateFoldScale()
-    let w = weight.pointer, e = effective.pointer
-    for g in 0..<groups {
-      for r in 0..<rows {
-        let base = (g * rows + r) * columns
-        for c in 0..<columns {
-          let ch = g * columns + c
-          e[base + c] = foldedBatchNorm == nil ? w[base + c] : w[base + c] * foldScale[ch]
-        }
-      }
-    }
+    let e = effective.pointer
+    effective.copy(from: weight)
+    if foldedBatchNorm != nil { layout.scale(e, by: foldScale.pointer) }
     if let learned = learnedScales {
       setParams((0..<channels).map { ch in
         QuantParams(scale: max(learned.value[perChannel ? ch : 0], QuantParams.minimumScale), zeroPoint: 0, range: range)
@@ -94,7 +85,8 @@ final class WeightQuantizer {
       mask.pointer.update(repeating: 1, count: mask.count)
       return
     }
-    for g in 0..<groups {
+    let (rows, columns) = (layout.rows, layout.columns)
+    for g in 0..<layout.blocks {
       let block = g * rows * columns
       qk_fake_quant_columns(e + block, Int64(rows), Int64(columns), scales.pointer + g * columns,
                             inverseScales.pointer + g * columns, zeroPoints.pointer + g * columns,
@@ -106,20 +98,14 @@ final class WeightQuantizer {
   /// the parameters.
   func observeEffective() {
     var lows = [Float](repeating: .infinity, count: channels), highs = [Float](repeating: -.infinity, count: channels)
-    for g in 0..<groups {
-      for r in 0..<rows {
-        let base = (g * rows + r) * columns
-        for c in 0..<columns {
-          let v = effective[base + c], ch = g * columns + c
-          lows[ch] = Swift.min(lows[ch], v)
-          highs[ch] = Swift.max(highs[ch], v)
-        }
-      }
+    layout.forEach { k, ch in
+      lows[ch] = Swift.min(lows[ch], effective[k])
+      highs[ch] = Swift.max(highs[ch], effective[k])
     }
     if perChannel {
-      for ch in 0..<channels { trackers[ch].observe(min: lows[ch], max: highs[ch]) }
+      trackers.observe(mins: lows, maxs: highs)
     } else {
-      trackers[0].observe(min: lows.min() ?? 0, max: highs.max() ?? 0)
+      trackers.observe(mins: [lows.min() ?? 0], maxs: [highs.max() ?? 0])
     }
     updateParams()
   }
@@ -170,15 +156,9 @@ final class WeightQuantizer {
     let g = weight.gradient.pointer, w = weight.value.pointer, e = effective.pointer
     if let bn = foldedBatchNorm {
       var dScale = [Double](repeating: 0, count: channels)
-      for gr in 0..<groups {
-        for r in 0..<rows {
-          let base = (gr * rows + r) * columns
-          for c in 0..<columns {
-            let ch = gr * columns + c, k = base + c
-            let passed = mask[k] != 0 ? Double(w[k]) : 0
-            dScale[ch] += Double(g[k]) * (passed - Double(e[k]) / Double(foldScale[ch]))
-          }
-        }
+      layout.forEach { k, ch in
+        let passed = mask[k] != 0 ? Double(w[k]) : 0
+        dScale[ch] += Double(g[k]) * (passed - Double(e[k]) / Double(foldScale[ch]))
       }
       for ch in 0..<channels {
         bn.gamma.gradient[ch] += Float(dScale[ch] * Double(foldInverseStd[ch]))
@@ -186,13 +166,7 @@ final class WeightQuantizer {
     }
     if let learned = learnedScales { learnedScaleGradient(g, weights: w, into: learned) }
     qk_mask_multiply(g, mask.pointer, Int64(effective.count))
-    guard foldedBatchNorm != nil else { return }
-    for gr in 0..<groups {
-      for r in 0..<rows {
-        let base = (gr * rows + r) * columns
-        for c in 0..<columns { g[base + c] *= foldScale[gr * columns + c] }
-      }
-    }
+    if foldedBatchNorm != nil { layout.scale(g, by: foldScale.pointer) }
   }
 
   /// LSQ: the scales' gradient from the gradient with respect to the effective weights, with
@@ -200,15 +174,9 @@ final class WeightQuantizer {
   private func learnedScaleGradient(_ g: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into learned: LearnableTensor) {
     var sums = [Double](repeating: 0, count: learned.count)
     let perScale = effective.count / max(1, learned.count)
-    for gr in 0..<groups {
-      for r in 0..<rows {
-        let base = (gr * rows + r) * columns
-        for c in 0..<columns {
-          let ch = gr * columns + c, k = base + c
-          let scaled = foldedBatchNorm == nil ? w[k] : w[k] * foldScale[ch]
-          sums[perChannel ? ch : 0] += Double(g[k]) * Double(LearnedStepSize.derivative(scaled, params: params[ch]))
-        }
-      }
+    layout.forEach { k, ch in
+      let scaled = foldedBatchNorm == nil ? w[k] : w[k] * foldScale[ch]
+      sums[perChannel ? ch : 0] += Double(g[k]) * Double(LearnedStepSize.derivative(scaled, params: params[ch]))
     }
     let factor = LearnedStepSize.gradientScale(elements: perScale, range: range)
     for i in 0..<learned.count { learned.gradient[i] = Float(sums[i]) * factor }

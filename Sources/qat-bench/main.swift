@@ -2,7 +2,7 @@ import Foundation
 import QatImages
 
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
-// Usage: qat-bench [images] [engine] [quantization] [gemm] [--threads N]
+// Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -12,14 +12,14 @@ while !arguments.isEmpty {
   if argument == "--threads", let value = arguments.first.flatMap(Int.init), value > 0 {
     threads = value
     arguments.removeFirst()
-  } else if ["images", "engine", "quantization", "gemm"].contains(argument) {
+  } else if ["images", "engine", "quantization", "gemm", "int8", "integer"].contains(argument) {
     sections.append(argument)
   } else {
-    FileHandle.standardError.write(Data("usage: qat-bench [images] [engine] [quantization] [gemm] [--threads N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
     exit(64)
   }
 }
-if sections.isEmpty { sections = ["images", "engine", "quantization", "gemm"] }
+if sections.isEmpty { sections = ["images", "engine", "quantization", "integer", "gemm", "int8"] }
 
 #if DEBUG
 print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
@@ -33,6 +33,8 @@ do {
     case "engine": try EngineBenchmark.run(threads: threads)
     case "quantization": try QuantizationBenchmark.run(threads: threads)
     case "gemm": GemmBenchmark.run()
+    case "int8": Int8GemmBenchmark.run()
+    case "integer": try IntegerBenchmark.run(threads: threads)
     default: break
     }
   }

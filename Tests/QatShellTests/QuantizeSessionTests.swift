@@ -22,7 +22,7 @@ import QatsLanguage
     let fp32 = s.input("evaluate(net, d).accuracy")
     let line = s.input("q = quantize(net, d)")
     #expect(line.hasPrefix("q: ptq · 8-bit · accuracy "), "\(line)")
-    #expect(line.contains("· simulated (fake quantization) · 6 layers · input 1x8x8"))
+    #expect(line.contains("· integer-only, 3 steps · ") && line.hasSuffix("KB file · 6 layers · input 1x8x8\n"), "\(line)")
     #expect(s.input("q.method", "q.bits", "q.weight_bits", "q.act_bits", "q.quantized") == "ptq\n8\n8\n8\ntrue\n")
     // 8-bit PTQ loses at most a couple of test images here.
     #expect(s.input("abs(q.accuracy - evaluate(net, d).accuracy) <= 2 / 360") == "true\n")
@@ -72,7 +72,7 @@ import QatsLanguage
     }
     #expect(s.input("quantize(net, d, act_bits: 12)").contains("`act_bits` must be between 2 and 8, got 12"))
     let train = s.input("train(q, d, epochs: 1)")
-    #expect(train.contains("this model is quantized (ptq, 8-bit): it is final and cannot be trained"), "\(train)")
+    #expect(train.contains("this model is an integer program (ptq, 8-bit): it is final and cannot be trained"), "\(train)")
     #expect(s.input("quantize(net, d, method: \"int4\")").contains("\"ptq\""))
     #expect(s.input("quantize(net, d, keep: [2])").contains("`keep` names conv or dense layers"))
     #expect(s.input("quantize(net, d, keep: [\"middle\"])").contains("`keep` names conv or dense layers"))
@@ -107,7 +107,7 @@ import QatsLanguage
   @Test func helpOverviewShowsTheWholeQuantizationTopic() {
     let s = CapturedSession()
     let help = s.input(":help")
-    #expect(help.contains("  quantization fake_quant, prepare, qparams, quantize"), "\(help)")
-    #expect(help.contains("  models       copy, evaluate, model, predict, summary, threads, train"))
+    #expect(help.contains("  quantization convert, fake_quant, prepare, qparams, quantize"), "\(help)")
+    #expect(help.contains("  models       copy, evaluate, load, model, predict, save, summary, threads, train"))
   }
 }

@@ -134,4 +134,7 @@ void qk_histogram(const float *x, int64_t count, float lower, float upper, int32
 }
 #endif
 
+// The integer-only inference kernels (part of this module).
+#include "CKernelsInt8.h"
+
 #endif

@@ -1,6 +1,6 @@
 /// How the engine keeps a conv or dense layer's weights: `blocks` blocks (a conv's groups) of
 /// `rows` × `columns`, column c of block g belonging to output channel g·columns + c.
-struct WeightLayout {
+struct WeightLayout: Equatable, Sendable {
   let blocks, rows, columns: Int
 
   /// Output channels.

@@ -7,7 +7,7 @@ import QatsLanguage
 public enum ModelBuiltins {
   /// Every built-in of this module, for a session's registry.
   public static func all() -> [Builtin] {
-    [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all() + QuantizeBuiltins.all() + QuantMathBuiltins.all()
+    [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all() + QuantizeBuiltins.all() + QuantMathBuiltins.all() + ModelFileBuiltins.all()
   }
 
   static var model: Builtin { Builtin(
@@ -53,15 +53,19 @@ public enum ModelBuiltins {
   } }
 
   static var summary: Builtin { Builtin(
-    "summary", topic: "models", summary: "The model's layers with their output shapes and parameter counts, and its size as fp32.",
+    "summary", topic: "models", summary: "The model's layers with their output shapes and parameter counts, and the size of its saved file.",
     parameters: [.required("model", .object(["model"]), "the model")], returns: "table"
   ) { call in
     guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
+    if let integer = model.integer {
+      call.emit(IntegerModelText.table(model, integer))
+      return .none
+    }
     guard let network = model.network else {
       throw call.error("the model's input shape is not known yet", argument: "model",
                        hint: "define it with model(data) { … } or model(input: [C, H, W]) { … }, or train it once")
     }
-    call.emit(SummaryTable.make(network))
+    call.emit(SummaryTable.make(network, fileSize: model.fileSize))
     return .none
   } }
 
@@ -70,7 +74,7 @@ public enum ModelBuiltins {
     parameters: [.required("model", .object(["model"]), "the model")], returns: "model"
   ) { call in
     guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
-    if model.network?.quantization != nil {
+    if model.network?.quantization != nil || model.integer != nil {
       throw call.error("copying a quantized or prepared model is not supported", argument: "model",
                        hint: "copy the fp32 model and quantize or prepare the copy")
     }

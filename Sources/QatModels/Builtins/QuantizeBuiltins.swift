@@ -4,7 +4,7 @@ import QatsLanguage
 
 /// `quantize` and `prepare`: PTQ and QAT over the engine's fake quantization (SPEC §5, §10).
 enum QuantizeBuiltins {
-  static func all() -> [Builtin] { [quantize, prepare] }
+  static func all() -> [Builtin] { [quantize, prepare, convert] }
 
   /// The options `quantize` and `prepare` share.
   static var sharedParameters: [Parameter] { [
@@ -28,7 +28,7 @@ enum QuantizeBuiltins {
 
   static var quantize: Builtin { Builtin(
     "quantize", topic: "quantization",
-    summary: "Quantizes a trained fp32 model (which stays as it was). PTQ: fold batch norm, calibrate observers on `samples` training images, freeze. QAT: fold batch norm the QAT way, fake-quantize weights and activations and fine-tune `epochs` epochs at `lr` with the straight-through estimator, freezing batch norm and observers on schedule. Returns the quantized model (simulated with fake quantization) with its test accuracy.",
+    summary: "Quantizes a trained fp32 model (which stays as it was). PTQ: fold batch norm, calibrate observers on `samples` training images, freeze. QAT: fold batch norm the QAT way, fake-quantize weights and activations and fine-tune `epochs` epochs at `lr` with the straight-through estimator, freezing batch norm and observers on schedule. Returns the integer model — an integer-only program (uint8 activations, int8 weights, int32 accumulation, fixed-point requantization) that `evaluate`, `predict` and `save` use — with its test accuracy.",
     parameters: sharedParameters + [
       .optional("epochs", .positiveInt, default: .int(3), "QAT: fine-tuning epochs"),
       .optional("lr", .positiveNumber, default: .float(0.01), "QAT: fine-tuning learning rate (SGD, momentum 0.9, batch 32)"),
@@ -47,11 +47,12 @@ enum QuantizeBuiltins {
     prepared.quantization?.convert()
     // The deployed form: QAT's batch norms folded into the weights they scaled.
     prepared = prepared.foldingQATBatchNorms()
-    let value = ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input)
+    let program = try integerProgram(of: prepared, call: call)
+    let value = ModelValue(specs: model.specs, locations: model.locations, network: prepared, integer: program, input: model.input)
     if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset {
       var predictions: [Int32] = []
       let test = DataBinding.images(dataset.test, interpreter: call.interpreter)
-      let result = prepared.evaluate(test, pool: pool, predictions: &predictions)
+      let result = program.evaluate(test, pool: pool, predictions: &predictions)
       value.knownAccuracy = Double(result.correct) / Double(max(1, result.count))
     }
     return .object(value)
@@ -69,6 +70,33 @@ enum QuantizeBuiltins {
     return .object(ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input))
   } }
 
+  static var convert: Builtin { Builtin(
+    "convert", topic: "quantization",
+    summary: "The integer model of a prepared model (after `train` fine-tuned it with fake quantization): observers and batch norm frozen as they are, batch norm folded into the weights, weights and activations turned into integers. The prepared model stays as it was.",
+    parameters: [.required("model", .object(["model"]), "a model from `prepare`")], returns: "model"
+  ) { call in
+    guard let model = TrainingBuiltins.modelArgument(call) else { return .none }
+    guard model.integer == nil else {
+      throw call.error("this model is already an integer model", argument: "model", hint: "convert takes a model from prepare(net, data)")
+    }
+    guard let network = model.network, network.quantization != nil else {
+      throw call.error("convert takes a prepared model, and this one is fp32", argument: "model",
+                       hint: "prepare(net, data) first (then train it), or quantize(net, data) in one step")
+    }
+    let program = try integerProgram(of: network, call: call)
+    return .object(ModelValue(specs: model.specs, locations: model.locations, network: nil, integer: program, input: model.input))
+  } }
+
+  /// The integer program of a quantized network; a failure here is an engine gap, reported as such.
+  static func integerProgram(of network: Network, call: BuiltinCall) throws -> IntegerNetwork {
+    do throws(IntegerConversionError) {
+      return try network.integerProgram()
+    } catch {
+      throw call.error("this model has no integer form: \(error.message)", argument: "model",
+                       hint: "evaluate the prepared model in simulation instead")
+    }
+  }
+
   static func prepareNetwork(_ network: Network, config: QuantizationConfig, images: LabeledImages, pool: WorkerPool,
                              call: BuiltinCall) throws -> Network {
     let calibration = images.subset(Network.calibrationIndices(count: images.count, samples: config.samples))
@@ -83,6 +111,10 @@ enum QuantizeBuiltins {
   static func setup(_ call: BuiltinCall) throws -> (ModelValue, Network, ImageSplit, QuantizationConfig) {
     guard let model = TrainingBuiltins.modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else {
       throw call.error("expected a model and data")
+    }
+    if let integer = model.integer {
+      throw call.error("this model is already quantized (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))); quantizing it again would quantize twice",
+                       argument: "model", hint: "quantize the fp32 model it came from")
     }
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
     if let state = network.quantization {

@@ -33,6 +33,10 @@ enum TrainingBuiltins {
     let momentum = call.double("momentum")
     guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
     guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
+    if let integer = model.integer {
+      throw call.error("this model is an integer program (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))): it is final and cannot be trained",
+                       argument: "model", hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
+    }
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
     if let state = network.quantization, state.converted {
       throw call.error("this model is quantized (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))): it is final and cannot be trained",
@@ -89,10 +93,11 @@ enum TrainingBuiltins {
     returns: "evaluation"
   ) { call in
     guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .measure) else { return .none }
-    let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    let program = try DataBinding.program(model, for: split, call: call, argument: "data")
     let images = DataBinding.images(split, interpreter: call.interpreter)
     var predictions: [Int32] = []
-    let result = network.evaluate(images, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions)
+    let result = program.evaluate(images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
+                                  predictions: &predictions, logits: nil)
     var confusion: [[Int]]?
     if call.bool("confusion") {
       var matrix = Array(repeating: Array(repeating: 0, count: split.classes.count), count: split.classes.count)
@@ -125,9 +130,9 @@ enum TrainingBuiltins {
       description = model.input ?? InputDescription(split: sample.split)
       pixels = Array(sample.split.values(sample.index))
       label = sample.label
-      _ = try DataBinding.network(model, for: sample.split, call: call, argument: "image")
+      _ = try DataBinding.program(model, for: sample.split, call: call, argument: "image")
     case .string(let path):
-      guard let known = model.input, model.network != nil else {
+      guard let known = model.input, model.program != nil else {
         throw call.error("the model has not seen any images yet, so it cannot prepare a file", argument: "model",
                          hint: "define it with model(data) { … } or train it first")
       }
@@ -141,12 +146,12 @@ enum TrainingBuiltins {
     default:
       return .none
     }
-    guard let network = model.network else { return .none }
-    let classes = network.outputShape.elements
-    let input = LabeledImages(nchw: pixels, labels: [0], shape: network.inputShape)
+    guard let program = model.program else { return .none }
+    let classes = program.outputShape.elements
+    let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
     let logits = FloatBuffer(count: classes)
     var predictions: [Int32] = []
-    _ = network.evaluate(input, pool: WorkerPool.shared(threads: 1), predictions: &predictions, logits: logits.pointer)
+    _ = program.evaluate(input, pool: WorkerPool.shared(threads: 1), batch: 1, predictions: &predictions, logits: logits.pointer)
     let top = logits.array.max() ?? 0
     let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
     let total = exps.reduce(0, +)

@@ -27,9 +27,24 @@ enum DataBinding {
     return images
   }
 
+  /// What inference runs for the split — the model's integer program, or its network built for the
+  /// split if needed — checked to fit the split's input shape and classes.
+  static func program(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> InferenceProgram {
+    if let integer = model.integer {
+      try check(integer, fits: split, call: call, argument: argument)
+      return integer
+    }
+    return try network(model, for: split, call: call, argument: argument)
+  }
+
   /// Builds the model for the split if needed and checks that it fits: input shape and classes.
   static func network(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> Network {
     let network = try model.build(for: InputDescription(split: split), interpreter: call.interpreter, at: call.location)
+    try check(network, fits: split, call: call, argument: argument)
+    return network
+  }
+
+  static func check(_ network: InferenceProgram, fits split: ImageSplit, call: BuiltinCall, argument: String) throws {
     let shape = ActivationShape(channels: split.channels, height: split.height, width: split.width)
     if network.inputShape != shape {
       throw call.error("the model takes \(network.inputShape) images but these are \(shape)", argument: argument,
@@ -40,7 +55,6 @@ enum DataBinding {
       throw call.error("the model ends with \(network.outputShape) outputs but the data has \(split.classes.count) classes",
                        argument: argument, hint: "end the model with flatten() and dense(\(split.classes.count))")
     }
-    return network
   }
 }
 

@@ -31,21 +31,44 @@ public final class ModelValue: HostObject {
   let specs: [LayerSpec]
   /// Where each layer was written, by spec tag.
   let locations: [Int: SourceLocation]
+  /// The fp32 network, or a quantized model's fake-quantized simulation (nil for a model loaded as
+  /// an integer program).
   private(set) var network: Network?
+  /// A quantized model's integer program: what `evaluate` and `predict` run.
+  let integer: IntegerNetwork?
   var input: InputDescription?
   /// Test accuracy measured when the model was made (quantized models), shown with it.
   var knownAccuracy: Double?
+  /// The byte count of the model's file, once computed (a model does not change once it is quantized).
+  private var cachedFileSize: Int?
 
-  init(specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, input: InputDescription?) {
+  init(specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, integer: IntegerNetwork? = nil, input: InputDescription?) {
     self.specs = specs
     self.locations = locations
     self.network = network
+    self.integer = integer
     self.input = input
+  }
+
+  /// What inference runs: the integer program when there is one.
+  var program: InferenceProgram? { integer ?? network }
+
+  /// The size of this model's file (`save`), in bytes: every size the tool reports is this number.
+  var fileSize: Int? {
+    if let cachedFileSize { return cachedFileSize }
+    guard let bytes = try? ModelFileMapping.file(for: self).encoded() else { return nil }
+    // fp32 and prepared models change with training; only a quantized model's size is fixed.
+    if integer != nil { cachedFileSize = bytes.count }
+    return bytes.count
   }
 
   /// Builds the network for `shape` (once), mapping a shape error to the layer where it was written.
   func build(for description: InputDescription, interpreter: Interpreter, at location: SourceLocation) throws -> Network {
     if let network { return network }
+    if integer != nil {
+      throw QatsError(.runtime, "this integer model was loaded from a file: it runs inference (evaluate, predict) only", at: location,
+                      hint: "train, prepare or quantize the fp32 model it came from")
+    }
     do {
       let network = try Network.build(specs, input: description.shape, random: &interpreter.random)
       self.network = network
@@ -65,19 +88,21 @@ public final class ModelValue: HostObject {
     }
   }
 
-  /// "10 layers · 6,186 parameters · 24.7 KB as fp32 · input 1x8x8".
+  /// "10 layers · 6,186 parameters · 25.9 KB file · input 1x8x8" (the size of its saved file).
   public var summary: String {
+    if let integer { return IntegerModelText.summary(self, integer) }
     if let network, let state = network.quantization { return QuantizedModelText.summary(self, network, state) }
     let layers = Self.layerCount(specs)
     let layerText = "\(layers) \(layers == 1 ? "layer" : "layers")"
     guard let network else { return "\(layerText) · input shape fixed at first use" }
     let s = network.inputShape
-    return "\(layerText) · \(Units.grouped(network.parameterCount)) parameters · \(Units.bytes(network.fp32Bytes)) as fp32 · input \(s.channels)x\(s.height)x\(s.width)"
+    let size = fileSize.map { " · \(Units.bytes($0)) file" } ?? ""
+    return "\(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \(s.channels)x\(s.height)x\(s.width)"
   }
 
   public var memberNames: [String] {
-    ["layers", "history", "parameters", "input", "output", "classes", "summary"]
-      + (network?.quantization == nil ? [] : QuantizedModelText.memberNames)
+    ["layers", "history", "parameters", "input", "output", "classes", "summary", "size"]
+      + (integer != nil ? IntegerModelText.memberNames : network?.quantization == nil ? [] : QuantizedModelText.memberNames)
   }
 
   public func member(_ name: String) throws -> Value? {
@@ -87,11 +112,13 @@ public final class ModelValue: HostObject {
       return .list(specs.map { .string($0.description) })
     case "history": return .object(HistoryValue(records: network?.history ?? []))
     case "parameters": return .int(network?.parameterCount ?? 0)
-    case "input": return network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? Value.none
-    case "output": return network.map { .list($0.outputShape.dimensions.map(Value.int)) } ?? Value.none
+    case "input": return program.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? Value.none
+    case "output": return program.map { .list($0.outputShape.dimensions.map(Value.int)) } ?? Value.none
     case "classes": return input?.classes.map { .list($0.map(Value.string)) } ?? Value.none
     case "summary": return .string(summary)
+    case "size": return fileSize.map(Value.int) ?? Value.none
     default:
+      if let integer { return IntegerModelText.member(name, of: self, integer) }
       if let network, let state = network.quantization { return QuantizedModelText.member(name, of: self, state: state) }
       return nil
     }
@@ -103,12 +130,13 @@ public final class ModelValue: HostObject {
     .record(Record([
       ("layers", .list(specs.map { .string($0.description) })),
       ("parameters", .int(network?.parameterCount ?? 0)),
-      ("input", network.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none),
+      ("input", program.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none),
     ]))
   }
 
   /// The summary table: every layer with its output shape and parameter count.
   public func render(_ format: RenderFormat) -> String {
+    if let integer { return IntegerModelText.table(self, integer).render(format) }
     if let network, let state = network.quantization {
       return QuantizedModelText.table(self, network, state).render(format)
     }
@@ -116,13 +144,13 @@ public final class ModelValue: HostObject {
       let lines = specs.map { "  " + $0.description }
       return (["model: " + summary] + lines).joined(separator: "\n")
     }
-    return SummaryTable.make(network).render(format)
+    return SummaryTable.make(network, fileSize: fileSize).render(format)
   }
 }
 
 /// `summary(net)`: one row per layer (residual blocks indented), output shapes, parameters.
 enum SummaryTable {
-  static func make(_ network: Network) -> TextTable {
+  static func make(_ network: Network, fileSize: Int?) -> TextTable {
     var rows: [[String]] = []
     var number = 0
     func add(_ layers: [NetworkLayer], depth: Int) {
@@ -140,7 +168,7 @@ enum SummaryTable {
     add(network.layers, depth: 0)
     let s = network.inputShape
     return TextTable(
-      title: "model: input \(s.description) · \(Units.grouped(network.parameterCount)) parameters · \(Units.bytes(network.fp32Bytes)) as fp32",
+      title: "model: input \(s.description) · \(Units.grouped(network.parameterCount)) parameters" + (fileSize.map { " · \(Units.bytes($0)) file" } ?? ""),
       headers: ["#", "layer", "output", "parameters"], rows: rows, rightAligned: [true, false, false, true],
       footer: ["", "total", network.outputShape.description, Units.grouped(network.parameterCount)])
   }

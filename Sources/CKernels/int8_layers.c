@@ -1,0 +1,136 @@
+// The integer layers around the GEMM: im2col over uint8 NHWC input, and pooling on one grid.
+#include <string.h>
+#include "int8_internal.h"
+#include "multiversion.h"
+
+/// One output position's row for groups == 1: for each kernel row, the kernel's columns read
+/// consecutive input columns whose channels NHWC keeps together — one span of kernel·c_in bytes,
+/// clipped at the borders (the clipped part is padding).
+static inline void im2col_row_dense(const qk_conv_shape *s, const uint8_t *xi, int oy, int ox, uint8_t pad,
+                                    uint8_t *restrict row) {
+  const int kk = s->kernel, span = kk * s->c_in;
+  const int ix0 = ox * s->stride - s->pad;
+  const int lo = ix0 < 0 ? -ix0 : 0, hi = ix0 + kk > s->w ? s->w - ix0 : kk;
+  for (int ky = 0; ky < kk; ky++, row += span) {
+    const int iy = oy * s->stride - s->pad + ky;
+    if (iy < 0 || iy >= s->h || hi <= lo) {
+      memset(row, pad, (size_t)span);
+      continue;
+    }
+    memset(row, pad, (size_t)lo * s->c_in);
+    memcpy(row + lo * s->c_in, xi + ((long)iy * s->w + ix0 + lo) * s->c_in, (size_t)(hi - lo) * s->c_in);
+    memset(row + hi * s->c_in, pad, (size_t)(kk - hi) * s->c_in);
+  }
+}
+
+/// The general row: groups, then kernel taps, then the group's channels.
+static inline void im2col_row_groups(const qk_conv_shape *s, const uint8_t *xi, int oy, int ox, uint8_t pad,
+                                     uint8_t *restrict row) {
+  const int cg = s->c_in / s->groups, kk = s->kernel;
+  for (int g = 0; g < s->groups; g++)
+    for (int ky = 0; ky < kk; ky++) {
+      const int iy = oy * s->stride - s->pad + ky;
+      for (int kx = 0; kx < kk; kx++, row += cg) {
+        const int ix = ox * s->stride - s->pad + kx;
+        if (iy < 0 || iy >= s->h || ix < 0 || ix >= s->w) {
+          for (int ci = 0; ci < cg; ci++) row[ci] = pad;
+        } else {
+          // Short copies inline: a memcpy call per tap costs more than the copy.
+          const uint8_t *restrict src = xi + ((long)iy * s->w + ix) * s->c_in + g * cg;
+          for (int ci = 0; ci < cg; ci++) row[ci] = src[ci];
+        }
+      }
+    }
+}
+
+void qk_im2col_u8(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, uint8_t *col, int ldcol) {
+  const int kk = s->kernel, cg = s->c_in / s->groups;
+  const long row_len = (long)s->groups * kk * kk * cg;
+  for (int img = 0; img < s->n; img++) {
+    const uint8_t *xi = x + (long)img * s->h * s->w * s->c_in;
+    for (int oy = 0; oy < s->out_h; oy++)
+      for (int ox = 0; ox < s->out_w; ox++) {
+        uint8_t *row = col + (((long)img * s->out_h + oy) * s->out_w + ox) * ldcol;
+        // One input channel (a first layer on gray images) is the general path's tap-by-tap copy.
+        if (s->groups == 1 && s->c_in > 1) {
+          im2col_row_dense(s, xi, oy, ox, pad_value, row);
+        } else {
+          im2col_row_groups(s, xi, oy, ox, pad_value, row);
+        }
+        memset(row + row_len, 0, (size_t)(ldcol - row_len));
+      }
+  }
+}
+
+QK_MULTIVERSION void qk_maxpool_u8(const uint8_t *restrict x, int n, int h, int w, int c, int kernel, int stride,
+                                   int out_h, int out_w, uint8_t *restrict y) {
+  for (int img = 0; img < n; img++) {
+    const uint8_t *xi = x + (long)img * h * w * c;
+    for (int oy = 0; oy < out_h; oy++)
+      for (int ox = 0; ox < out_w; ox++) {
+        uint8_t *restrict yo = y + (((long)img * out_h + oy) * out_w + ox) * c;
+        for (int ch = 0; ch < c; ch++) yo[ch] = 0;
+        for (int ky = 0; ky < kernel; ky++)
+          for (int kx = 0; kx < kernel; kx++) {
+            const uint8_t *restrict xp = xi + ((long)(oy * stride + ky) * w + ox * stride + kx) * c;
+            for (int ch = 0; ch < c; ch++) yo[ch] = xp[ch] > yo[ch] ? xp[ch] : yo[ch];
+          }
+      }
+  }
+}
+
+/// Σ / d rounded to nearest, ties away from zero (d > 0).
+static inline int64_t rdiv(int64_t sum, int64_t d) {
+  return sum >= 0 ? (sum + d / 2) / d : -((-sum + d / 2) / d);
+}
+
+QK_MULTIVERSION void qk_avgpool_u8(const uint8_t *restrict x, int n, int h, int w, int c, int kernel, int stride,
+                                   int out_h, int out_w, int32_t zero, uint8_t *restrict y) {
+  enum { BLOCK = 256 };
+  int32_t sum[BLOCK];
+  const int32_t d = kernel * kernel;
+  for (int img = 0; img < n; img++) {
+    const uint8_t *xi = x + (long)img * h * w * c;
+    for (int oy = 0; oy < out_h; oy++)
+      for (int ox = 0; ox < out_w; ox++) {
+        uint8_t *restrict yo = y + (((long)img * out_h + oy) * out_w + ox) * c;
+        for (int c0 = 0; c0 < c; c0 += BLOCK) {
+          const int width = c - c0 < BLOCK ? c - c0 : BLOCK;
+          for (int ch = 0; ch < width; ch++) sum[ch] = 0;
+          for (int ky = 0; ky < kernel; ky++)
+            for (int kx = 0; kx < kernel; kx++) {
+              const uint8_t *restrict xp = xi + ((long)(oy * stride + ky) * w + ox * stride + kx) * c + c0;
+              for (int ch = 0; ch < width; ch++) sum[ch] += xp[ch];
+            }
+          // Σ (x − zero) = Σ x − d·zero; the rounded mean of bytes stays within [0, 255].
+          for (int ch = 0; ch < width; ch++)
+            yo[c0 + ch] = qk_clamp_u8(zero + rdiv(sum[ch] - (int64_t)d * zero, d), 0, 255);
+        }
+      }
+  }
+}
+
+QK_MULTIVERSION void qk_global_avgpool_u8(const uint8_t *restrict x, int n, int positions, int c, int32_t zero,
+                                          uint8_t *restrict y) {
+  enum { BLOCK = 256 };
+  int64_t sum[BLOCK];
+  for (int img = 0; img < n; img++) {
+    const uint8_t *xi = x + (long)img * positions * c;
+    for (int c0 = 0; c0 < c; c0 += BLOCK) {
+      const int width = c - c0 < BLOCK ? c - c0 : BLOCK;
+      for (int ch = 0; ch < width; ch++) sum[ch] = 0;
+      for (int p = 0; p < positions; p++) {
+        const uint8_t *restrict xp = xi + (long)p * c + c0;
+        for (int ch = 0; ch < width; ch++) sum[ch] += xp[ch];
+      }
+      for (int ch = 0; ch < width; ch++) {
+        // An empty window (positions 0) averages to real 0: the zero point.
+        int64_t q = zero;
+        if (positions > 0) {
+          q += rdiv(sum[ch] - (int64_t)positions * zero, positions);
+        }
+        y[(long)img * c + c0 + ch] = qk_clamp_u8(q, 0, 255);
+      }
+    }
+  }
+}

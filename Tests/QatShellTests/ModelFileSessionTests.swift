@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+import QatShell
+import QatsLanguage
+
+/// `save`, `load` and `convert` as a user meets them: integer and fp32 round trips, predict from a
+/// loaded file alone, sizes that are the file's byte count, and every refusal.
+@Suite struct ModelFileSessionTests {
+  let digits = repoRoot.appendingPathComponent("samples/digits").path
+
+  func trainedSession() -> CapturedSession {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")",
+            "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
+            "train(net, d, epochs: 2)")
+    return s
+  }
+
+  /// A test image's path: class 3's first file.
+  var testImage: String {
+    let folder = digits + "/test/3"
+    let first = (try? FileManager.default.contentsOfDirectory(atPath: folder).sorted().first) ?? ""
+    return folder + "/" + first
+  }
+
+  @Test func integerModelRoundTripsAndPredictsFromItsFileAlone() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = trainedSession()
+    let quantized = s.input("q = quantize(net, d, bits: 4)")
+    #expect(quantized.contains("integer-only"), "\(quantized)")
+    let saved = s.input("save(q, \"\(dir)/q.qnet\")")
+    #expect(saved.hasPrefix("saved \(dir)/q.qnet ("), "\(saved)")
+    let bytes = try FileManager.default.attributesOfItem(atPath: dir + "/q.qnet")[.size] as? Int
+    #expect(s.input("q.size") == "\(bytes ?? -1)\n", "the reported size is the file's byte count")
+    // A fresh session that never saw the data: the file carries shape, normalization and classes.
+    let fresh = CapturedSession()
+    let loaded = fresh.input("m = load(\"\(dir)/q.qnet\")")
+    #expect(loaded.contains("m: ptq · 4-bit · accuracy "), "\(loaded)")
+    #expect(fresh.input("m.classes[3]", "m.size") == "3\n\(bytes ?? -1)\n")
+    let fromFile = fresh.input("predict(m, \"\(testImage)\")")
+    #expect(fromFile == s.input("predict(q, \"\(testImage)\")"))
+    #expect(fromFile.contains("class: \"3\"") || fromFile.contains("class"), "\(fromFile)")
+    fresh.input("d = images(\"\(digits)\")")
+    #expect(fresh.input("evaluate(m, d)") == s.input("evaluate(q, d)"))
+  }
+
+  @Test func fp32ModelRoundTrips() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = trainedSession()
+    s.input("save(net, \"\(dir)/net.qnet\")", "back = load(\"\(dir)/net.qnet\")")
+    #expect(s.input("evaluate(back, d)") == s.input("evaluate(net, d)"))
+    // A loaded fp32 model trains and quantizes like any other.
+    #expect(s.input("quantize(back, d).accuracy == quantize(net, d).accuracy") == "true\n")
+    let bytes = try FileManager.default.attributesOfItem(atPath: dir + "/net.qnet")[.size] as? Int
+    #expect(s.input("net.size") == "\(bytes ?? -1)\n")
+  }
+
+  @Test func convertTurnsAPreparedModelIntoAnIntegerOne() {
+    let s = trainedSession()
+    s.input("p = prepare(net, d, method: qat, bits: 4)", "train(p, d, epochs: 1, lr: 0.01)")
+    let converted = s.input("c = convert(p)")
+    #expect(converted.contains("c: qat · 4-bit · integer-only"), "\(converted)")
+    // The integer program predicts what the simulation predicts on nearly every image.
+    #expect(s.input("abs(evaluate(c, d).accuracy - evaluate(p, d).accuracy) <= 4 / 360") == "true\n")
+    // The prepared model is left as it was: it still trains.
+    #expect(!s.input("train(p, d, epochs: 1, lr: 0.01)").contains("error"))
+  }
+
+  @Test func refusalsAreLocatedAndTheSessionGoesOn() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = trainedSession()
+    s.input("q = quantize(net, d)", "save(q, \"\(dir)/q.qnet\")", "m = load(\"\(dir)/q.qnet\")")
+    #expect(s.input("save(net, \"\(dir)/missing/net.qnet\")").contains("does not exist"))
+    #expect(s.input("load(\"\(digits)/test/3\")").contains("error"))
+    #expect(s.input("load(\"\(testImage)\")").contains("not a qat-repl model file"))
+    #expect(s.input("load(\"\(dir)/nothing.qnet\")").contains("error"))
+    #expect(s.input("train(m, d)").contains("integer program"))
+    #expect(s.input("train(q, d)").contains("cannot be trained"))
+    #expect(s.input("quantize(m, d)").contains("already quantized"))
+    #expect(s.input("convert(net)").contains("fp32"))
+    #expect(s.input("convert(q)").contains("already an integer model"))
+    #expect(s.input("save(prepare(net, d), \"\(dir)/p.qnet\")").contains("prepared"))
+    // Truncated and flipped files are refused with the reason.
+    let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/q.qnet"))
+    try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/half.qnet"))
+    #expect(s.input("load(\"\(dir)/half.qnet\")").contains("truncated"))
+    var flipped = data
+    flipped[data.count / 2] ^= 0x10
+    try flipped.write(to: URL(fileURLWithPath: dir + "/flipped.qnet"))
+    #expect(s.input("load(\"\(dir)/flipped.qnet\")").contains("error"))
+    #expect(s.input("1 + 1") == "2\n")
+  }
+}

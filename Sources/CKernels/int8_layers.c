@@ -1,4 +1,5 @@
 // The integer layers around the GEMM: im2col over uint8 NHWC input, and pooling on one grid.
+#include <stdlib.h>
 #include <string.h>
 #include "int8_internal.h"
 #include "multiversion.h"
@@ -43,21 +44,73 @@ static inline void im2col_row_groups(const qk_conv_shape *s, const uint8_t *xi, 
     }
 }
 
+/// Copies n bytes (n small and known only at run time): a memcpy call per span costs more than a
+/// 9- or 48-byte copy itself.
+static inline void copy_span(uint8_t *restrict dst, const uint8_t *restrict src, int n) {
+  int i = 0;
+  for (; i + 16 <= n; i += 16) memcpy(dst + i, src + i, 16);
+  for (; i < n; i++) dst[i] = src[i];
+}
+
+/// groups == 1: the image is padded once (pad value all around), after which every kernel row of
+/// every output position is one unclipped span of kernel·c_in bytes.
+static void im2col_padded(const qk_conv_shape *s, const uint8_t *x, uint8_t pad, uint8_t *col, int ldcol,
+                          uint8_t *padded) {
+  const int kk = s->kernel, cin = s->c_in, span = kk * cin;
+  const int hp = s->h + 2 * s->pad, wp = s->w + 2 * s->pad;
+  const long image = (long)s->h * s->w * cin, row_len = (long)kk * span;
+  if (s->pad > 0) memset(padded, pad, (size_t)hp * wp * cin);
+  for (int img = 0; img < s->n; img++) {
+    const uint8_t *xi = x + img * image, *src = xi;
+    long src_w = s->w;
+    if (s->pad > 0) {
+      // The border stays at the pad value from the memset above; only the interior changes per image.
+      for (int y = 0; y < s->h; y++)
+        memcpy(padded + (((long)(y + s->pad) * wp) + s->pad) * cin, xi + (long)y * s->w * cin, (size_t)s->w * cin);
+      src = padded;
+      src_w = wp;
+    }
+    for (int oy = 0; oy < s->out_h; oy++)
+      for (int ox = 0; ox < s->out_w; ox++) {
+        uint8_t *row = col + (((long)img * s->out_h + oy) * s->out_w + ox) * ldcol;
+        const uint8_t *base = src + ((long)oy * s->stride * src_w + (long)ox * s->stride) * cin;
+        if (kk == 3 && cin == 1) {
+          const uint8_t *r0 = base, *r1 = base + src_w, *r2 = base + 2 * src_w;
+          row[0] = r0[0]; row[1] = r0[1]; row[2] = r0[2];
+          row[3] = r1[0]; row[4] = r1[1]; row[5] = r1[2];
+          row[6] = r2[0]; row[7] = r2[1]; row[8] = r2[2];
+        } else {
+          for (int ky = 0; ky < kk; ky++) copy_span(row + ky * span, base + (long)ky * src_w * cin, span);
+        }
+        if (ldcol > row_len) memset(row + row_len, 0, (size_t)(ldcol - row_len));
+      }
+  }
+}
+
 void qk_im2col_u8(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, uint8_t *col, int ldcol) {
-  const int kk = s->kernel, cg = s->c_in / s->groups;
-  const long row_len = (long)s->groups * kk * kk * cg;
+  const int kk = s->kernel;
+  const long row_len = (long)s->groups * kk * kk * (s->c_in / s->groups);
+  if (s->groups == 1) {
+    const size_t bytes = (size_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad) * s->c_in;
+    uint8_t stack[16384];
+    uint8_t *padded = s->pad == 0 ? NULL : bytes <= sizeof stack ? stack : malloc(bytes);
+    if (s->pad == 0 || padded) {
+      im2col_padded(s, x, pad_value, col, ldcol, padded);
+      if (padded != stack) free(padded);
+      return;
+    }
+  }
   for (int img = 0; img < s->n; img++) {
     const uint8_t *xi = x + (long)img * s->h * s->w * s->c_in;
     for (int oy = 0; oy < s->out_h; oy++)
       for (int ox = 0; ox < s->out_w; ox++) {
         uint8_t *row = col + (((long)img * s->out_h + oy) * s->out_w + ox) * ldcol;
-        // One input channel (a first layer on gray images) is the general path's tap-by-tap copy.
-        if (s->groups == 1 && s->c_in > 1) {
+        if (s->groups == 1) {
           im2col_row_dense(s, xi, oy, ox, pad_value, row);
         } else {
           im2col_row_groups(s, xi, oy, ox, pad_value, row);
         }
-        memset(row + row_len, 0, (size_t)(ldcol - row_len));
+        if (ldcol > row_len) memset(row + row_len, 0, (size_t)(ldcol - row_len));
       }
   }
 }

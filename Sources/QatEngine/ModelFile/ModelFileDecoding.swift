@@ -108,18 +108,14 @@ extension ModelFile {
   }
 
   mutating func readMetadata(_ r: inout ByteReader) throws(Malformed) {
-    inputShape = []
-    for d in try r.int64s("input shape dimensions") {
-      guard d >= 0, let dim = Int(exactly: d) else { throw Malformed("input shape dimension \(d) is negative") }
-      inputShape.append(dim)
-    }
+    inputShape = try r.dimensions("input shape dimensions")
     colorMode = try r.string("the colour mode")
     mean = try r.doubles("mean values")
     std = try r.doubles("std values")
-    let classCount = try r.count("class names", minimumSize: 4)
+    let classCount = try r.count("class names", minimumSize: 1)
     classNames = []
     for i in 0..<classCount { classNames.append(try r.string("class name \(i + 1)")) }
-    let propertyCount = try r.count("properties", minimumSize: 8)
+    let propertyCount = try r.count("properties", minimumSize: 2)
     properties = []
     for i in 0..<propertyCount {
       let key = try r.string("the key of property \(i + 1)")
@@ -128,8 +124,8 @@ extension ModelFile {
   }
 
   mutating func readLayers(_ r: inout ByteReader) throws(Malformed) {
-    // A layer with empty strings and lists takes 5 counts of 4 bytes.
-    let count = try r.count("layers", minimumSize: 20)
+    // A layer with empty strings and lists takes 5 one-byte varints.
+    let count = try r.count("layers", minimumSize: 5)
     layers = []
     for l in 0..<count {
       do {
@@ -143,10 +139,10 @@ extension ModelFile {
   static func readLayer(_ r: inout ByteReader) throws(Malformed) -> Layer {
     var layer = Layer(type: try r.string("the layer type"))
     layer.name = try r.string("the name of a \(layer.type) layer")
-    layer.integers = try r.int64s("integer attributes")
+    layer.integers = try r.zigzags("integer attributes")
     layer.floats = try r.doubles("real attributes")
-    // A tensor takes at least a name length, dtype, bits, rank and byte length: 18 bytes.
-    let tensorCount = try r.count("tensors", minimumSize: 18)
+    // A tensor takes at least a name length, dtype, bits, rank and byte length: 5 bytes.
+    let tensorCount = try r.count("tensors", minimumSize: 5)
     for t in 0..<tensorCount {
       do {
         layer.tensors.append(try readTensor(&r))
@@ -171,17 +167,11 @@ extension ModelFile {
     case .unsignedPacked: widthOK = BitPacking.unsignedBits.contains(bits)
     }
     guard widthOK else { throw Malformed("'\(name)' has an invalid width of \(bits) bits for its element type") }
-    let rank = try r.count("dimensions of '\(name)'", minimumSize: 8)
-    var shape: [Int] = []
-    for _ in 0..<rank {
-      let d = try r.u64("a dimension of '\(name)'")
-      guard let dim = Int(exactly: d) else { throw Malformed("'\(name)' has an impossible dimension \(d)") }
-      shape.append(dim)
-    }
+    let shape = try r.dimensions("dimensions of '\(name)'")
     guard let count = elementCount(shape), let expected = BitPacking.byteCount(values: count, bits: bits) else {
       throw Malformed("'\(name)' has a shape \(shape) too large for any file")
     }
-    let stored = try r.u64("the byte length of '\(name)'")
+    let stored = try r.varint("the byte length of '\(name)'")
     guard stored == UInt64(expected) else {
       throw Malformed("'\(name)' \(shape) at \(bits) bits takes \(Units.grouped(expected)) bytes, but the file says \(stored)")
     }

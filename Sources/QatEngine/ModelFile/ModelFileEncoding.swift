@@ -1,10 +1,15 @@
 import QatsLanguage
 
-/// The writer. Layout (all little-endian; docs/model-format.md has the full table):
+/// The writer. Layout (docs/model-format.md has the full table). Fixed-width fields are
+/// little-endian; counts, string lengths, dimensions and byte lengths are unsigned LEB128 varints
+/// (`var`), layer integers zigzag varints (`zvar`):
 ///
 ///     header   magic[8] · u16 version · u8 kind · u8 flags=0 · u64 file length · u32 CRC-32 of the 20 bytes before
 ///     META     tag · u64 length · input shape, colour mode, mean, std, class names, properties
-///     LAYR     tag · u64 length · u32 layer count · layers
+///     LAYR     tag · u64 length · var layer count · layers
+///     layer    string type · string name · var n · zvar integers · var n · f64 floats · var n · tensors
+///     tensor   string name · u8 dtype · u8 bits · var rank · var dims · var byte length · data
+///     string   var byte length · UTF-8
 ///     trailer  u32 CRC-32 of every byte before it
 extension ModelFile {
   /// "\x89QNT\r\n\x1A\n", built like PNG's signature: the high first byte catches 7-bit transfers,
@@ -33,8 +38,7 @@ extension ModelFile {
     w.u32(0)  // header CRC, patched below
 
     w.section(Self.metadataTag) { w in
-      w.count(inputShape.count)
-      for d in inputShape { w.i64(Int64(d)) }
+      w.dimensions(inputShape)
       w.string(colorMode)
       w.doubles(mean)
       w.doubles(std)
@@ -63,7 +67,6 @@ extension ModelFile {
     func invalid(_ reason: String, _ hint: String? = nil) -> ModelFileError {
       ModelFileError(.invalidModel, path: nil, reason: reason, hint: hint)
     }
-    try checkCounts()
     if let d = inputShape.first(where: { $0 < 0 }) { throw invalid("the input shape \(inputShape) has a negative dimension \(d)") }
     for (l, layer) in layers.enumerated() {
       for tensor in layer.tensors {
@@ -96,21 +99,6 @@ extension ModelFile {
     }
   }
 
-  /// Counts and string lengths are stored as u32; nothing real comes near the limit, but a silent
-  /// wrap would write a file that reads back as something else.
-  private func checkCounts() throws(ModelFileError) {
-    let limit = Int(UInt32.max)
-    var counts = [inputShape.count, mean.count, std.count, classNames.count, properties.count, layers.count, colorMode.utf8.count]
-    counts += classNames.map(\.utf8.count) + properties.flatMap { [$0.key.utf8.count, $0.value.utf8.count] }
-    for layer in layers {
-      counts += [layer.type.utf8.count, layer.name.utf8.count, layer.integers.count, layer.floats.count, layer.tensors.count]
-      counts += layer.tensors.flatMap { [$0.name.utf8.count, $0.shape.count] }
-    }
-    if let big = counts.first(where: { $0 > limit }) {
-      throw ModelFileError(.invalidModel, path: nil, reason: "a list or string of \(Units.grouped(big)) entries exceeds the format's limit of \(Units.grouped(limit))")
-    }
-  }
-
   /// The product of a shape's dimensions (1 for a scalar), or nil if a dimension is negative or the
   /// product overflows.
   static func elementCount(_ shape: [Int]) -> Int? {
@@ -132,7 +120,7 @@ extension ModelFile {
   }
 }
 
-/// Appends little-endian values to a byte array.
+/// Appends little-endian values and varints to a byte array.
 struct ByteWriter {
   var bytes: [UInt8] = []
 
@@ -140,15 +128,36 @@ struct ByteWriter {
   mutating func u16(_ v: UInt16) { little(v) }
   mutating func u32(_ v: UInt32) { little(v) }
   mutating func u64(_ v: UInt64) { little(v) }
-  mutating func i64(_ v: Int64) { little(v) }
 
   mutating func little<T: FixedWidthInteger>(_ v: T) {
     var x = v.littleEndian
     withUnsafeBytes(of: &x) { bytes.append(contentsOf: $0) }
   }
 
-  /// Counts are u32: no model part comes near four billion entries, and validation keeps it so.
-  mutating func count(_ n: Int) { u32(UInt32(clamping: n)) }
+  /// An unsigned LEB128 varint: 7 bits per byte, least significant group first, the high bit set
+  /// on every byte but the last; the shortest encoding (1 byte below 128, at most 10).
+  mutating func varint(_ v: UInt64) {
+    var v = v
+    while v >= 0x80 {
+      bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+      v >>= 7
+    }
+    bytes.append(UInt8(v))
+  }
+
+  /// A signed value as a zigzag varint: 0, −1, 1, −2, … become 0, 1, 2, 3, …
+  mutating func zigzag(_ v: Int64) { varint(Self.zigzag(v)) }
+
+  static func zigzag(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+
+  /// Counts, lengths and dimensions are varints; validation has checked they are not negative.
+  mutating func count(_ n: Int) { varint(UInt64(clamping: n)) }
+
+  /// A rank and that many dimensions.
+  mutating func dimensions(_ shape: [Int]) {
+    count(shape.count)
+    for d in shape { count(d) }
+  }
 
   mutating func string(_ s: String) {
     let utf8 = Array(s.utf8)
@@ -174,7 +183,7 @@ struct ByteWriter {
     string(layer.type)
     string(layer.name)
     count(layer.integers.count)
-    for v in layer.integers { i64(v) }
+    for v in layer.integers { zigzag(v) }
     doubles(layer.floats)
     count(layer.tensors.count)
     for t in layer.tensors { tensor(t) }
@@ -192,9 +201,8 @@ struct ByteWriter {
     }
     u8(code.rawValue)
     u8(UInt8(clamping: t.data.bitsPerValue))
-    count(t.shape.count)
-    for d in t.shape { u64(UInt64(clamping: d)) }
-    u64(UInt64(clamping: t.data.storedByteCount))
+    dimensions(t.shape)
+    count(t.data.storedByteCount)
     switch t.data {
     case .float32(let v): raw(v)
     case .int32(let v): raw(v)

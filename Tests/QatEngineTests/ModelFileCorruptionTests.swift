@@ -149,21 +149,27 @@ import Testing
       return error?.reason
     }
     let prefix = "structurally invalid although its checksum matches: "
-    // "bias" is a 2-value int32 tensor: name, dtype, bits, rank, dims, byte length, data.
+    // "bias" is a 2-value int32 tensor: name, dtype, bits, rank (varint 1), dim (varint 2),
+    // byte length (varint 8), data.
     let bias = try #require(Self.offset(of: "bias", in: v)) + 4
     #expect(structural { $0[bias] = 9 } == prefix + "layer 1 of 3: qconv 'conv 1', tensor 2 of 3: 'bias' has unknown element type 9 (in the layer table section)")
     #expect(structural { $0[bias + 1] = 16 }?.contains("invalid width of 16 bits") == true)
-    #expect(structural { $0[bias + 6] = 3 }?.contains("takes 12 bytes, but the file says 8") == true)  // the dimension
-    #expect(structural { $0[bias + 14] = 9 }?.contains("takes 8 bytes, but the file says 9") == true)  // the byte length
-    #expect(structural { $0[bias + 2] = 0xFF; $0[bias + 3] = 0xFF; $0[bias + 4] = 0xFF; $0[bias + 5] = 0xFF }?.contains("cannot fit in the") == true)
+    #expect(structural { $0[bias + 3] = 3 }?.contains("takes 12 bytes, but the file says 8") == true)  // the dimension
+    #expect(structural { $0[bias + 4] = 9 }?.contains("takes 8 bytes, but the file says 9") == true)  // the byte length
+    // A rank of 2²⁵ − 1 (varint FF FF FF 0F) is refused before anything is allocated.
+    #expect(structural { $0[bias + 2] = 0xFF; $0[bias + 3] = 0xFF; $0[bias + 4] = 0xFF; $0[bias + 5] = 0x0F }?.contains("33,554,431 dimensions of 'bias' cannot fit in the") == true)
+    // Varints must be canonical: the dimension 2 written as 82 00 (same value, one byte too many).
+    #expect(structural { $0[bias + 3] = 0x82; $0[bias + 4] = 0x00 }?.contains("a varint with a non-minimal encoding") == true)
+    // A varint that runs past 10 bytes, over the byte length and the data.
+    #expect(structural { for i in 0..<11 { $0[bias + 4 + i] = 0x80 } }?.contains("the byte length of 'bias' is a varint longer than 10 bytes") == true)
     // "codes": five 3-bit values in two bytes; the sixteenth bit is padding.
     let codes = try #require(Self.offset(of: "codes", in: v)) + 5
-    let codesData = codes + 2 + 4 + 8 + 8
+    let codesData = codes + 2 + 1 + 1 + 1  // dtype, bits, rank, dimension 5, byte length 2
     #expect(structural { $0[codesData + 1] |= 0x80 }?.contains("'codes' has padding bits set") == true)
     // Strings must be UTF-8.
     let gray = try #require(Self.offset(of: "gray", in: v))
     #expect(structural { $0[gray] = 0xC3 }?.contains("the colour mode is not valid UTF-8") == true)
-    #expect(structural { $0[gray - 4] = 0xFF; $0[gray - 3] = 0xFF }?.contains("the colour mode needs") == true)
+    #expect(structural { $0[gray - 1] = 0x7F }?.contains("the colour mode needs 127 bytes") == true)
     // The header's own fields.
     #expect(structural { $0[10] = 2 } == prefix + "unknown model kind 2")
     #expect(structural { $0[11] = 1 } == prefix + "unknown flags 0x01")
@@ -180,9 +186,11 @@ import Testing
     #expect(structural { $0[28] -= 1 }?.contains("metadata section") == true)
     #expect(structural { $0[28] += 1 }?.contains("metadata section") == true)
     #expect(structural { $0[28] = 0xFF; $0[35] = 0x7F }?.contains("the metadata section claims") == true)
-    // A huge count is refused before anything is allocated for it.
+    // A huge count (varint FF FF FF 7F: 2²⁸ − 1) is refused before anything is allocated for it.
     let layers = try #require(Self.offset(of: "LAYR", in: v)) + 12
-    #expect(structural { for i in 0..<4 { $0[layers + i] = 0xFF } } == prefix + "4,294,967,295 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table section)")
+    #expect(structural { for i in 0..<3 { $0[layers + i] = 0xFF }; $0[layers + 3] = 0x7F } == prefix + "268,435,455 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table section)")
+    // The layer count 3 written non-minimally (83 00), with the section length grown to match.
+    #expect(structural { $0[layers] = 0x83; $0.insert(0x00, at: layers + 1); $0[layers - 8] += 1 } == prefix + "the count of layers is a varint with a non-minimal encoding (in the layer table section)")
     // Bytes between the last section and the checksum.
     #expect(structural { $0.insert(contentsOf: [1, 2, 3], at: $0.count - 4) } == prefix + "3 unexpected bytes after the layer table")
   }

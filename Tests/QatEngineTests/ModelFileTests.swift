@@ -56,15 +56,80 @@ import Testing
     let bytes = try ModelFile(kind: .fp32).encoded()
     let hex = bytes.map { String(format: "%02x", $0) }.joined()
     #expect(hex == Self.emptyModelHex)
-    #expect(bytes.count == 80)
+    #expect(bytes.count == 59)
     #expect(try ModelFile.decode(bytes) == ModelFile(kind: .fp32))
   }
 
   /// Checked against Python's zlib.crc32 for both checksums.
-  static let emptyModelHex = "89514e540d0a1a0a" + "0100" + "00" + "00" + "5000000000000000" + "b7d893a1"  // header
-    + "4d455441" + "1800000000000000" + String(repeating: "00000000", count: 6)  // META: six empty lists/strings
-    + "4c415952" + "0400000000000000" + "00000000"  // LAYR: no layers
-    + "e8e0f1bd"  // CRC-32 of the 76 bytes before
+  static let emptyModelHex = "89514e540d0a1a0a" + "0100" + "00" + "00" + "3b00000000000000" + "5a64122c"  // header
+    + "4d455441" + "0600000000000000" + String(repeating: "00", count: 6)  // META: six empty lists/strings (varint 0s)
+    + "4c415952" + "0100000000000000" + "00"  // LAYR: no layers
+    + "48bf99c3"  // CRC-32 of the 55 bytes before
+
+  /// Unsigned LEB128 varints and zigzag: the shortest encoding at every edge, read back exactly;
+  /// non-minimal, over-long, overflowing and cut-off encodings refused.
+  @Test func varintsRoundTripAtTheEdgesAndAreCanonical() throws {
+    func encoded(_ v: UInt64) -> [UInt8] {
+      var w = ByteWriter()
+      w.varint(v)
+      return w.bytes
+    }
+    func read(_ bytes: [UInt8]) throws(Malformed) -> UInt64 {
+      var r = ByteReader(bytes, 0..<bytes.count)
+      let v = try r.varint("the value")
+      guard r.isAtEnd else { throw Malformed("\(r.remaining) bytes left over") }
+      return v
+    }
+    func refusal(_ bytes: [UInt8]) -> String? {
+      do { _ = try read(bytes); return nil } catch { return error.reason }
+    }
+    let cases: [(UInt64, [UInt8])] = [
+      (0, [0x00]), (1, [0x01]), (127, [0x7F]), (128, [0x80, 0x01]), (300, [0xAC, 0x02]), (16_383, [0xFF, 0x7F]),
+      (16_384, [0x80, 0x80, 0x01]), (UInt64(UInt32.max), [0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
+      (UInt64(1) << 63, [UInt8](repeating: 0x80, count: 9) + [0x01]),
+      (UInt64.max, [UInt8](repeating: 0xFF, count: 9) + [0x01]),
+    ]
+    for (value, bytes) in cases {
+      #expect(encoded(value) == bytes, "\(value)")
+      #expect(try read(bytes) == value, "\(value)")
+    }
+    for shift in 0..<64 {
+      for v in [UInt64(1) << UInt64(shift), (UInt64(1) << UInt64(shift)) - 1, (UInt64(1) << UInt64(shift)) + 1] {
+        #expect(try read(encoded(v)) == v)
+        #expect(encoded(v).count == max(1, (64 - v.leadingZeroBitCount + 6) / 7))
+      }
+    }
+    // Zigzag: small magnitudes of either sign take one byte.
+    let signed: [(Int64, UInt64)] = [(0, 0), (-1, 1), (1, 2), (-2, 3), (63, 126), (-64, 127), (64, 128),
+                                     (Int64.max, UInt64.max - 1), (Int64.min, UInt64.max)]
+    for (value, zigzag) in signed {
+      #expect(ByteWriter.zigzag(value) == zigzag, "\(value)")
+      #expect(ByteReader.unzigzag(zigzag) == value, "\(value)")
+      var w = ByteWriter()
+      w.zigzag(value)
+      var r = ByteReader(w.bytes, 0..<w.bytes.count)
+      #expect(try r.zigzag("v") == value)
+      #expect(r.isAtEnd)
+    }
+    var w = ByteWriter()
+    w.zigzag(-1)
+    #expect(w.bytes == [0x01])
+    // Refused: a redundant zero group (non-minimal), an 11th byte, bits beyond 64, a cut-off varint.
+    for bad: [UInt8] in [[0x80, 0x00], [0x81, 0x00], [0xFF, 0x80, 0x00], [UInt8](repeating: 0xFF, count: 9) + [0x00],
+                         [UInt8](repeating: 0x80, count: 9) + [0x00]] {
+      #expect(refusal(bad)?.contains("non-minimal") == true, "\(bad)")
+    }
+    #expect(refusal([UInt8](repeating: 0x80, count: 10) + [0x01])?.contains("longer than 10 bytes") == true)
+    #expect(refusal([UInt8](repeating: 0xFF, count: 11) + [0x01])?.contains("longer than 10 bytes") == true)
+    #expect(refusal([UInt8](repeating: 0xFF, count: 9) + [0x02])?.contains("larger than 2⁶⁴ − 1") == true)
+    #expect(refusal([UInt8](repeating: 0xFF, count: 9) + [0x7F])?.contains("larger than 2⁶⁴ − 1") == true)
+    #expect(refusal([0x80])?.contains("needs 1 bytes but only 0 remain") == true)
+    #expect(refusal([]) != nil)
+    // A value beyond Int is refused where a size is expected.
+    let huge = encoded(UInt64(Int.max) + 1)
+    var r = ByteReader(huge, 0..<huge.count)
+    #expect(throws: Malformed.self) { try r.size("a dimension") }
+  }
 
   @Test func crc32MatchesTheStandardCheckValue() {
     #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
@@ -115,8 +180,10 @@ import Testing
   }
 
   /// Packed tensors take exactly ⌈count · bits / 8⌉ bytes: measured as the size difference between
-  /// a file with the tensor and the same file with an empty one (same rank, same header).
+  /// a file with the tensor and the same file with an empty one (same rank, same header), less the
+  /// extra bytes the dimension and byte-length varints need for values of 128 and more.
   @Test func packedSizesAreExact() throws {
+    func varintSize(_ v: Int) -> Int { v < 128 ? 1 : v < 16_384 ? 2 : 3 }
     func size(_ data: ModelFile.TensorData) throws -> Int {
       try ModelFile(kind: .integer, layers: [.init(type: "t", tensors: [.init(name: "w", shape: [data.count], data: data)])]).encoded().count
     }
@@ -124,13 +191,15 @@ import Testing
       for count in [0, 1, 2, 3, 7, 8, 9, 15, 17, 1000] {
         let grown = try size(.unsignedPacked(bits: bits, values: Array(repeating: 1, count: count)))
         let empty = try size(.unsignedPacked(bits: bits, values: []))
-        #expect(grown - empty == (count * bits + 7) / 8, "\(count) values at \(bits) bits")
+        let data = (count * bits + 7) / 8
+        #expect(grown - empty == data + varintSize(count) - 1 + varintSize(data) - 1, "\(count) values at \(bits) bits")
       }
     }
     let fourBit = try size(.signedPacked(bits: 4, values: Array(repeating: -3, count: 1000)))
-    #expect(fourBit - (try size(.signedPacked(bits: 4, values: []))) == 500)
+    // 500 bytes of data; the dimension 1,000 and the length 500 take a second varint byte each.
+    #expect(fourBit - (try size(.signedPacked(bits: 4, values: []))) == 500 + 2)
     // The same values as fp32 take 8× the bytes.
-    #expect(try size(.float32(Array(repeating: 1, count: 1000))) - (try size(.float32([]))) == 4000)
+    #expect(try size(.float32(Array(repeating: 1, count: 1000))) - (try size(.float32([]))) == 4000 + 2)
     #expect(ModelFile.TensorData.signedPacked(bits: 4, values: Array(repeating: 0, count: 1000)).storedByteCount == 500)
   }
 

@@ -19,7 +19,7 @@ import QatsLanguage
   @Test func netAHasTheDocumentedSizeAndSummary() {
     let s = CapturedSession()
     let out = s.input("d = images(\"\(digits)\")", Self.netA)
-    #expect(out.contains("net: 10 layers · 6,186 parameters · 26.2 KB file · input 1x8x8"), "\(out)")
+    #expect(out.contains("net: 10 layers · 6,186 parameters · 25.6 KB file · input 1x8x8"), "\(out)")
     let summary = s.input("summary(net)")
     #expect(summary.contains("  4  conv(32, kernel: 3, pad: 1)  [32, 4, 4]       4,640"))
     #expect(summary.contains("     total                        [10]             6,186"))

@@ -174,4 +174,23 @@ import Testing
     }
     #expect(refused > edits.count / 2, "\(refused) of \(edits.count) edits refused")
   }
+
+  /// A spec table that would allocate gigabytes of weights before its tensors are checked is refused
+  /// up front; a real one passes the same bound.
+  @Test func hugeSpecTablesAreRefusedBeforeBuilding() throws {
+    let input = ActivationShape(channels: 1, height: 28, width: 28)
+    let huge = LayerSpec.fileLayers([LayerSpec(.conv(out: 65_536, kernel: 64, stride: 1, pad: 0, groups: 1)), LayerSpec(.flatten),
+                                     LayerSpec(.dense(out: 65_536))])
+    guard case .failure(let reason) = Network.fromFileLayers(huge, input: input) else {
+      Issue.record("a huge table was accepted")
+      return
+    }
+    #expect(reason.reason.contains("parameters"))
+    var random = SeededRandom(seed: 1)
+    let specs = [LayerSpec(.conv(out: 16, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.maxpool(kernel: 2, stride: 2)),
+                 LayerSpec(.flatten), LayerSpec(.dense(out: 64)), LayerSpec(.dense(out: 10))]
+    let net = try Network.build(specs, input: input, random: &random)
+    let (back, _) = try Network.fromFileLayers(net.fileLayers(), input: input).get()
+    #expect(back.fileLayers() == net.fileLayers())
+  }
 }

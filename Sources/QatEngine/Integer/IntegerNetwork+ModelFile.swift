@@ -30,6 +30,10 @@ extension IntegerNetwork {
       guard !activations.isEmpty, !steps.isEmpty else { throw ModelFileReason("the integer program is empty") }
       var decoder = IntegerStepDecoder(activations: activations)
       let ops = try steps.map { entry throws(ModelFileReason) in try decoder.step(entry) }
+      // Working memory per image, allocated when the program first runs: a crafted table must not
+      // be able to ask for more than a plausible model needs.
+      let perImage = activations.reduce(0) { $0 + $1.shape.elements } + ops.reduce(0) { $0 + $1.scratchBytesPerImage }
+      guard perImage <= 1 << 27 else { throw ModelFileReason("its program would need \(perImage) bytes of working memory per image") }
       guard activations.indices.contains(output), decoder.produced.contains(output) else {
         throw ModelFileReason("the program's output is not one of its activations")
       }

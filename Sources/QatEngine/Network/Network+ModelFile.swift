@@ -109,6 +109,12 @@ extension Network {
     guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Self.topLevelCount(entries)), index == entries.count else {
       return .failure(ModelFileReason("the layer table does not describe a network"))
     }
+    // Building allocates every weight before the tensors are compared with it: a crafted table must
+    // not be able to ask for more than the file could hold.
+    let stored = entries.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.data.count } }
+    guard let bound = parameterBound(specs, input: input), bound <= 2 * stored + 1_000_000 else {
+      return .failure(ModelFileReason("its layers would need far more parameters than it stores"))
+    }
     let network: Network
     do {
       network = try compiled(specs, input: input)
@@ -128,6 +134,41 @@ extension Network {
     fill(network.layers)
     if let failure { return .failure(failure) }
     return .success((network, specs))
+  }
+
+  /// An upper bound on the parameters `specs` need for `input` (channels tracked exactly, the
+  /// feature map bounded by a square of its longer side), or nil when it overflows.
+  static func parameterBound(_ specs: [LayerSpec], input: ActivationShape) -> Int? {
+    var channels = input.channels, side = max(input.height, input.width), total = 0
+    func walk(_ specs: [LayerSpec]) -> Bool {
+      for spec in specs {
+        switch spec.kind {
+        case let .conv(out, kernel, stride, pad, _):
+          let (w, o1) = out.multipliedReportingOverflow(by: channels)
+          let (w2, o2) = w.multipliedReportingOverflow(by: kernel * kernel)
+          guard !o1, !o2, pad <= 1_024 else { return false }
+          total += w2 + out
+          side = max(1, (side + 2 * pad - kernel) / max(1, stride) + 1)
+          channels = out
+        case let .maxpool(kernel, stride), let .avgpool(kernel, stride):
+          side = max(1, (side - kernel) / max(1, stride) + 1)
+        case .dense(let out):
+          let (w, o1) = out.multipliedReportingOverflow(by: channels)
+          let (w2, o2) = w.multipliedReportingOverflow(by: side * side)
+          guard !o1, !o2 else { return false }
+          total += w2 + out
+          channels = out
+          side = 1
+        case .batchNorm: total += 2 * channels
+        case .globalAvgPool: side = 1
+        case .residual(let inner): if !walk(inner) { return false }
+        default: break
+        }
+        if total > 1 << 40 { return false }
+      }
+      return true
+    }
+    return walk(specs) ? total : nil
   }
 
   /// How many top-level specs the table holds (each residual entry skips its children).

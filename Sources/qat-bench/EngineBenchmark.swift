@@ -39,11 +39,16 @@ enum EngineBenchmark {
     return LabeledImages(nchw: pixels, labels: labels, shape: ActivationShape(channels: 1, height: side, width: side))
   }
 
-  static func run(threads: Int) throws {
+  /// The training split of samples/digits (Net A's data) as engine images.
+  static func digitsTraining(threads: Int) throws -> LabeledImages {
     let digits = try ImageFolderLoader.load("samples/digits", options: ImageFolderOptions(threads: threads), cache: nil, isInterrupted: { false })
     let train = digits.train
-    let a = LabeledImages(nchw: train.pixels, labels: train.labels,
-                          shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
+    return LabeledImages(nchw: train.pixels, labels: train.labels,
+                         shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
+  }
+
+  static func run(threads: Int) throws {
+    let a = try digitsTraining(threads: threads)
     let subjects = [
       Subject(name: "Net A (8x8 digits)", specs: netA, data: a, epochs: 6, trainingTarget: 48_000, throughputTarget: 480_000),
       Subject(name: "Net B (28x28)", specs: netB, data: synthetic(count: 4_000, side: 28, classes: 10), epochs: 4,

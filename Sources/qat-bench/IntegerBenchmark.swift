@@ -16,10 +16,7 @@ enum IntegerBenchmark {
   }
 
   static func run(threads: Int) throws {
-    let digits = try ImageFolderLoader.load("samples/digits", options: ImageFolderOptions(threads: threads), cache: nil, isInterrupted: { false })
-    let train = digits.train
-    let a = LabeledImages(nchw: train.pixels, labels: train.labels,
-                          shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
+    let a = try EngineBenchmark.digitsTraining(threads: threads)
     let subjects = [
       Subject(name: "Net A", specs: EngineBenchmark.netA, data: a, throughputTarget: 970_000, latencyTarget: 6),
       Subject(name: "Net B", specs: EngineBenchmark.netB, data: EngineBenchmark.synthetic(count: 4_000, side: 28, classes: 10),

@@ -9,10 +9,7 @@ import QatsLanguage
 /// makes quantized models fast; these figures show what the simulation costs on top of fp32.
 enum QuantizationBenchmark {
   static func run(threads: Int) throws {
-    let digits = try ImageFolderLoader.load("samples/digits", options: ImageFolderOptions(threads: threads), cache: nil, isInterrupted: { false })
-    let train = digits.train
-    let a = LabeledImages(nchw: train.pixels, labels: train.labels,
-                          shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
+    let a = try EngineBenchmark.digitsTraining(threads: threads)
     let subjects: [(String, [LayerSpec], LabeledImages, Int)] = [
       ("Net A (8x8 digits)", EngineBenchmark.netA, a, 6),
       ("Net B (28x28)", EngineBenchmark.netB, EngineBenchmark.synthetic(count: 4_000, side: 28, classes: 10), 4),

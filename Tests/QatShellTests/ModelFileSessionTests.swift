@@ -8,13 +8,7 @@ import QatsLanguage
 @Suite struct ModelFileSessionTests {
   let digits = repoRoot.appendingPathComponent("samples/digits").path
 
-  func trainedSession() -> CapturedSession {
-    let s = CapturedSession()
-    s.input("d = images(\"\(digits)\")",
-            "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
-            "train(net, d, epochs: 2)")
-    return s
-  }
+  func trainedSession() -> CapturedSession { CapturedSession.smallTrainedNet(digits: digits) }
 
   /// A test image's path: class 3's first file.
   var testImage: String {

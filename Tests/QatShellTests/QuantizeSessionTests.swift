@@ -8,14 +8,7 @@ import QatsLanguage
 @Suite struct QuantizeSessionTests {
   let digits = repoRoot.appendingPathComponent("samples/digits").path
 
-  /// A small net trained briefly (debug builds are slow): one conv block and a dense layer.
-  func trainedSession() -> CapturedSession {
-    let s = CapturedSession()
-    s.input("d = images(\"\(digits)\")",
-            "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
-            "train(net, d, epochs: 2)")
-    return s
-  }
+  func trainedSession() -> CapturedSession { CapturedSession.smallTrainedNet(digits: digits) }
 
   @Test func ptqShowsMethodBitsAccuracyAndItsQuantizers() {
     let s = trainedSession()

@@ -10,6 +10,16 @@ final class CapturedSession {
     options: SessionOptions(color: false, width: 100, seed: 0, title: "test"),
     console: Console(out: { [unowned self] in self.out += $0 }, err: { [unowned self] in self.err += $0 }))
 
+  /// A session with the digits as `d` and a small net trained briefly as `net` (debug builds are
+  /// slow): one conv block and a dense layer.
+  static func smallTrainedNet(digits: String) -> CapturedSession {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")",
+            "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
+            "train(net, d, epochs: 2)")
+    return s
+  }
+
   /// Runs inputs as separate cells; returns stdout+stderr produced.
   @discardableResult
   func input(_ cells: String...) -> String {

@@ -108,9 +108,7 @@ struct IntegerCompiler {
     guard let head = unit.first else {
       // A quantization point right after another one: a requantization between the two grids.
       let next = addActivation(fq.output, params: out, name: fq.quantizer.name, simulation: i + 1)
-      ops.append(IntegerAffineOp(input: input, inputParams: inParams, output: next, outputParams: out, shape: fq.output,
-                                 scales: Array(repeating: 1, count: fq.output.channels), offsets: Array(repeating: 0, count: fq.output.channels),
-                                 low: low, high: high, name: "requantize"))
+      ops.append(IntegerAffineOp(identityFrom: input, inParams, to: next, out, shape: fq.output, low: low, high: high, name: "requantize"))
       current = next
       return
     }
@@ -134,9 +132,7 @@ struct IntegerCompiler {
       ops.append(IntegerAddOp(inputs: input, skip, grids: (inParams, activations[skip].params), output: next, params: out,
                               elements: add.output.elements, low: low, high: high))
     case let relu as ReLUOp:
-      let channels = relu.output.channels
-      ops.append(IntegerAffineOp(input: input, inputParams: inParams, output: next, outputParams: out, shape: relu.output,
-                                 scales: Array(repeating: 1, count: channels), offsets: Array(repeating: 0, count: channels),
+      ops.append(IntegerAffineOp(identityFrom: input, inParams, to: next, out, shape: relu.output,
                                  low: max(low, clamp(out, cap: 0).0), high: min(high, clamp(out, cap: relu.cap).1), name: "relu6"))
     case let pool as AvgPoolOp:
       ops.append(IntegerAvgPoolOp(input: input, inputShape: pool.input, output: next, outputShape: pool.output, kernel: pool.kernel,
@@ -153,9 +149,7 @@ struct IntegerCompiler {
   mutating func emitAffine(identityOn params: QuantParams, shape: ActivationShape, low: Int32, high: Int32, name: String,
                            simulation: Int) {
     let next = addActivation(shape, params: params, simulation: simulation)
-    ops.append(IntegerAffineOp(input: current, inputParams: params, output: next, outputParams: params, shape: shape,
-                               scales: Array(repeating: 1, count: shape.channels), offsets: Array(repeating: 0, count: shape.channels),
-                               low: low, high: high, name: name))
+    ops.append(IntegerAffineOp(identityFrom: current, params, to: next, params, shape: shape, low: low, high: high, name: name))
     current = next
   }
 

@@ -130,6 +130,15 @@ final class IntegerAffineOp: IntegerOp {
     super.init(inputs: [input], output: output, name: name)
   }
 
+  /// The identity map between two grids (a requantization, a ReLU or ReLU6 clamp).
+  convenience init(identityFrom input: Int, _ inputParams: QuantParams, to output: Int, _ outputParams: QuantParams,
+                   shape: ActivationShape, low: Int32, high: Int32, name: String) {
+    let channels = shape.channels
+    self.init(input: input, inputParams: inputParams, output: output, outputParams: outputParams, shape: shape,
+              scales: Array(repeating: 1, count: channels), offsets: Array(repeating: 0, count: channels),
+              low: low, high: high, name: name)
+  }
+
   /// The real map is stored (scales, then offsets) and the integers derived from it on loading.
   override var fileLayer: ModelFile.Layer {
     ModelFile.Layer(type: "q.affine", name: name, integers: [Int64(inputs[0]), Int64(output), Int64(low), Int64(high)],

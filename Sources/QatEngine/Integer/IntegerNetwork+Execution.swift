@@ -54,16 +54,6 @@ extension IntegerNetwork {
     return result
   }
 
-  /// The logits of one image (normalized pixels, NHWC), on the calling thread: batch-1 inference
-  /// without the worker pool's hand-off.
-  public func logits(of image: UnsafePointer<Float>, into logits: UnsafeMutablePointer<Float>) {
-    ensureChunks(1)
-    let chunk = chunks[0]
-    chunk.input.pointer.update(from: image, count: inputShape.elements)
-    run(chunk, images: 1)
-    logits.update(from: chunk.logits.pointer, count: outputShape.elements)
-  }
-
   /// Runs only step `step` on `images` images whose input activations hold the given integers, and
   /// returns its output's integers: how tests compare one integer layer with the simulation.
   public func runStep(_ step: Int, inputs: [[UInt8]], images: Int) -> [UInt8] {

@@ -67,3 +67,17 @@ extension IntegerNetwork {
     }
   }
 }
+
+extension ModelFile {
+  /// The file of an integer program: the layer specs it was made from (to show them), then the program.
+  public static func integer(_ program: IntegerNetwork, specs: [LayerSpec], mean: [Double], std: [Double],
+                             classNames: [String]) -> ModelFile {
+    let info = program.info
+    var file = ModelFile(kind: .integer, mean: mean, std: std, classNames: classNames,
+                         properties: [.init("method", info.method.rawValue), .init("weight_bits", "\(info.weightBits)"),
+                                      .init("act_bits", "\(info.activationBits)"), .init("output", "\(program.outputIndex)")],
+                         layers: LayerSpec.fileLayers(specs) + program.fileLayers())
+    file.describeInput(program.inputShape)
+    return file
+  }
+}

@@ -222,3 +222,17 @@ public struct ModelFileReason: Error, Sendable {
   public let reason: String
   public init(_ reason: String) { self.reason = reason }
 }
+
+extension ModelFile {
+  /// The file of an fp32 network, with the normalization and class names deployment needs.
+  public static func fp32(_ network: Network, mean: [Double], std: [Double], classNames: [String]) -> ModelFile {
+    var file = ModelFile(kind: .fp32, mean: mean, std: std, classNames: classNames, layers: network.fileLayers())
+    file.describeInput(network.inputShape)
+    return file
+  }
+
+  mutating func describeInput(_ shape: ActivationShape) {
+    inputShape = shape.dimensions
+    colorMode = shape.channels == 1 ? "gray" : shape.channels == 3 ? "rgb" : "channels"
+  }
+}

@@ -19,8 +19,7 @@ enum ModelFileBuiltins {
       throw call.error(error.message, argument: "model", hint: error.hint)
     }
     do throws(ModelFileError) {
-      try file.write(to: path)
-      let size = try file.encoded().count
+      let size = try file.write(to: path)
       call.emit(PlainText("saved \(path) (\(Units.bytes(size)))"))
     } catch {
       throw call.error(error.message, argument: "path", hint: error.hint)

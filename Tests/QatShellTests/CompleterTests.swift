@@ -191,7 +191,7 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
     let completer = Completer(source: s.session, metaCommands: [])
     #expect(completer.complete(line: "range(1, st", cursor: 11).candidates == ["step:", "str"])
     #expect(completer.complete(line: "area(1, he", cursor: 10).candidates == ["height:"])
-    #expect(completer.complete(line: "print(len([1]), se", cursor: 18).candidates == ["seed", "sep:"])
+    #expect(completer.complete(line: "print(len([1]), se", cursor: 18).candidates == ["seed", "sensitivity", "sep:"])
     // After the call closes, parameter names are no longer offered.
     #expect(completer.complete(line: "range(1) + st", cursor: 13).candidates == ["str"])
     // Brackets inside strings do not confuse the scan.

@@ -4,21 +4,23 @@ import QatShell
 
 /// Every `samples/*.qats` runs and prints exactly its golden output in Tests/QatShellTests/Golden
 /// (QAT_UPDATE_GOLDEN=1 rewrites them). Timings vary, so `time: …` lines and durations such as
-/// `106 ms` or `0.03 s` are masked.
+/// `106 ms` or `0.03 s`, and image rates such as `1.52 M img/s`, are masked (with the spaces that
+/// align them, since their widths vary).
 @Suite struct GoldenSampleTests {
   static var samples: [String] {
     let dir = repoRoot.appendingPathComponent("samples").path
     return ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".qats") }.sorted()
   }
 
-  static let duration = try? NSRegularExpression(pattern: #"\b\d+(\.\d+)? (ns|µs|ms|s|min)\b"#)
+  /// A duration or an image rate, with the spaces that right-align it in a table column.
+  static let duration = try? NSRegularExpression(pattern: #" *\b\d+(\.\d+)? (ns|µs|ms|s|min|k img/s|M img/s|img/s)(?!\w)"#)
 
   static func masked(_ text: String) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
       if line.hasPrefix("time: ") { return "time: <masked>" }
       let line = String(line)
       guard let duration else { return line }
-      return duration.stringByReplacingMatches(in: line, range: NSRange(line.startIndex..., in: line), withTemplate: "<time>")
+      return duration.stringByReplacingMatches(in: line, range: NSRange(line.startIndex..., in: line), withTemplate: " <time>")
     }.joined(separator: "\n")
   }
 

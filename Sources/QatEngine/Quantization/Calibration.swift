@@ -21,18 +21,24 @@ extension Network {
     return network
   }
 
-  /// Sets every quantizer's parameters from `data`, observing the network in fp32 (weights and
-  /// activations unquantized): min and max over all the images (a moving average over batches of 32
-  /// for PTQ's moving-average observer), then, for histogram and percentile observers, a 2048-bin
-  /// histogram over that range and the range search.
-  func calibrate(on data: LabeledImages, pool: WorkerPool) {
-    guard let state = quantization else { return }
+  /// Every weight quantizer observes its layer's (folded) weights, unquantized, and takes its
+  /// parameters from their range; the weights stay unquantized until calibration ends.
+  func observeWeights() {
     for case let op as WeightedOperation in ops {
       guard let quantizer = op.weightQuantizer else { continue }
       quantizer.fakeQuantizing = false
       quantizer.prepare(from: op.weight.value, observe: false)
       quantizer.observeEffective()
     }
+  }
+
+  /// Sets every quantizer's parameters from `data`, observing the network in fp32 (weights and
+  /// activations unquantized): min and max over all the images (a moving average over batches of 32
+  /// for PTQ's moving-average observer), then, for histogram and percentile observers, a 2048-bin
+  /// histogram over that range and the range search.
+  func calibrate(on data: LabeledImages, pool: WorkerPool) {
+    guard let state = quantization else { return }
+    observeWeights()
     // PTQ with the moving-average observer averages over calibration batches of 32 (PyTorch's
     // MovingAverageMinMaxObserver in a calibration loop); everything else takes min and max over
     // all the images (QAT starts its moving average from that range).

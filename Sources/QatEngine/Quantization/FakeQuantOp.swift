@@ -81,14 +81,8 @@ public final class ActivationQuantizer {
   /// The parameters from what the observer saw: the tracked range (min-max, moving average), or the
   /// range the histogram search chooses (histogram: least L2 error; percentile: 99.99 %).
   func updateParams() {
-    var low = tracker.min, high = tracker.max
-    if let histogram, !collectingHistogram {
-      switch observer {
-      case .histogram: (low, high) = histogram.l2OptimalRange(bits: range.bits)
-      case .percentile: (low, high) = histogram.percentileRange(percentile)
-      case .minmax, .movingAverage: break
-      }
-    }
+    let (low, high) = observer.range(tracker: tracker, histogram: collectingHistogram ? nil : histogram, bits: range.bits,
+                                     percentile: percentile)
     ownParams = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
   }
 }

@@ -28,11 +28,30 @@ public struct QuantizationConfig: Sendable, Equatable {
   /// Learned step size (LSQ, Esser et al. 2019): training learns every scale by gradient descent,
   /// starting from the calibrated one, instead of following the observers.
   public var learnedScales = false
+  /// Quantize only part of the network, the rest staying fp32 (`sensitivity`); nil quantizes
+  /// everything (the default). A network restricted this way runs in simulation only: it has no
+  /// integer form.
+  public var only: QuantizationSubset?
 
   public init(method: QuantMethod) { self.method = method }
 
   /// The observer actually used for activations.
   public var activationObserver: ObserverKind { observer ?? (method == .ptq ? .histogram : .movingAverage) }
+}
+
+/// The part of a network that a restricted quantization covers (`QuantizationConfig.only`).
+public struct QuantizationSubset: Sendable, Equatable {
+  /// Quantize the network's input.
+  public var input: Bool
+  /// Engine operation indices of conv/dense layers whose weights and output (after the batch norm
+  /// and ReLU that follow) are quantized. Nothing else is: lone batch norms, residual adds, ReLU6
+  /// and the logits of an unquantized last layer stay fp32.
+  public var operations: Set<Int>
+
+  public init(input: Bool = false, operations: Set<Int> = []) {
+    self.input = input
+    self.operations = operations
+  }
 }
 
 /// A network's quantization: its configuration, its quantizers and the QAT schedule.

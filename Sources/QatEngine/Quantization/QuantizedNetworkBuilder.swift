@@ -51,7 +51,7 @@ struct QuantizedNetworkBuilder {
     let inputBits = firstWeighted.map { config.keep.contains($0) } == true ? 8 : config.activationBits
     let input = ActivationQuantizer(name: "input", range: QuantRange(bits: inputBits, signed: false), symmetric: config.symmetric,
                                     observer: observer, averagingConstant: averaging)
-    emitQuantPoint(input, shape: base.inputShape)
+    if config.only?.input ?? true { emitQuantPoint(input, shape: base.inputShape) }
     for (i, op) in base.ops.enumerated() {
       if foldedAway.contains(i) { continue }
       let continuing = continuesUnit(op, at: i)
@@ -61,6 +61,11 @@ struct QuantizedNetworkBuilder {
       }
       let name = layerNames[i] ?? "layer"
       switch op {
+      case let weighted as WeightedOperation where config.only.map { !$0.operations.contains(i) } ?? false:
+        // Restricted (`QuantizationConfig.only`) and not chosen: stays fp32, as does what follows it.
+        emit(weighted, old: i)
+        stage = .closed
+        current = nil
       case let weighted as WeightedOperation:
         let q = WeightQuantizer(bits: config.keep.contains(i) ? 8 : config.weightBits, perChannel: config.perChannel,
                                 layout: weighted.layout, averagingConstant: averaging)
@@ -97,7 +102,7 @@ struct QuantizedNetworkBuilder {
       }
     }
     flush(shape: base.outputShape)
-    if !onGrid {
+    if !onGrid && config.only == nil {
       let logits = ActivationQuantizer(name: "logits", range: QuantRange(bits: config.activationBits, signed: false),
                                        symmetric: config.symmetric, observer: observer, averagingConstant: averaging)
       emitQuantPoint(logits, shape: base.outputShape)
@@ -133,10 +138,16 @@ struct QuantizedNetworkBuilder {
         quantizer.foldedBatchNorm = bn
       }
     }
-    open(name: name, bits: config.keep.contains(i) ? 8 : config.activationBits)
+    open(name: name, bits: config.keep.contains(i) ? 8 : config.activationBits, weighted: true)
   }
 
-  mutating func open(name: String, bits: Int) {
+  /// Opens a unit whose output gets a quantization point when it ends; under a restriction
+  /// (`QuantizationConfig.only`) only the chosen conv/dense layers' units do, the rest stay fp32.
+  mutating func open(name: String, bits: Int, weighted: Bool = false) {
+    if config.only != nil && !weighted {
+      current = nil
+      return
+    }
     pending = ActivationQuantizer(name: name, range: QuantRange(bits: bits, signed: false), symmetric: config.symmetric,
                                   observer: observer, averagingConstant: averaging)
   }

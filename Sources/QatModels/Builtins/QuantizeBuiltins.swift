@@ -37,26 +37,36 @@ enum QuantizeBuiltins {
   ) { call in
     try TrainingBuiltins.checkEpochs(call)
     let (model, network, split, config) = try setup(call)
-    let pool = WorkerPool.shared(threads: call.interpreter.threads)
     let images = DataBinding.images(split, interpreter: call.interpreter)
-    var prepared = try prepareNetwork(network, config: config, images: images, pool: pool, call: call)
-    if config.method == .qat {
-      let options = TrainingOptions(epochs: call.int("epochs"), learningRate: call.double("lr"), threads: call.interpreter.threads)
-      try TrainingBuiltins.run(prepared, on: images, options: options, call: call)
-    }
-    prepared.quantization?.convert()
-    // The deployed form: QAT's batch norms folded into the weights they scaled.
-    prepared = prepared.foldingQATBatchNorms()
-    let program = try integerProgram(of: prepared, call: call)
-    let value = ModelValue(specs: model.specs, locations: model.locations, network: prepared, integer: program, input: model.input)
+    let (deployed, program) = try quantizeNetwork(network, config: config, images: images, epochs: call.int("epochs"),
+                                                  lr: call.double("lr"), call: call)
+    let value = ModelValue(specs: model.specs, locations: model.locations, network: deployed, integer: program, input: model.input)
     if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset {
       var predictions: [Int32] = []
       let test = DataBinding.images(dataset.test, interpreter: call.interpreter)
-      let result = program.evaluate(test, pool: pool, predictions: &predictions)
+      let result = program.evaluate(test, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions)
       value.knownAccuracy = Double(result.correct) / Double(max(1, result.count))
     }
     return .object(value)
   } }
+
+  /// PTQ or QAT of `network` (untouched) as `config` says: prepare and calibrate on `images`,
+  /// fine-tune `epochs` epochs at `lr` for QAT, convert, fold QAT's batch norms into the weights.
+  /// - Returns: the deployed simulation and its integer program.
+  /// `label` (see `TrainingBuiltins.run`) keeps QAT's epochs off the output.
+  static func quantizeNetwork(_ network: Network, config: QuantizationConfig, images: LabeledImages, epochs: Int, lr: Double,
+                              call: BuiltinCall, label: String? = nil) throws -> (Network, IntegerNetwork) {
+    let pool = WorkerPool.shared(threads: call.interpreter.threads)
+    var prepared = try prepareNetwork(network, config: config, images: images, pool: pool, call: call)
+    if config.method == .qat {
+      let options = TrainingOptions(epochs: epochs, learningRate: lr, threads: call.interpreter.threads)
+      try TrainingBuiltins.run(prepared, on: images, options: options, call: call, label: label)
+    }
+    prepared.quantization?.convert()
+    // The deployed form: QAT's batch norms folded into the weights they scaled.
+    prepared = prepared.foldingQATBatchNorms()
+    return (prepared, try integerProgram(of: prepared, call: call))
+  }
 
   static var prepare: Builtin { Builtin(
     "prepare", topic: "quantization",

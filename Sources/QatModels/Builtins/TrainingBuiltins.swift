@@ -67,8 +67,11 @@ enum TrainingBuiltins {
   }
 
   /// Trains `network` and turns an interruption or divergence into the language's error.
-  static func run(_ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall) throws {
-    let outcome = network.train(on: images, options: options, random: &call.interpreter.random, monitor: ProgressMonitor(call: call))
+  /// - Parameter label: when given, epochs are not listed and the progress bar starts with it.
+  static func run(_ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall,
+                  label: String? = nil) throws {
+    let outcome = network.train(on: images, options: options, random: &call.interpreter.random,
+                                monitor: ProgressMonitor(call: call, label: label))
     call.interpreter.output.progress(nil)
     switch outcome {
     case .finished:

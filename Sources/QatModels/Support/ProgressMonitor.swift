@@ -2,12 +2,18 @@ import QatEngine
 import QatsLanguage
 
 /// Shows a training run: a progress bar redrawn in place on a terminal (epoch, batch, loss,
-/// accuracy, images/s, time left) and one plain line per finished epoch everywhere.
+/// accuracy, images/s, time left) and one plain line per finished epoch everywhere — unless
+/// `label` is given: then the bar is prefixed with it and epochs are not listed (a sweep trains
+/// many models and shows only its table).
 final class ProgressMonitor: TrainingMonitor {
   let call: BuiltinCall
+  let label: String?
   private var lastDraw = 0.0
 
-  init(call: BuiltinCall) { self.call = call }
+  init(call: BuiltinCall, label: String? = nil) {
+    self.call = call
+    self.label = label
+  }
 
   func batchFinished(_ p: TrainingProgress) {
     let now = MonotonicClock.seconds()
@@ -16,10 +22,11 @@ final class ProgressMonitor: TrainingMonitor {
     let width = 20, filled = Int((Double(p.batch) / Double(max(1, p.batches)) * Double(width)).rounded())
     let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
     call.interpreter.output.progress(
-      "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))")
+      (label.map { $0 + " · " } ?? "") + "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))")
   }
 
   func epochFinished(_ r: EpochRecord, of epochs: Int) {
+    guard label == nil else { return }
     let digits = String(epochs).count
     let number = String(repeating: " ", count: max(0, digits - String(r.epoch).count)) + String(r.epoch)
     call.emit(PlainText("epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \(Units.duration(r.seconds))"))

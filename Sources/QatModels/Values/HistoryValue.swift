@@ -2,7 +2,7 @@ import QatEngine
 import QatsLanguage
 
 /// `net.history`: the training curve, one row per epoch.
-public final class HistoryValue: HostObject {
+public final class HistoryValue: HostObject, CompositeRenderable {
   let records: [EpochRecord]
 
   init(records: [EpochRecord]) { self.records = records }
@@ -40,10 +40,35 @@ public final class HistoryValue: HostObject {
 
   public func render(_ format: RenderFormat) -> String {
     if records.isEmpty { return PlainText("history: no epochs yet (train the model first)").render(format) }
+    return RenderableGroup(parts).render(format)
+  }
+
+  /// The table, then the loss and train-accuracy curves (side by side on a wide terminal; two
+  /// SVG figures in reports).
+  public var parts: [any Renderable] {
+    guard !records.isEmpty else { return [PlainText("history: no epochs yet (train the model first)")] }
+    return [table, FigureRow(curves)]
+  }
+
+  var table: TextTable {
     let rows = records.map { r in
       [String(r.epoch), Units.fixed(r.loss, digits: 4), Units.percent(r.accuracy), "\(r.learningRate)"]
     }
     return TextTable(title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,
-                     rightAligned: [true, true, true, true]).render(format)
+                     rightAligned: [true, true, true, true])
+  }
+
+  /// Loss per epoch and train accuracy per epoch: two small charts rather than one with two y
+  /// axes, because loss and accuracy have different units and scales.
+  var curves: [any Figure] {
+    func points(_ value: (EpochRecord) -> Double) -> [ChartPoint] {
+      records.map { ChartPoint(x: Double($0.epoch), y: value($0)) }
+    }
+    return [
+      LineChart(title: "loss per epoch", xLabel: "epoch", yLabel: "loss",
+                series: [ChartSeries(name: "loss", points: points(\.loss))]),
+      LineChart(title: "train accuracy per epoch", xLabel: "epoch", yLabel: "train accuracy", yFormat: .percent,
+                series: [ChartSeries(name: "train accuracy", points: points(\.accuracy))]),
+    ]
   }
 }

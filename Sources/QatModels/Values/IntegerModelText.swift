@@ -14,7 +14,7 @@ enum IntegerModelText {
   static func summary(_ model: ModelValue, _ program: IntegerNetwork) -> String {
     var parts = [program.info.method.rawValue, bits(program.info)]
     if let accuracy = model.knownAccuracy { parts.append("accuracy \(Units.percent(accuracy))") }
-    parts.append("integer-only, \(program.stepCount) steps")
+    parts.append("integer-only, \(program.stepCount) \(program.stepCount == 1 ? "step" : "steps")")
     if let size = model.fileSize { parts.append("\(Units.bytes(size)) file") }
     let layers = ModelValue.layerCount(model.specs)
     let s = program.inputShape

@@ -38,7 +38,8 @@ public final class ModelValue: HostObject {
   let integer: IntegerNetwork?
   var input: InputDescription?
   /// Test accuracy measured when the model was made (quantized models), shown with it.
-  var knownAccuracy: Double?
+  /// The file records it, so setting it changes the file's size.
+  var knownAccuracy: Double? { didSet { cachedFileSize = nil } }
   /// The byte count of the model's file, once computed (a model does not change once it is quantized).
   private var cachedFileSize: Int?
 

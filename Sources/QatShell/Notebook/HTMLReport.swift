@@ -60,7 +60,7 @@ public enum HTMLReport {
     html += "<span class=\"mode\">\(HTMLEscaping.escape(cell.mode))&gt;</span></div>\n"
     html += "<pre class=\"input\"><code class=\"language-qats\">"
     html += HTMLEscaping.escape(cell.input) + "</code></pre>\n"
-    for item in cell.outputs {
+    for item in cell.outputs.flatMap(ReportParts.flatten) {
       html += "<div class=\"output\">\n" + item.render(.html) + "\n</div>\n"
     }
     if let error = cell.error {
@@ -106,6 +106,7 @@ public enum HTMLReport {
     .cell.failed pre.input { border-left-color: var(--err); }
     .output { margin: .4rem 0; overflow-x: auto; }
     pre.out { background: transparent; padding: .2rem 0 .2rem 1rem; margin: 0; }
+    p.note { color: var(--muted); font-size: .88rem; margin: .3rem 0; }
     pre.error { color: var(--err); background: var(--err-bg); border-left: 3px solid var(--err); }
     table { border-collapse: collapse; margin: .4rem 0; font-size: .92rem;
       font-variant-numeric: tabular-nums; }
@@ -116,6 +117,8 @@ public enum HTMLReport {
     tbody tr:nth-child(even) { background: var(--stripe); }
     th.num, td.num { text-align: right; white-space: nowrap; }
     svg { display: block; max-width: 100%; height: auto; color: var(--fg); }
+    figure.chart { margin: .6rem 0 1rem; max-width: 35rem; }
+    figure.chart figcaption { color: var(--muted); font-size: .85rem; margin-top: .2rem; }
     img { max-width: 100%; height: auto; }
     @media print {
       :root { --bg: #fff; --fg: #000; --code-bg: #f4f5f7; --stripe: #fff; }

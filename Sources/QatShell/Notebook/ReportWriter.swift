@@ -49,9 +49,56 @@ public enum ReportWriter {
     let text: String
     switch format {
     case .html: text = HTMLReport.render(notebook, generator: generator)
-    case .markdown: text = MarkdownReport.render(notebook, generator: generator)
+    case .markdown:
+      let (directory, relative) = figureDirectory(for: path)
+      let result = MarkdownReport.render(notebook, generator: generator, figureDirectory: relative)
+      // Figures first, so the report never refers to a file that is not there yet.
+      try writeFigures(result.figures, into: directory, report: path)
+      text = result.text
     }
     try writeAtomically(text, to: path)
+  }
+
+  /// Where a Markdown report's figures go: `out/report.md` → (`out/report-figures`,
+  /// `report-figures`), the second relative to the report for its links.
+  public static func figureDirectory(for path: String) -> (path: String, relative: String) {
+    let (parent, name) = AtomicFileSplit.split(path)
+    let stem = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
+    let relative = stem + "-figures"
+    return (parent == "." && !path.hasPrefix("./") ? relative : parent + "/" + relative, relative)
+  }
+
+  /// Writes each figure atomically into `directory` (made if missing) and removes
+  /// `figure-N.svg` files left there by an earlier, longer run, so the directory matches the
+  /// report. Nothing is created when there are no figures.
+  static func writeFigures(_ figures: [MarkdownReport.FigureFile], into directory: String, report: String) throws {
+    guard !figures.isEmpty else { return }
+    let files = FileManager.default
+    var isDirectory: ObjCBool = false
+    if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
+      guard isDirectory.boolValue else {
+        throw ReportError(message: "cannot write the figures of '\(report)': '\(directory)' exists and is not a directory")
+      }
+    } else {
+      let parent = AtomicFileSplit.split(directory).directory
+      guard files.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw ReportError(message: "cannot write report '\(report)': the directory '\(parent)' does not exist; create it first")
+      }
+      do {
+        try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
+      } catch {
+        throw ReportError(message: "cannot write the figures of '\(report)': cannot create '\(directory)' (\(error.localizedDescription))")
+      }
+    }
+    for figure in figures {
+      try writeAtomically(figure.contents, to: directory + "/" + figure.name)
+    }
+    let current = Set(figures.map(\.name))
+    for old in (try? files.contentsOfDirectory(atPath: directory)) ?? [] where !current.contains(old) {
+      if old.hasPrefix("figure-") && old.hasSuffix(".svg") && old.dropFirst(7).dropLast(4).allSatisfy(\.isNumber) {
+        try? files.removeItem(atPath: directory + "/" + old)
+      }
+    }
   }
 
   /// Writes through `AtomicFile`, reporting failures as `ReportError`.
@@ -61,5 +108,15 @@ public enum ReportWriter {
     } catch let failure as AtomicFile.Failure {
       throw ReportError(message: "report: " + failure.description)
     }
+  }
+}
+
+/// `AtomicFile.split` is internal to QatsLanguage; the same rule, for the figure directory.
+enum AtomicFileSplit {
+  /// `"a/b/c.md"` → (`"a/b"`, `"c.md"`); `"c.md"` → (`"."`, `"c.md"`); `"/c"` → (`"/"`, `"c"`).
+  static func split(_ path: String) -> (directory: String, name: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let directory = String(path[..<slash])
+    return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
   }
 }

@@ -12,8 +12,11 @@ public struct BuiltinCall {
   public let rest: [Value]
   /// Where each extra positional argument is.
   public let restLocations: [SourceLocation]
+  /// The variable name of each extra positional argument written as a bare name, else nil.
+  public let restNames: [String?]
   let values: [String: Value]
   let locations: [String: SourceLocation]
+  let names: [String: String]
   let given: Set<String>
 
   /// The argument bound to parameter `name` (its default when not given).
@@ -51,6 +54,10 @@ public struct BuiltinCall {
     if case .list(let items) = value(name) { return items }
     return []
   }
+
+  /// The variable name argument `name` was written as (`net` in `compare(net, …)`), or nil when
+  /// it was any other expression.
+  public func variableName(of name: String) -> String? { names[name] }
 
   /// Where argument `name` was written, falling back to the call itself.
   public func location(of name: String) -> SourceLocation { locations[name] ?? location }

@@ -27,9 +27,13 @@ public final class BuiltinRegistry {
   public struct Bound {
     public let value: Value
     public let location: SourceLocation
-    public init(_ value: Value, _ location: SourceLocation) {
+    /// The variable name when the argument was written as a bare name (`compare(net, q8)` labels
+    /// its rows by these), else nil.
+    public let name: String?
+    public init(_ value: Value, _ location: SourceLocation, name: String? = nil) {
       self.value = value
       self.location = location
+      self.name = name
     }
   }
 
@@ -46,6 +50,7 @@ public final class BuiltinRegistry {
     var locations: [String: SourceLocation] = [:]
     var given = Set<String>()
     var rest: [Value] = [], restLocations: [SourceLocation] = []
+    var names: [String: String] = [:], restNames: [String?] = []
 
     // With a variadic (`print(a, b, sep: " ")`), parameters that have defaults are keyword-only,
     // so extra positional arguments go to the variadic instead of filling them.
@@ -54,8 +59,9 @@ public final class BuiltinRegistry {
       if i < byPosition.count {
         let p = byPosition[i]
         values[p.name] = arg.value; locations[p.name] = arg.location; given.insert(p.name)
+        names[p.name] = arg.name
       } else if builtin.variadic != nil {
-        rest.append(arg.value); restLocations.append(arg.location)
+        rest.append(arg.value); restLocations.append(arg.location); restNames.append(arg.name)
       } else {
         let n = byPosition.count
         throw fail("takes at most \(n) positional argument\(n == 1 ? "" : "s"), got \(positional.count)", arg.location,
@@ -70,6 +76,7 @@ public final class BuiltinRegistry {
       }
       if given.contains(label) { throw fail("`\(label)` is given twice (by position and by name)", arg.location) }
       values[label] = arg.value; locations[label] = arg.location; given.insert(label)
+      names[label] = arg.name
     }
     for p in builtin.parameters {
       if let v = values[p.name] {
@@ -101,7 +108,8 @@ public final class BuiltinRegistry {
     }
     return BuiltinCall(
       builtin: builtin, interpreter: interpreter, location: location, environment: environment, block: block,
-      rest: rest, restLocations: restLocations, values: values, locations: locations, given: given)
+      rest: rest, restLocations: restLocations, restNames: restNames, values: values, locations: locations,
+      names: names, given: given)
   }
 
   /// nil if `value` fits `type`; otherwise a short description of what was given instead.

@@ -1,7 +1,7 @@
 /// The language's own built-ins: values, lists and text. ML built-ins live in their own modules.
 public enum CoreBuiltins {
   /// Every built-in the language itself provides.
-  public static func all() -> [Builtin] { core() + MathBuiltins.all() + IOBuiltins.all() }
+  public static func all() -> [Builtin] { core() + MathBuiltins.all() + IOBuiltins.all() + ChartBuiltins.all() }
 
   /// Largest list `range` will build, so `range(1e12)`-style typos fail fast instead of exhausting memory.
   static let maxRangeCount = 10_000_000

@@ -42,7 +42,7 @@ enum IOBuiltins {
         }
       },
       Builtin("write", topic: "io",
-              summary: "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, anything else as text.",
+              summary: "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, `.svg` a chart as a picture, anything else as text.",
               parameters: [.required("value", .any, "what to write"), .required("path", .string, "the file to write")]) { call in
         let path = call.string("path")
         let value = call.value("value")
@@ -51,6 +51,12 @@ enum IOBuiltins {
           switch (path as NSString).pathExtension.lowercased() {
           case "json": text = try JSONText.encode(value, pretty: true) + "\n"
           case "csv": text = try CSVText.encode(value)
+          case "svg":
+            // A chart (from `plot`, `bars`, or a table's figures) as a standalone SVG file.
+            guard case .object(let object) = value, let figure = object as? any Figure else {
+              throw call.error("only a chart can be written as .svg; got \(BuiltinRegistry.describe(value))", argument: "value")
+            }
+            text = figure.svgFile()
           default: text = ValueView(value).render(.plain) + "\n"
           }
         } catch let e as JSONText.Unsupported {

@@ -102,10 +102,12 @@ extension Interpreter {
     var keywords: [(String, BuiltinRegistry.Bound)] = []
     for a in arguments {
       let v = try evaluate(a.value, in: env)
+      var name: String?
+      if case .identifier(let n) = a.value.kind { name = n }
       if let label = a.label {
-        keywords.append((label, .init(v, a.labelLocation ?? a.value.location)))
+        keywords.append((label, .init(v, a.labelLocation ?? a.value.location, name: name)))
       } else {
-        positional.append(.init(v, a.value.location))
+        positional.append(.init(v, a.value.location, name: name))
       }
     }
     return try call(function, positional: positional, keywords: keywords, block: block, in: env, at: location)

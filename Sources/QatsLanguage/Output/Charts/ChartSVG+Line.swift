@@ -1,0 +1,95 @@
+extension LineChart {
+  /// The SVG drawing: gridlines at the y ticks, one coloured line per series with its marker at
+  /// each point (hover shows the value), the axis names, and a legend under the plot.
+  func svgDocument() -> String {
+    let width = 560.0
+    let lines = series.map { s in s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x } }
+    let points = lines.flatMap { $0 }
+    let top = 14.0 + (title == nil ? 0 : 32)
+    var doc = SVGDocument(width: width, height: top + 60)
+    if let title { doc.title(title, width: width) }
+    guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
+          let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
+    else {
+      doc.text("(no data to plot)", x: width / 2, y: top + 24, anchor: .middle, opacity: 0.7)
+      return doc.render(title: altText)
+    }
+
+    let ticks = AxisTicks.nice(yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: 5,
+                               clampToUnit: yFormat == .percent && yRange == nil)
+    let largest = max(abs(ticks.lower), abs(ticks.upper))
+    let yLabels = ticks.values.map { yFormat.tick($0, step: ticks.step, largest: largest) }
+    let labelWidth = yLabels.map { SVGDocument.textWidth($0) }.max() ?? 0
+    let left = 34 + labelWidth, right = width - 20
+    let plotHeight = 220.0, bottom = top + plotHeight
+    let (xLo, xHi) = xMax - xMin < 1e-12 ? (xMin - 1, xMax + 1) : (xMin, xMax)
+    // A little air inside the frame so markers at the ends are not cut by the axes.
+    let inset = 10.0
+    func px(_ x: Double) -> Double {
+      let f = (x - xLo) / (xHi - xLo)
+      return left + inset + (xDescending ? 1 - f : f) * (right - left - 2 * inset)
+    }
+    func py(_ y: Double) -> Double {
+      let clamped = min(max(y, ticks.lower), ticks.upper)
+      return bottom - (clamped - ticks.lower) / (ticks.upper - ticks.lower) * plotHeight
+    }
+
+    for (t, label) in zip(ticks.values, yLabels) {
+      doc.line(left, py(t), right, py(t), opacity: 0.14)
+      doc.text(label, x: left - 8, y: py(t) + 4, anchor: .end)
+    }
+    for (x, label) in xTicks(xMin: xMin, xMax: xMax, left: left, right: right, px: px) {
+      doc.line(px(x), top, px(x), bottom, opacity: 0.07)
+      doc.line(px(x), bottom, px(x), bottom + 5, opacity: 0.55)
+      doc.text(label, x: px(x), y: bottom + 19, anchor: .middle)
+    }
+    doc.line(left, top, left, bottom, opacity: 0.55)
+    doc.line(left, bottom, right, bottom, opacity: 0.55)
+    doc.text(xLabel, x: (left + right) / 2, y: bottom + 40, anchor: .middle, opacity: 0.8)
+    doc.text(yLabel, x: 16, y: (top + bottom) / 2, anchor: .middle, opacity: 0.8, rotate: true)
+
+    for (s, line) in lines.enumerated() {
+      doc.polyline(line.map { (px($0.x), py($0.y)) }, stroke: ChartPalette.svgColor(s))
+      let every = max(1, Int((Double(line.count) / ((right - left) / 12)).rounded(.up)))
+      for (i, p) in line.enumerated() where i % every == 0 || i == line.count - 1 {
+        let name = series[s].name
+        doc.marker(s, x: px(p.x), y: py(p.y),
+                   tooltip: "\(name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
+      }
+    }
+
+    var height = bottom + 52
+    if !(series.count == 1 && series[0].name == yLabel) {
+      height += doc.legend(series.map(\.name), x: left, y: bottom + 62, maxWidth: right - left) { doc, i, x, y in
+        doc.line(x - 12, y, x + 12, y, stroke: ChartPalette.svgColor(i), width: 2)
+        doc.marker(i, x: x, y: y, tooltip: series[i].name)
+      }
+    }
+    doc.height = height
+    return doc.render(title: altText)
+  }
+
+  /// X ticks at every distinct x when their labels fit side by side, otherwise at round numbers.
+  private func xTicks(xMin: Double, xMax: Double, left: Double, right: Double, px: (Double) -> Double)
+    -> [(Double, String)] {
+    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isFinite))).sorted()
+    func fits(_ ticks: [(Double, String)]) -> Bool {
+      let spans = ticks.map { (px($0.0), SVGDocument.textWidth($0.1) / 2 + 4) }.sorted { $0.0 < $1.0 }
+      return zip(spans, spans.dropFirst()).allSatisfy { $0.0 + $0.1 <= $1.0 - $1.1 }
+    }
+    if distinct.count <= 24 {
+      let ticks = distinct.map { ($0, xFormat.value($0)) }
+      if fits(ticks) { return ticks }
+    }
+    let integers = distinct.allSatisfy { $0 == $0.rounded() }
+    var intervals = max(1, Int((right - left) / 80))
+    while true {
+      let ticks = AxisTicks.nice(xMin, xMax, intervals: intervals, integers: integers)
+      let largest = max(abs(xMin), abs(xMax))
+      let inside = ticks.values.filter { $0 >= xMin - 1e-9 * abs(xMin) && $0 <= xMax + 1e-9 * abs(xMax) }
+        .map { ($0, xFormat.tick($0, step: ticks.step, largest: largest)) }
+      if fits(inside) || intervals == 1 { return inside }
+      intervals -= 1
+    }
+  }
+}

@@ -34,7 +34,9 @@ struct AxisTicks: Equatable {
       if low >= 0 { first = max(first, 0) }
       if high <= 1 { last = min(last, 1) }
     }
-    let count = Int(((last - first) / step).rounded()) + 1
+    // A span beyond Int (or not finite) cannot come from drawable data; one tick keeps it safe.
+    let intervals = ((last - first) / step).rounded()
+    let count = intervals.isFinite && intervals < 10_000 ? Int(intervals) + 1 : 1
     let values = (0..<max(1, count)).map { roundOff(first + Double($0) * step, step: step) }
     return AxisTicks(lower: values.first ?? first, upper: values.last ?? last, step: step, values: values)
   }
@@ -79,6 +81,8 @@ extension AxisFormat {
     switch self {
     case .number:
       let big = max(abs(largest), abs(x))
+      // Beyond giga, exponents keep the labels short (a label wider than the chart would break it).
+      if big >= 1e12 { return Self.minus(String(format: "%.2g", x)) }
       if big >= 10_000 {
         let (scale, suffix) = big >= 1e9 ? (1e9, "G") : big >= 1e6 ? (1e6, "M") : (1e3, "k")
         return Self.fixed(x / scale, AxisTicks.decimals(step / scale)) + suffix
@@ -138,4 +142,10 @@ extension AxisFormat {
   static func minus(_ text: String) -> String {
     text.hasPrefix("-") ? "−" + text.dropFirst() : text
   }
+}
+
+extension Double {
+  /// A value a chart can place: finite, and small enough that spans between values stay finite
+  /// (1e308 − (−1e308) is infinity). Larger values are left out like NaN, and shown as numbers only.
+  var isDrawable: Bool { isFinite && magnitude <= 1e100 }
 }

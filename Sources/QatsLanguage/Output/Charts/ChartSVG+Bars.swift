@@ -22,7 +22,7 @@ extension BarChart {
     let noteWidth = notes.compactMap { $0.map { SVGDocument.textWidth($0) } }.max() ?? 0
     let barLeft = 16 + labelWidth + 12
     let barRight = width - 16 - (noteWidth > 0 ? noteWidth + 14 : 0) - valueWidth - 10
-    let finite = bars.map(\.value).filter(\.isFinite)
+    let finite = bars.map(\.value).filter(\.isDrawable)
     let positive = max(0, finite.max() ?? 0), negative = max(0, -(finite.min() ?? 0))
     let span = positive + negative
     let zero = span > 0 ? barLeft + (barRight - barLeft) * negative / span : barLeft
@@ -33,7 +33,7 @@ extension BarChart {
     for (i, bar) in bars.enumerated() {
       let y = first + Double(i) * rowHeight
       doc.text(labels[i], x: barLeft - 10, y: y + 13, anchor: .end)
-      if bar.value.isFinite && bar.value != 0 {
+      if bar.value.isDrawable && bar.value != 0 {
         let end = px(bar.value)
         doc.rect(min(zero, end), y + 2, max(1.5, abs(end - zero)), rowHeight - 8,
                  fill: bar.value < 0 ? ChartPalette.alertSVG : ChartPalette.svgColor(0),

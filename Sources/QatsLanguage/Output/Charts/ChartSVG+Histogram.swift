@@ -7,7 +7,7 @@ extension HistogramChart {
     let top = 14.0 + (title == nil ? 0 : 32)
     var doc = SVGDocument(width: width, height: top + 40)
     if let title { doc.title(title, width: width) }
-    guard !counts.isEmpty, lower.isFinite, upper.isFinite, upper > lower else {
+    guard !counts.isEmpty, lower.isDrawable, upper.isDrawable, upper > lower else {
       doc.text("(no values to show)", x: width / 2, y: top + 20, anchor: .middle, opacity: 0.7)
       return doc.render(title: altText)
     }

@@ -3,7 +3,7 @@ extension LineChart {
   /// each point (hover shows the value), the axis names, and a legend under the plot.
   func svgDocument() -> String {
     let width = 560.0
-    let lines = series.map { s in s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x } }
+    let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
     let points = lines.flatMap { $0 }
     let top = 14.0 + (title == nil ? 0 : 32)
     var doc = SVGDocument(width: width, height: top + 60)
@@ -72,7 +72,7 @@ extension LineChart {
   /// X ticks at every distinct x when their labels fit side by side, otherwise at round numbers.
   private func xTicks(xMin: Double, xMax: Double, left: Double, right: Double, px: (Double) -> Double)
     -> [(Double, String)] {
-    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isFinite))).sorted()
+    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
     func fits(_ ticks: [(Double, String)]) -> Bool {
       let spans = ticks.map { (px($0.0), SVGDocument.textWidth($0.1) / 2 + 4) }.sorted { $0.0 < $1.0 }
       return zip(spans, spans.dropFirst()).allSatisfy { $0.0 + $0.1 <= $1.0 - $1.1 }

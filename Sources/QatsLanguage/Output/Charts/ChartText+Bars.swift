@@ -6,7 +6,7 @@ extension BarChart {
     let width = max(1, width)
     var out: [TextRow] = []
     if let title { out.append(TextRow(width: width, title.truncated(to: width), style: .title)) }
-    let shown = bars.filter { $0.value.isFinite }
+    let shown = bars.filter { $0.value.isDrawable }
     guard !bars.isEmpty else {
       out.append(TextRow(width: width, "(no bars)"))
       return out.map { $0.render(color: color) }.joined(separator: "\n")
@@ -41,11 +41,11 @@ extension BarChart {
       row.put(bar.label.truncated(to: labelWidth), at: indent)
       if hasZeroLine { row.put("│", at: zero, style: .axis) }
       let from = hasZeroLine ? zero + 1 : zero
-      if bar.value.isFinite && bar.value > 0 && positive > 0 {
+      if bar.value.isDrawable && bar.value > 0 && positive > 0 {
         let eighths = Int((bar.value / positive * Double(positiveColumns * 8)).rounded())
         let blocks = String(repeating: "█", count: eighths / 8) + (eighths % 8 > 0 ? String(Self.eighths[eighths % 8]) : "")
         row.put(blocks.isEmpty ? "▏" : blocks, at: from, style: .series(0))  // a tiny value is still visible
-      } else if bar.value.isFinite && bar.value < 0 && negative > 0 {
+      } else if bar.value.isDrawable && bar.value < 0 && negative > 0 {
         let halves = max(1, Int((-bar.value / negative * Double(negativeColumns * 2)).rounded()))
         let blocks = (halves % 2 == 1 ? "▐" : "") + String(repeating: "█", count: halves / 2)
         row.put(blocks, at: zero - blocks.count, style: .clipped)

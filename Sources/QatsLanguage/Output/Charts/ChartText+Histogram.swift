@@ -8,7 +8,7 @@ extension HistogramChart {
     let width = max(1, width)
     var out: [TextRow] = []
     if let title { out.append(TextRow(width: width, title.truncated(to: width), style: .title)) }
-    guard !counts.isEmpty, lower.isFinite, upper.isFinite, upper > lower else {
+    guard !counts.isEmpty, lower.isDrawable, upper.isDrawable, upper > lower else {
       out.append(TextRow(width: width, "(no values to show)"))
       return out.map { $0.render(color: color) }.joined(separator: "\n")
     }

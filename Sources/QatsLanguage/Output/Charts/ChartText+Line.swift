@@ -8,7 +8,7 @@ extension LineChart {
     let width = max(1, width)
     var out: [TextRow] = []
     if let title { out.append(TextRow(width: width, title.truncated(to: width), style: .title)) }
-    let lines = series.map { s in s.points.filter { $0.x.isFinite && $0.y.isFinite }.sorted { $0.x < $1.x } }
+    let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
     let points = lines.flatMap { $0 }
     guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
           let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
@@ -93,7 +93,7 @@ extension LineChart {
   /// inside the row, and labels that would touch a neighbour are left out.
   private func xTicks(xMin: Double, xMax: Double, columns: Int, dotX: (Double) -> Int)
     -> [(Int, (text: String, start: Int))] {
-    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isFinite))).sorted()
+    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
     func place(_ values: [Double], _ label: (Double) -> String) -> (all: Bool, ticks: [(Int, (text: String, start: Int))]) {
       var placed: [(Int, (text: String, start: Int))] = []
       var all = true

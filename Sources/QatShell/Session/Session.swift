@@ -15,8 +15,13 @@ public struct SessionOptions: Sendable {
   public var title: String
   /// Progress bars redrawn in place (only when stdout is a terminal).
   public var progress: Bool
+  /// The terminal's current width, asked before each output so that tables and charts follow a
+  /// resized window; nil uses `width` throughout (pipes, tests).
+  public var liveWidth: (@Sendable () -> Int)?
 
-  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session", progress: Bool = false) {
+  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session", progress: Bool = false,
+              liveWidth: (@Sendable () -> Int)? = nil) {
+    self.liveWidth = liveWidth
     self.color = color
     self.progress = progress
     self.width = width
@@ -61,7 +66,8 @@ public final class Session {
     self.options = options
     self.console = console
     self.notebook = Notebook(title: options.title)
-    let sink = SessionSink(console: console, format: .text(color: options.color, width: options.width), progress: options.progress)
+    let sink = SessionSink(console: console, color: options.color, width: options.width, liveWidth: options.liveWidth,
+                           progress: options.progress)
     self.sink = sink
     self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
     registry.register(ImageBuiltins.all())
@@ -201,17 +207,27 @@ public final class Session {
 /// The session's OutputSink: prints each item as it comes and records it on the current cell.
 final class SessionSink: OutputSink {
   let console: Console
-  let format: RenderFormat
+  let color: Bool
+  let width: Int
+  let liveWidth: (@Sendable () -> Int)?
   weak var notebook: Notebook?
 
   /// Whether progress lines are drawn (stdout is a terminal).
   let drawsProgress: Bool
 
-  init(console: Console, format: RenderFormat, progress: Bool) {
+  init(console: Console, color: Bool, width: Int, liveWidth: (@Sendable () -> Int)?, progress: Bool) {
     self.console = console
-    self.format = format
+    self.color = color
+    self.width = width
+    self.liveWidth = liveWidth
     drawsProgress = progress
   }
+
+  /// The columns available now: the terminal's current width when it is followed (at least 20).
+  var columns: Int { max(20, liveWidth?() ?? width) }
+
+  /// How outputs are rendered now.
+  var format: RenderFormat { .text(color: color, width: columns) }
 
   /// True while a progress line is on screen (it is erased before the next output).
   private var progressShown = false
@@ -226,7 +242,10 @@ final class SessionSink: OutputSink {
   func progress(_ line: String?) {
     guard drawsProgress else { return }
     if let line {
-      console.out("\r\u{1B}[2K" + line)
+      // A line that wrapped could not be erased by "\r ESC[2K" (which clears one row), so a
+      // progress line is cut to the width.
+      let fitted = line.count < columns ? line : String(line.prefix(columns - 2)) + "…"
+      console.out("\r\u{1B}[2K" + fitted)
       progressShown = true
     } else if progressShown {
       console.out("\r\u{1B}[2K")

@@ -19,6 +19,9 @@ public enum Terminal {
     Int(qle_terminal_columns())
   }
 
+  /// `columns` as a function, asked again before each output so a resized window is followed.
+  @Sendable public static func currentColumns() -> Int { columns }
+
   /// Runs `body` with the terminal's echo of control characters off, so a Ctrl-C that stops
   /// a running cell does not leave `^C` in front of the "interrupted" message. Typed-ahead
   /// input is still echoed and kept. Does nothing when stdin is not a terminal.

@@ -25,7 +25,7 @@ import QatsLanguage
       #expect(json.contains("\"\(key)\":"), "\(key) in \(json)")
     }
     let shown = s.input("t")
-    #expect(shown.contains("  model  method  bits  accuracy  Δ vs first  Δ images  latency b=1  throughput b=256"), "\(shown)")
+    #expect(shown.contains("  model  method  bits  accuracy  Δ vs net  Δ images  latency b=1  throughput b=256"), "\(shown)")
     #expect(shown.contains("360 test images · latency: batch 1, 1 thread"))
     // write(t, "x.csv") writes the same rows.
     let dir = try temporaryDirectory()

@@ -53,7 +53,11 @@ enum CompareBuiltins {
     let notes = call.bool("timing")
       ? ["\(split.count) test images · latency: batch 1, 1 thread, median after warm-up · throughput: batch 256, \(threads) \(threads == 1 ? "thread" : "threads"), median · size: the model file (save)"]
       : ["\(split.count) test images · size: the model file (save)"]
-    let shown = call.bool("timing") ? columns : columns.filter { $0.key != "latency_us" && $0.key != "throughput" }
+    var shown = call.bool("timing") ? columns : columns.filter { $0.key != "latency_us" && $0.key != "throughput" }
+    // "Δ vs net": the header names the reference model, as the SPEC's table does.
+    if let reference = entries.first?.name, let i = shown.firstIndex(where: { $0.key == "delta" }) {
+      shown[i].header = "Δ vs " + reference
+    }
     return .object(TableValue(columns: shown, rows: rows, notes: notes))
   } }
 

@@ -52,10 +52,7 @@ enum InspectBuiltins {
     }
     var config = QuantizationConfig(method: .ptq)
     if state == nil {
-      let bits = call.optionalInt("bits") ?? 8
-      guard (2...8).contains(bits) else {
-        throw call.error("`bits` must be between 2 and 8, got \(bits)", argument: "bits", hint: "8 bits is the usual deployment width; 4, 3 and 2 show where PTQ breaks")
-      }
+      let bits = try QuantizeBuiltins.checkBits(call.optionalInt("bits") ?? 8, argument: "bits", call: call)
       (config.weightBits, config.activationBits) = (bits, bits)
       if call.isGiven("per_channel") { config.perChannel = call.bool("per_channel") }
       if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
@@ -185,14 +182,7 @@ enum InspectBuiltins {
     let range = try QuantMathBuiltins.quantRange(call)
     let bins = try binCount(call)
     let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
-    let percentile = call.double("percentile")
-    if call.isGiven("percentile") && observer != .percentile {
-      throw call.error("`percentile` applies to the percentile observer", argument: "percentile", hint: "add observer: \"percentile\"")
-    }
-    guard percentile > 50, percentile <= 100 else {
-      throw call.error("`percentile` must be above 50 and at most 100, got \(percentile)", argument: "percentile",
-                       hint: "99.99 clips one value in ten thousand at each end")
-    }
+    let percentile = try QuantizeBuiltins.checkPercentile(call, observer: observer)
     let values = try numbers(call)
     let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
     guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
@@ -223,16 +213,7 @@ enum InspectBuiltins {
       guard let tensor = object as? TensorValue else { return [] }
       values = tensor.tensor.values
     case .list(let items):
-      var result: [Float] = []
-      result.reserveCapacity(items.count)
-      for (i, item) in items.enumerated() {
-        let x = Float(item.number ?? 0)
-        guard x.isFinite else {
-          throw call.error("`values` holds \(item.repr) at position \(i), outside float32's range (±\(Float.greatestFiniteMagnitude))", argument: "values")
-        }
-        result.append(x)
-      }
-      values = result
+      values = try QuantMathBuiltins.float32Values(items, positions: true, call: call)
     default:
       values = []
     }

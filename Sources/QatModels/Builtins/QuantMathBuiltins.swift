@@ -63,17 +63,7 @@ enum QuantMathBuiltins {
     let given = call.value("values")
     let items: [Value]
     if case .list(let list) = given { items = list } else { items = [given] }
-    var inputs = [Float]()
-    inputs.reserveCapacity(items.count)
-    for (i, item) in items.enumerated() {
-      let x = Float(item.number ?? 0)
-      guard x.isFinite else {
-        let position = isList(given) ? " at position \(i)" : ""
-        throw call.error("`values` holds \(item.repr)\(position), outside float32's range (±\(Float.greatestFiniteMagnitude))",
-                         argument: "values")
-      }
-      inputs.append(x)
-    }
+    let inputs = try float32Values(items, positions: isList(given), call: call)
     var outputs = [Float](repeating: 0, count: inputs.count)
     inputs.withUnsafeBufferPointer { x in
       outputs.withUnsafeMutableBufferPointer { y in
@@ -85,6 +75,24 @@ enum QuantMathBuiltins {
     if isList(given) { return .list(values) }
     return values.first ?? .none
   } }
+
+  /// The numbers of `values` (the registry has checked they are numbers) as float32, the
+  /// precision quantization works in; one too large for float32 is a located error at `values`
+  /// (naming its position when `positions`).
+  static func float32Values(_ items: [Value], positions: Bool, call: BuiltinCall) throws -> [Float] {
+    var result = [Float]()
+    result.reserveCapacity(items.count)
+    for (i, item) in items.enumerated() {
+      let x = Float(item.number ?? 0)
+      guard x.isFinite else {
+        let position = positions ? " at position \(i)" : ""
+        throw call.error("`values` holds \(item.repr)\(position), outside float32's range (±\(Float.greatestFiniteMagnitude))",
+                         argument: "values")
+      }
+      result.append(x)
+    }
+    return result
+  }
 
   static func isList(_ value: Value) -> Bool {
     if case .list = value { return true }

@@ -135,11 +135,7 @@ enum QuantizeBuiltins {
     var config = QuantizationConfig(method: QuantMethod(rawValue: methodName) ?? .ptq)
     for (name, path) in [("bits", \QuantizationConfig.weightBits), ("weight_bits", \.weightBits), ("act_bits", \.activationBits)] {
       guard call.isGiven(name) || name == "bits" else { continue }
-      let bits = call.int(name)
-      guard (2...8).contains(bits) else {
-        throw call.error("`\(name)` must be between 2 and 8, got \(bits)", argument: name,
-                         hint: "8 bits is the usual deployment width; 4, 3 and 2 show where PTQ breaks")
-      }
+      let bits = try checkBits(call.int(name), argument: name, call: call)
       config[keyPath: path] = bits
       if name == "bits" { config.activationBits = bits }
     }
@@ -147,14 +143,7 @@ enum QuantizeBuiltins {
     config.symmetric = call.bool("symmetric")
     if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
     config.samples = call.int("samples")
-    let percentile = call.double("percentile")
-    if call.isGiven("percentile") && config.activationObserver != .percentile {
-      throw call.error("`percentile` applies to the percentile observer", argument: "percentile", hint: "add observer: \"percentile\"")
-    }
-    guard percentile > 50, percentile <= 100 else {
-      throw call.error("`percentile` must be above 50 and at most 100, got \(percentile)", argument: "percentile", hint: "99.99 clips one value in ten thousand at each end")
-    }
-    config.percentile = percentile
+    config.percentile = try checkPercentile(call, observer: config.activationObserver)
     config.freezeBatchNormAfter = call.int("freeze_bn")
     config.freezeObserversAfter = call.int("freeze_observers")
     config.learnedScales = call.bool("lsq")
@@ -162,17 +151,32 @@ enum QuantizeBuiltins {
     return (model, network, split, config)
   }
 
+  /// The `percentile` argument, checked: in (50, 100], and given only with the percentile observer.
+  static func checkPercentile(_ call: BuiltinCall, observer: ObserverKind) throws -> Double {
+    let percentile = call.double("percentile")
+    if call.isGiven("percentile") && observer != .percentile {
+      throw call.error("`percentile` applies to the percentile observer", argument: "percentile", hint: "add observer: \"percentile\"")
+    }
+    guard percentile > 50, percentile <= 100 else {
+      throw call.error("`percentile` must be above 50 and at most 100, got \(percentile)", argument: "percentile",
+                       hint: "99.99 clips one value in ten thousand at each end")
+    }
+    return percentile
+  }
+
+  /// `bits` if it is a width the engine quantizes to (2–8), else a located error at `argument`.
+  static func checkBits(_ bits: Int, argument: String, call: BuiltinCall) throws -> Int {
+    guard (2...8).contains(bits) else {
+      throw call.error("`\(argument)` must be between 2 and 8, got \(bits)", argument: argument,
+                       hint: "8 bits is the usual deployment width; 4, 3 and 2 show where PTQ breaks")
+    }
+    return bits
+  }
+
   /// `keep:` entries → engine indices of the conv/dense operations they name.
   static func keptOperations(_ entries: [Value], network: Network, call: BuiltinCall) throws -> Set<Int> {
-    var numbered: [NetworkLayer] = []
-    func walk(_ layers: [NetworkLayer]) {
-      for layer in layers {
-        numbered.append(layer)
-        walk(layer.children)
-      }
-    }
-    walk(network.layers)
-    let weighted = numbered.filter { $0.spec.name == "conv" || $0.spec.name == "dense" }
+    let numbered = network.numberedLayers
+    let weighted = numbered.filter(Network.hasQuantizedWeights)
     var kept: Set<Int> = []
     for entry in entries {
       let layer: NetworkLayer?
@@ -182,7 +186,7 @@ enum QuantizeBuiltins {
       case .string("last"): layer = weighted.last
       default: layer = nil
       }
-      guard let layer, layer.spec.name == "conv" || layer.spec.name == "dense", let index = layer.operationIndex else {
+      guard let layer, Network.hasQuantizedWeights(layer), let index = layer.operationIndex else {
         throw call.error("`keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \"first\"/\"last\"; \(entry.repr) is not one",
                          argument: "keep", hint: "keep: [\"first\", \"last\"]")
       }

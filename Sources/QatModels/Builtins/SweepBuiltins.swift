@@ -46,7 +46,8 @@ enum SweepBuiltins {
     let epochs = call.int("epochs"), lr = call.double("lr"), timing = call.bool("timing")
 
     var rows: [Record] = []
-    var accuracy: [String: [ChartPoint]] = [:]
+    // Every quantized model's measurement, in sweep order: the chart and the QAT − PTQ note.
+    var measured: [(method: QuantMethod, bits: Int, measurement: ModelMeasurement)] = []
     let steps = widths.count * methods.count + 2
     func progress(_ step: Int, _ what: String) { call.interpreter.output.progress("sweep: \(what) (\(step)/\(steps))") }
     defer { call.interpreter.output.progress(nil) }
@@ -74,16 +75,19 @@ enum SweepBuiltins {
         let (deployed, program) = try QuantizeBuiltins.quantizeNetwork(network, config: config, images: train, epochs: epochs, lr: lr,
                                                                        call: call, label: "sweep \(step)/\(steps) · \(method.rawValue) \(bits) bits")
         let value = ModelValue(specs: model.specs, locations: model.locations, network: deployed, integer: program, input: model.input)
-        var m = try ModelMeasurement.measure(value, program: program, on: dataset.test, timing: timing, call: call)
         // As `quantize` does: the file records the test accuracy, so the size is the same as its.
-        value.knownAccuracy = m.accuracy
-        m.sizeBytes = value.fileSize
+        let m = try ModelMeasurement.measure(value, program: program, on: dataset.test, timing: timing, recordsAccuracy: true,
+                                             call: call)
         rows.append(row(method.rawValue, bits: bits, m, reference: base))
-        accuracy[method.rawValue, default: []].append(ChartPoint(x: Double(bits), y: m.accuracy))
+        measured.append((method, bits, m))
       }
     }
     let span = (Double(widths.min() ?? 2), Double(widths.max() ?? 8))
-    var series = methods.map { ChartSeries(name: $0.rawValue, points: accuracy[$0.rawValue] ?? []) }
+    var series = methods.map { method in
+      ChartSeries(name: method.rawValue, points: measured.filter { $0.method == method }.map {
+        ChartPoint(x: Double($0.bits), y: $0.measurement.accuracy)
+      })
+    }
     series.append(ChartSeries(name: "fp32", points: [ChartPoint(x: span.1, y: base.accuracy), ChartPoint(x: span.0, y: base.accuracy)]))
     series.append(ChartSeries(name: "fp32 +\(epochs) epochs", points: [ChartPoint(x: span.1, y: controlMeasurement.accuracy),
                                                                         ChartPoint(x: span.0, y: controlMeasurement.accuracy)]))
@@ -92,11 +96,11 @@ enum SweepBuiltins {
                           yLabel: "test accuracy", yFormat: .percent, series: series, xDescending: true)
     var notes = ["\(base.total) test images · \(what) · QAT: \(epochs) epochs at lr \(Value.float(lr).repr); the fp32 control trains as long"]
     if methods.contains(.ptq) && methods.contains(.qat) {
+      func correct(_ method: QuantMethod, _ bits: Int) -> Int {
+        measured.first { $0.method == method && $0.bits == bits }?.measurement.correct ?? 0
+      }
       notes.append("QAT − PTQ in test images: " + widths.map { bits in
-        let ptq = rows.first { $0["method"]?.displayString == "ptq" && $0["bits"]?.number == Double(bits) }
-        let qat = rows.first { $0["method"]?.displayString == "qat" && $0["bits"]?.number == Double(bits) }
-        let d = Int(((qat?["correct"]?.number ?? 0) - (ptq?["correct"]?.number ?? 0)))
-        return "\(bits) bits " + TableValue.format(.int(d), .signedCount)
+        "\(bits) bits " + TableValue.format(.int(correct(.qat, bits) - correct(.ptq, bits)), .signedCount)
       }.joined(separator: " · "))
     }
     return .object(TableValue(columns: columns(timing: timing), rows: rows, figures: [chart], notes: notes))

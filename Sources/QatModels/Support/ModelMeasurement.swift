@@ -33,16 +33,21 @@ struct ModelMeasurement {
     weights == activations ? .int(weights) : .string("w\(weights)/a\(activations)")
   }
 
-  /// Measures `program` (the model's) on `split`; timings only when `timing` is true.
+  /// Measures `program` (the model's) on `split`; timings only when `timing` is true. With
+  /// `recordsAccuracy` the accuracy becomes the model's own (as `quantize` records it, and its file
+  /// keeps it) before the file's size is taken.
   static func measure(_ model: ModelValue, program: InferenceProgram, on split: ImageSplit, timing: Bool,
-                      call: BuiltinCall) throws -> ModelMeasurement {
+                      recordsAccuracy: Bool = false, call: BuiltinCall) throws -> ModelMeasurement {
     let images = DataBinding.images(split, interpreter: call.interpreter)
     let threads = call.interpreter.threads
     var predictions: [Int32] = []
     let result = program.evaluate(images, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
     let (method, bits) = describe(model)
     var m = ModelMeasurement(method: method, bits: bits, correct: result.correct, total: result.count)
-    m.sizeBytes = model.network?.quantization.map { $0.converted } == false ? nil : model.fileSize
+    if recordsAccuracy { model.knownAccuracy = m.accuracy }
+    // A prepared (fake-quant) model has no file: `save` refuses it until it is converted.
+    let prepared = model.integer == nil && model.network?.quantization != nil
+    m.sizeBytes = prepared ? nil : model.fileSize
     if timing, images.count > 0 {
       try call.checkInterrupt()
       let stop = { (try? call.checkInterrupt()) == nil }

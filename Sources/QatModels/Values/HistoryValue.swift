@@ -38,10 +38,7 @@ public final class HistoryValue: HostObject, CompositeRenderable {
 
   public func plainValue() -> Value? { .list(records.map(record)) }
 
-  public func render(_ format: RenderFormat) -> String {
-    if records.isEmpty { return PlainText("history: no epochs yet (train the model first)").render(format) }
-    return RenderableGroup(parts).render(format)
-  }
+  public func render(_ format: RenderFormat) -> String { RenderableGroup(parts).render(format) }
 
   /// The table, then the loss and train-accuracy curves (side by side on a wide terminal; two
   /// SVG figures in reports).

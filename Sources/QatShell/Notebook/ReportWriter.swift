@@ -62,7 +62,7 @@ public enum ReportWriter {
   /// Where a Markdown report's figures go: `out/report.md` → (`out/report-figures`,
   /// `report-figures`), the second relative to the report for its links.
   public static func figureDirectory(for path: String) -> (path: String, relative: String) {
-    let (parent, name) = AtomicFileSplit.split(path)
+    let (parent, name) = AtomicFile.split(path)
     let stem = name.lastIndex(of: ".").map { String(name[..<$0]) } ?? name
     let relative = stem + "-figures"
     return (parent == "." && !path.hasPrefix("./") ? relative : parent + "/" + relative, relative)
@@ -80,7 +80,7 @@ public enum ReportWriter {
         throw ReportError(message: "cannot write the figures of '\(report)': '\(directory)' exists and is not a directory")
       }
     } else {
-      let parent = AtomicFileSplit.split(directory).directory
+      let parent = AtomicFile.split(directory).directory
       guard files.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw ReportError(message: "cannot write report '\(report)': the directory '\(parent)' does not exist; create it first")
       }
@@ -111,12 +111,3 @@ public enum ReportWriter {
   }
 }
 
-/// `AtomicFile.split` is internal to QatsLanguage; the same rule, for the figure directory.
-enum AtomicFileSplit {
-  /// `"a/b/c.md"` → (`"a/b"`, `"c.md"`); `"c.md"` → (`"."`, `"c.md"`); `"/c"` → (`"/"`, `"c"`).
-  static func split(_ path: String) -> (directory: String, name: String) {
-    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
-    let directory = String(path[..<slash])
-    return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))
-  }
-}

@@ -19,9 +19,7 @@ enum ChartBuiltins {
       return .object(TableValue(title: title, columns: existing.columns, rows: existing.rows,
                                 figures: existing.figures, notes: existing.notes))
     }
-    let rows = try ChartRows.from(call.value("rows"), call, argument: "rows")
-    let columns = rows.columns.map { TableValue.Column($0, format: ColumnConvention.columnFormat($0)) }
-    return .object(TableValue(title: title, columns: columns, rows: rows.records))
+    return .object(TableValue(title: title, records: try ChartRows.from(call.value("rows"), call, argument: "rows").records))
   } }
 
   static var plot: Builtin { Builtin(

@@ -25,9 +25,7 @@ struct ChartRows {
         }
         records.append(r)
       }
-      var keys: [String] = []
-      for r in records { for k in r.keys where !keys.contains(k) { keys.append(k) } }
-      return ChartRows(records: records, columns: keys)
+      return ChartRows(records: records, columns: Record.keys(of: records))
     default:
       throw call.error("`\(argument)` must be \(expected); got \(BuiltinRegistry.describe(value))", argument: argument)
     }

@@ -62,15 +62,15 @@ enum CSVText {
     guard case .list(let rows) = v else {
       throw JSONText.Unsupported(message: "CSV needs a table or a list of records, got \(value.typeName)")
     }
-    var keys: [String] = []
-    for row in rows {
+    let records = try rows.map { row -> Record in
       guard case .record(let r) = row else {
         throw JSONText.Unsupported(message: "CSV needs every row to be a record, got \(row.typeName)")
       }
-      for k in r.keys where !keys.contains(k) { keys.append(k) }
+      return r
     }
+    let keys = Record.keys(of: records)
     var lines = [keys.map(field).joined(separator: ",")]
-    for case .record(let r) in rows {
+    for r in records {
       lines.append(keys.map { k in r[k].map { field($0.isNil ? "" : $0.displayString) } ?? "" }.joined(separator: ","))
     }
     return lines.joined(separator: "\n") + "\n"

@@ -51,7 +51,7 @@ public enum AtomicFile {
   }
 
   /// `"a/b/c.html"` → (`"a/b"`, `"c.html"`); `"c.html"` → (`"."`, `"c.html"`); `"/c"` → (`"/"`, `"c"`).
-  static func split(_ path: String) -> (directory: String, name: String) {
+  public static func split(_ path: String) -> (directory: String, name: String) {
     guard let slash = path.lastIndex(of: "/") else { return (".", path) }
     let directory = String(path[..<slash])
     return (directory.isEmpty ? "/" : directory, String(path[path.index(after: slash)...]))

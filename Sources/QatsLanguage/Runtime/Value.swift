@@ -60,6 +60,13 @@ public struct Record {
     }
   }
 
+  /// Every key of `records`, in first-seen order: the columns of a table, a CSV header.
+  public static func keys(of records: [Record]) -> [String] {
+    var keys: [String] = [], seen = Set<String>()
+    for record in records { for k in record.keys where seen.insert(k).inserted { keys.append(k) } }
+    return keys
+  }
+
   /// Key/value pairs in insertion order.
   public var pairs: [(key: String, value: Value)] { keys.compactMap { k in storage[k].map { (k, $0) } } }
   public var count: Int { keys.count }

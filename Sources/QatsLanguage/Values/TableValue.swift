@@ -53,11 +53,11 @@ public final class TableValue: HostObject, CompositeRenderable {
     self.notes = notes
   }
 
-  /// A table whose columns are every key of `rows`, in first-seen order, shown plainly.
+  /// A table whose columns are every key of `rows`, in first-seen order, each shown as its
+  /// name says (`accuracy` as %, `…_bytes` as KB: `ColumnConvention`).
   public convenience init(title: String? = nil, records rows: [Record]) {
-    var keys: [String] = []
-    for row in rows { for k in row.keys where !keys.contains(k) { keys.append(k) } }
-    self.init(title: title, columns: keys.map { Column($0) }, rows: rows)
+    let columns = Record.keys(of: rows).map { Column($0, format: ColumnConvention.columnFormat($0)) }
+    self.init(title: title, columns: columns, rows: rows)
   }
 
   public var typeName: String { "table" }

@@ -2,14 +2,9 @@ extension BarChart {
   /// The SVG drawing: one horizontal bar per label, values in a right-aligned column after the
   /// bars, notes after them; negative values grow left from a zero line in the alert colour.
   func svgDocument() -> String {
-    let width = 560.0
-    let top = 14.0 + (title == nil ? 0 : 32)
-    var doc = SVGDocument(width: width, height: top + 40)
-    if let title { doc.title(title, width: width) }
-    guard !bars.isEmpty else {
-      doc.text("(no bars)", x: width / 2, y: top + 20, anchor: .middle, opacity: 0.7)
-      return doc.render(title: altText)
-    }
+    var (doc, top) = SVGDocument.chart(title: title)
+    let width = doc.width
+    guard !bars.isEmpty else { return doc.empty("(no bars)", top: top, alt: altText) }
 
     let values = bars.map { format.value($0.value) }
     let valueWidth = values.map { SVGDocument.textWidth($0) }.max() ?? 0

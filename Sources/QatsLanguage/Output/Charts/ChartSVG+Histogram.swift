@@ -3,13 +3,10 @@ extension HistogramChart {
   /// colour, dashed lines at the clip ends, a tick under the axis at every quantization level
   /// (or a note when they are too dense), and a key with the share of values clipped.
   func svgDocument() -> String {
-    let width = 560.0
-    let top = 14.0 + (title == nil ? 0 : 32)
-    var doc = SVGDocument(width: width, height: top + 40)
-    if let title { doc.title(title, width: width) }
+    var (doc, top) = SVGDocument.chart(title: title)
+    let width = doc.width
     guard !counts.isEmpty, lower.isDrawable, upper.isDrawable, upper > lower else {
-      doc.text("(no values to show)", x: width / 2, y: top + 20, anchor: .middle, opacity: 0.7)
-      return doc.render(title: altText)
+      return doc.empty("(no values to show)", top: top, alt: altText)
     }
 
     let ticks = AxisTicks.nice(0, Double(counts.max() ?? 0), intervals: 4, integers: true)

@@ -2,17 +2,14 @@ extension LineChart {
   /// The SVG drawing: gridlines at the y ticks, one coloured line per series with its marker at
   /// each point (hover shows the value), the axis names, and a legend under the plot.
   func svgDocument() -> String {
-    let width = 560.0
     let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
     let points = lines.flatMap { $0 }
-    let top = 14.0 + (title == nil ? 0 : 32)
-    var doc = SVGDocument(width: width, height: top + 60)
-    if let title { doc.title(title, width: width) }
+    var (doc, top) = SVGDocument.chart(title: title)
+    let width = doc.width
     guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
           let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
     else {
-      doc.text("(no data to plot)", x: width / 2, y: top + 24, anchor: .middle, opacity: 0.7)
-      return doc.render(title: altText)
+      return doc.empty("(no data to plot)", top: top, alt: altText)
     }
 
     let ticks = AxisTicks.nice(yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: 5,

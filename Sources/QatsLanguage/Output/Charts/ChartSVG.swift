@@ -125,6 +125,25 @@ struct SVGDocument {
     return names.isEmpty ? 0 : cy - y + rowHeight
   }
 
+  /// Every chart is drawn this many units wide; the text sizes above are chosen for it.
+  static let chartWidth = 560.0
+
+  /// A chart's document with its title drawn (when it has one), and the y where the drawing
+  /// below the title starts.
+  static func chart(title: String?) -> (document: SVGDocument, top: Double) {
+    let top = 14.0 + (title == nil ? 0 : 32)
+    var doc = SVGDocument(width: chartWidth, height: top + 40)
+    if let title { doc.title(title, width: chartWidth) }
+    return (doc, top)
+  }
+
+  /// A chart with nothing to draw, finished: `message` centred under the title.
+  func empty(_ message: String, top: Double, alt: String) -> String {
+    var doc = self
+    doc.text(message, x: width / 2, y: top + 20, anchor: .middle, opacity: 0.7)
+    return doc.render(title: alt)
+  }
+
   /// The finished document. The title is the accessible name (`role="img"` + `<title>`).
   func render(title: String) -> String {
     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" width=\"\(Self.n(width))\" height=\"\(Self.n(height))\""

@@ -10,7 +10,7 @@ let package = Package(
     .library(name: "QatsLanguage", targets: ["QatsLanguage"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
   ],
   targets: [
     // MARK: - The language: syntax, runtime, built-in registry (no ML, no terminal)
@@ -58,7 +58,9 @@ let package = Package(
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
     .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
     .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatsLanguage"]),
-    .testTarget(name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage", "QatImages"], exclude: ["Fixtures"]),
+    .testTarget(
+      name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage", "QatImages"],
+      exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]

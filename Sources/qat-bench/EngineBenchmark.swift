@@ -41,18 +41,22 @@ enum EngineBenchmark {
 
   /// The training split of samples/digits (Net A's data) as engine images.
   static func digitsTraining(threads: Int) throws -> LabeledImages {
-    let digits = try ImageFolderLoader.load("samples/digits", options: ImageFolderOptions(threads: threads), cache: nil, isInterrupted: { false })
+    let digits = try ImageFolderLoader.load(
+      "samples/digits", options: ImageFolderOptions(threads: threads), cache: nil, isInterrupted: { false })
     let train = digits.train
-    return LabeledImages(nchw: train.pixels, labels: train.labels,
-                         shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
+    return LabeledImages(
+      nchw: train.pixels, labels: train.labels,
+      shape: ActivationShape(channels: train.channels, height: train.height, width: train.width))
   }
 
   static func run(threads: Int) throws {
     let a = try digitsTraining(threads: threads)
     let subjects = [
-      Subject(name: "Net A (8x8 digits)", specs: netA, data: a, epochs: 6, trainingTarget: 48_000, throughputTarget: 480_000),
-      Subject(name: "Net B (28x28)", specs: netB, data: synthetic(count: 4_000, side: 28, classes: 10), epochs: 4,
-              trainingTarget: 14_000, throughputTarget: 45_000),
+      Subject(
+        name: "Net A (8x8 digits)", specs: netA, data: a, epochs: 6, trainingTarget: 48_000, throughputTarget: 480_000),
+      Subject(
+        name: "Net B (28x28)", specs: netB, data: synthetic(count: 4_000, side: 28, classes: 10), epochs: 4,
+        trainingTarget: 14_000, throughputTarget: 45_000),
     ]
     print("fp32 engine: training (SGD momentum 0.9, batch 32) and inference; \(threads) threads unless noted")
     var table = ReportTable()
@@ -63,23 +67,28 @@ enum EngineBenchmark {
       var rates: [Double] = []
       for _ in 0..<3 {
         let net = try Network.build(s.specs, input: s.data.shape, random: &random)
-        _ = net.train(on: s.data, options: TrainingOptions(epochs: s.epochs, threads: threads), random: &random, monitor: Quiet())
+        _ = net.train(
+          on: s.data, options: TrainingOptions(epochs: s.epochs, threads: threads), random: &random, monitor: Quiet())
         let later = net.history.dropFirst()
         rates.append(Double(later.count * s.data.count) / later.map(\.seconds).reduce(0, +))
       }
       rates.sort()
       let net = try Network.build(s.specs, input: s.data.shape, random: &random)
-      let one = LabeledImages(nchw: Array(repeating: 0.5, count: s.data.shape.elements), labels: [0], shape: s.data.shape)
+      let one = LabeledImages(
+        nchw: Array(repeating: 0.5, count: s.data.shape.elements), labels: [0], shape: s.data.shape)
       let single = WorkerPool.shared(threads: 1), pool = WorkerPool.shared(threads: threads)
       var predictions: [Int32] = []
-      let latency = Timing.median(runs: 2_000, warmup: 200) { _ = net.evaluate(one, pool: single, predictions: &predictions) }
+      let latency = Timing.median(runs: 2_000, warmup: 200) {
+        _ = net.evaluate(one, pool: single, predictions: &predictions)
+      }
       let passes = 8
       let wide = Timing.median(runs: 7, warmup: 2) {
         for _ in 0..<passes { _ = net.evaluate(s.data, pool: pool, batch: 256, predictions: &predictions) }
       }
       let throughput = Double(passes * s.data.count) / wide
-      table.add(s.name, Units.imageRate(rates[1]), Units.imageRate(s.trainingTarget), String(format: "%.1f µs", latency * 1e6),
-                Units.imageRate(throughput), Units.imageRate(s.throughputTarget))
+      table.add(
+        s.name, Units.imageRate(rates[1]), Units.imageRate(s.trainingTarget), String(format: "%.1f µs", latency * 1e6),
+        Units.imageRate(throughput), Units.imageRate(s.throughputTarget))
     }
     print(table.render())
   }

@@ -48,8 +48,9 @@ enum GemmBenchmark {
     let calls = min(100_000, max(1, Int(5e8 / s.flops)))
     let seconds = Timing.median(runs: 7) {
       for _ in 0..<calls {
-        qk_sgemm(variant, s.transA ? 1 : 0, s.transB ? 1 : 0, Int32(s.m), Int32(s.n), Int32(s.k),
-                 a, Int32(lda), b, Int32(ldb), 0, c, Int32(s.n))
+        qk_sgemm(
+          variant, s.transA ? 1 : 0, s.transB ? 1 : 0, Int32(s.m), Int32(s.n), Int32(s.k),
+          a, Int32(lda), b, Int32(ldb), 0, c, Int32(s.n))
       }
     }
     return s.flops * Double(calls) / seconds / 1e9
@@ -65,19 +66,27 @@ enum GemmBenchmark {
       let reference = s.label == "square" ? String(format: "%.1f", gflops(QK_REFERENCE, s)) : ""
       let portable = gflops(QK_PORTABLE, s)
       let fast = avx512 ? gflops(QK_AVX512, s) : 0
-      table.add(s.label, op, "\(s.m)×\(s.n)×\(s.k)", reference, String(format: "%.1f", portable),
-                avx512 ? String(format: "%.1f", fast) : "–",
-                String(format: "%.0f %%", 100 * (avx512 ? fast : portable) / peak))
+      table.add(
+        s.label, op, "\(s.m)×\(s.n)×\(s.k)", reference, String(format: "%.1f", portable),
+        avx512 ? String(format: "%.1f", fast) : "–",
+        String(format: "%.0f %%", 100 * (avx512 ? fast : portable) / peak))
     }
     print(table.render())
     // What every call costs besides the arithmetic (dispatch included): a 1×1×1 product.
     let one = Shape(label: "", m: 1, n: 1, k: 1)
     for (name, variant) in [("portable", QK_PORTABLE), ("avx512", QK_AVX512)] where variant != QK_AVX512 || avx512 {
-      print(String(format: "qk_sgemm call overhead, %@: %.2f µs (a 1×1×1 product)", name, one.flops / gflops(variant, one) / 1e3))
+      print(
+        String(
+          format: "qk_sgemm call overhead, %@: %.2f µs (a 1×1×1 product)", name, one.flops / gflops(variant, one) / 1e3)
+      )
     }
     if let family = cpuFamily(), family >= 26 {
-      print("note: this CPU reports family \(family) (Zen 5 or later), whose 512-bit FMA units are full width: its one-core")
-      print("      zmm peak is about twice the NOTES.md figure (a register-only zmm FMA loop ran at 268 GFLOP/s on such a host)")
+      print(
+        "note: this CPU reports family \(family) (Zen 5 or later), whose 512-bit FMA units are full width: its one-core"
+      )
+      print(
+        "      zmm peak is about twice the NOTES.md figure (a register-only zmm FMA loop ran at 268 GFLOP/s on such a host)"
+      )
     }
   }
 

@@ -14,13 +14,17 @@ enum ImageLoadingBenchmark {
     let files = try makeFolder(root)
     let bytes = try files.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) }
     let averageBytes = bytes.map(\.count).reduce(0, +) / max(1, bytes.count)
-    print("image loading: \(files.count) PNG files, \(side)x\(side) gray, \(classes) classes, \(averageBytes) bytes each on average")
+    print(
+      "image loading: \(files.count) PNG files, \(side)x\(side) gray, \(classes) classes, \(averageBytes) bytes each on average"
+    )
 
     // libpng alone, one core: the C shim straight, then through Swift from memory and from files.
     let shim = Timing.median(runs: 5) {
       for data in bytes {
         var image = qpng_image()
-        data.withUnsafeBufferPointer { _ = qpng_decode_memory($0.baseAddress, $0.count, Int32(QPNG_GRAY), qpng_default_limits(), &image) }
+        data.withUnsafeBufferPointer {
+          _ = qpng_decode_memory($0.baseAddress, $0.count, Int32(QPNG_GRAY), qpng_default_limits(), &image)
+        }
         qpng_free(image.pixels)
       }
     }
@@ -33,18 +37,23 @@ enum ImageLoadingBenchmark {
     // The whole loader: scan, decode in parallel, split, normalize (no cache).
     var table = ReportTable()
     table.add("", "time", "images/s", "reference")
-    table.add("libpng decode (C shim), memory, 1 core", ms(shim), rate(Double(files.count) / shim), "367 k/s per core (NOTES.md)")
+    table.add(
+      "libpng decode (C shim), memory, 1 core", ms(shim), rate(Double(files.count) / shim),
+      "367 k/s per core (NOTES.md)")
     table.add("PNGCodec.decode, memory, 1 core", ms(memory), rate(Double(files.count) / memory), "")
     table.add("PNGCodec.decode, files, 1 core", ms(fromFiles), rate(Double(files.count) / fromFiles), "")
     for t in Array(Set([1, threads])).sorted() {
       let load = try Timing.median(runs: 5) {
         _ = try ImageFolderLoader.load(root, options: ImageFolderOptions(threads: t))
       }
-      table.add("images() load, \(t) thread\(t == 1 ? "" : "s")", ms(load), rate(Double(files.count) / load),
-                t >= 2 ? "target < 250 ms on 2 cores" : "")
+      table.add(
+        "images() load, \(t) thread\(t == 1 ? "" : "s")", ms(load), rate(Double(files.count) / load),
+        t >= 2 ? "target < 250 ms on 2 cores" : "")
     }
     let cache = DatasetCache()
-    let cached = try Timing.median(runs: 5) { _ = try ImageFolderLoader.load(root, options: ImageFolderOptions(threads: threads), cache: cache) }
+    let cached = try Timing.median(runs: 5) {
+      _ = try ImageFolderLoader.load(root, options: ImageFolderOptions(threads: threads), cache: cache)
+    }
     table.add("images() again (session cache)", ms(cached), rate(Double(files.count) / cached), "")
     print(table.render())
   }
@@ -73,7 +82,8 @@ enum ImageLoadingBenchmark {
           }
         }
         let path = "\(folder)/\(String(format: "%05d", i)).png"
-        let png = try PNGCodec.encode(PixelImage(width: side, height: side, channels: 1, pixels: pixels), compressionLevel: 9)
+        let png = try PNGCodec.encode(
+          PixelImage(width: side, height: side, channels: 1, pixels: pixels), compressionLevel: 9)
         try Data(png).write(to: URL(fileURLWithPath: path))
         paths.append(path)
       }

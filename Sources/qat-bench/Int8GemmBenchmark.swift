@@ -50,8 +50,9 @@ enum Int8GemmBenchmark {
     let seconds = bias.withUnsafeBufferPointer { bias in
       multiplier.withUnsafeBufferPointer { multiplier in
         shift.withUnsafeBufferPointer { shift in
-          var rq = qk_requant(bias: bias.baseAddress, multiplier: multiplier.baseAddress, shift: shift.baseAddress,
-                              zero_point: 128, low: 0, high: 255)
+          var rq = qk_requant(
+            bias: bias.baseAddress, multiplier: multiplier.baseAddress, shift: shift.baseAddress,
+            zero_point: 128, low: 0, high: 255)
           return Timing.median(runs: 7) {
             for _ in 0..<calls {
               qk_qgemm_u8(variant, Int32(s.m), Int32(s.n), Int32(s.k), a, Int32(s.k), packed, &rq, &c, Int32(s.n))
@@ -74,18 +75,22 @@ enum Int8GemmBenchmark {
     let vnni = qk_cpu_has_avx512_vnni() != 0
     let host = probedPeak()
     print("int8: single-thread qk_qgemm_u8 GOP/s (median of 7; 2·m·n·k operations, requantization fused)")
-    print(String(format: "one-core vpdpbusd peak: %.0f GOP/s (NOTES.md machine), %@ (this host, register-only probe)",
-                 notesPeak, vnni ? String(format: "%.0f GOP/s", host) : "no AVX-512 VNNI"))
+    print(
+      String(
+        format: "one-core vpdpbusd peak: %.0f GOP/s (NOTES.md machine), %@ (this host, register-only probe)",
+        notesPeak, vnni ? String(format: "%.0f GOP/s", host) : "no AVX-512 VNNI"))
     var table = ReportTable()
-    table.add("shape", "m×n×k", "reference", "portable", vnni ? "avx512-vnni" : "avx512-vnni (n/a)",
-              "% of NOTES peak", "% of host peak")
+    table.add(
+      "shape", "m×n×k", "reference", "portable", vnni ? "avx512-vnni" : "avx512-vnni (n/a)",
+      "% of NOTES peak", "% of host peak")
     for s in shapes {
       let reference = s.label == "square" ? String(format: "%.1f", gops(QK_REFERENCE, s)) : ""
       let portable = gops(QK_PORTABLE, s)
       let fast = vnni ? gops(QK_AVX512, s) : portable
-      table.add(s.label, "\(s.m)×\(s.n)×\(s.k)", reference, String(format: "%.1f", portable),
-                vnni ? String(format: "%.1f", fast) : "–", String(format: "%.0f %%", 100 * fast / notesPeak),
-                vnni ? String(format: "%.0f %%", 100 * fast / host) : "–")
+      table.add(
+        s.label, "\(s.m)×\(s.n)×\(s.k)", reference, String(format: "%.1f", portable),
+        vnni ? String(format: "%.1f", fast) : "–", String(format: "%.0f %%", 100 * fast / notesPeak),
+        vnni ? String(format: "%.0f %%", 100 * fast / host) : "–")
     }
     print(table.render())
   }

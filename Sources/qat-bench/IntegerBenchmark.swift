@@ -19,10 +19,13 @@ enum IntegerBenchmark {
     let a = try EngineBenchmark.digitsTraining(threads: threads)
     let subjects = [
       Subject(name: "Net A", specs: EngineBenchmark.netA, data: a, throughputTarget: 970_000, latencyTarget: 6),
-      Subject(name: "Net B", specs: EngineBenchmark.netB, data: EngineBenchmark.synthetic(count: 4_000, side: 28, classes: 10),
-              throughputTarget: 90_000, latencyTarget: nil),
+      Subject(
+        name: "Net B", specs: EngineBenchmark.netB,
+        data: EngineBenchmark.synthetic(count: 4_000, side: 28, classes: 10),
+        throughputTarget: 90_000, latencyTarget: nil),
     ]
-    print("integer engine vs fp32: batch 1 on 1 thread (median µs), batch 256 on \(threads) threads (images/s), PTQ 8-bit")
+    print(
+      "integer engine vs fp32: batch 1 on 1 thread (median µs), batch 256 on \(threads) threads (images/s), PTQ 8-bit")
     var speed = ReportTable()
     speed.add("", "fp32 batch 1", "int batch 1", "target", "fp32 batch 256", "int batch 256", "speed-up", "target")
     var sizes = ReportTable()
@@ -31,7 +34,9 @@ enum IntegerBenchmark {
     for s in subjects {
       var random = SeededRandom(seed: 0)
       let net = try Network.build(s.specs, input: s.data.shape, random: &random)
-      _ = net.train(on: s.data, options: TrainingOptions(epochs: 1, threads: threads), random: &random, monitor: EngineBenchmark.Quiet())
+      _ = net.train(
+        on: s.data, options: TrainingOptions(epochs: 1, threads: threads), random: &random,
+        monitor: EngineBenchmark.Quiet())
       let calibration = s.data.subset(Network.calibrationIndices(count: s.data.count, samples: 256))
       func program(bits: Int) throws -> IntegerNetwork {
         var config = QuantizationConfig(method: .ptq)
@@ -42,10 +47,13 @@ enum IntegerBenchmark {
         return try simulation.integerProgram()
       }
       let int8 = try program(bits: 8)
-      let one = LabeledImages(nchw: Array(repeating: 0.5, count: s.data.shape.elements), labels: [0], shape: s.data.shape)
+      let one = LabeledImages(
+        nchw: Array(repeating: 0.5, count: s.data.shape.elements), labels: [0], shape: s.data.shape)
       var predictions: [Int32] = []
       func latency(_ p: InferenceProgram) -> Double {
-        Timing.median(runs: 3_000, warmup: 300) { _ = p.evaluate(one, pool: single, batch: 1, predictions: &predictions, logits: nil) }
+        Timing.median(runs: 3_000, warmup: 300) {
+          _ = p.evaluate(one, pool: single, batch: 1, predictions: &predictions, logits: nil)
+        }
       }
       func throughput(_ p: InferenceProgram) -> Double {
         let passes = 8
@@ -56,9 +64,11 @@ enum IntegerBenchmark {
       }
       let fp32Latency = latency(net), intLatency = latency(int8)
       let fp32Rate = throughput(net), intRate = throughput(int8)
-      speed.add(s.name, String(format: "%.1f µs", fp32Latency * 1e6), String(format: "%.1f µs", intLatency * 1e6),
-                s.latencyTarget.map { String(format: "≤ %.0f µs", $0) } ?? "–", Units.imageRate(fp32Rate), Units.imageRate(intRate),
-                String(format: "%.2f×", intRate / fp32Rate), "≥ 2.5×, ≥ " + Units.imageRate(s.throughputTarget))
+      speed.add(
+        s.name, String(format: "%.1f µs", fp32Latency * 1e6), String(format: "%.1f µs", intLatency * 1e6),
+        s.latencyTarget.map { String(format: "≤ %.0f µs", $0) } ?? "–", Units.imageRate(fp32Rate),
+        Units.imageRate(intRate),
+        String(format: "%.2f×", intRate / fp32Rate), "≥ 2.5×, ≥ " + Units.imageRate(s.throughputTarget))
       let names = (0..<10).map(String.init), mean = [0.0], std = [1.0]
       let fp32Size = try ModelFile.fp32(net, mean: mean, std: std, classNames: names).encoded().count
       var row = [s.name, Units.bytes(fp32Size)]

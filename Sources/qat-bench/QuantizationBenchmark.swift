@@ -21,15 +21,18 @@ enum QuantizationBenchmark {
     for (name, specs, data, epochs) in subjects {
       var random = SeededRandom(seed: 0)
       let net = try Network.build(specs, input: data.shape, random: &random)
-      _ = net.train(on: data, options: TrainingOptions(epochs: 1, threads: threads), random: &random, monitor: EngineBenchmark.Quiet())
+      _ = net.train(
+        on: data, options: TrainingOptions(epochs: 1, threads: threads), random: &random,
+        monitor: EngineBenchmark.Quiet())
       let calibration = data.subset(Network.calibrationIndices(count: data.count, samples: 256))
       let ptq = try Timing.median(runs: 7, warmup: 1) {
         _ = try net.prepareQuantization(QuantizationConfig(method: .ptq), calibration: calibration, pool: pool)
       }
       func trainingRate(_ network: Network) -> Double {
         let before = network.history.count
-        _ = network.train(on: data, options: TrainingOptions(epochs: epochs, learningRate: 0.01, threads: threads), random: &random,
-                          monitor: EngineBenchmark.Quiet())
+        _ = network.train(
+          on: data, options: TrainingOptions(epochs: epochs, learningRate: 0.01, threads: threads), random: &random,
+          monitor: EngineBenchmark.Quiet())
         let later = network.history[(before + 1)...]
         return Double(later.count * data.count) / later.map(\.seconds).reduce(0, +)
       }
@@ -38,11 +41,14 @@ enum QuantizationBenchmark {
       let qatRate = trainingRate(prepared)
       var predictions: [Int32] = []
       func throughput(_ network: Network) -> Double {
-        let time = Timing.median(runs: 5, warmup: 1) { _ = network.evaluate(data, pool: pool, batch: 256, predictions: &predictions) }
+        let time = Timing.median(runs: 5, warmup: 1) {
+          _ = network.evaluate(data, pool: pool, batch: 256, predictions: &predictions)
+        }
         return Double(data.count) / time
       }
-      table.add(name, String(format: "%.1f ms", ptq * 1e3), Units.imageRate(fp32Rate), Units.imageRate(qatRate),
-                Units.imageRate(throughput(prepared)), Units.imageRate(throughput(net)))
+      table.add(
+        name, String(format: "%.1f ms", ptq * 1e3), Units.imageRate(fp32Rate), Units.imageRate(qatRate),
+        Units.imageRate(throughput(prepared)), Units.imageRate(throughput(net)))
     }
     print(table.render())
   }

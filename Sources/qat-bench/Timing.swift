@@ -23,11 +23,13 @@ struct ReportTable {
   mutating func add(_ cells: String...) { rows.append(cells) }
 
   func render() -> String {
-    let widths = (0..<(rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+    let widths = (0..<(rows.map(\.count).max() ?? 0)).map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0
+    }
     return rows.map { row in
       row.enumerated().map { c, cell in
-        c == 0 ? cell + String(repeating: " ", count: widths[c] - cell.count)
-               : String(repeating: " ", count: widths[c] - cell.count) + cell
+        c == 0
+          ? cell + String(repeating: " ", count: widths[c] - cell.count)
+          : String(repeating: " ", count: widths[c] - cell.count) + cell
       }.joined(separator: "  ")
     }.joined(separator: "\n")
   }
@@ -35,6 +37,7 @@ struct ReportTable {
 
 /// "367.2 k/s", "5,000".
 func rate(_ perSecond: Double) -> String {
-  perSecond >= 1e6 ? String(format: "%.2f M/s", perSecond / 1e6)
+  perSecond >= 1e6
+    ? String(format: "%.2f M/s", perSecond / 1e6)
     : perSecond >= 1e3 ? String(format: "%.1f k/s", perSecond / 1e3) : String(format: "%.0f /s", perSecond)
 }

@@ -15,16 +15,19 @@ while !arguments.isEmpty {
   } else if ["images", "engine", "quantization", "gemm", "int8", "integer"].contains(argument) {
     sections.append(argument)
   } else {
-    FileHandle.standardError.write(Data("usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
+    FileHandle.standardError.write(
+      Data("usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
     exit(64)
   }
 }
 if sections.isEmpty { sections = ["images", "engine", "quantization", "integer", "gemm", "int8"] }
 
 #if DEBUG
-print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
+  print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
 #endif
-print("qat-bench · \(threads) threads · \(ProcessInfo.processInfo.activeProcessorCount) cores · libpng \(PNGCodec.libpngVersion)")
+print(
+  "qat-bench · \(threads) threads · \(ProcessInfo.processInfo.activeProcessorCount) cores · libpng \(PNGCodec.libpngVersion)"
+)
 do {
   for section in sections {
     print("")

@@ -42,8 +42,9 @@ struct QatReplCommand: ParsableCommand {
   }
 
   func run() throws {
-    let status = Launcher.run(Launcher.Options(
-      script: script, interactive: interactive, report: report, seed: seed, threads: threads, noColor: noColor))
+    let status = Launcher.run(
+      Launcher.Options(
+        script: script, interactive: interactive, report: report, seed: seed, threads: threads, noColor: noColor))
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }

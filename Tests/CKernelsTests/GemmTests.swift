@@ -36,8 +36,9 @@ import Testing
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in
-          qk_sgemm(variant, t.transA ? 1 : 0, t.transB ? 1 : 0, Int32(t.m), Int32(t.n), Int32(t.k),
-                   a.baseAddress, Int32(t.lda), b.baseAddress, Int32(t.ldb), t.beta, c.baseAddress, Int32(t.ldc))
+          qk_sgemm(
+            variant, t.transA ? 1 : 0, t.transB ? 1 : 0, Int32(t.m), Int32(t.n), Int32(t.k),
+            a.baseAddress, Int32(t.lda), b.baseAddress, Int32(t.ldb), t.beta, c.baseAddress, Int32(t.ldc))
         }
       }
     }
@@ -81,7 +82,8 @@ import Testing
           if !(abs(Double(got) - sum) <= 1e-5 * magnitude + 1e-6) { failures += 1 }
         }
       }
-      #expect(failures == 0, "\(String(cString: qk_variant_name(variant))) \(t.testDescription): \(failures) wrong entries")
+      #expect(
+        failures == 0, "\(String(cString: qk_variant_name(variant))) \(t.testDescription): \(failures) wrong entries")
     }
   }
 
@@ -106,8 +108,9 @@ import Testing
   func paddedStrides(_ transposes: (Bool, Bool)) {
     for (index, (m, n, k)) in [(17, 33, 65), (31, 16, 300), (100, 7, 15), (5, 65, 9), (16, 48, 257)].enumerated() {
       for beta: Float in [0, 1] {
-        Self.check(Case(m: m, n: n, k: k, transA: transposes.0, transB: transposes.1, beta: beta, pad: 3 + index),
-                   seed: UInt64(100 + index))
+        Self.check(
+          Case(m: m, n: n, k: k, transA: transposes.0, transB: transposes.1, beta: beta, pad: 3 + index),
+          seed: UInt64(100 + index))
       }
     }
   }

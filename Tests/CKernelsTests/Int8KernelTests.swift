@@ -37,8 +37,9 @@ import Testing
       multiplier.withUnsafeBufferPointer { m in
         shift.withUnsafeBufferPointer { s in
           func call(_ b: UnsafePointer<Int32>?) -> R {
-            var rq = qk_requant(bias: b, multiplier: m.baseAddress, shift: s.baseAddress, zero_point: zeroPoint,
-                                low: low, high: high)
+            var rq = qk_requant(
+              bias: b, multiplier: m.baseAddress, shift: s.baseAddress, zero_point: zeroPoint,
+              low: low, high: high)
             return body(&rq)
           }
           guard let bias else { return call(nil) }
@@ -49,23 +50,31 @@ import Testing
 
     /// Typical layer parameters (M in [2^30, 2^31), s in 30…44, modest biases): the fused fast path.
     static func realistic(_ n: Int, _ r: inout SeededRandom) -> Requant {
-      Requant(bias: (0..<n).map { _ in Int32(Int64(r.next() % 200_001) - 100_000) },
-              multiplier: (0..<n).map { _ in Int32(1 << 30) + Int32(r.next() % (1 << 30)) },
-              shift: (0..<n).map { _ in 30 + Int32(r.next() % 15) }, zeroPoint: Int32(r.next() % 256), low: 0, high: 255)
+      Requant(
+        bias: (0..<n).map { _ in Int32(Int64(r.next() % 200_001) - 100_000) },
+        multiplier: (0..<n).map { _ in Int32(1 << 30) + Int32(r.next() % (1 << 30)) },
+        shift: (0..<n).map { _ in 30 + Int32(r.next() % 15) }, zeroPoint: Int32(r.next() % 256), low: 0, high: 255)
     }
 
     /// Anything the contract allows: shifts 1…62 (both ends), multipliers 0 and 2^31 − 1, int32 biases
     /// of every size, a clamp range narrower than [0, 255] and a zero point off the grid.
     static func extreme(_ n: Int, _ r: inout SeededRandom) -> Requant {
-      Requant(bias: (0..<n).map { c in c % 5 == 1 ? Int32.min : Int32(truncatingIfNeeded: Int64(bitPattern: r.next()) >> (r.next() % 64)) },
-              multiplier: (0..<n).map { c in c % 4 == 0 ? Int32.max : c % 7 == 3 ? 0 : Int32(r.next() % (1 << 31)) },
-              shift: (0..<n).map { c in c % 3 == 0 ? 1 : c % 3 == 1 ? 62 : 1 + Int32(r.next() % 62) },
-              zeroPoint: Int32(r.next() % 600) - 300, low: 3, high: 250)
+      Requant(
+        bias: (0..<n).map { c in
+          c % 5 == 1 ? Int32.min : Int32(truncatingIfNeeded: Int64(bitPattern: r.next()) >> (r.next() % 64))
+        },
+        multiplier: (0..<n).map { c in c % 4 == 0 ? Int32.max : c % 7 == 3 ? 0 : Int32(r.next() % (1 << 31)) },
+        shift: (0..<n).map { c in c % 3 == 0 ? 1 : c % 3 == 1 ? 62 : 1 + Int32(r.next() % 62) },
+        zeroPoint: Int32(r.next() % 600) - 300, low: 3, high: 250)
     }
   }
 
-  static func bytes(_ count: Int, _ r: inout SeededRandom) -> [UInt8] { (0..<count).map { _ in UInt8(truncatingIfNeeded: r.next()) } }
-  static func signedBytes(_ count: Int, _ r: inout SeededRandom) -> [Int8] { (0..<count).map { _ in Int8(truncatingIfNeeded: r.next()) } }
+  static func bytes(_ count: Int, _ r: inout SeededRandom) -> [UInt8] {
+    (0..<count).map { _ in UInt8(truncatingIfNeeded: r.next()) }
+  }
+  static func signedBytes(_ count: Int, _ r: inout SeededRandom) -> [Int8] {
+    (0..<count).map { _ in Int8(truncatingIfNeeded: r.next()) }
+  }
 
   // MARK: - GEMM
 
@@ -89,10 +98,12 @@ import Testing
         cases.append(GemmCase(m: m, n: n, k: k, padA: shift % 2 * 5, padC: shift == 7 ? 3 : 0))
       }
     }
-    cases += [GemmCase(m: 1024, n: 16, k: 9, padA: 3), GemmCase(m: 64, n: 32, k: 144), GemmCase(m: 32, n: 10, k: 128),
-              GemmCase(m: 9, n: 70, k: 130, padA: 1, padC: 2), GemmCase(m: 13, n: 48, k: 20), GemmCase(m: 7, n: 96, k: 2),
-              GemmCase(m: 6, n: 5, k: 0, padC: 1),
-              GemmCase(m: 0, n: 5, k: 3), GemmCase(m: 3, n: 0, k: 3)]
+    cases += [
+      GemmCase(m: 1024, n: 16, k: 9, padA: 3), GemmCase(m: 64, n: 32, k: 144), GemmCase(m: 32, n: 10, k: 128),
+      GemmCase(m: 9, n: 70, k: 130, padA: 1, padC: 2), GemmCase(m: 13, n: 48, k: 20), GemmCase(m: 7, n: 96, k: 2),
+      GemmCase(m: 6, n: 5, k: 0, padC: 1),
+      GemmCase(m: 0, n: 5, k: 3), GemmCase(m: 3, n: 0, k: 3),
+    ]
     return cases
   }()
 
@@ -100,7 +111,8 @@ import Testing
 
   /// Runs qk_qgemm_u8 (rq) or qk_qgemm_s32 (bias) on a C prefilled with sentinels.
   static func gemm(_ v: qk_variant, _ t: GemmCase, _ a: [UInt8], _ packed: [Int8], rq: Requant?, bias: [Int32]?)
-    -> (u8: [UInt8], s32: [Int32]) {
+    -> (u8: [UInt8], s32: [Int32])
+  {
     var u8 = [UInt8](repeating: sentinel, count: t.m * t.ldc), s32 = [Int32](repeating: -7, count: t.m * t.ldc)
     if let rq {
       rq.with { qk_qgemm_u8(v, Int32(t.m), Int32(t.n), Int32(t.k), a, Int32(t.lda), packed, $0, &u8, Int32(t.ldc)) }
@@ -116,10 +128,12 @@ import Testing
     var packed = [Int8](repeating: 99, count: max(1, Int(qk_qgemm_packed_size(Int32(t.k), Int32(t.n)))))
     qk_qgemm_pack(Int32(t.k), Int32(t.n), b, Int32(t.n), &packed)
     var acc = [Int64](repeating: 0, count: t.m * t.n)  // the exact product, from the unpacked B
-    for i in 0..<t.m { for p in 0..<t.k {
-      let x = Int64(a[i * t.lda + p])
-      for j in 0..<t.n { acc[i * t.n + j] += x * Int64(b[p * t.n + j]) }
-    } }
+    for i in 0..<t.m {
+      for p in 0..<t.k {
+        let x = Int64(a[i * t.lda + p])
+        for j in 0..<t.n { acc[i * t.n + j] += x * Int64(b[p * t.n + j]) }
+      }
+    }
     for v in variants {
       for withBias in [true, false] {
         let got = gemm(v, t, a, packed, rq: nil, bias: withBias ? bias : nil).s32
@@ -130,7 +144,9 @@ import Testing
       }
       for rq in requants {
         let got = gemm(v, t, a, packed, rq: rq, bias: nil).u8
-        let want = (0..<(t.m * t.ldc)).map { i in i % t.ldc >= t.n ? sentinel : rq.apply(acc[i / t.ldc * t.n + i % t.ldc], i % t.ldc) }
+        let want = (0..<(t.m * t.ldc)).map { i in
+          i % t.ldc >= t.n ? sentinel : rq.apply(acc[i / t.ldc * t.n + i % t.ldc], i % t.ldc)
+        }
         #expect(got == want, "u8 \(String(cString: qk_variant_name(v))) \(t)")
       }
     }
@@ -145,7 +161,8 @@ import Testing
     noBias.low = 10
     noBias.high = 200
     let requants = [Requant.realistic(t.n, &r), Requant.extreme(t.n, &r), noBias]
-    Self.checkGemm(t, a: a, b: b, requants: requants, bias: (0..<t.n).map { _ in Int32(truncatingIfNeeded: r.next()) >> 2 })
+    Self.checkGemm(
+      t, a: a, b: b, requants: requants, bias: (0..<t.n).map { _ in Int32(truncatingIfNeeded: r.next()) >> 2 })
   }
 
   /// The largest products the operands allow (255 · −128 and 255 · 127 over long sums), with the
@@ -156,8 +173,9 @@ import Testing
     var r = SeededRandom(seed: 42)
     let a = [UInt8](repeating: 255, count: t.aCount)
     let b = (0..<(t.k * t.n)).map { i in i % t.n % 2 == 0 ? Int8.min : Int8.max }
-    Self.checkGemm(t, a: a, b: b, requants: [Requant.extreme(t.n, &r), Requant.realistic(t.n, &r)],
-                   bias: (0..<t.n).map { $0 % 2 == 0 ? Int32.max - 100 : 12 })
+    Self.checkGemm(
+      t, a: a, b: b, requants: [Requant.extreme(t.n, &r), Requant.realistic(t.n, &r)],
+      bias: (0..<t.n).map { $0 % 2 == 0 ? Int32.max - 100 : 12 })
   }
 
   // MARK: - Requantization on its own
@@ -171,24 +189,31 @@ import Testing
     var r = SeededRandom(seed: 7)
     let rows = 9, n = 37, ldAcc = 40, ldOut = 41
     let acc = (0..<(rows * ldAcc)).map { i in
-      i % 11 == 0 ? Int32.min : i % 13 == 0 ? Int32.max : Int32(truncatingIfNeeded: Int64(bitPattern: r.next()) >> (r.next() % 64))
+      i % 11 == 0
+        ? Int32.min
+        : i % 13 == 0 ? Int32.max : Int32(truncatingIfNeeded: Int64(bitPattern: r.next()) >> (r.next() % 64))
     }
     for rq in [Requant.realistic(n, &r), Requant.extreme(n, &r)] {
       var got = [UInt8](repeating: Self.sentinel, count: rows * ldOut)
       rq.with { qk_requantize(acc, Int32(rows), Int32(n), Int32(ldAcc), $0, &got, Int32(ldOut)) }
-      for row in 0..<rows { for j in 0..<ldOut {
-        let want = j < n ? rq.apply(Int64(acc[row * ldAcc + j]), j) : Self.sentinel
-        #expect(got[row * ldOut + j] == want)
-      } }
+      for row in 0..<rows {
+        for j in 0..<ldOut {
+          let want = j < n ? rq.apply(Int64(acc[row * ldAcc + j]), j) : Self.sentinel
+          #expect(got[row * ldOut + j] == want)
+        }
+      }
     }
   }
 
   // MARK: - im2col and depthwise
 
-  static func shape(n: Int, h: Int, w: Int, c: Int, cout: Int, k: Int, stride: Int, pad: Int, groups: Int) -> qk_conv_shape {
-    qk_conv_shape(n: Int32(n), h: Int32(h), w: Int32(w), c_in: Int32(c), c_out: Int32(cout), kernel: Int32(k),
-                  stride: Int32(stride), pad: Int32(pad), groups: Int32(groups),
-                  out_h: Int32((h + 2 * pad - k) / stride + 1), out_w: Int32((w + 2 * pad - k) / stride + 1))
+  static func shape(n: Int, h: Int, w: Int, c: Int, cout: Int, k: Int, stride: Int, pad: Int, groups: Int)
+    -> qk_conv_shape
+  {
+    qk_conv_shape(
+      n: Int32(n), h: Int32(h), w: Int32(w), c_in: Int32(c), c_out: Int32(cout), kernel: Int32(k),
+      stride: Int32(stride), pad: Int32(pad), groups: Int32(groups),
+      out_h: Int32((h + 2 * pad - k) / stride + 1), out_w: Int32((w + 2 * pad - k) / stride + 1))
   }
 
   /// The input byte under kernel tap (ky, kx) of output (oy, ox), or nil in the padding.
@@ -216,14 +241,24 @@ import Testing
     qk_im2col_u8(&s, x, pad, &col, Int32(ldcol))
     var want = [UInt8](repeating: 0, count: rows * ldcol)  // the bytes past the columns are zeroed
     var row = 0
-    for img in 0..<Int(s.n) { for oy in 0..<Int(s.out_h) { for ox in 0..<Int(s.out_w) {
-      var at = row * ldcol
-      for g in 0..<groups { for ky in 0..<k { for kx in 0..<k { for ci in 0..<cg {
-        want[at] = Self.tap(x, s, img: img, oy: oy, ox: ox, ky: ky, kx: kx, ch: g * cg + ci) ?? pad
-        at += 1
-      } } } }
-      row += 1
-    } } }
+    for img in 0..<Int(s.n) {
+      for oy in 0..<Int(s.out_h) {
+        for ox in 0..<Int(s.out_w) {
+          var at = row * ldcol
+          for g in 0..<groups {
+            for ky in 0..<k {
+              for kx in 0..<k {
+                for ci in 0..<cg {
+                  want[at] = Self.tap(x, s, img: img, oy: oy, ox: ox, ky: ky, kx: kx, ch: g * cg + ci) ?? pad
+                  at += 1
+                }
+              }
+            }
+          }
+          row += 1
+        }
+      }
+    }
     #expect(col == want)
   }
 
@@ -243,13 +278,21 @@ import Testing
     let xZero = c == 17 ? -300 : Int32(r.next() % 256), outputs = Int(s.n * s.out_h * s.out_w)
     var acc = [Int64](repeating: 0, count: outputs * c)
     var o = 0
-    for img in 0..<Int(s.n) { for oy in 0..<Int(s.out_h) { for ox in 0..<Int(s.out_w) {
-      for ch in 0..<c { for ky in 0..<k { for kx in 0..<k {
-        guard let v = Self.tap(x, s, img: img, oy: oy, ox: ox, ky: ky, kx: kx, ch: ch) else { continue }
-        acc[o * c + ch] += (Int64(v) - Int64(xZero)) * Int64(w[(ky * k + kx) * c + ch])
-      } } }
-      o += 1
-    } } }
+    for img in 0..<Int(s.n) {
+      for oy in 0..<Int(s.out_h) {
+        for ox in 0..<Int(s.out_w) {
+          for ch in 0..<c {
+            for ky in 0..<k {
+              for kx in 0..<k {
+                guard let v = Self.tap(x, s, img: img, oy: oy, ox: ox, ky: ky, kx: kx, ch: ch) else { continue }
+                acc[o * c + ch] += (Int64(v) - Int64(xZero)) * Int64(w[(ky * k + kx) * c + ch])
+              }
+            }
+          }
+          o += 1
+        }
+      }
+    }
     for rq in [Requant.realistic(c, &r), Requant.extreme(c, &r)] {
       let want = (0..<(outputs * c)).map { rq.apply(acc[$0], $0 % c) }
       for v in Self.variants {
@@ -263,7 +306,9 @@ import Testing
   // MARK: - Pooling
 
   /// Σ/d rounded to nearest, ties away from zero.
-  static func rdiv(_ sum: Int64, _ d: Int64) -> Int64 { sum >= 0 ? (2 * sum + d) / (2 * d) : -((-2 * sum + d) / (2 * d)) }
+  static func rdiv(_ sum: Int64, _ d: Int64) -> Int64 {
+    sum >= 0 ? (2 * sum + d) / (2 * d) : -((-2 * sum + d) / (2 * d))
+  }
 
   @Test(arguments: [(2, 2, 9), (3, 1, 10), (3, 2, 17)])
   func poolingMatchesTheDefinition(_ p: (Int, Int, Int)) {
@@ -273,16 +318,25 @@ import Testing
     let x = Self.bytes(n * h * w * c, &r), zero: Int32 = 37
     var maxY = [UInt8](repeating: 0, count: n * oh * ow * c), avgY = maxY
     qk_maxpool_u8(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(kernel), Int32(stride), Int32(oh), Int32(ow), &maxY)
-    qk_avgpool_u8(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(kernel), Int32(stride), Int32(oh), Int32(ow), zero, &avgY)
+    qk_avgpool_u8(
+      x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(kernel), Int32(stride), Int32(oh), Int32(ow), zero, &avgY)
     var o = 0
-    for img in 0..<n { for oy in 0..<oh { for ox in 0..<ow { for ch in 0..<c {
-      let window = (0..<(kernel * kernel)).map { t in
-        Int64(x[((img * h + oy * stride + t / kernel) * w + ox * stride + t % kernel) * c + ch])
+    for img in 0..<n {
+      for oy in 0..<oh {
+        for ox in 0..<ow {
+          for ch in 0..<c {
+            let window = (0..<(kernel * kernel)).map { t in
+              Int64(x[((img * h + oy * stride + t / kernel) * w + ox * stride + t % kernel) * c + ch])
+            }
+            #expect(maxY[o] == UInt8(window.max() ?? 0))
+            #expect(
+              Int64(avgY[o]) == Int64(zero)
+                + Self.rdiv(window.reduce(0) { $0 + $1 - Int64(zero) }, Int64(kernel * kernel)))
+            o += 1
+          }
+        }
       }
-      #expect(maxY[o] == UInt8(window.max() ?? 0))
-      #expect(Int64(avgY[o]) == Int64(zero) + Self.rdiv(window.reduce(0) { $0 + $1 - Int64(zero) }, Int64(kernel * kernel)))
-      o += 1
-    } } } }
+    }
   }
 
   @Test func averagesRoundTiesAwayFromZero() {
@@ -299,10 +353,12 @@ import Testing
     let big = Self.bytes(n * positions * c, &r)
     var g = [UInt8](repeating: 0, count: n * c)
     qk_global_avgpool_u8(big, Int32(n), Int32(positions), Int32(c), 128, &g)
-    for img in 0..<n { for ch in 0..<c {
-      let sum = (0..<positions).reduce(Int64(0)) { $0 + Int64(big[(img * positions + $1) * c + ch]) - 128 }
-      #expect(Int64(g[img * c + ch]) == 128 + Self.rdiv(sum, Int64(positions)))
-    } }
+    for img in 0..<n {
+      for ch in 0..<c {
+        let sum = (0..<positions).reduce(Int64(0)) { $0 + Int64(big[(img * positions + $1) * c + ch]) - 128 }
+        #expect(Int64(g[img * c + ch]) == 128 + Self.rdiv(sum, Int64(positions)))
+      }
+    }
   }
 
   // MARK: - Element-wise
@@ -311,8 +367,10 @@ import Testing
     var r = SeededRandom(seed: 11)
     let count = 301
     let a = Self.bytes(count, &r), b = Self.bytes(count, &r)
-    for (ma, mb, shift, low, high) in [(Int32(1 << 30), Int32(1 << 29), Int32(31), Int32(0), Int32(255)),
-                                        (Int32.max, 12345, 62, 5, 240), (1, 1, 1, 0, 255)] {
+    for (ma, mb, shift, low, high) in [
+      (Int32(1 << 30), Int32(1 << 29), Int32(31), Int32(0), Int32(255)),
+      (Int32.max, 12345, 62, 5, 240), (1, 1, 1, 0, 255),
+    ] {
       var y = [UInt8](repeating: 0, count: count)
       qk_qadd_u8(a, 120, ma, b, 131, mb, shift, 99, low, high, Int64(count), &y)
       for i in 0..<count {
@@ -330,7 +388,9 @@ import Testing
     var r = SeededRandom(seed: 12)
     let rows = 23, c = 19
     let x = Self.bytes(rows * c, &r)
-    let m = (0..<c).map { ch in ch % 3 == 0 ? -Int32.max : ch % 3 == 1 ? Int32(r.next() % (1 << 31)) : -Int32(r.next() % (1 << 20)) }
+    let m = (0..<c).map { ch in
+      ch % 3 == 0 ? -Int32.max : ch % 3 == 1 ? Int32(r.next() % (1 << 31)) : -Int32(r.next() % (1 << 20))
+    }
     let bias = (0..<c).map { _ in Int64(bitPattern: r.next()) >> 24 }
     for (shift, low, high) in [(Int32(36), Int32(0), Int32(255)), (1, 20, 230), (62, 0, 255)] {
       var y = [UInt8](repeating: 0, count: rows * c)

@@ -9,10 +9,13 @@ import Testing
     return (0..<n).map { _ in Float(r.nextUnit() * 2 - 1) }
   }
 
-  static func shape(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, pad: Int, groups: Int) -> qk_conv_shape {
-    qk_conv_shape(n: Int32(n), h: Int32(h), w: Int32(w), c_in: Int32(cin), c_out: Int32(cout), kernel: Int32(k),
-                  stride: Int32(stride), pad: Int32(pad), groups: Int32(groups),
-                  out_h: Int32((h + 2 * pad - k) / stride + 1), out_w: Int32((w + 2 * pad - k) / stride + 1))
+  static func shape(n: Int, h: Int, w: Int, cin: Int, cout: Int, k: Int, stride: Int, pad: Int, groups: Int)
+    -> qk_conv_shape
+  {
+    qk_conv_shape(
+      n: Int32(n), h: Int32(h), w: Int32(w), c_in: Int32(cin), c_out: Int32(cout), kernel: Int32(k),
+      stride: Int32(stride), pad: Int32(pad), groups: Int32(groups),
+      out_h: Int32((h + 2 * pad - k) / stride + 1), out_w: Int32((w + 2 * pad - k) / stride + 1))
   }
 
   static let convCases = [
@@ -49,8 +52,10 @@ import Testing
       col.withUnsafeBufferPointer { c in
         weights.withUnsafeBufferPointer { wt in
           viaGemm.withUnsafeMutableBufferPointer { y in
-            qk_sgemm(QK_REFERENCE, 0, 0, Int32(n * oh * ow), Int32(og), Int32(depth), c.baseAddress! + g * depth,
-                     Int32(groups * depth), wt.baseAddress! + g * depth * og, Int32(og), 0, y.baseAddress! + g * og, Int32(cout))
+            qk_sgemm(
+              QK_REFERENCE, 0, 0, Int32(n * oh * ow), Int32(og), Int32(depth), c.baseAddress! + g * depth,
+              Int32(groups * depth), wt.baseAddress! + g * depth * og, Int32(og), 0, y.baseAddress! + g * og,
+              Int32(cout))
           }
         }
       }
@@ -66,13 +71,17 @@ import Testing
                 let iy = oy * stride - pad + ky, ix = ox * stride - pad + kx
                 guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
                 for ci in 0..<cg {
-                  sum += x[((img * h + iy) * w + ix) * cin + g * cg + ci] * weights[g * depth * og + ((ky * k + kx) * cg + ci) * og + o % og]
+                  sum +=
+                    x[((img * h + iy) * w + ix) * cin + g * cg + ci]
+                    * weights[g * depth * og + ((ky * k + kx) * cg + ci) * og + o % og]
                 }
               }
             }
             let got = viaGemm[((img * oh + oy) * ow + ox) * cout + o]
             #expect(abs(got - sum) <= 1e-5 * max(1, abs(sum)))
-            if isDepthwise { #expect(abs(direct[((img * oh + oy) * ow + ox) * cout + o] - sum) <= 1e-5 * max(1, abs(sum))) }
+            if isDepthwise {
+              #expect(abs(direct[((img * oh + oy) * ow + ox) * cout + o] - sum) <= 1e-5 * max(1, abs(sum)))
+            }
           }
         }
       }
@@ -104,15 +113,23 @@ import Testing
     var work = [Float](repeating: 0, count: 2 * c * k * k)
     qk_depthwise_backward(&s, x, weights, dy, &dw, &dx, &work)
     var expectW = [Double](repeating: 0, count: weights.count), expectX = [Double](repeating: 0, count: x.count)
-    for img in 0..<n { for oy in 0..<oh { for ox in 0..<ow { for ky in 0..<k { for kx in 0..<k {
-      let iy = oy - 1 + ky, ix = ox - 1 + kx
-      guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
-      for ch in 0..<c {
-        let g = Double(dy[((img * oh + oy) * ow + ox) * c + ch]), xi = ((img * h + iy) * w + ix) * c + ch
-        expectW[ch * k * k + ky * k + kx] += Double(x[xi]) * g
-        expectX[xi] += Double(weights[ch * k * k + ky * k + kx]) * g
+    for img in 0..<n {
+      for oy in 0..<oh {
+        for ox in 0..<ow {
+          for ky in 0..<k {
+            for kx in 0..<k {
+              let iy = oy - 1 + ky, ix = ox - 1 + kx
+              guard iy >= 0, iy < h, ix >= 0, ix < w else { continue }
+              for ch in 0..<c {
+                let g = Double(dy[((img * oh + oy) * ow + ox) * c + ch]), xi = ((img * h + iy) * w + ix) * c + ch
+                expectW[ch * k * k + ky * k + kx] += Double(x[xi]) * g
+                expectX[xi] += Double(weights[ch * k * k + ky * k + kx]) * g
+              }
+            }
+          }
+        }
       }
-    } } } } }
+    }
     for i in dw.indices { #expect(abs(Double(dw[i]) - expectW[i]) < 1e-4) }
     for i in dx.indices { #expect(abs(Double(dx[i]) - expectX[i]) < 1e-4) }
   }
@@ -144,7 +161,8 @@ import Testing
     qk_avgpool_forward(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &y)
     qk_avgpool_backward(g, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &dx)
     #expect(abs(y[0] - (x[0] + x[c] + x[w * c] + x[w * c + c]) / 4) < 1e-6)
-    let left = zip(y, g).reduce(0.0) { $0 + Double($1.0 * $1.1) }, right = zip(x, dx).reduce(0.0) { $0 + Double($1.0 * $1.1) }
+    let left = zip(y, g).reduce(0.0) { $0 + Double($1.0 * $1.1) },
+      right = zip(x, dx).reduce(0.0) { $0 + Double($1.0 * $1.1) }
     #expect(abs(left - right) < 1e-5)
   }
 
@@ -158,7 +176,8 @@ import Testing
       #expect(abs(sum[ch] - column.reduce(0, +)) < 1e-9)
       #expect(abs(sumsq[ch] - column.map { $0 * $0 }.reduce(0, +)) < 1e-9)
     }
-    let mean: [Float] = [0.1, -0.2, 0.3], invstd: [Float] = [2, 0.5, 1.5], gamma: [Float] = [1.5, -1, 0.25], beta: [Float] = [0, 1, -2]
+    let mean: [Float] = [0.1, -0.2, 0.3], invstd: [Float] = [2, 0.5, 1.5], gamma: [Float] = [1.5, -1, 0.25],
+      beta: [Float] = [0, 1, -2]
     var y = [Float](repeating: 0, count: x.count), xhat = [Float](repeating: 0, count: x.count)
     qk_bn_apply(x, Int32(rows), Int32(c), mean, invstd, gamma, beta, &y, &xhat, -1)
     #expect(abs(y[4] - ((x[4] - mean[1]) * invstd[1] * gamma[1] + beta[1])) < 1e-6)

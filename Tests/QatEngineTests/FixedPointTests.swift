@@ -56,17 +56,23 @@ import Testing
   /// Channel 1: 2·1 + (−8)·4 = −30, bias −0.05/(0.05·0.02) = −50 → −80; M = 0.025 → −2 → 8.
   @Test func oneDenseLayerByHand() throws {
     let layout = WeightLayout(blocks: 1, rows: 2, columns: 2)
-    let weights = QuantizedWeights(layout: layout, values: [3, 1, -2, 4], scales: [0.01, 0.02], bits: 8, bias: [200, -50])
+    let weights = QuantizedWeights(
+      layout: layout, values: [3, 1, -2, 4], scales: [0.01, 0.02], bits: 8, bias: [200, -50])
     let x = QuantParams(scale: 0.05, zeroPoint: 128, range: QuantRange(bits: 8, signed: false))
     let y = QuantParams(scale: 0.04, zeroPoint: 10, range: QuantRange(bits: 8, signed: false))
     let requant = Requantization(weights: weights, input: x, output: y, low: 0, high: 255)
     // The zero point's correction is folded into the bias: 200 − 128·(3 − 2) and −50 − 128·(1 + 4).
     #expect(requant.bias.array == [72, -690])
-    let activations = [IntegerActivation(shape: ActivationShape(features: 2), params: x, name: "input"),
-                       IntegerActivation(shape: ActivationShape(features: 2), params: y, name: "dense")]
-    let op = IntegerMatMulOp(form: .dense, weights: weights, requant: requant, input: 0, inputActivation: activations[0], output: 1, name: "dense")
-    let program = IntegerNetwork(activations: activations, ops: [op], output: 1,
-                                 info: IntegerProgramInfo(method: .ptq, weightBits: 8, activationBits: 8))
+    let activations = [
+      IntegerActivation(shape: ActivationShape(features: 2), params: x, name: "input"),
+      IntegerActivation(shape: ActivationShape(features: 2), params: y, name: "dense"),
+    ]
+    let op = IntegerMatMulOp(
+      form: .dense, weights: weights, requant: requant, input: 0, inputActivation: activations[0], output: 1,
+      name: "dense")
+    let program = IntegerNetwork(
+      activations: activations, ops: [op], output: 1,
+      info: IntegerProgramInfo(method: .ptq, weightBits: 8, activationBits: 8))
     #expect(program.runStep(0, inputs: [[130, 120]], images: 1) == [13, 8])
   }
 }

@@ -21,7 +21,9 @@ import Testing
   }
 
   /// The loss with parameter entry `i` moved by `delta`.
-  static func shiftedLoss(_ net: Network, _ data: LabeledImages, _ parameter: LearnableTensor, _ i: Int, _ delta: Float) -> Double {
+  static func shiftedLoss(_ net: Network, _ data: LabeledImages, _ parameter: LearnableTensor, _ i: Int, _ delta: Float)
+    -> Double
+  {
     let original = parameter.value[i]
     parameter.value[i] = original + delta
     defer { parameter.value[i] = original }
@@ -32,8 +34,10 @@ import Testing
   /// parameter. ReLU and max pooling have kinks, where a difference quotient means nothing: an
   /// entry whose one-sided quotients disagree, or whose central quotient changes between steps h
   /// and 2h, has a kink within reach and is skipped — but at least half the samples must be smooth.
-  static func worstError(_ specs: [LayerSpec], input: ActivationShape, classes: Int = 3, images count: Int = 5,
-                         checks: Int = 12) throws -> Double {
+  static func worstError(
+    _ specs: [LayerSpec], input: ActivationShape, classes: Int = 3, images count: Int = 5,
+    checks: Int = 12
+  ) throws -> Double {
     var random = SeededRandom(seed: 11)
     let net = try Network.build(specs, input: input, random: &random)
     let data = images(count, shape: input, classes: classes, seed: 3)
@@ -74,8 +78,11 @@ import Testing
   /// gradient accumulates across passes).
   @Test func convInSeveralLoweringPasses() throws {
     let input = ActivationShape(channels: 8, height: 32, width: 32)
-    let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)),
-                 LayerSpec(.conv(out: 3, kernel: 3, stride: 2, pad: 1, groups: 1))] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)),
+        LayerSpec(.conv(out: 3, kernel: 3, stride: 2, pad: 1, groups: 1)),
+      ] + Self.head()
     var random = SeededRandom(seed: 1)
     let probe = try Network.build(specs, input: input, random: &random)
     #expect((probe.ops[0] as? ConvOp)?.imagesPerPass == 3)
@@ -83,35 +90,50 @@ import Testing
   }
 
   @Test func convStrided() throws {
-    let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 2, pad: 1, groups: 1)),
-                 LayerSpec(.conv(out: 3, kernel: 2, stride: 2, pad: 0, groups: 1))] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 4, kernel: 3, stride: 2, pad: 1, groups: 1)),
+        LayerSpec(.conv(out: 3, kernel: 2, stride: 2, pad: 0, groups: 1)),
+      ] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map) < 2e-2)
   }
 
   @Test func convDepthwiseAndGrouped() throws {
-    let specs = [LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 2)),
-                 LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 4)),
-                 LayerSpec(.conv(out: 2, kernel: 1, stride: 1, pad: 0, groups: 1))] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 2)),
+        LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 4)),
+        LayerSpec(.conv(out: 2, kernel: 1, stride: 1, pad: 0, groups: 1)),
+      ] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map) < 2e-2)
   }
 
   @Test func batchNormInTrainingModeReluAndMaxPool() throws {
-    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
-                 LayerSpec(.relu), LayerSpec(.maxpool(kernel: 2, stride: 2))] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+        LayerSpec(.relu), LayerSpec(.maxpool(kernel: 2, stride: 2)),
+      ] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
   }
 
   @Test func avgPoolRelu6AndGlobalAvgPool() throws {
-    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu6),
-                 LayerSpec(.avgpool(kernel: 2, stride: 1)), LayerSpec(.conv(out: 4, kernel: 1, stride: 1, pad: 0, groups: 1)),
-                 LayerSpec(.globalAvgPool)] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu6),
+        LayerSpec(.avgpool(kernel: 2, stride: 1)), LayerSpec(.conv(out: 4, kernel: 1, stride: 1, pad: 0, groups: 1)),
+        LayerSpec(.globalAvgPool),
+      ] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map) < 2e-2)
   }
 
   @Test func residualBlock() throws {
-    let block: [LayerSpec] = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
-                              LayerSpec(.relu)]
-    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.residual(block))] + Self.head()
+    let block: [LayerSpec] = [
+      LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+      LayerSpec(.relu),
+    ]
+    let specs =
+      [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.residual(block))] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
   }
 
@@ -119,27 +141,36 @@ import Testing
   /// output (the block below starts with the ReLU, so the skip needs the un-activated values).
   @Test func batchNormReluFusionStepsAsideForAResidualInput() throws {
     let block: [LayerSpec] = [LayerSpec(.relu), LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1))]
-    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
-                 LayerSpec(.residual(block))] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+        LayerSpec(.residual(block)),
+      ] + Self.head()
     var random = SeededRandom(seed: 1)
     let net = try Network.build(specs, input: Self.map, random: &random)
     #expect((net.ops[1] as? BatchNormOp)?.fusedReLUCap == nil)
     #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
-    let fused = try Network.build([LayerSpec(.batchNorm), LayerSpec(.relu6)] + Self.head(), input: Self.map, random: &random)
+    let fused = try Network.build(
+      [LayerSpec(.batchNorm), LayerSpec(.relu6)] + Self.head(), input: Self.map, random: &random)
     #expect((fused.ops[0] as? BatchNormOp)?.fusedReLUCap == 6)
   }
 
   @Test func denseBatchNormDropout() throws {
-    let specs = [LayerSpec(.flatten), LayerSpec(.dense(out: 6)), LayerSpec(.batchNorm), LayerSpec(.relu),
-                 LayerSpec(.dropout(p: 0.3)), LayerSpec(.dense(out: 3))]
+    let specs = [
+      LayerSpec(.flatten), LayerSpec(.dense(out: 6)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.dropout(p: 0.3)), LayerSpec(.dense(out: 3)),
+    ]
     #expect(try Self.worstError(specs, input: Self.map, images: 20) < 2e-2)
   }
 
   /// Chunks are 16 images: a batch of 40 spans three, so batch norm's statistics and the gradient
   /// sums cross chunk boundaries.
   @Test func gradientsAcrossChunks() throws {
-    let specs = [LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
-                 LayerSpec(.relu)] + Self.head()
+    let specs =
+      [
+        LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+        LayerSpec(.relu),
+      ] + Self.head()
     #expect(try Self.worstError(specs, input: Self.map, images: 40) < 2e-2)
   }
 }

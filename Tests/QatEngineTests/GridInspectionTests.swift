@@ -20,7 +20,8 @@ import Testing
     #expect(q == [0, 0, 0, Float(step), Float(step), 8])
     // Σx² = 71.65; Σ(x − q)² = 0.3² + 0.7² + 1.1² + (1.5 − 8/3)² + (1.9 − 8/3)² + 0.
     let signal = x.reduce(0.0) { $0 + Double($1) * Double($1) }
-    let noise = pow(Double(Float(0.3)), 2) + pow(Double(Float(0.7)), 2) + pow(Double(Float(1.1)), 2)
+    let noise =
+      pow(Double(Float(0.3)), 2) + pow(Double(Float(0.7)), 2) + pow(Double(Float(1.1)), 2)
       + pow(Double(Float(1.5)) - step, 2) + pow(Double(Float(1.9)) - step, 2)
     #expect(abs(s.signal - signal) < 1e-9 && abs(s.signal - 71.65) < 1e-5)
     #expect(abs(s.noise - noise) < 1e-9)
@@ -45,7 +46,8 @@ import Testing
     let params = QuantParams(scale: 0.5, zeroPoint: 0, range: QuantRange(bits: 4, signed: true))
     #expect(GridStatistics.measure([0, 0.5, -1, 3.5], params: params).statistics.sqnrDB == .infinity)
     #expect(GridStatistics().sqnrDB.isNaN)
-    let a = GridStatistics.measure([1, 2], params: params).statistics, b = GridStatistics.measure([0.3, -9], params: params).statistics
+    let a = GridStatistics.measure([1, 2], params: params).statistics,
+      b = GridStatistics.measure([0.3, -9], params: params).statistics
     let both = GridStatistics.measure([1, 2, 0.3, -9], params: params).statistics
     #expect(a.merged(with: b) == both)
   }
@@ -98,7 +100,8 @@ import Testing
       for ch in 0..<4 {
         let values = grid.channelValues[ch]
         let (low, high) = perChannel ? (values.min() ?? 0, values.max() ?? 0) : (all.min() ?? 0, all.max() ?? 0)
-        let expected = QuantParams.fromRange(min: low, max: high, range: QuantRange(bits: 4, signed: true), symmetric: true)
+        let expected = QuantParams.fromRange(
+          min: low, max: high, range: QuantRange(bits: 4, signed: true), symmetric: true)
         #expect(grid.params[ch] == expected)
         let (q, s) = GridStatistics.measure(values, params: expected)
         #expect(grid.channelQuantized[ch] == q)
@@ -107,8 +110,9 @@ import Testing
       // The fp32 preview (no data) quantizes the weights the same way.
       let preview = try net.weightQuantizationPreview(config)
       let previewGrid = try #require(preview.weightGrid(of: preview.numberedLayers[0]))
-      #expect(previewGrid.params == grid.params && previewGrid.channelQuantized == grid.channelQuantized
-              && previewGrid.channelValues == grid.channelValues)
+      #expect(
+        previewGrid.params == grid.params && previewGrid.channelQuantized == grid.channelQuantized
+          && previewGrid.channelValues == grid.channelValues)
       #expect(quantized.weightGrid(of: quantized.numberedLayers[1]) == nil, "a batch norm has no weights")
     }
   }
@@ -124,13 +128,15 @@ import Testing
     #expect(quantized.activationPointOperation(after: quantized.numberedLayers[2]) == op, "the ReLU ends the same unit")
     #expect(quantized.activationPointOperation(after: quantized.numberedLayers[3]) == nil, "max pooling keeps its grid")
     #expect(quantized.activationPointOperation(after: nil) == 0)
-    let grid = try #require(quantized.activationGrid(at: op, data: data, pool: QuantizedNetworkTests.pool, simulated: false))
+    let grid = try #require(
+      quantized.activationGrid(at: op, data: data, pool: QuantizedNetworkTests.pool, simulated: false))
     #expect(grid.point == 1 && grid.params == state.activations[1].params && grid.name == state.activations[1].name)
     #expect(grid.values.count == data.count * conv.outputShape.elements)
     // Calibration saw these fp32 values (histogram observer): min-max agrees with the tracker's.
     #expect(grid.statistics.min == 0 && grid.statistics.max == state.activations[1].tracker.max)
     // Simulated, the values come through the quantized input and weights; still on the same grid.
-    let simulated = try #require(quantized.activationGrid(at: op, data: data, pool: QuantizedNetworkTests.pool, simulated: true))
+    let simulated = try #require(
+      quantized.activationGrid(at: op, data: data, pool: QuantizedNetworkTests.pool, simulated: true))
     #expect(simulated.params == grid.params && simulated.values != grid.values)
     // Bypassing the quantizers left the network as it was.
     var before: [Int32] = [], after: [Int32] = []
@@ -178,10 +184,12 @@ import Testing
   /// output channel, the dense layer's grid is then stretched by the 1000× weights, and every other
   /// weight rounds to zero.
   static func fragileNetA() throws -> (Network, LabeledImages, LabeledImages) {
-    let url = PyTorchPTQAgreementTests.root.appendingPathComponent("Tests/QatEngineTests/Fixtures/pytorch-ptq-net-a.json")
+    let url = PyTorchPTQAgreementTests.root.appendingPathComponent(
+      "Tests/QatEngineTests/Fixtures/pytorch-ptq-net-a.json")
     let reference = try JSONDecoder().decode(PyTorchPTQAgreementTests.Reference.self, from: Data(contentsOf: url))
-    let digits = try ImageFolderLoader.load(PyTorchPTQAgreementTests.root.appendingPathComponent("samples/digits").path,
-                                            options: ImageFolderOptions(threads: 1), cache: nil, isInterrupted: { false })
+    let digits = try ImageFolderLoader.load(
+      PyTorchPTQAgreementTests.root.appendingPathComponent("samples/digits").path,
+      options: ImageFolderOptions(threads: 1), cache: nil, isInterrupted: { false })
     let shape = ActivationShape(channels: 1, height: 8, width: 8)
     let train = LabeledImages(nchw: digits.train.pixels, labels: digits.train.labels, shape: shape)
     let test = LabeledImages(nchw: digits.test.pixels, labels: digits.test.labels, shape: shape)

@@ -28,7 +28,9 @@ import Testing
       let got = program.runStep(step, inputs: inputs.map { simulationIntegers(program, $0, values) }, images: images)
       let expected = simulationIntegers(program, output, values)
       let error = zip(got, expected).map { abs(Int($0) - Int($1)) }.max() ?? 99
-      if got.count != expected.count || error > worst.0 { worst = (got.count == expected.count ? error : 99, program.stepNames[step]) }
+      if got.count != expected.count || error > worst.0 {
+        worst = (got.count == expected.count ? error : 99, program.stepNames[step])
+      }
     }
     return worst
   }
@@ -43,16 +45,21 @@ import Testing
 
   /// Net A (the fixture's trained parameters) on the digits: PTQ at 8, 4 and 2 bits.
   @Test(arguments: [8, 4, 2]) func netAAgreesWithItsSimulation(bits: Int) throws {
-    let reference = try JSONDecoder().decode(PyTorchPTQAgreementTests.Reference.self, from: Data(contentsOf:
-      PyTorchPTQAgreementTests.root.appendingPathComponent("Tests/QatEngineTests/Fixtures/pytorch-ptq-net-a.json")))
-    let digits = try ImageFolderLoader.load(PyTorchPTQAgreementTests.root.appendingPathComponent("samples/digits").path,
-                                            options: ImageFolderOptions(threads: 2), cache: nil, isInterrupted: { false })
+    let reference = try JSONDecoder().decode(
+      PyTorchPTQAgreementTests.Reference.self,
+      from: Data(
+        contentsOf:
+          PyTorchPTQAgreementTests.root.appendingPathComponent("Tests/QatEngineTests/Fixtures/pytorch-ptq-net-a.json")))
+    let digits = try ImageFolderLoader.load(
+      PyTorchPTQAgreementTests.root.appendingPathComponent("samples/digits").path,
+      options: ImageFolderOptions(threads: 2), cache: nil, isInterrupted: { false })
     let shape = ActivationShape(channels: 1, height: 8, width: 8)
     let train = LabeledImages(nchw: digits.train.pixels, labels: digits.train.labels, shape: shape)
     let test = LabeledImages(nchw: digits.test.pixels, labels: digits.test.labels, shape: shape)
     let net = try PyTorchPTQAgreementTests.netA(reference, input: shape)
     let calibration = train.subset(Network.calibrationIndices(count: train.count, samples: 256))
-    let simulation = try net.prepareQuantization(Self.config(.ptq, bits: bits), calibration: calibration, pool: Self.pool)
+    let simulation = try net.prepareQuantization(
+      Self.config(.ptq, bits: bits), calibration: calibration, pool: Self.pool)
     simulation.quantization?.convert()
     let program = try simulation.integerProgram()
     #expect(program.stepNames.count == 5, "\(program.stepNames)")
@@ -71,18 +78,21 @@ import Testing
 
   /// Every kind of step: depthwise and grouped conv, a 1×1 conv, residual adds (with ReLU), a lone
   /// batch norm, ReLU6 inside a unit and alone, average and global average pooling, dropout.
-  static var everyLayer: [LayerSpec] { [
-    LayerSpec(.conv(out: 6, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu6),
-    LayerSpec(.residual([
-      LayerSpec(.conv(out: 6, kernel: 3, stride: 1, pad: 1, groups: 6)), LayerSpec(.batchNorm), LayerSpec(.relu),
-      LayerSpec(.conv(out: 6, kernel: 1, stride: 1, pad: 0, groups: 1)),
-    ])),
-    LayerSpec(.relu),
-    LayerSpec(.batchNorm), LayerSpec(.relu6),
-    LayerSpec(.conv(out: 4, kernel: 3, stride: 2, pad: 1, groups: 2)), LayerSpec(.relu),
-    LayerSpec(.avgpool(kernel: 2, stride: 1)), LayerSpec(.relu6),
-    LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dropout(p: 0.25)), LayerSpec(.dense(out: 3)),
-  ] }
+  static var everyLayer: [LayerSpec] {
+    [
+      LayerSpec(.conv(out: 6, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu6),
+      LayerSpec(
+        .residual([
+          LayerSpec(.conv(out: 6, kernel: 3, stride: 1, pad: 1, groups: 6)), LayerSpec(.batchNorm), LayerSpec(.relu),
+          LayerSpec(.conv(out: 6, kernel: 1, stride: 1, pad: 0, groups: 1)),
+        ])),
+      LayerSpec(.relu),
+      LayerSpec(.batchNorm), LayerSpec(.relu6),
+      LayerSpec(.conv(out: 4, kernel: 3, stride: 2, pad: 1, groups: 2)), LayerSpec(.relu),
+      LayerSpec(.avgpool(kernel: 2, stride: 1)), LayerSpec(.relu6),
+      LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dropout(p: 0.25)), LayerSpec(.dense(out: 3)),
+    ]
+  }
 
   @Test(arguments: [QuantMethod.ptq, .qat], [8, 3])
   func everyStepKindAgrees(method: QuantMethod, bits: Int) throws {
@@ -117,17 +127,21 @@ import Testing
 @Suite struct IntegerProgramFileTests {
   static func program() throws -> (IntegerNetwork, LabeledImages) {
     let (net, data) = try QuantizedNetworkTests.trained(IntegerAgreementTests.everyLayer, epochs: 1)
-    let simulation = try net.prepareQuantization(IntegerAgreementTests.config(.ptq, bits: 4), calibration: data, pool: IntegerAgreementTests.pool)
+    let simulation = try net.prepareQuantization(
+      IntegerAgreementTests.config(.ptq, bits: 4), calibration: data, pool: IntegerAgreementTests.pool)
     return (try simulation.integerProgram(), data)
   }
 
-  static func reloaded(_ layers: [ModelFile.Layer], like program: IntegerNetwork) -> Result<IntegerNetwork, ModelFileReason> {
+  static func reloaded(_ layers: [ModelFile.Layer], like program: IntegerNetwork) -> Result<
+    IntegerNetwork, ModelFileReason
+  > {
     IntegerNetwork.fromFileLayers(layers, info: program.info, output: program.outputIndex)
   }
 
   @Test func everyStepKindRoundTrips() throws {
     let (program, data) = try Self.program()
-    let file = ModelFile.integer(program, specs: IntegerAgreementTests.everyLayer, mean: [0, 0], std: [1, 1], classNames: ["a", "b", "c"])
+    let file = ModelFile.integer(
+      program, specs: IntegerAgreementTests.everyLayer, mean: [0, 0], std: [1, 1], classNames: ["a", "b", "c"])
     let decoded = try ModelFile.decode(try file.encoded())
     let split = decoded.layers.firstIndex { $0.type.hasPrefix("q.") } ?? 0
     let specs = try #require(LayerSpecFile.specs(Array(decoded.layers[..<split])))
@@ -168,8 +182,9 @@ import Testing
       case .success(let p):
         // Accepted edits (e.g. another valid clamp) must still run without reading out of bounds.
         var predictions: [Int32] = []
-        _ = p.evaluate(LabeledImages(nchw: Array(repeating: 0.5, count: 2 * 36), labels: [0], shape: p.inputShape),
-                       pool: IntegerAgreementTests.pool, batch: 1, predictions: &predictions, logits: nil)
+        _ = p.evaluate(
+          LabeledImages(nchw: Array(repeating: 0.5, count: 2 * 36), labels: [0], shape: p.inputShape),
+          pool: IntegerAgreementTests.pool, batch: 1, predictions: &predictions, logits: nil)
       }
     }
     #expect(refused > edits.count / 2, "\(refused) of \(edits.count) edits refused")
@@ -179,16 +194,20 @@ import Testing
   /// up front; a real one passes the same bound.
   @Test func hugeSpecTablesAreRefusedBeforeBuilding() throws {
     let input = ActivationShape(channels: 1, height: 28, width: 28)
-    let huge = LayerSpec.fileLayers([LayerSpec(.conv(out: 65_536, kernel: 64, stride: 1, pad: 0, groups: 1)), LayerSpec(.flatten),
-                                     LayerSpec(.dense(out: 65_536))])
+    let huge = LayerSpec.fileLayers([
+      LayerSpec(.conv(out: 65_536, kernel: 64, stride: 1, pad: 0, groups: 1)), LayerSpec(.flatten),
+      LayerSpec(.dense(out: 65_536)),
+    ])
     guard case .failure(let reason) = Network.fromFileLayers(huge, input: input) else {
       Issue.record("a huge table was accepted")
       return
     }
     #expect(reason.reason.contains("parameters"))
     var random = SeededRandom(seed: 1)
-    let specs = [LayerSpec(.conv(out: 16, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.maxpool(kernel: 2, stride: 2)),
-                 LayerSpec(.flatten), LayerSpec(.dense(out: 64)), LayerSpec(.dense(out: 10))]
+    let specs = [
+      LayerSpec(.conv(out: 16, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.maxpool(kernel: 2, stride: 2)),
+      LayerSpec(.flatten), LayerSpec(.dense(out: 64)), LayerSpec(.dense(out: 10)),
+    ]
     let net = try Network.build(specs, input: input, random: &random)
     let (back, _) = try Network.fromFileLayers(net.fileLayers(), input: input).get()
     #expect(back.fileLayers() == net.fileLayers())

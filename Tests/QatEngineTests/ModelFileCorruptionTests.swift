@@ -111,7 +111,9 @@ import Testing
     #expect(reason([0xFF, 0xD8, 0xFF, 0xE0]) == "this is not a qat-repl model file (it looks like a JPEG image)")
     #expect(reason(Array("PK\u{3}\u{4}archive".utf8))?.contains("PyTorch") == true)
     #expect(reason([0x80, 0x04, 0x95]) == "this is not a qat-repl model file (it looks like a Python pickle)")
-    #expect(reason(Array("net = model(data) { dense(10) }\n".utf8)) == "this is not a qat-repl model file (it looks like text)")
+    #expect(
+      reason(Array("net = model(data) { dense(10) }\n".utf8))
+        == "this is not a qat-repl model file (it looks like text)")
     #expect(reason(Array("zürich ✓".utf8))?.hasSuffix("(it looks like text)") == true)
     #expect(reason([0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08]) == "this is not a qat-repl model file")
     #expect(reason([0x41]) == "this is not a qat-repl model file (it looks like text)")
@@ -123,12 +125,15 @@ import Testing
   @Test func transferDamageIsNamed() {
     // CR LF → LF everywhere.
     var unix: [UInt8] = []
-    for (i, byte) in Self.valid.enumerated() where !(byte == 0x0D && i + 1 < Self.valid.count && Self.valid[i + 1] == 0x0A) {
+    for (i, byte) in Self.valid.enumerated()
+    where !(byte == 0x0D && i + 1 < Self.valid.count && Self.valid[i + 1] == 0x0A) {
       unix.append(byte)
     }
     #expect(refusal(unix)?.reason.contains("text-mode transfer") == true)
     // LF → CR LF, for lone LFs only and for every LF.
-    let lone = Self.valid.enumerated().flatMap { i, b in b == 0x0A && (i == 0 || Self.valid[i - 1] != 0x0D) ? [0x0D, 0x0A] : [b] }
+    let lone = Self.valid.enumerated().flatMap { i, b in
+      b == 0x0A && (i == 0 || Self.valid[i - 1] != 0x0D) ? [0x0D, 0x0A] : [b]
+    }
     let every = Self.valid.flatMap { $0 == 0x0A ? [0x0D, 0x0A] : [$0] }
     #expect(refusal(lone)?.reason.contains("text-mode transfer") == true)
     #expect(refusal(every)?.reason.contains("text-mode transfer") == true)
@@ -152,16 +157,26 @@ import Testing
     // "bias" is a 2-value int32 tensor: name, dtype, bits, rank (varint 1), dim (varint 2),
     // byte length (varint 8), data.
     let bias = try #require(Self.offset(of: "bias", in: v)) + 4
-    #expect(structural { $0[bias] = 9 } == prefix + "layer 1 of 3: qconv 'conv 1', tensor 2 of 3: 'bias' has unknown element type 9 (in the layer table section)")
+    #expect(
+      structural { $0[bias] = 9 } == prefix
+        + "layer 1 of 3: qconv 'conv 1', tensor 2 of 3: 'bias' has unknown element type 9 (in the layer table section)")
     #expect(structural { $0[bias + 1] = 16 }?.contains("invalid width of 16 bits") == true)
     #expect(structural { $0[bias + 3] = 3 }?.contains("takes 12 bytes, but the file says 8") == true)  // the dimension
     #expect(structural { $0[bias + 4] = 9 }?.contains("takes 8 bytes, but the file says 9") == true)  // the byte length
     // A rank of 2²⁵ − 1 (varint FF FF FF 0F) is refused before anything is allocated.
-    #expect(structural { $0[bias + 2] = 0xFF; $0[bias + 3] = 0xFF; $0[bias + 4] = 0xFF; $0[bias + 5] = 0x0F }?.contains("33,554,431 dimensions of 'bias' cannot fit in the") == true)
+    #expect(
+      structural {
+        $0[bias + 2] = 0xFF; $0[bias + 3] = 0xFF; $0[bias + 4] = 0xFF; $0[bias + 5] = 0x0F
+      }?.contains("33,554,431 dimensions of 'bias' cannot fit in the") == true)
     // Varints must be canonical: the dimension 2 written as 82 00 (same value, one byte too many).
-    #expect(structural { $0[bias + 3] = 0x82; $0[bias + 4] = 0x00 }?.contains("a varint with a non-minimal encoding") == true)
+    #expect(
+      structural {
+        $0[bias + 3] = 0x82; $0[bias + 4] = 0x00
+      }?.contains("a varint with a non-minimal encoding") == true)
     // A varint that runs past 10 bytes, over the byte length and the data.
-    #expect(structural { for i in 0..<11 { $0[bias + 4 + i] = 0x80 } }?.contains("the byte length of 'bias' is a varint longer than 10 bytes") == true)
+    #expect(
+      structural { for i in 0..<11 { $0[bias + 4 + i] = 0x80 } }?.contains(
+        "the byte length of 'bias' is a varint longer than 10 bytes") == true)
     // "codes": five 3-bit values in two bytes; the sixteenth bit is padding.
     let codes = try #require(Self.offset(of: "codes", in: v)) + 5
     let codesData = codes + 2 + 1 + 1 + 1  // dtype, bits, rank, dimension 5, byte length 2
@@ -180,19 +195,35 @@ import Testing
     for i in 13..<20 { short[i] = 0 }
     var w = ByteWriter(bytes: short)
     w.patch(u32: CRC32.checksum(short, 0..<20), at: 20)
-    #expect(refusal(w.bytes)?.reason == "structurally invalid: its header gives a length of 27 bytes, less than the 28 of header and checksum")
+    #expect(
+      refusal(w.bytes)?.reason
+        == "structurally invalid: its header gives a length of 27 bytes, less than the 28 of header and checksum")
     // Sections: the wrong tag, a length that is too short or too long.
-    #expect(structural { $0[24] = UInt8(ascii: "X") }?.contains("expected the metadata section (META), found 'XETA'") == true)
+    #expect(
+      structural { $0[24] = UInt8(ascii: "X") }?.contains("expected the metadata section (META), found 'XETA'") == true)
     #expect(structural { $0[28] -= 1 }?.contains("metadata section") == true)
     #expect(structural { $0[28] += 1 }?.contains("metadata section") == true)
-    #expect(structural { $0[28] = 0xFF; $0[35] = 0x7F }?.contains("the metadata section claims") == true)
+    #expect(
+      structural {
+        $0[28] = 0xFF; $0[35] = 0x7F
+      }?.contains("the metadata section claims") == true)
     // A huge count (varint FF FF FF 7F: 2²⁸ − 1) is refused before anything is allocated for it.
     let layers = try #require(Self.offset(of: "LAYR", in: v)) + 12
-    #expect(structural { for i in 0..<3 { $0[layers + i] = 0xFF }; $0[layers + 3] = 0x7F } == prefix + "268,435,455 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table section)")
+    #expect(
+      structural {
+        for i in 0..<3 { $0[layers + i] = 0xFF }; $0[layers + 3] = 0x7F
+      } == prefix
+        + "268,435,455 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table section)"
+    )
     // The layer count 3 written non-minimally (83 00), with the section length grown to match.
-    #expect(structural { $0[layers] = 0x83; $0.insert(0x00, at: layers + 1); $0[layers - 8] += 1 } == prefix + "the count of layers is a varint with a non-minimal encoding (in the layer table section)")
+    #expect(
+      structural {
+        $0[layers] = 0x83; $0.insert(0x00, at: layers + 1); $0[layers - 8] += 1
+      } == prefix + "the count of layers is a varint with a non-minimal encoding (in the layer table section)")
     // Bytes between the last section and the checksum.
-    #expect(structural { $0.insert(contentsOf: [1, 2, 3], at: $0.count - 4) } == prefix + "3 unexpected bytes after the layer table")
+    #expect(
+      structural { $0.insert(contentsOf: [1, 2, 3], at: $0.count - 4) } == prefix
+        + "3 unexpected bytes after the layer table")
   }
 
   /// Random damage with the checksums recomputed, so that the parser itself is exercised: it must

@@ -13,16 +13,22 @@ import Testing
       kind: .integer, inputShape: [1, 28, 28], colorMode: "gray", mean: [0.1307], std: [0.3081],
       classNames: ["zero", "one", "two"], properties: [.init("method", "qat"), .init("bits", "4")],
       layers: [
-        .init(type: "qconv", name: "conv 1", integers: [3, 1, 1, -128], floats: [0.0125, 1e-5],
-              tensors: [
-                .init(name: "weight", shape: [2, 1, 2, 2], data: .signedPacked(bits: 4, values: [-8, 7, 0, 1, -1, 2, 3, -4])),
-                .init(name: "bias", shape: [2], data: .int32([-70000, 12])),
-                .init(name: "multiplier", shape: [2], data: .int64([Int64.min, Int64.max])),
-              ]),
-        .init(type: "dense", name: "classifier", tensors: [
-          .init(name: "weight", shape: [3, 2], data: .float32([0.5, -1.25, .infinity, -0.0, Float(bitPattern: 0x0020_0000), 1])),
-          .init(name: "codes", shape: [5], data: .unsignedPacked(bits: 3, values: [0, 7, 1, 6, 5])),
-        ]),
+        .init(
+          type: "qconv", name: "conv 1", integers: [3, 1, 1, -128], floats: [0.0125, 1e-5],
+          tensors: [
+            .init(
+              name: "weight", shape: [2, 1, 2, 2], data: .signedPacked(bits: 4, values: [-8, 7, 0, 1, -1, 2, 3, -4])),
+            .init(name: "bias", shape: [2], data: .int32([-70000, 12])),
+            .init(name: "multiplier", shape: [2], data: .int64([Int64.min, Int64.max])),
+          ]),
+        .init(
+          type: "dense", name: "classifier",
+          tensors: [
+            .init(
+              name: "weight", shape: [3, 2],
+              data: .float32([0.5, -1.25, .infinity, -0.0, Float(bitPattern: 0x0020_0000), 1])),
+            .init(name: "codes", shape: [5], data: .unsignedPacked(bits: 3, values: [0, 7, 1, 6, 5])),
+          ]),
         .init(type: "flatten"),
       ])
   }
@@ -47,7 +53,8 @@ import Testing
     #expect(bytes[11] == 0)
     #expect(ByteReader.littleEndian(UInt64.self, bytes, at: 12) == UInt64(bytes.count))
     #expect(ByteReader.littleEndian(UInt32.self, bytes, at: 20) == CRC32.checksum(bytes, 0..<20))
-    #expect(ByteReader.littleEndian(UInt32.self, bytes, at: bytes.count - 4) == CRC32.checksum(bytes, 0..<bytes.count - 4))
+    #expect(
+      ByteReader.littleEndian(UInt32.self, bytes, at: bytes.count - 4) == CRC32.checksum(bytes, 0..<bytes.count - 4))
     #expect(Array(bytes[24..<28]) == Array("META".utf8))
   }
 
@@ -61,7 +68,8 @@ import Testing
   }
 
   /// Checked against Python's zlib.crc32 for both checksums.
-  static let emptyModelHex = "89514e540d0a1a0a" + "0100" + "00" + "00" + "3b00000000000000" + "5a64122c"  // header
+  static let emptyModelHex =
+    "89514e540d0a1a0a" + "0100" + "00" + "00" + "3b00000000000000" + "5a64122c"  // header
     + "4d455441" + "0600000000000000" + String(repeating: "00", count: 6)  // META: six empty lists/strings (varint 0s)
     + "4c415952" + "0100000000000000" + "00"  // LAYR: no layers
     + "48bf99c3"  // CRC-32 of the 55 bytes before
@@ -100,8 +108,10 @@ import Testing
       }
     }
     // Zigzag: small magnitudes of either sign take one byte.
-    let signed: [(Int64, UInt64)] = [(0, 0), (-1, 1), (1, 2), (-2, 3), (63, 126), (-64, 127), (64, 128),
-                                     (Int64.max, UInt64.max - 1), (Int64.min, UInt64.max)]
+    let signed: [(Int64, UInt64)] = [
+      (0, 0), (-1, 1), (1, 2), (-2, 3), (63, 126), (-64, 127), (64, 128),
+      (Int64.max, UInt64.max - 1), (Int64.min, UInt64.max),
+    ]
     for (value, zigzag) in signed {
       #expect(ByteWriter.zigzag(value) == zigzag, "\(value)")
       #expect(ByteReader.unzigzag(zigzag) == value, "\(value)")
@@ -115,8 +125,10 @@ import Testing
     w.zigzag(-1)
     #expect(w.bytes == [0x01])
     // Refused: a redundant zero group (non-minimal), an 11th byte, bits beyond 64, a cut-off varint.
-    for bad: [UInt8] in [[0x80, 0x00], [0x81, 0x00], [0xFF, 0x80, 0x00], [UInt8](repeating: 0xFF, count: 9) + [0x00],
-                         [UInt8](repeating: 0x80, count: 9) + [0x00]] {
+    for bad: [UInt8] in [
+      [0x80, 0x00], [0x81, 0x00], [0xFF, 0x80, 0x00], [UInt8](repeating: 0xFF, count: 9) + [0x00],
+      [UInt8](repeating: 0x80, count: 9) + [0x00],
+    ] {
       #expect(refusal(bad)?.contains("non-minimal") == true, "\(bad)")
     }
     #expect(refusal([UInt8](repeating: 0x80, count: 10) + [0x01])?.contains("longer than 10 bytes") == true)
@@ -168,7 +180,9 @@ import Testing
     for bits in 1...8 {
       let top = (1 << bits) - 1
       let unsigned: [UInt8] = [0, UInt8(top), 1, UInt8(top / 2), UInt8(top), 0, UInt8(top)]
-      var tensors = [ModelFile.Tensor(name: "u", shape: [unsigned.count], data: .unsignedPacked(bits: bits, values: unsigned))]
+      var tensors = [
+        ModelFile.Tensor(name: "u", shape: [unsigned.count], data: .unsignedPacked(bits: bits, values: unsigned))
+      ]
       if bits >= 2 {
         let low = Int8(-(1 << (bits - 1))), high = Int8((1 << (bits - 1)) - 1)
         let signed: [Int8] = [low, high, 0, -1, 1, low, high, 0, low]
@@ -185,7 +199,9 @@ import Testing
   @Test func packedSizesAreExact() throws {
     func varintSize(_ v: Int) -> Int { v < 128 ? 1 : v < 16_384 ? 2 : 3 }
     func size(_ data: ModelFile.TensorData) throws -> Int {
-      try ModelFile(kind: .integer, layers: [.init(type: "t", tensors: [.init(name: "w", shape: [data.count], data: data)])]).encoded().count
+      try ModelFile(
+        kind: .integer, layers: [.init(type: "t", tensors: [.init(name: "w", shape: [data.count], data: data)])]
+      ).encoded().count
     }
     for bits in 1...8 {
       for count in [0, 1, 2, 3, 7, 8, 9, 15, 17, 1000] {
@@ -205,11 +221,17 @@ import Testing
 
   /// Bit patterns are kept exactly: NaN payloads, signed zeros, subnormals, infinities.
   @Test func floatBitPatternsArePreserved() throws {
-    let floats: [Float] = [.nan, Float(bitPattern: 0x7FC0_1234), Float(bitPattern: 0xFFA0_0001), -0.0, .leastNonzeroMagnitude, -.infinity]
-    let doubles: [Double] = [Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
-    let model = ModelFile(kind: .fp32, mean: doubles, layers: [
-      .init(type: "x", floats: doubles, tensors: [.init(name: "f", shape: [6], data: .float32(floats))]),
-    ])
+    let floats: [Float] = [
+      .nan, Float(bitPattern: 0x7FC0_1234), Float(bitPattern: 0xFFA0_0001), -0.0, .leastNonzeroMagnitude, -.infinity,
+    ]
+    let doubles: [Double] = [
+      Double(bitPattern: 0x7FF8_0000_DEAD_BEEF), -0.0, .leastNonzeroMagnitude, .greatestFiniteMagnitude,
+    ]
+    let model = ModelFile(
+      kind: .fp32, mean: doubles,
+      layers: [
+        .init(type: "x", floats: doubles, tensors: [.init(name: "f", shape: [6], data: .float32(floats))])
+      ])
     let back = try ModelFile.decode(model.encoded())
     guard case .float32(let f) = back.layers[0].tensors[0].data else {
       Issue.record("not float32")
@@ -222,33 +244,48 @@ import Testing
 
   @Test func stringsKeepTheirExactBytes() throws {
     let names = ["", "é", "e\u{301}", "🐈‍⬛", "a\u{0}b", "line\nbreak", String(repeating: "ж", count: 300)]
-    let model = ModelFile(kind: .fp32, colorMode: "rgb", classNames: names,
-                          properties: names.map { .init($0, $0 + "!") }, layers: names.map { .init(type: $0, name: $0) })
+    let model = ModelFile(
+      kind: .fp32, colorMode: "rgb", classNames: names,
+      properties: names.map { .init($0, $0 + "!") }, layers: names.map { .init(type: $0, name: $0) })
     let back = try ModelFile.decode(model.encoded())
     #expect(back.classNames.map { Array($0.utf8) } == names.map { Array($0.utf8) })
     #expect(back == model)
   }
 
   @Test func scalarsAndEmptyTensors() throws {
-    let model = ModelFile(kind: .fp32, layers: [.init(type: "x", tensors: [
-      .init(name: "scalar", shape: [], data: .float32([2.5])),
-      .init(name: "empty", shape: [3, 0, 2], data: .int64([])),
-    ])])
+    let model = ModelFile(
+      kind: .fp32,
+      layers: [
+        .init(
+          type: "x",
+          tensors: [
+            .init(name: "scalar", shape: [], data: .float32([2.5])),
+            .init(name: "empty", shape: [3, 0, 2], data: .int64([])),
+          ])
+      ])
     #expect(try ModelFile.decode(model.encoded()) == model)
   }
 
   @Test func encodingRefusesWhatItCannotStore() {
     func refusal(_ data: ModelFile.TensorData, shape: [Int]? = nil) -> ModelFileError? {
-      let model = ModelFile(kind: .integer, layers: [.init(type: "qdense", name: "fc", tensors: [.init(name: "w", shape: shape ?? [data.count], data: data)])])
+      let model = ModelFile(
+        kind: .integer,
+        layers: [
+          .init(type: "qdense", name: "fc", tensors: [.init(name: "w", shape: shape ?? [data.count], data: data)])
+        ])
       do { _ = try model.encoded(); return nil } catch { return error }
     }
-    #expect(refusal(.signedPacked(bits: 4, values: [0, 8]))?.reason.contains("value 8 at index 1 does not fit in 4 signed bits (-8…7)") == true)
+    #expect(
+      refusal(.signedPacked(bits: 4, values: [0, 8]))?.reason.contains(
+        "value 8 at index 1 does not fit in 4 signed bits (-8…7)") == true)
     #expect(refusal(.signedPacked(bits: 4, values: [-9])) != nil)
     #expect(refusal(.signedPacked(bits: 1, values: [0])) != nil)
     #expect(refusal(.signedPacked(bits: 9, values: [0])) != nil)
-    #expect(refusal(.unsignedPacked(bits: 3, values: [8]))?.reason.contains("does not fit in 3 unsigned bits (0…7)") == true)
+    #expect(
+      refusal(.unsignedPacked(bits: 3, values: [8]))?.reason.contains("does not fit in 3 unsigned bits (0…7)") == true)
     #expect(refusal(.unsignedPacked(bits: 0, values: [])) != nil)
-    #expect(refusal(.float32([1, 2, 3]), shape: [2, 2])?.reason.contains("shape [2, 2] does not match its 3 values") == true)
+    #expect(
+      refusal(.float32([1, 2, 3]), shape: [2, 2])?.reason.contains("shape [2, 2] does not match its 3 values") == true)
     #expect(refusal(.float32([]), shape: [-1, 0])?.reason.contains("negative dimension") == true)
     #expect(refusal(.int32([1]), shape: [Int.max, Int.max]) != nil)  // the product overflows
     #expect(refusal(.float32([1]))?.kind == nil)
@@ -299,7 +336,9 @@ import Testing
     let before = try Data(contentsOf: URL(fileURLWithPath: path))
 
     // A model that cannot be encoded: refused before anything is written.
-    let bad = ModelFile(kind: .integer, layers: [.init(type: "q", tensors: [.init(name: "w", shape: [1], data: .signedPacked(bits: 2, values: [5]))])])
+    let bad = ModelFile(
+      kind: .integer,
+      layers: [.init(type: "q", tensors: [.init(name: "w", shape: [1], data: .signedPacked(bits: 2, values: [5]))])])
     let invalid = Self.writeError(bad, path)
     #expect(invalid?.kind == .invalidModel)
     #expect(invalid?.path == path)
@@ -339,7 +378,8 @@ import Testing
     _ = FileManager.default.createFile(atPath: dir + "/empty.qnet", contents: Data())
     #expect(refusal(dir + "/empty.qnet")?.kind == .empty)
     #expect(refusal(dir + "/empty.qnet")?.reason == "the file is empty")
-    _ = FileManager.default.createFile(atPath: dir + "/notes.txt", contents: Data(String(repeating: "model notes\n", count: 20000).utf8))
+    _ = FileManager.default.createFile(
+      atPath: dir + "/notes.txt", contents: Data(String(repeating: "model notes\n", count: 20000).utf8))
     #expect(refusal(dir + "/notes.txt")?.reason == "this is not a qat-repl model file (it looks like text)")
     if geteuid() != 0 {
       try Self.sample().write(to: dir + "/locked.qnet")
@@ -363,7 +403,10 @@ import Testing
 
   static func randomString(_ random: inout SeededRandom) -> String {
     let alphabet = Array("abcxyz_ 0189éß漢🙂")
-    return String((0..<Int.random(in: 0...8, using: &random)).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+    return String(
+      (0..<Int.random(in: 0...8, using: &random)).map { _ in
+        alphabet[Int.random(in: 0..<alphabet.count, using: &random)]
+      })
   }
 
   /// A random tensor data of a random kind; packed values favour the edges of their range.
@@ -373,19 +416,30 @@ import Testing
     }
     switch Int.random(in: 0..<5, using: &random) {
     case 0:
-      return .float32((0..<count).map { _ in Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &random)) * (Bool.random(using: &random) ? 1 : -1) })
+      return .float32(
+        (0..<count).map { _ in
+          Float(bitPattern: UInt32.random(in: 0...0x7F7F_FFFF, using: &random)) * (Bool.random(using: &random) ? 1 : -1)
+        })
     case 1:
-      return .int32((0..<count).map { _ in pick([Int32.min, Int32.max, 0, -1]) { Int32.random(in: .min ... .max, using: &random) } })
+      return .int32(
+        (0..<count).map { _ in pick([Int32.min, Int32.max, 0, -1]) { Int32.random(in: .min ... .max, using: &random) } }
+      )
     case 2:
-      return .int64((0..<count).map { _ in pick([Int64.min, Int64.max, 0, -1]) { Int64.random(in: .min ... .max, using: &random) } })
+      return .int64(
+        (0..<count).map { _ in pick([Int64.min, Int64.max, 0, -1]) { Int64.random(in: .min ... .max, using: &random) } }
+      )
     case 3:
       let bits = Int.random(in: 2...8, using: &random)
       let low = -(1 << (bits - 1)), high = (1 << (bits - 1)) - 1
-      return .signedPacked(bits: bits, values: (0..<count).map { _ in Int8(pick([low, high, 0]) { Int.random(in: low...high, using: &random) }) })
+      return .signedPacked(
+        bits: bits,
+        values: (0..<count).map { _ in Int8(pick([low, high, 0]) { Int.random(in: low...high, using: &random) }) })
     default:
       let bits = Int.random(in: 1...8, using: &random)
       let high = (1 << bits) - 1
-      return .unsignedPacked(bits: bits, values: (0..<count).map { _ in UInt8(pick([0, high]) { Int.random(in: 0...high, using: &random) }) })
+      return .unsignedPacked(
+        bits: bits,
+        values: (0..<count).map { _ in UInt8(pick([0, high]) { Int.random(in: 0...high, using: &random) }) })
     }
   }
 
@@ -402,8 +456,12 @@ import Testing
     model.properties = list(0...3) { .init(randomString(&$0), randomString(&$0)) }
     model.layers = list(0...4) { random in
       var layer = ModelFile.Layer(type: randomString(&random), name: randomString(&random))
-      layer.integers = (0..<Int.random(in: 0...4, using: &random)).map { _ in Int64.random(in: .min ... .max, using: &random) }
-      layer.floats = (0..<Int.random(in: 0...3, using: &random)).map { _ in Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &random)) }
+      layer.integers = (0..<Int.random(in: 0...4, using: &random)).map { _ in
+        Int64.random(in: .min ... .max, using: &random)
+      }
+      layer.floats = (0..<Int.random(in: 0...3, using: &random)).map { _ in
+        Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &random))
+      }
       layer.tensors = (0..<Int.random(in: 0...4, using: &random)).map { t in
         let shape = (0..<Int.random(in: 0...3, using: &random)).map { _ in Int.random(in: 0...5, using: &random) }
         let count = shape.reduce(1, *)

@@ -32,7 +32,8 @@ import Testing
   }
 
   static let references: References? = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/pytorch-quantization.json")
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+      "Fixtures/pytorch-quantization.json")
     guard let data = try? Data(contentsOf: url) else { return nil }
     return try? JSONDecoder().decode(References.self, from: data)
   }()
@@ -45,10 +46,15 @@ import Testing
     var mismatches = 0
     for c in references.qparams_and_fake_quant {
       let range = QuantRange(bits: c.bits, signed: c.signed)
-      let p = QuantParams.fromRange(min: Self.float(c.min), max: Self.float(c.max), range: range, symmetric: c.symmetric)
+      let p = QuantParams.fromRange(
+        min: Self.float(c.min), max: Self.float(c.max), range: range, symmetric: c.symmetric)
       if p.scale.bitPattern != c.scale || p.zeroPoint != c.zero_point {
         mismatches += 1
-        if mismatches < 5 { Issue.record("qparams [\(Self.float(c.min)), \(Self.float(c.max))] \(range) symmetric \(c.symmetric): \(p.scale) \(p.zeroPoint), PyTorch \(Self.float(c.scale)) \(c.zero_point)") }
+        if mismatches < 5 {
+          Issue.record(
+            "qparams [\(Self.float(c.min)), \(Self.float(c.max))] \(range) symmetric \(c.symmetric): \(p.scale) \(p.zeroPoint), PyTorch \(Self.float(c.scale)) \(c.zero_point)"
+          )
+        }
         continue
       }
       let x = c.x.map(Self.float)
@@ -85,8 +91,9 @@ import Testing
       var histogram = Histogram(lower: Self.float(h.lower), upper: Self.float(h.upper))
       for pair in h.counts { histogram.counts[Int(pair[0])] = pair[1] }
       let (low, high) = histogram.l2OptimalRange(bits: 8)
-      #expect(low.bitPattern == h.min && high.bitPattern == h.max,
-              "ours [\(low), \(high)], PyTorch [\(Self.float(h.min)), \(Self.float(h.max))]")
+      #expect(
+        low.bitPattern == h.min && high.bitPattern == h.max,
+        "ours [\(low), \(high)], PyTorch [\(Self.float(h.min)), \(Self.float(h.max))]")
     }
   }
 }

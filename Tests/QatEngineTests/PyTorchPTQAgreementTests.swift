@@ -17,18 +17,23 @@ import Testing
     let predictions: [String: [Int]]
   }
 
-  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+  static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
 
   static func netA(_ reference: Reference, input: ActivationShape) throws -> Network {
     let block: [LayerSpec] = [
-      LayerSpec(.conv(out: 16, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu), LayerSpec(.maxpool(kernel: 2, stride: 2)),
-      LayerSpec(.conv(out: 32, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu), LayerSpec(.maxpool(kernel: 2, stride: 2)),
+      LayerSpec(.conv(out: 16, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.maxpool(kernel: 2, stride: 2)),
+      LayerSpec(.conv(out: 32, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.maxpool(kernel: 2, stride: 2)),
       LayerSpec(.flatten), LayerSpec(.dense(out: 10)),
     ]
     let net = try Network.compiled(block, input: input)
     let p = reference.parameters
     for (convIndex, bnIndex, key) in [(0, 1, "1"), (4, 5, "2")] {
-      guard let conv = net.ops[convIndex] as? ConvOp, let bn = net.ops[bnIndex] as? BatchNormOp else { throw CancellationError() }
+      guard let conv = net.ops[convIndex] as? ConvOp, let bn = net.ops[bnIndex] as? BatchNormOp else {
+        throw CancellationError()
+      }
       conv.setUserWeights(p["c\(key)w"] ?? [])
       Network.fill(conv.bias.value, p["c\(key)b"] ?? [])
       Network.fill(bn.gamma.value, p["b\(key)g"] ?? [])
@@ -45,8 +50,9 @@ import Testing
   @Test func ptqPredictsAsPyTorchDoes() throws {
     let url = Self.root.appendingPathComponent("Tests/QatEngineTests/Fixtures/pytorch-ptq-net-a.json")
     let reference = try JSONDecoder().decode(Reference.self, from: Data(contentsOf: url))
-    let digits = try ImageFolderLoader.load(Self.root.appendingPathComponent("samples/digits").path, options: ImageFolderOptions(threads: 1),
-                                            cache: nil, isInterrupted: { false })
+    let digits = try ImageFolderLoader.load(
+      Self.root.appendingPathComponent("samples/digits").path, options: ImageFolderOptions(threads: 1),
+      cache: nil, isInterrupted: { false })
     let shape = ActivationShape(channels: 1, height: 8, width: 8)
     let train = LabeledImages(nchw: digits.train.pixels, labels: digits.train.labels, shape: shape)
     let test = LabeledImages(nchw: digits.test.pixels, labels: digits.test.labels, shape: shape)

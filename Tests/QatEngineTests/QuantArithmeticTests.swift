@@ -6,7 +6,9 @@ import Testing
 /// The quantization arithmetic (QuantParams.fromRange, fake quantization, the C range scans)
 /// against values computed by hand in float32, as PyTorch computes them.
 @Suite struct QuantArithmeticTests {
-  static func params(_ min: Float, _ max: Float, bits: Int = 8, signed: Bool = false, symmetric: Bool = false) -> QuantParams {
+  static func params(_ min: Float, _ max: Float, bits: Int = 8, signed: Bool = false, symmetric: Bool = false)
+    -> QuantParams
+  {
     QuantParams.fromRange(min: min, max: max, range: QuantRange(bits: bits, signed: signed), symmetric: symmetric)
   }
 
@@ -226,12 +228,15 @@ import Testing
     let rows = 4, cols = 3
     let x: [Float] = [0.1, -0.7, 2.6, 1.25, 0.05, -3.9, -0.45, 0.33, 7.5, 9.0, -9.0, 0.0]
     let range = QuantRange(bits: 4, signed: false)
-    let columns = [QuantParams(scale: 0.1, zeroPoint: 5, range: range),
-                   QuantParams(scale: 0.5, zeroPoint: 8, range: range),
-                   QuantParams(scale: 0.3, zeroPoint: 0, range: range)]
+    let columns = [
+      QuantParams(scale: 0.1, zeroPoint: 5, range: range),
+      QuantParams(scale: 0.5, zeroPoint: 8, range: range),
+      QuantParams(scale: 0.3, zeroPoint: 0, range: range),
+    ]
     var y = [Float](repeating: 0, count: x.count), mask = [UInt8](repeating: 9, count: x.count)
-    qk_fake_quant_columns(x, Int64(rows), Int64(cols), columns.map(\.scale), columns.map(\.inverseScale),
-                          columns.map(\.zeroPoint), range.qmin, range.qmax, &y, &mask)
+    qk_fake_quant_columns(
+      x, Int64(rows), Int64(cols), columns.map(\.scale), columns.map(\.inverseScale),
+      columns.map(\.zeroPoint), range.qmin, range.qmax, &y, &mask)
     for c in 0..<cols {
       let column = (0..<rows).map { x[$0 * cols + c] }
       let expected = Self.fakeQuant(column, columns[c])

@@ -10,8 +10,10 @@ import Testing
     let input = ActivationShape(channels: 4, height: 6, width: 6)
     let net = try Network.build(specs, input: input, random: &random)
     let data = GradientCheckTests.images(8, shape: input, classes: 3, seed: 1)
-    let prepared = try net.prepareQuantization(QuantizationConfig(method: method), calibration: data, pool: WorkerPool.shared(threads: 1))
-    return prepared.quantization?.activations.map { $0.follows == nil ? $0.name : "(\($0.name) on its input's grid)" } ?? []
+    let prepared = try net.prepareQuantization(
+      QuantizationConfig(method: method), calibration: data, pool: WorkerPool.shared(threads: 1))
+    return prepared.quantization?.activations.map { $0.follows == nil ? $0.name : "(\($0.name) on its input's grid)" }
+      ?? []
   }
 
   /// A residual block: the skip path reads the block's (quantized) input, the add is quantized with
@@ -21,12 +23,16 @@ import Testing
     let conv = LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1))
     let specs = [
       conv, LayerSpec(.batchNorm), LayerSpec(.relu),
-      LayerSpec(.residual([conv, LayerSpec(.batchNorm), LayerSpec(.relu), conv, LayerSpec(.batchNorm)])), LayerSpec(.relu),
+      LayerSpec(.residual([conv, LayerSpec(.batchNorm), LayerSpec(.relu), conv, LayerSpec(.batchNorm)])),
+      LayerSpec(.relu),
       LayerSpec(.maxpool(kernel: 2, stride: 2)), LayerSpec(.relu6), LayerSpec(.batchNorm),
       LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
     ]
     let name = "conv(4, kernel: 3, pad: 1)"
-    let expected = ["input", name, name, name, "residual add", "relu6()", "batchnorm()", "(globalavgpool() on its input's grid)", "dense(3)"]
+    let expected = [
+      "input", name, name, name, "residual add", "relu6()", "batchnorm()", "(globalavgpool() on its input's grid)",
+      "dense(3)",
+    ]
     #expect(try Self.points(specs) == expected)
     #expect(try Self.points(specs, method: .qat) == expected)
   }
@@ -36,20 +42,27 @@ import Testing
   @Test func trailingDropoutAddsNoSecondLogitsQuantizer() throws {
     let specs = [LayerSpec(.flatten), LayerSpec(.dense(out: 3)), LayerSpec(.dropout(p: 0.2))]
     #expect(try Self.points(specs) == ["input", "dense(3)"])
-    #expect(try Self.points([LayerSpec(.flatten), LayerSpec(.dense(out: 3)), LayerSpec(.relu6)]) == ["input", "dense(3)"])
-    #expect(try Self.points([LayerSpec(.globalAvgPool), LayerSpec(.flatten)]) == ["input", "(globalavgpool() on its input's grid)"])
+    #expect(
+      try Self.points([LayerSpec(.flatten), LayerSpec(.dense(out: 3)), LayerSpec(.relu6)]) == ["input", "dense(3)"])
+    #expect(
+      try Self.points([LayerSpec(.globalAvgPool), LayerSpec(.flatten)]) == [
+        "input", "(globalavgpool() on its input's grid)",
+      ])
   }
 
   /// The residual block's output equals the fp32 one in evaluation with fake quantization off, in
   /// both folding styles (the skip reads the right activation after the operations are renumbered).
   @Test(arguments: [QuantMethod.ptq, .qat]) func residualNetworkKeepsItsFunction(method: QuantMethod) throws {
     let conv = LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1))
-    let specs = [conv, LayerSpec(.batchNorm), LayerSpec(.relu),
-                 LayerSpec(.residual([conv, LayerSpec(.batchNorm), LayerSpec(.relu), conv, LayerSpec(.batchNorm)])),
-                 LayerSpec(.relu), LayerSpec(.flatten), LayerSpec(.dense(out: 3))]
+    let specs = [
+      conv, LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.residual([conv, LayerSpec(.batchNorm), LayerSpec(.relu), conv, LayerSpec(.batchNorm)])),
+      LayerSpec(.relu), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
+    ]
     let (net, data) = try QuantizedNetworkTests.trained(specs, epochs: 2)
     let before = QuantizedNetworkTests.logits(net, data)
-    let prepared = try net.prepareQuantization(QuantizationConfig(method: method), calibration: data, pool: QuantizedNetworkTests.pool)
+    let prepared = try net.prepareQuantization(
+      QuantizationConfig(method: method), calibration: data, pool: QuantizedNetworkTests.pool)
     QuantizedNetworkTests.withoutFakeQuantization(prepared)
     #expect(QuantizedNetworkTests.worstDifference(before, QuantizedNetworkTests.logits(prepared, data)) < 1e-5)
     // With fake quantization on at 8 bits, the logits stay close.
@@ -80,8 +93,9 @@ import Testing
 
   /// The operation's scale gradient is Σ dy·∂x̂/∂s·g over the chunk, and the input gradient is the STE's.
   @Test func fakeQuantOpLearnsItsScale() {
-    let quantizer = ActivationQuantizer(name: "t", range: QuantRange(bits: 2, signed: false), symmetric: false,
-                                        observer: .minmax, averagingConstant: nil)
+    let quantizer = ActivationQuantizer(
+      name: "t", range: QuantRange(bits: 2, signed: false), symmetric: false,
+      observer: .minmax, averagingConstant: nil)
     quantizer.params = QuantParams(scale: 0.5, zeroPoint: 1, range: quantizer.range)
     quantizer.fakeQuantizing = true
     quantizer.learnScale()
@@ -90,7 +104,8 @@ import Testing
     let scratch = op.makeScratch(capacity: 1)
     let x = FloatBuffer([0.3, -0.2, 0.74, -2.0, 3.0]), y = FloatBuffer(count: 5)
     let dy = FloatBuffer([1, 2, 3, 4, 5]), dx = FloatBuffer(count: 5)
-    let io = ChunkIO(count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: dy.pointer, dx: dx.pointer, scratch: scratch, stepSeed: 0)
+    let io = ChunkIO(
+      count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: dy.pointer, dx: dx.pointer, scratch: scratch, stepSeed: 0)
     op.forward(phase: 0, io, training: true)
     op.backward(phase: 0, io)
     let expected = (1 * 0.4 + 2 * 0.4 + 3 * -0.48 + 4 * -1 + 5 * 2) / Float(15).squareRoot()
@@ -118,14 +133,17 @@ import Testing
       func epochFinished(_ record: EpochRecord, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
-    let outcome = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random, monitor: Quiet())
+    let outcome = prepared.train(
+      on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random,
+      monitor: Quiet())
     #expect(outcome == .finished)
     let after = state.activations.map(\.params.scale)
     #expect(zip(before, after).contains { $0 != $1 })
     #expect(after.allSatisfy { $0 > 0 })
     #expect(state.weights.compactMap { $0.learnedScales?.value.array } != weightScalesBefore)
     var predictions: [Int32] = []
-    #expect(prepared.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &predictions).correct > data.count / 3)
+    #expect(
+      prepared.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &predictions).correct > data.count / 3)
   }
 }
 
@@ -147,8 +165,9 @@ import Testing
         func shouldStop() -> Bool { false }
       }
       var random = SeededRandom(seed: 8)
-      _ = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 48, threads: threads),
-                         random: &random, monitor: Quiet())
+      _ = prepared.train(
+        on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 48, threads: threads),
+        random: &random, monitor: Quiet())
       let scales = prepared.quantization?.activations.map(\.params.scale) ?? []
       results.append(prepared.parameters.map(\.value.array) + [scales])
     }
@@ -188,7 +207,9 @@ import Testing
     }
     var random = SeededRandom(seed: 3)
     let recorder = Recorder(prepared, state)
-    let outcome = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 1e25, batchSize: 24), random: &random, monitor: recorder)
+    let outcome = prepared.train(
+      on: data, options: TrainingOptions(epochs: 3, learningRate: 1e25, batchSize: 24), random: &random,
+      monitor: recorder)
     guard case let .diverged(_, _, what) = outcome else { Issue.record("not stopped: \(outcome)"); return }
     // lr 1e25 makes the weights huge but finite; the next batch's activations overflow, and only
     // fake quantization's observers see it.
@@ -197,13 +218,15 @@ import Testing
     #expect(state.weights.map(\.params) == recorder.last.2, "the weight observers' ranges are put back too")
     let restored = prepared.parameters.map(\.value.array) == recorder.last.1
     #expect(restored)
-    #expect(state.activations.allSatisfy { $0.params.scale.isFinite && $0.tracker.min.isFinite && $0.tracker.max.isFinite })
+    #expect(
+      state.activations.allSatisfy { $0.params.scale.isFinite && $0.tracker.min.isFinite && $0.tracker.max.isFinite })
   }
 
   /// The detection itself: a chunk with NaN or infinity is flagged in a training pass.
   @Test func fakeQuantOpFlagsNonFiniteValues() {
-    let quantizer = ActivationQuantizer(name: "t", range: QuantRange(bits: 8, signed: false), symmetric: false,
-                                        observer: .minmax, averagingConstant: nil)
+    let quantizer = ActivationQuantizer(
+      name: "t", range: QuantRange(bits: 8, signed: false), symmetric: false,
+      observer: .minmax, averagingConstant: nil)
     quantizer.params = QuantParams.fromRange(min: 0, max: 1, range: quantizer.range, symmetric: false)
     quantizer.fakeQuantizing = true
     let op = FakeQuantOp(shape: ActivationShape(features: 20), quantizer: quantizer)
@@ -212,12 +235,16 @@ import Testing
       var values = [Float](repeating: 0.5, count: 20)
       let y = FloatBuffer(count: 20)
       let x = FloatBuffer(values)
-      let clean = ChunkIO(count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0)
+      let clean = ChunkIO(
+        count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0)
       op.forward(phase: 0, clean, training: true)
       #expect(!scratch.nonFinite)
       values[17] = bad
       let dirty = FloatBuffer(values)
-      op.forward(phase: 0, ChunkIO(count: 1, chunk: 0, x: dirty.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0), training: true)
+      op.forward(
+        phase: 0,
+        ChunkIO(count: 1, chunk: 0, x: dirty.pointer, y: y.pointer, dy: nil, dx: nil, scratch: scratch, stepSeed: 0),
+        training: true)
       #expect(scratch.nonFinite, "\(bad)")
     }
   }

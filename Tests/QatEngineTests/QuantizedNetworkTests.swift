@@ -9,12 +9,14 @@ import Testing
   static let pool = WorkerPool.shared(threads: 1)
 
   /// conv–bn–relu–maxpool → conv–bn–relu → flatten → dense(3).
-  static var specs: [LayerSpec] { [
-    LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
-    LayerSpec(.maxpool(kernel: 2, stride: 2)),
-    LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
-    LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
-  ] }
+  static var specs: [LayerSpec] {
+    [
+      LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.maxpool(kernel: 2, stride: 2)),
+      LayerSpec(.conv(out: 3, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
+    ]
+  }
 
   /// A trained network (so batch norm's running statistics are not the identity) and its data.
   static func trained(_ specs: [LayerSpec] = specs, epochs: Int = 3) throws -> (Network, LabeledImages) {
@@ -26,7 +28,9 @@ import Testing
       func epochFinished(_ record: EpochRecord, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
-    _ = net.train(on: data, options: TrainingOptions(epochs: epochs, learningRate: 0.05, batchSize: 16), random: &random, monitor: Quiet())
+    _ = net.train(
+      on: data, options: TrainingOptions(epochs: epochs, learningRate: 0.05, batchSize: 16), random: &random,
+      monitor: Quiet())
     return (net, data)
   }
 
@@ -93,7 +97,10 @@ import Testing
     }
     #expect(levels.count > 2)
     // The quantization points: input, two conv units, the logits (max pooling and flatten need none).
-    #expect(prepared.quantization?.activations.map(\.name) == ["input", "conv(4, kernel: 3, pad: 1)", "conv(3, kernel: 3, pad: 1)", "dense(3)"])
+    #expect(
+      prepared.quantization?.activations.map(\.name) == [
+        "input", "conv(4, kernel: 3, pad: 1)", "conv(3, kernel: 3, pad: 1)", "dense(3)",
+      ])
   }
 
   /// Weights after quantization are integers times their channel's scale, within [−2^(b−1), 2^(b−1) − 1].
@@ -122,22 +129,27 @@ import Testing
   /// rounded value, so x half a step beyond the range still passes.
   @Test func straightThroughEstimatorMatchesTheClampsDerivative() {
     let shape = ActivationShape(features: 8)
-    let quantizer = ActivationQuantizer(name: "t", range: QuantRange(bits: 4, signed: false), symmetric: false,
-                                        observer: .minmax, averagingConstant: nil)
+    let quantizer = ActivationQuantizer(
+      name: "t", range: QuantRange(bits: 4, signed: false), symmetric: false,
+      observer: .minmax, averagingConstant: nil)
     quantizer.params = QuantParams.fromRange(min: -1, max: 2, range: quantizer.range, symmetric: false)
     quantizer.fakeQuantizing = true
     let op = FakeQuantOp(shape: shape, quantizer: quantizer)
     let scratch = op.makeScratch(capacity: 1)
     let xs: [Float] = [-3, -1.05, -0.5, 0, 0.37, 1.9, 2.15, 5]
-    let x = FloatBuffer(xs), y = FloatBuffer(count: 8), dy = FloatBuffer((0..<8).map { Float($0) + 1 }), dx = FloatBuffer(count: 8)
-    let io = ChunkIO(count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: dy.pointer, dx: dx.pointer, scratch: scratch, stepSeed: 0)
+    let x = FloatBuffer(xs), y = FloatBuffer(count: 8), dy = FloatBuffer((0..<8).map { Float($0) + 1 }),
+      dx = FloatBuffer(count: 8)
+    let io = ChunkIO(
+      count: 1, chunk: 0, x: x.pointer, y: y.pointer, dy: dy.pointer, dx: dx.pointer, scratch: scratch, stepSeed: 0)
     op.forward(phase: 0, io, training: true)
     op.backward(phase: 0, io)
     let range = quantizer.params.representable
     for i in 0..<8 {
       let h = 1e-3
       let half = Double(quantizer.params.scale) / 2
-      func clamp(_ v: Double) -> Double { min(max(v, Double(range.lowerBound) - half), Double(range.upperBound) + half) }
+      func clamp(_ v: Double) -> Double {
+        min(max(v, Double(range.lowerBound) - half), Double(range.upperBound) + half)
+      }
       let slope = (clamp(Double(xs[i]) + h) - clamp(Double(xs[i]) - h)) / (2 * h)
       #expect(abs(Double(dx[i]) - slope * Double(dy[i])) < 1e-6, "x = \(xs[i])")
       #expect(y[i] == quantizer.params.fakeQuantize(xs[i]))
@@ -162,7 +174,9 @@ import Testing
     #expect(!state.observersActive)
     #expect(state.batchNormFrozen == batchNormFrozen)
     for q in state.activations { q.fakeQuantizing = false }
-    for w in state.weights { w.setParams(w.params.map { QuantParams(scale: $0.scale / 2, zeroPoint: 0, range: $0.range) }) }
+    for w in state.weights {
+      w.setParams(w.params.map { QuantParams(scale: $0.scale / 2, zeroPoint: 0, range: $0.range) })
+    }
     let batch = data.subset(Array(0..<12))
     // Training passes move batch norm's running statistics, and with them the fold factor: every
     // evaluation of the loss starts from the same ones.
@@ -185,13 +199,16 @@ import Testing
       for k in 0..<min(8, parameter.count) {
         let i = (k * 7919) % parameter.count
         let up = shiftedLoss(parameter, i, h), down = shiftedLoss(parameter, i, -h)
-        let forward = (up - base) / Double(h), backward = (base - down) / Double(h), central = (up - down) / Double(2 * h)
+        let forward = (up - base) / Double(h), backward = (base - down) / Double(h),
+          central = (up - down) / Double(2 * h)
         sampled += 1
         // A kink within reach (ReLU, pooling, a weight at the clipping edge): the one-sided quotients differ.
         if abs(forward - backward) > 2e-4 + 2e-2 * abs(central) { continue }
         smooth += 1
         let a = Double(analytic[p][i])
-        if abs(central - a) / max(abs(central) + abs(a), 1e-2) > 3e-2 { print("\(parameter.name)[\(i)]: numeric \(central), analytic \(a)") }
+        if abs(central - a) / max(abs(central) + abs(a), 1e-2) > 3e-2 {
+          print("\(parameter.name)[\(i)]: numeric \(central), analytic \(a)")
+        }
         worst = max(worst, abs(central - a) / max(abs(central) + abs(a), 1e-2))
       }
     }
@@ -224,7 +241,8 @@ import Testing
     }
     let watch = Watch(state)
     var random = SeededRandom(seed: 1)
-    let outcome = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random, monitor: watch)
+    let outcome = prepared.train(
+      on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random, monitor: watch)
     #expect(outcome == .finished)
     #expect(watch.seen.map(\.0) == [false, true, true])
     #expect(watch.seen.map(\.1) == [true, true, false])
@@ -234,17 +252,26 @@ import Testing
     #expect(state.converted && state.batchNormFrozen && !state.observersActive)
     var predictions: [Int32] = []
     let qat = prepared.evaluate(data, pool: Self.pool, predictions: &predictions)
-    let ptq = try net.prepareQuantization({ var c = QuantizationConfig(method: .ptq); c.weightBits = 2; c.activationBits = 2; return c }(),
-                                          calibration: data, pool: Self.pool).evaluate(data, pool: Self.pool, predictions: &predictions)
+    let ptq = try net.prepareQuantization(
+      {
+        var c = QuantizationConfig(method: .ptq); c.weightBits = 2; c.activationBits = 2; return c
+      }(),
+      calibration: data, pool: Self.pool
+    ).evaluate(data, pool: Self.pool, predictions: &predictions)
     #expect(qat.correct >= ptq.correct)
   }
 
   /// Histogram and percentile calibration choose ranges inside the min-max range.
-  @Test(arguments: [ObserverKind.histogram, .percentile]) func histogramObserversNarrowTheRange(kind: ObserverKind) throws {
+  @Test(arguments: [ObserverKind.histogram, .percentile]) func histogramObserversNarrowTheRange(kind: ObserverKind)
+    throws
+  {
     let (net, data) = try Self.trained()
     var config = QuantizationConfig(method: .ptq)
     config.activationBits = 2
-    let minmax = try net.prepareQuantization({ var c = config; c.observer = .minmax; return c }(), calibration: data, pool: Self.pool)
+    let minmax = try net.prepareQuantization(
+      {
+        var c = config; c.observer = .minmax; return c
+      }(), calibration: data, pool: Self.pool)
     config.observer = kind
     let searched = try net.prepareQuantization(config, calibration: data, pool: Self.pool)
     guard let a = minmax.quantization?.activations, let b = searched.quantization?.activations else { return }
@@ -267,16 +294,17 @@ import Testing
   }
 }
 
-
 /// The deployed form of a QAT model: batch norm folded into the weights it scaled.
 @Suite struct DeploymentFoldingTests {
   /// The weights QAT fake-quantized are, bit for bit, the deployed network's; its logits agree and
   /// it predicts the same classes.
   @Test(arguments: [false, true]) func foldedQATModelIsWhatWasTrained(learnedScales: Bool) throws {
     let conv = LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1))
-    let specs = QuantizedNetworkTests.specs.dropLast(2) + [
-      LayerSpec(.residual([conv.with(out: 3), LayerSpec(.batchNorm), LayerSpec(.relu)])), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
-    ]
+    let specs =
+      QuantizedNetworkTests.specs.dropLast(2) + [
+        LayerSpec(.residual([conv.with(out: 3), LayerSpec(.batchNorm), LayerSpec(.relu)])), LayerSpec(.flatten),
+        LayerSpec(.dense(out: 3)),
+      ]
     let (net, data) = try QuantizedNetworkTests.trained(Array(specs), epochs: 3)
     var config = QuantizationConfig(method: .qat)
     config.weightBits = 3
@@ -289,7 +317,9 @@ import Testing
       func shouldStop() -> Bool { false }
     }
     var random = SeededRandom(seed: 6)
-    _ = prepared.train(on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random, monitor: Quiet())
+    _ = prepared.train(
+      on: data, options: TrainingOptions(epochs: 3, learningRate: 0.01, batchSize: 16), random: &random,
+      monitor: Quiet())
     prepared.quantization?.convert()
     let before = QuantizedNetworkTests.logits(prepared, data)
     var p1: [Int32] = [], p2: [Int32] = []

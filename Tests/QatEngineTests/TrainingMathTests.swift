@@ -44,8 +44,9 @@ import Testing
   @Test func schedulesGiveTheDocumentedRates() {
     #expect(Schedule.constant.rate(base: 0.05, epoch: 7, epochs: 10) == 0.05)
     // step: ×0.1 after each ⌈10/3⌉ = 4 epochs
-    #expect([0, 3, 4, 7, 8, 9].map { Schedule.step.rate(base: 1, epoch: $0, epochs: 10) }.map { ($0 * 1000).rounded() / 1000 }
-      == [1, 1, 0.1, 0.1, 0.01, 0.01])
+    #expect(
+      [0, 3, 4, 7, 8, 9].map { Schedule.step.rate(base: 1, epoch: $0, epochs: 10) }.map { ($0 * 1000).rounded() / 1000 }
+        == [1, 1, 0.1, 0.1, 0.01, 0.01])
     #expect(Schedule.cosine.rate(base: 0.1, epoch: 0, epochs: 4) == 0.1)
     #expect(abs(Schedule.cosine.rate(base: 0.1, epoch: 2, epochs: 4) - 0.05) < 1e-12)
     #expect(abs(Schedule.cosine.rate(base: 0.1, epoch: 1, epochs: 4) - 0.1 * (1 + cos(Double.pi / 4)) / 2) < 1e-12)
@@ -56,8 +57,9 @@ import Testing
     let labels: [Int32] = [2, 0]
     var predictions: [Int32] = [0, 0]
     var gradient = [Float](repeating: 0, count: 6)
-    let (loss, correct) = SoftmaxCrossEntropy.apply(logits: logits, rows: 2, classes: 3, labels: labels,
-                                                    predictions: &predictions, gradient: &gradient, scale: 0.5)
+    let (loss, correct) = SoftmaxCrossEntropy.apply(
+      logits: logits, rows: 2, classes: 3, labels: labels,
+      predictions: &predictions, gradient: &gradient, scale: 0.5)
     let first = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3
     let second = log(2.0)  // two equal large logits: no overflow, ties go to the lowest class
     #expect(abs(loss - (first + second)) < 1e-5)
@@ -84,7 +86,8 @@ import Testing
   @Test func dropoutScalesInTrainingAndIsTheIdentityInEvaluation() throws {
     var random = SeededRandom(seed: 2)
     let shape = ActivationShape(features: 1000)
-    let net = try Network.build([LayerSpec(.dropout(p: 0.25)), LayerSpec(.dense(out: 2))], input: shape, random: &random)
+    let net = try Network.build(
+      [LayerSpec(.dropout(p: 0.25)), LayerSpec(.dense(out: 2))], input: shape, random: &random)
     let data = LabeledImages(nchw: [Float](repeating: 1, count: 1000), labels: [0], shape: shape)
     _ = net.trainBatch([0][...], of: data, pool: WorkerPool.shared(threads: 1), stepSeed: 99)
     let out = Array(net.slots[0].activations[1].array.prefix(1000))
@@ -112,13 +115,19 @@ import Testing
     for i in 0..<64 {
       let label = i % 2
       labels.append(label)
-      for p in 0..<16 { pixels.append(Float(label == 0 ? (p < 8 ? 1 : -1) : (p < 8 ? -1 : 1)) + Float(random.nextUnit() - 0.5)) }
+      for p in 0..<16 {
+        pixels.append(Float(label == 0 ? (p < 8 ? 1 : -1) : (p < 8 ? -1 : 1)) + Float(random.nextUnit() - 0.5))
+      }
     }
     let data = LabeledImages(nchw: pixels, labels: labels, shape: shape)
-    let net = try Network.build([LayerSpec(.conv(out: 2, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu),
-                                 LayerSpec(.flatten), LayerSpec(.dense(out: 2))], input: shape, random: &random)
-    let outcome = net.train(on: data, options: TrainingOptions(epochs: 5, learningRate: 0.05, batchSize: 8), random: &random,
-                            monitor: Silent())
+    let net = try Network.build(
+      [
+        LayerSpec(.conv(out: 2, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu),
+        LayerSpec(.flatten), LayerSpec(.dense(out: 2)),
+      ], input: shape, random: &random)
+    let outcome = net.train(
+      on: data, options: TrainingOptions(epochs: 5, learningRate: 0.05, batchSize: 8), random: &random,
+      monitor: Silent())
     #expect(outcome == .finished)
     #expect(net.history.count == 5)
     #expect(net.history[4].loss < net.history[0].loss / 2)

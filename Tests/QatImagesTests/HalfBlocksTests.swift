@@ -4,9 +4,11 @@ import Testing
 @Suite struct HalfBlocksTests {
   @Test func plainCellsCombineTwoRows() {
     // Rows [0, 255] over [0, 0]: only the top-right pixel is ink.
-    #expect(HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [0, 255, 0, 0]), color: false) == [" ▀"])
+    #expect(
+      HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [0, 255, 0, 0]), color: false) == [" ▀"])
     // Rows [0, 255] over [255, 0]... a tie (two bright, two dark) keeps bright as ink.
-    #expect(HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [0, 255, 255, 0]), color: false) == ["▄▀"])
+    #expect(
+      HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [0, 255, 255, 0]), color: false) == ["▄▀"])
     let odd = PixelImage(width: 3, height: 3, channels: 1, pixels: [0, 255, 0, 0, 0, 0, 0, 0, 255])
     // Minority-bright: ink where 255. Row pairs (0,1) then (2, nothing).
     #expect(HalfBlocks.lines(odd, color: false) == [" ▀ ", "  ▀"])
@@ -18,7 +20,8 @@ import Testing
   }
 
   @Test func constantImagesAreBlank() {
-    #expect(HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [9, 9, 9, 9]), color: false) == ["  "])
+    #expect(
+      HalfBlocks.lines(PixelImage(width: 2, height: 2, channels: 1, pixels: [9, 9, 9, 9]), color: false) == ["  "])
   }
 
   @Test func colourUsesTrueColourForegroundAndBackground() {
@@ -40,7 +43,9 @@ import Testing
   @Test func thumbnailsScaleByWholeFactorsOrShrink() {
     let small = PixelImage(width: 8, height: 8, channels: 1, pixels: [UInt8](repeating: 1, count: 64))
     #expect(HalfBlocks.thumbnail(small).width == 16)
-    #expect(HalfBlocks.thumbnail(PixelImage(width: 5, height: 3, channels: 1, pixels: [UInt8](repeating: 1, count: 15))).width == 15)
+    #expect(
+      HalfBlocks.thumbnail(PixelImage(width: 5, height: 3, channels: 1, pixels: [UInt8](repeating: 1, count: 15))).width
+        == 15)
     let large = PixelImage(width: 64, height: 32, channels: 1, pixels: [UInt8](repeating: 1, count: 2048))
     let thumb = HalfBlocks.thumbnail(large)
     #expect(thumb.width == 16 && thumb.height == 8)

@@ -76,7 +76,8 @@ import QatsLanguage
   }
 
   @Test func splitFunctionMatchesHandWorkedCase() {
-    let split = StratifiedSplit.split(classOf: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], classCount: 2, testFraction: 0.2, seed: 0)
+    let split = StratifiedSplit.split(
+      classOf: [0, 0, 0, 0, 0, 1, 1, 1, 1, 1], classCount: 2, testFraction: 0.2, seed: 0)
     #expect(split.test.count == 2 && split.train.count == 8)
     #expect(Set(split.test.map { $0 < 5 ? 0 : 1 }) == [0, 1])
     // A class of one stays in train.
@@ -114,7 +115,8 @@ import QatsLanguage
     let data = try f.load()
     #expect(data.count == 2)
     #expect(data.skipped.count == 3)
-    let reasons = Dictionary(uniqueKeysWithValues: data.skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
+    let reasons = Dictionary(
+      uniqueKeysWithValues: data.skipped.map { (($0.path as NSString).lastPathComponent, $0.reason) })
     #expect(reasons["notes.txt"]?.contains("not a PNG") == true)
     #expect(reasons["cut.png"]?.contains("truncated") == true)
     #expect(reasons["nested"]?.contains("folder") == true)
@@ -123,7 +125,8 @@ import QatsLanguage
   @Test func folderProblemsAreClearErrors() throws {
     let f = try FolderBuilder()
     defer { f.remove() }
-    #expect(try ImageFolderLoaderTestsHelpers.error(f.root + "/missing")?.message.contains("there is no folder") == true)
+    #expect(
+      try ImageFolderLoaderTestsHelpers.error(f.root + "/missing")?.message.contains("there is no folder") == true)
     try f.gray("loose.png", 1)
     #expect(f.loadError()?.message.contains("has no class folders") == true)
     #expect(f.loadError()?.hint?.contains("1 PNG files directly") == true)
@@ -189,10 +192,13 @@ import QatsLanguage
     let white = PixelImage(width: 1, height: 1, channels: 1, pixels: [255])
     let mosaic = try #require(ImageMosaic.compose([white, white], columns: 2, cellSize: 2, gap: 1, background: 0))
     #expect(mosaic.width == 7 && mosaic.height == 4)
-    #expect(mosaic.pixels == [0, 0, 0, 0, 0, 0, 0,
-                              0, 255, 255, 0, 255, 255, 0,
-                              0, 255, 255, 0, 255, 255, 0,
-                              0, 0, 0, 0, 0, 0, 0])
+    #expect(
+      mosaic.pixels == [
+        0, 0, 0, 0, 0, 0, 0,
+        0, 255, 255, 0, 255, 255, 0,
+        0, 255, 255, 0, 255, 255, 0,
+        0, 0, 0, 0, 0, 0, 0,
+      ])
     let rgb = PixelImage(width: 1, height: 1, channels: 3, pixels: [1, 2, 3])
     #expect(ImageMosaic.compose([white, rgb], cellSize: 1, gap: 0)?.pixels == [255, 255, 255, 1, 2, 3])
   }
@@ -200,6 +206,8 @@ import QatsLanguage
 
 enum ImageFolderLoaderTestsHelpers {
   static func error(_ path: String) throws -> ImageFolderError? {
-    do { _ = try ImageFolderLoader.load(path, options: ImageFolderOptions()); return nil } catch let e as ImageFolderError { return e }
+    do { _ = try ImageFolderLoader.load(path, options: ImageFolderOptions()); return nil } catch let e
+      as ImageFolderError
+    { return e }
   }
 }

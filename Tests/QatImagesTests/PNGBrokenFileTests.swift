@@ -72,12 +72,14 @@ import QatsLanguage
   }
 
   @Test func absurdDimensionsAreRefusedBeforeAllocating() {
-    let huge = PNGBytes.signature + PNGBytes.chunk("IHDR", PNGBytes.be32(100_000) + PNGBytes.be32(100_000) + [8, 0, 0, 0, 0])
+    let huge =
+      PNGBytes.signature + PNGBytes.chunk("IHDR", PNGBytes.be32(100_000) + PNGBytes.be32(100_000) + [8, 0, 0, 0, 0])
       + PNGBytes.chunk("IEND", [])
     let error = refusal(huge)
     #expect(error?.kind == .tooLarge)
     #expect(error?.reason.contains("100000 x 100000") == true)
-    let zeroWidth = PNGBytes.signature + PNGBytes.chunk("IHDR", PNGBytes.be32(0) + PNGBytes.be32(5) + [8, 0, 0, 0, 0])
+    let zeroWidth =
+      PNGBytes.signature + PNGBytes.chunk("IHDR", PNGBytes.be32(0) + PNGBytes.be32(5) + [8, 0, 0, 0, 0])
       + PNGBytes.chunk("IEND", [])
     #expect(refusal(zeroWidth)?.kind == .corrupt)
   }
@@ -104,7 +106,9 @@ import QatsLanguage
         switch generator.next() % 3 {
         case 0: bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
         case 1:
-          for _ in 0...(generator.next() % 4) { bytes[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(1 << (generator.next() % 8)) }
+          for _ in 0...(generator.next() % 4) {
+            bytes[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(1 << (generator.next() % 8))
+          }
         default:
           let at = 8 + Int(generator.next() % UInt64(bytes.count - 8))
           bytes[at] = UInt8(truncatingIfNeeded: generator.next())

@@ -13,8 +13,9 @@ import Testing
     let image = try decode(file)
     #expect(image.channels == 1)
     #expect(image.pixels == [0x12, 0xAB, 0x00, 0xFF])
-    let rgb16 = PNGBytes.file(width: 1, height: 1, bitDepth: 16, colorType: 2,
-                              rows: [[0x80, 0xFF, 0x01, 0x02, 0xFE, 0x00]])
+    let rgb16 = PNGBytes.file(
+      width: 1, height: 1, bitDepth: 16, colorType: 2,
+      rows: [[0x80, 0xFF, 0x01, 0x02, 0xFE, 0x00]])
     #expect(try decode(rgb16).pixels == [0x80, 0x01, 0xFE])
   }
 
@@ -22,8 +23,9 @@ import Testing
     for depth in [1, 2, 4] {
       let maxValue = (1 << depth) - 1
       let samples = Array(0...maxValue)
-      let file = PNGBytes.file(width: samples.count, height: 1, bitDepth: depth, colorType: 0,
-                               rows: [PNGBytes.pack(samples, bitDepth: depth)])
+      let file = PNGBytes.file(
+        width: samples.count, height: 1, bitDepth: depth, colorType: 0,
+        rows: [PNGBytes.pack(samples, bitDepth: depth)])
       let image = try decode(file)
       #expect(image.pixels == samples.map { UInt8($0 * 255 / maxValue) }, "depth \(depth)")
     }
@@ -41,8 +43,9 @@ import Testing
   }
 
   @Test func grayFromColourUsesRec601() throws {
-    let rgb = PNGBytes.file(width: 3, height: 1, bitDepth: 8, colorType: 2,
-                            rows: [[10, 200, 30, 255, 0, 0, 255, 255, 255]])
+    let rgb = PNGBytes.file(
+      width: 3, height: 1, bitDepth: 8, colorType: 2,
+      rows: [[10, 200, 30, 255, 0, 0, 255, 255, 255]])
     // (2990 + 117400 + 3420 + 500) / 1000 = 124; red 299*255 = 76245 -> 76; white 255.
     #expect(try decode(rgb, .gray).pixels == [124, 76, 255])
     #expect(try decode(rgb).channels == 3)
@@ -55,8 +58,9 @@ import Testing
 
   @Test func paletteWithTransparencyExpands() throws {
     let palette: [UInt8] = [255, 0, 0, 0, 255, 0, 77, 77, 77]
-    let file = PNGBytes.file(width: 3, height: 1, bitDepth: 8, colorType: 3, rows: [[0, 1, 2]],
-                             palette: palette, transparency: [255, 0])
+    let file = PNGBytes.file(
+      width: 3, height: 1, bitDepth: 8, colorType: 3, rows: [[0, 1, 2]],
+      palette: palette, transparency: [255, 0])
     // Entry 1 is fully transparent (black over black); entry 2 has no tRNS value, so it is opaque.
     #expect(try decode(file).pixels == [255, 0, 0, 0, 0, 0, 77, 77, 77])
     #expect(try decode(file).channels == 3)
@@ -64,8 +68,9 @@ import Testing
 
   @Test func allGrayPaletteDecodesAsGrayInAutoMode() throws {
     let palette: [UInt8] = [0, 0, 0, 128, 128, 128, 255, 255, 255]
-    let file = PNGBytes.file(width: 4, height: 1, bitDepth: 2, colorType: 3,
-                             rows: [PNGBytes.pack([0, 1, 2, 1], bitDepth: 2)], palette: palette)
+    let file = PNGBytes.file(
+      width: 4, height: 1, bitDepth: 2, colorType: 3,
+      rows: [PNGBytes.pack([0, 1, 2, 1], bitDepth: 2)], palette: palette)
     let image = try decode(file)
     #expect(image.channels == 1)
     #expect(image.pixels == [0, 128, 255, 128])

@@ -6,7 +6,8 @@ import Testing
 @Suite struct PNGConformanceTests {
   static let suiteDirectory = fixturesDirectory + "/pngsuite"
   static var files: [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: suiteDirectory)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
+    ((try? FileManager.default.contentsOfDirectory(atPath: suiteDirectory)) ?? []).filter { $0.hasSuffix(".png") }
+      .sorted()
   }
 
   @Test func suiteIsComplete() {

@@ -12,7 +12,8 @@ import Testing
     let root = Self.samples + "/digits"
     var names: [String] = []
     for digit in 0..<10 {
-      for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/test/\(digit)") where file.hasSuffix(".png") {
+      for file in try FileManager.default.contentsOfDirectory(atPath: "\(root)/test/\(digit)")
+      where file.hasSuffix(".png") {
         names.append("test/\(digit)/\(file)")
       }
     }

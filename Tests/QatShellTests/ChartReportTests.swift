@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+  import FoundationXML
 #endif
 import QatShell
 import QatsLanguage
@@ -9,11 +9,17 @@ import Testing
 /// A line chart, a bar chart and a histogram, as a session would make them.
 private let line = LineChart(
   title: "accuracy <&\"> against bits", xLabel: "bits", yLabel: "accuracy", yFormat: .percent,
-  series: [ChartSeries(name: "ptq", points: [ChartPoint(x: 8, y: 0.98), ChartPoint(x: 4, y: 0.9), ChartPoint(x: 2, y: 0.3)]),
-           ChartSeries(name: "qat", points: [ChartPoint(x: 8, y: 0.985), ChartPoint(x: 4, y: 0.97), ChartPoint(x: 2, y: 0.8)])],
+  series: [
+    ChartSeries(name: "ptq", points: [ChartPoint(x: 8, y: 0.98), ChartPoint(x: 4, y: 0.9), ChartPoint(x: 2, y: 0.3)]),
+    ChartSeries(
+      name: "qat", points: [ChartPoint(x: 8, y: 0.985), ChartPoint(x: 4, y: 0.97), ChartPoint(x: 2, y: 0.8)]),
+  ],
   xDescending: true)
-private let bars = BarChart(valueLabel: "drop", format: .percent, bars: [ChartBar(label: "conv1", value: 0.04), ChartBar(label: "dense", value: -0.01)])
-private let histogram = HistogramChart(valueLabel: "weight", lower: -1, upper: 1, counts: [1, 5, 9, 5, 1], levels: [-0.5, 0, 0.5], clipRange: -0.5...0.5)
+private let bars = BarChart(
+  valueLabel: "drop", format: .percent,
+  bars: [ChartBar(label: "conv1", value: 0.04), ChartBar(label: "dense", value: -0.01)])
+private let histogram = HistogramChart(
+  valueLabel: "weight", lower: -1, upper: 1, counts: [1, 5, 9, 5, 1], levels: [-0.5, 0, 0.5], clipRange: -0.5...0.5)
 
 /// Four cells: a chart value (wrapped as the session wraps values), a table carrying a chart,
 /// a row of two figures, and plain text. Four figures in all.
@@ -23,9 +29,10 @@ private func chartNotebook() -> Notebook {
   notebook.beginCell(input: "plot(t, x: \"bits\", y: \"accuracy\", by: \"method\")", mode: "ptq")
   notebook.appendOutput(ValueView(.object(ChartValue(line))))
   notebook.beginCell(input: "sensitivity(net, data)", mode: "ptq")
-  let table = TableValue(columns: [.init("layer"), .init("drop", format: .percent)],
-                         rows: [Record([("layer", .string("conv1")), ("drop", .float(0.04))])],
-                         figures: [bars], notes: ["read: higher hurts more"])
+  let table = TableValue(
+    columns: [.init("layer"), .init("drop", format: .percent)],
+    rows: [Record([("layer", .string("conv1")), ("drop", .float(0.04))])],
+    figures: [bars], notes: ["read: higher hurts more"])
   notebook.appendOutput(ValueView(.object(table)))
   notebook.beginCell(input: "net.history", mode: "qat")
   notebook.appendOutput(FigureRow([histogram, line]))
@@ -159,7 +166,8 @@ private func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).pa
     #expect(out.hasPrefix("history: 2 epochs\n  epoch    loss  train accuracy    lr\n"))
     // Side by side at width 100: both titles on one line.
     #expect(out.contains("loss per epoch") && out.contains("train accuracy per epoch"))
-    #expect(out.split(separator: "\n").contains { $0.contains("loss per epoch") && $0.contains("train accuracy per epoch") })
+    #expect(
+      out.split(separator: "\n").contains { $0.contains("loss per epoch") && $0.contains("train accuracy per epoch") })
     #expect(out.split(separator: "\n").allSatisfy { $0.count <= 100 })
     #expect(s.session.notebook.cellCount == before + 1)
     let html = HTMLReport.render(s.session.notebook, generator: "t")

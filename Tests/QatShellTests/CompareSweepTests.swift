@@ -12,12 +12,19 @@ import QatsLanguage
     let s = CapturedSession.smallTrainedNet(digits: digits)
     s.input("q8 = quantize(net, d, bits: 8)", "q2 = quantize(net, d, bits: 2)")
     let assigned = s.input("t = compare(net, q8, q2, on: d)")
-    #expect(assigned == "t: table: 3 rows × 9 columns (model, method, bits, accuracy, delta, images, …)\n", "\(assigned)")
-    #expect(s.input("t.model", "t.method", "t.bits") == "[\"net\", \"q8\", \"q2\"]\n[\"fp32\", \"ptq\", \"ptq\"]\n[32, 8, 2]\n")
+    #expect(
+      assigned == "t: table: 3 rows × 9 columns (model, method, bits, accuracy, delta, images, …)\n", "\(assigned)")
+    #expect(
+      s.input("t.model", "t.method", "t.bits")
+        == "[\"net\", \"q8\", \"q2\"]\n[\"fp32\", \"ptq\", \"ptq\"]\n[32, 8, 2]\n")
     // Δ is against the first model, as a fraction and as a count of test images.
-    #expect(s.input("t[1].accuracy - t[0].accuracy == t[1].delta", "t[0].delta == nil", "t[2].images == round(t[2].delta * 360)")
-            == "true\ntrue\ntrue\n")
-    #expect(s.input("t[1].accuracy == q8.accuracy", "t[1].size_bytes == q8.size", "t[0].size_bytes == net.size") == "true\ntrue\ntrue\n")
+    #expect(
+      s.input(
+        "t[1].accuracy - t[0].accuracy == t[1].delta", "t[0].delta == nil", "t[2].images == round(t[2].delta * 360)")
+        == "true\ntrue\ntrue\n")
+    #expect(
+      s.input("t[1].accuracy == q8.accuracy", "t[1].size_bytes == q8.size", "t[0].size_bytes == net.size")
+        == "true\ntrue\ntrue\n")
     #expect(s.input("t[1].latency_us > 0 and t[1].throughput > 0") == "true\n")
     // json: a list of records with exactly the keys of SPEC §10 (plus `images`).
     let json = s.input("json(t[0])")
@@ -25,21 +32,24 @@ import QatsLanguage
       #expect(json.contains("\"\(key)\":"), "\(key) in \(json)")
     }
     let shown = s.input("t")
-    #expect(shown.contains("  model  method  bits  accuracy  Δ vs net  Δ images  latency b=1  throughput b=256"), "\(shown)")
+    #expect(
+      shown.contains("  model  method  bits  accuracy  Δ vs net  Δ images  latency b=1  throughput b=256"), "\(shown)")
     #expect(shown.contains("360 test images · latency: batch 1, 1 thread"))
     // write(t, "x.csv") writes the same rows.
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     s.input("write(t, \"\(dir)/t.csv\")")
     let csv = try String(contentsOfFile: dir + "/t.csv", encoding: .utf8)
-    #expect(csv.hasPrefix("model,method,bits,accuracy,delta,images,latency_us,throughput,size_bytes\nnet,fp32,32,"), "\(csv)")
+    #expect(
+      csv.hasPrefix("model,method,bits,accuracy,delta,images,latency_us,throughput,size_bytes\nnet,fp32,32,"), "\(csv)")
     #expect(csv.split(separator: "\n").count == 4)
   }
 
   @Test func compareWithoutTimingAndItsErrors() {
     let s = CapturedSession.smallTrainedNet(digits: digits)
-    #expect(s.input("compare(net, net, on: d.test, timing: false).columns")
-            == "[\"model\", \"method\", \"bits\", \"accuracy\", \"delta\", \"images\", \"size_bytes\"]\n")
+    #expect(
+      s.input("compare(net, net, on: d.test, timing: false).columns")
+        == "[\"model\", \"method\", \"bits\", \"accuracy\", \"delta\", \"images\", \"size_bytes\"]\n")
     #expect(s.input("compare(net, quantize(net, d), on: d, timing: false).model") == "[\"net\", \"model 2\"]\n")
     let missing = s.input("compare(net)")
     #expect(missing.contains(":1:8: error: `compare`: say which images to measure on with `on:`"), "\(missing)")
@@ -55,7 +65,9 @@ import QatsLanguage
     let before = s.input("evaluate(net, d).accuracy")
     let line = s.input("t = sweep(net, d, bits: [8, 2], epochs: 1, timing: false)")
     #expect(line == "t: table: 6 rows × 6 columns (method, bits, accuracy, delta, images, size_bytes)\n", "\(line)")
-    #expect(s.input("t.method", "t.bits") == "[\"fp32\", \"fp32 +1 epochs\", \"ptq\", \"qat\", \"ptq\", \"qat\"]\n[32, 32, 8, 8, 2, 2]\n")
+    #expect(
+      s.input("t.method", "t.bits")
+        == "[\"fp32\", \"fp32 +1 epochs\", \"ptq\", \"qat\", \"ptq\", \"qat\"]\n[32, 32, 8, 8, 2, 2]\n")
     #expect(s.input("t[0].accuracy") == before, "the fp32 row is the untouched net")
     #expect(s.input("evaluate(net, d).accuracy") == before, "the fp32 net stays untouched")
     // The same PTQ as quantize's, so the same accuracy and size.
@@ -74,7 +86,9 @@ import QatsLanguage
     let s = CapturedSession.smallTrainedNet(digits: digits)
     #expect(s.input("sweep(net, d, bits: [8, 9])").contains("every bit width must be between 2 and 8, got 9"))
     #expect(s.input("sweep(net, d, bits: [])").contains("`bits` is empty"))
-    #expect(s.input("sweep(net, d, methods: [\"fp16\"])").contains("`methods` must be a list of items that are each one of \"ptq\", \"qat\""))
+    #expect(
+      s.input("sweep(net, d, methods: [\"fp16\"])").contains(
+        "`methods` must be a list of items that are each one of \"ptq\", \"qat\""))
     #expect(s.input("sweep(net, d.test)").contains("`data` must be a dataset, got a split"))
     s.input("q = quantize(net, d)")
     #expect(s.input("sweep(q, d)").contains("sweep takes the fp32 model; this one is already quantized"))

@@ -151,7 +151,9 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
   @Test func loadSaveAndExportArgumentsAreFilePaths() throws {
     try withTemporaryTree { root in
       let completer = Completer(source: source, metaCommands: metaCommands, workingDirectory: root)
-      #expect(completer.complete(line: ":load samples/de", cursor: 16) == Completion(start: 6, candidates: ["samples/demo.qats"]))
+      #expect(
+        completer.complete(line: ":load samples/de", cursor: 16)
+          == Completion(start: 6, candidates: ["samples/demo.qats"]))
       #expect(completer.complete(line: ":save no", cursor: 8) == Completion(start: 6, candidates: ["notes.md"]))
       #expect(completer.complete(line: #":export  "n"#, cursor: 11) == Completion(start: 10, candidates: ["notes.md"]))
       // Other meta commands take no path.

@@ -13,14 +13,16 @@ import QatShell
   }
 
   /// A duration or an image rate, with the spaces that right-align it in a table column.
-  static let duration = try? NSRegularExpression(pattern: #" *\b\d+(\.\d+)? (ns|µs|ms|s|min|k img/s|M img/s|img/s)(?!\w)"#)
+  static let duration = try? NSRegularExpression(
+    pattern: #" *\b\d+(\.\d+)? (ns|µs|ms|s|min|k img/s|M img/s|img/s)(?!\w)"#)
 
   static func masked(_ text: String) -> String {
     text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
       if line.hasPrefix("time: ") { return "time: <masked>" }
       let line = String(line)
       guard let duration else { return line }
-      return duration.stringByReplacingMatches(in: line, range: NSRange(line.startIndex..., in: line), withTemplate: " <time>")
+      return duration.stringByReplacingMatches(
+        in: line, range: NSRange(line.startIndex..., in: line), withTemplate: " <time>")
     }.joined(separator: "\n")
   }
 
@@ -39,14 +41,17 @@ import QatShell
       return
     }
     let expected = try String(contentsOfFile: goldenPath, encoding: .utf8)
-    #expect(actual == expected, "run QAT_UPDATE_GOLDEN=1 swift test --filter GoldenSampleTests after checking the change")
+    #expect(
+      actual == expected, "run QAT_UPDATE_GOLDEN=1 swift test --filter GoldenSampleTests after checking the change")
   }
 
   @Test func everySampleHasAGoldenFile() {
     #expect(!Self.samples.isEmpty)
     for name in Self.samples {
       let path = repoRoot.appendingPathComponent("Tests/QatShellTests/Golden/\(name).out").path
-      #expect(FileManager.default.fileExists(atPath: path) || ProcessInfo.processInfo.environment["QAT_UPDATE_GOLDEN"] == "1", "\(name)")
+      #expect(
+        FileManager.default.fileExists(atPath: path) || ProcessInfo.processInfo.environment["QAT_UPDATE_GOLDEN"] == "1",
+        "\(name)")
     }
   }
 }

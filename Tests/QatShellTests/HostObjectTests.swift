@@ -34,9 +34,10 @@ final class FakeDataset: HostObject {
 @Suite struct HostObjectTests {
   func session() -> CapturedSession {
     let s = CapturedSession()
-    s.session.interpreter.registry.register(Builtin("fake_data", topic: "data", summary: "A fake dataset.", returns: "dataset") { _ in
-      .object(FakeDataset())
-    })
+    s.session.interpreter.registry.register(
+      Builtin("fake_data", topic: "data", summary: "A fake dataset.", returns: "dataset") { _ in
+        .object(FakeDataset())
+      })
     return s
   }
 
@@ -46,7 +47,9 @@ final class FakeDataset: HostObject {
     #expect(s.input("data") == "dataset: 12 images\n")
     #expect(s.input("[data.count, data.train.count, data[3], type(data)]") == "[12, 9, \"image 3\", \"dataset\"]\n")
     #expect(s.input("json(data)") == "{\"count\":12}\n")
-    #expect(s.input("data.clases").contains("a dataset has no member `clases`\n  data.clases\n       ^\n  did you mean `classes`?"))
+    #expect(
+      s.input("data.clases").contains(
+        "a dataset has no member `clases`\n  data.clases\n       ^\n  did you mean `classes`?"))
     #expect(s.input("data[99]").contains("a dataset cannot be indexed by int"))
   }
 

@@ -10,10 +10,18 @@ import QatsLanguage
 
   @Test func sampleDigitsLoadWithTheirFixedSplit() {
     let s = CapturedSession()
-    let out = s.input("d = images(\"\(digits)\")", "d.count", "d.train.count", "d.test.count", "d.classes", "d.shape", "d.color", "len(d.skipped)")
+    let out = s.input(
+      "d = images(\"\(digits)\")", "d.count", "d.train.count", "d.test.count", "d.classes", "d.shape", "d.color",
+      "len(d.skipped)")
     #expect(out.contains("d: 1797 PNG images, 10 classes, 8x8 gray · train 1437 / test 360 · "))
-    #expect(out.contains("\n1797\n1437\n360\n[\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]\n[1, 8, 8]\ngray\n0\n"))
-    #expect(s.input("d.test.counts") == "{\"0\": 36, \"1\": 36, \"2\": 35, \"3\": 37, \"4\": 36, \"5\": 37, \"6\": 36, \"7\": 36, \"8\": 35, \"9\": 36}\n")
+    #expect(
+      out.contains(
+        "\n1797\n1437\n360\n[\"0\", \"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\", \"9\"]\n[1, 8, 8]\ngray\n0\n"
+      ))
+    #expect(
+      s.input("d.test.counts")
+        == "{\"0\": 36, \"1\": 36, \"2\": 35, \"3\": 37, \"4\": 36, \"5\": 37, \"6\": 36, \"7\": 36, \"8\": 35, \"9\": 36}\n"
+    )
   }
 
   @Test func imagesAreIndexableAndInspectable() {
@@ -54,7 +62,9 @@ import QatsLanguage
     let missing = s.input("images(\"no/such/folder\")")
     #expect(missing.contains("error: `images`: there is no folder at 'no/such/folder'"))
     #expect(missing.contains("  images(\"no/such/folder\")\n         ^"))
-    #expect(s.input("images(\"\(repoRoot.path)/samples/digitz\")").contains("did you mean '\(repoRoot.path)/samples/digits'?"))
+    #expect(
+      s.input("images(\"\(repoRoot.path)/samples/digitz\")").contains("did you mean '\(repoRoot.path)/samples/digits'?")
+    )
     let split = s.input("images(\"\(digits)\", split: 0.3)")
     #expect(split.contains("already has train/ and test/ folders, so `split` does not apply"))
     #expect(s.input("images(\"\(shapes)\", split: 1.5)").contains("`split` must lie strictly between 0 and 1, got 1.5"))
@@ -72,8 +82,9 @@ import QatsLanguage
     for c in ["a", "b"] {
       try FileManager.default.createDirectory(atPath: root + "/" + c, withIntermediateDirectories: true)
       for i in 0..<3 {
-        try FileManager.default.copyItem(atPath: digits + "/train/\(c == "a" ? 0 : 1)/" + (try firstFiles(c == "a" ? 0 : 1)[i]),
-                                         toPath: root + "/\(c)/\(i).png")
+        try FileManager.default.copyItem(
+          atPath: digits + "/train/\(c == "a" ? 0 : 1)/" + (try firstFiles(c == "a" ? 0 : 1)[i]),
+          toPath: root + "/\(c)/\(i).png")
       }
     }
     try Data("not an image".utf8).write(to: URL(fileURLWithPath: root + "/a/readme.txt"))

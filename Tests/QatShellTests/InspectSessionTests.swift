@@ -13,9 +13,13 @@ import QatsLanguage
   @Test func histogramGridIsQparams() {
     let s = CapturedSession()
     s.input("h = histogram([-0.5, 0.2, 1.0])", "p = qparams(-0.5, 1.0)")
-    #expect(s.input("h.scale == p.scale", "h.zero_point == p.zero_point", "h.qmin == p.qmin", "h.qmax == p.qmax") == "true\ntrue\ntrue\ntrue\n")
+    #expect(
+      s.input("h.scale == p.scale", "h.zero_point == p.zero_point", "h.qmin == p.qmin", "h.qmax == p.qmax")
+        == "true\ntrue\ntrue\ntrue\n")
     #expect(s.input("h.levels", "h.bits", "h.count", "h.clipped", "h.observer") == "256\n8\n3\n0\nminmax\n")
-    s.input("w = histogram([-0.9, 0.3, 1.2], bits: 2, symmetric: true, signed: true)", "q = qparams(-0.9, 1.2, bits: 2, symmetric: true, signed: true)")
+    s.input(
+      "w = histogram([-0.9, 0.3, 1.2], bits: 2, symmetric: true, signed: true)",
+      "q = qparams(-0.9, 1.2, bits: 2, symmetric: true, signed: true)")
     #expect(s.input("w.scale == q.scale", "w.zero_point", "w.levels") == "true\n0\n4\n")
     // docs/quantization.md §3: at 2 bits the largest positive weight sits 1.5 steps out and is clipped.
     #expect(s.input("w.clipped_above", "w.clipped_below") == "1\n0\n")
@@ -27,15 +31,22 @@ import QatsLanguage
     // Grid of [0, 8] at 2 bits: Σx² = 71.65, Σ(x − q)² = 0.09 + 0.49 + 1.21 + (7/6)² + (23/30)² ≈ 3.739.
     #expect(s.input("round(histogram(x, bits: 2).sqnr_db, 2)") == "12.82\n")
     // An outlier among many values: min-max keeps it (and wastes levels), the histogram observer clips it.
-    s.input("v = []", "for k in range(30) { c = []; for i in range(100) { c = append(c, sin((k * 100 + i) * 0.37)) }; v = v + c }",
-            "v = append(v, 10.0)")
+    s.input(
+      "v = []",
+      "for k in range(30) { c = []; for i in range(100) { c = append(c, sin((k * 100 + i) * 0.37)) }; v = v + c }",
+      "v = append(v, 10.0)")
     #expect(s.input("histogram(v, bits: 4).clipped", "histogram(v, bits: 4).max") == "0\n10.0\n")
     s.input("h = histogram(v, bits: 4, observer: \"histogram\")")
-    #expect(s.input("h.range[1] < 2", "h.clipped_above >= 1", "h.clipped == h.clipped_above + h.clipped_below", "h.levels_used") == "true\ntrue\ntrue\n16\n")
+    #expect(
+      s.input(
+        "h.range[1] < 2", "h.clipped_above >= 1", "h.clipped == h.clipped_above + h.clipped_below", "h.levels_used")
+        == "true\ntrue\ntrue\n16\n")
     #expect(s.input("h.sqnr_db > histogram(v, bits: 4).sqnr_db") == "true\n")
     #expect(s.input("histogram(v, bits: 4, observer: \"minmax\").levels_used < 6") == "true\n")
     let shown = s.input("h")
-    #expect(shown.contains("histogram: 3,001 values against the 4-bit unsigned affine grid of the histogram observer"), "\(shown)")
+    #expect(
+      shown.contains("histogram: 3,001 values against the 4-bit unsigned affine grid of the histogram observer"),
+      "\(shown)")
     #expect(shown.contains("  clipped  ") && shown.contains(" above (") && shown.contains("  SQNR     "))
     #expect(shown.contains("16 levels"), "the chart marks the levels")
     // A tensor works too, and json sees plain numbers.
@@ -48,8 +59,11 @@ import QatsLanguage
     s.input("q4 = quantize(net, d, bits: 4)")
     #expect(s.input("inspect(net, 0, bits: 4).scale == inspect(q4, 0).scale") == "true\n")
     #expect(s.input("inspect(net, 0, bits: 4).sqnr_db == inspect(q4, 0).sqnr_db") == "true\n")
-    #expect(s.input("len(inspect(net, 0).scale)", "inspect(net, 0).bits", "inspect(net, 0).per_channel") == "8\n8\ntrue\n")
-    #expect(s.input("inspect(net, 0, per_channel: false).per_channel", "type(inspect(net, 0, per_channel: false).scale)") == "false\nfloat\n")
+    #expect(
+      s.input("len(inspect(net, 0).scale)", "inspect(net, 0).bits", "inspect(net, 0).per_channel") == "8\n8\ntrue\n")
+    #expect(
+      s.input("inspect(net, 0, per_channel: false).per_channel", "type(inspect(net, 0, per_channel: false).scale)")
+        == "false\nfloat\n")
     #expect(s.input("inspect(net, \"dense\").sqnr_db == inspect(net, 5).sqnr_db") == "true\n")
     #expect(s.input("inspect(net, \"conv(8, kernel: 3, pad: 1)\").count") == "72\n")
     #expect(s.input("inspect(net, 5).count") == "1280\n")
@@ -58,10 +72,13 @@ import QatsLanguage
     #expect(s.input("inspect(net, 0, d, what: \"activations\", bits: 4).scale == p.quantizers[1].scale") == "true\n")
     #expect(s.input("inspect(p, 0, d, what: \"activations\").zero_point == p.quantizers[1].zero_point") == "true\n")
     #expect(s.input("inspect(q4, \"input\", d, what: \"activations\").scale == q4.quantizers[0].scale") == "true\n")
-    #expect(s.input("inspect(q4, 2, d, what: \"activations\").scale == q4.quantizers[1].scale") == "true\n", "the ReLU ends the conv's unit")
+    #expect(
+      s.input("inspect(q4, 2, d, what: \"activations\").scale == q4.quantizers[1].scale") == "true\n",
+      "the ReLU ends the conv's unit")
     #expect(s.input("inspect(net, 0, d, what: \"activations\").count") == "131072\n", "256 calibration images × 8×8×8")
     let shown = s.input("inspect(q4, 0)")
-    #expect(shown.hasPrefix("inspect: weights of conv(8, kernel: 3, pad: 1) (layer 0) · ptq · 4-bit model\n"), "\(shown)")
+    #expect(
+      shown.hasPrefix("inspect: weights of conv(8, kernel: 3, pad: 1) (layer 0) · ptq · 4-bit model\n"), "\(shown)")
     #expect(shown.contains("72 weights, batch norm folded in") && shown.contains("per channel: 8 scales"))
     #expect(shown.contains("per output channel (each with its own grid)") && shown.contains("levels used"))
   }
@@ -101,7 +118,8 @@ import QatsLanguage
     let out = s.input("inspect(net, 17)")
     #expect(out.contains("  inspect(net, 17)\n               ^"), "\(out)")
     // Two layers of a kind: the name is ambiguous.
-    s.input("two = model(d) { conv(4, kernel: 3, pad: 1); relu(); conv(4, kernel: 3, pad: 1); relu(); flatten(); dense(10) }")
+    s.input(
+      "two = model(d) { conv(4, kernel: 3, pad: 1); relu(); conv(4, kernel: 3, pad: 1); relu(); flatten(); dense(10) }")
     #expect(s.input("inspect(two, \"relu\")").contains("\"relu\" names layers 1, 3; give the number of one"))
     #expect(s.input("inspect(two, \"conv(4, kernel: 3, pad: 1)\")").contains("names layers 0, 2"))
     #expect(s.input("inspect(two, \"conv\")").contains("names layers 0, 2"))

@@ -15,11 +15,15 @@ import QatsLanguage
     #expect(s.input("abs(m.error) < 1e-11") == "true\n")
     // M0·2^−37 is a hair below 0.0125, so 1000·M = 12.4999999971 rounds down and −1000·M to −12;
     // 1040·M = 12.99999… rounds to 13.
-    #expect(s.input("requantize(1000, m.m0, m.shift)", "requantize(-1000, m.m0, m.shift, low: -128, high: 127)") == "12\n-12\n")
+    #expect(
+      s.input("requantize(1000, m.m0, m.shift)", "requantize(-1000, m.m0, m.shift, low: -128, high: 127)")
+        == "12\n-12\n")
     #expect(s.input("requantize(1040, m.m0, m.shift)", "(1040 * m.m0 + 2 ** 36) // 2 ** 37") == "13\n13\n")
     // An exact tie rounds towards +∞: M = 1/2 (M0 = 2^30, shift 31) on ±5.
-    #expect(s.input("h = multiplier(0.5)", "h.m0 == 2 ** 30 and h.shift == 31", "requantize(5, h.m0, h.shift)",
-                    "requantize(-5, h.m0, h.shift, low: -128, high: 127)") == "true\n3\n-2\n")
+    #expect(
+      s.input(
+        "h = multiplier(0.5)", "h.m0 == 2 ** 30 and h.shift == 31", "requantize(5, h.m0, h.shift)",
+        "requantize(-5, h.m0, h.shift, low: -128, high: 127)") == "true\n3\n-2\n")
     #expect(s.input("requantize(100000, m.m0, m.shift, zero_point: 10)") == "255\n", "clamped at high")
     #expect(s.input("requantize(-100000, m.m0, m.shift, zero_point: 10)") == "0\n", "clamped at low")
     #expect(s.input("requantize(2 ** 40, 1, 1)").contains("`acc` must fit in 32 bits"))
@@ -29,9 +33,11 @@ import QatsLanguage
 
   @Test func traceListsADenseLayerThatRecomputesByHand() throws {
     let s = CapturedSession()
-    s.input("d = images(\"\(digits)\")", "net = model(d) { flatten(); dense(10) }", "train(net, d, epochs: 2)",
-            "q = quantize(net, d)", "t = trace(q, d.test[3])", "s = t[0]")
-    #expect(s.input("len(t)", "s.kind", "len(s.input)", "len(s.weights)", "len(s.weights[0])") == "1\ndense\n64\n10\n64\n")
+    s.input(
+      "d = images(\"\(digits)\")", "net = model(d) { flatten(); dense(10) }", "train(net, d, epochs: 2)",
+      "q = quantize(net, d)", "t = trace(q, d.test[3])", "s = t[0]")
+    #expect(
+      s.input("len(t)", "s.kind", "len(s.input)", "len(s.weights)", "len(s.weights[0])") == "1\ndense\n64\n10\n64\n")
     let json = s.input("json(s)")
     struct Step: Decodable {
       let input: [Int], output: [Int], weights: [[Int]], bias: [Int], m0: [Int], shift: [Int]

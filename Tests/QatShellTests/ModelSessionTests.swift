@@ -23,13 +23,16 @@ import QatsLanguage
     let summary = s.input("summary(net)")
     #expect(summary.contains("  4  conv(32, kernel: 3, pad: 1)  [32, 4, 4]       4,640"))
     #expect(summary.contains("     total                        [10]             6,186"))
-    #expect(s.input("net.layers[0].weight_shape", "len(net.layers[0].weights)", "net.layers[8].output", "net.input") ==
-      "[16, 1, 3, 3]\n144\n[128]\n[1, 8, 8]\n")
+    #expect(
+      s.input("net.layers[0].weight_shape", "len(net.layers[0].weights)", "net.layers[8].output", "net.input")
+        == "[16, 1, 3, 3]\n144\n[128]\n[1, 8, 8]\n")
     // Tensors: PyTorch-order weights with their shape, statistics and slices.
     #expect(s.input("w = net.layers[0].weight").hasPrefix("w: tensor [16, 1, 3, 3] · 144 values · min "))
-    #expect(s.input("w.shape", "w[15].shape", "w[0][0][2][2] == net.layers[0].weights[8]",
-                    "w.count", "net.layers[1].gamma.values[0]", "net.layers[1].running_var.shape") ==
-      "[16, 1, 3, 3]\n[1, 3, 3]\ntrue\n144\n1.0\n[16]\n")
+    #expect(
+      s.input(
+        "w.shape", "w[15].shape", "w[0][0][2][2] == net.layers[0].weights[8]",
+        "w.count", "net.layers[1].gamma.values[0]", "net.layers[1].running_var.shape")
+        == "[16, 1, 3, 3]\n[1, 3, 3]\ntrue\n144\n1.0\n[16]\n")
     // Kaiming-uniform: every conv weight within ±1/√fan_in = ±1/3.
     #expect(s.input("w.max <= 1 / 3 and w.min >= -1 / 3") == "true\n")
     #expect(s.input("w").hasPrefix("tensor [16, 1, 3, 3] · 144 values · min "))
@@ -50,7 +53,8 @@ import QatsLanguage
     let groups = s.input("m = model(input: [3, 4, 4]) { conv(4, groups: 2) }")
     #expect(groups.contains("`groups: 2` must divide both the input channels (3) and the output channels (4)"))
     let residual = s.input("m = model(input: [2, 4, 4]) { residual { conv(3, pad: 1) } }")
-    #expect(residual.contains("a residual block must keep its input's shape, but this one turns [2, 4, 4] into [3, 4, 4]"))
+    #expect(
+      residual.contains("a residual block must keep its input's shape, but this one turns [2, 4, 4] into [3, 4, 4]"))
     let classes = s.input("m = model(d) { flatten(); dense(12) }")
     #expect(classes.contains("the model ends with [12] outputs but the data has 10 classes"))
     let outside = s.input("relu()")
@@ -77,8 +81,9 @@ import QatsLanguage
     #expect(s.input("m.history.loss[2] < m.history.loss[0] / 2") == "true\n")
     #expect(s.input("m.history.count") == "3\n")
     s.input("r = evaluate(m, d, confusion: true)")
-    #expect(s.input("r.accuracy > 0.9", "r.total", "sum(for_sum(r.confusion))").hasPrefix("true\n360\n") ||
-      s.input("r.accuracy > 0.9") == "true\n")
+    #expect(
+      s.input("r.accuracy > 0.9", "r.total", "sum(for_sum(r.confusion))").hasPrefix("true\n360\n")
+        || s.input("r.accuracy > 0.9") == "true\n")
     #expect(s.input("r.correct + r.wrong") == "360\n")
     // Training continues the epoch count.
     let more = s.input("train(m, d, epochs: 1)")
@@ -88,9 +93,10 @@ import QatsLanguage
   @Test func sameSeedSameWeightsWhateverTheThreadCount() {
     func trainedWeights(threads: Int) -> String {
       let s = CapturedSession()
-      s.input("threads(\(threads))", "d = images(\"\(digits)\")",
-              "m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); dense(10) }",
-              "train(m, d, epochs: 2, batch: 50)")
+      s.input(
+        "threads(\(threads))", "d = images(\"\(digits)\")",
+        "m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); dense(10) }",
+        "train(m, d, epochs: 2, batch: 50)")
       return s.input("m.layers[0].weights", "m.layers[6].weights", "m.layers[1].running_var.values")
     }
     let one = trainedWeights(threads: 1)
@@ -112,7 +118,8 @@ import QatsLanguage
 
   @Test func copiesAreIndependent() {
     let s = CapturedSession()
-    s.input("d = images(\"\(digits)\")", "a = model(d) { flatten(); dense(10) }", "b = copy(a)", "train(b, d, epochs: 1)")
+    s.input(
+      "d = images(\"\(digits)\")", "a = model(d) { flatten(); dense(10) }", "b = copy(a)", "train(b, d, epochs: 1)")
     #expect(s.input("a.layers[1].bias.values == b.layers[1].bias.values") == "false\n")
     #expect(s.input("a.history.count", "b.history.count") == "0\n1\n")
   }
@@ -132,7 +139,9 @@ import QatsLanguage
     let s = CapturedSession()
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
     nonisolated(unsafe) var asked = 0
-    s.session.interpreter.interruptCheck = { asked += 1; return asked > 70 }
+    s.session.interpreter.interruptCheck = {
+      asked += 1; return asked > 70
+    }
     let out = s.input("train(m, d, epochs: 5)")
     #expect(out.contains("training stopped by Ctrl-C in epoch 2 before batch "), "\(out)")
     #expect(out.contains("the model keeps the weights of its last finished batch"))
@@ -145,16 +154,21 @@ import QatsLanguage
     let s = CapturedSession()
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
     s.input("train(m, d, epochs: 4, lr: 0.01, optimizer: \"adam\", schedule: \"cosine\", weight_decay: 0.0001)")
-    #expect(s.input("m.history.lr[0]", "abs(m.history.lr[2] - 0.005) < 1e-12", "m.history.loss[3] < m.history.loss[0]") == "0.01\ntrue\ntrue\n")
+    #expect(
+      s.input("m.history.lr[0]", "abs(m.history.lr[2] - 0.005) < 1e-12", "m.history.loss[3] < m.history.loss[0]")
+        == "0.01\ntrue\ntrue\n")
     s.input("train(m, d, epochs: 3, lr: 0.1, schedule: \"step\")")
-    #expect(s.input("m.history.epochs", "m.history.lr[4]", "abs(m.history.lr[5] - 0.01) < 1e-12") == "[1, 2, 3, 4, 5, 6, 7]\n0.1\ntrue\n")
+    #expect(
+      s.input("m.history.epochs", "m.history.lr[4]", "abs(m.history.lr[5] - 0.01) < 1e-12")
+        == "[1, 2, 3, 4, 5, 6, 7]\n0.1\ntrue\n")
   }
 
   /// On a terminal a progress bar is redrawn in place (carriage return, erase line) and erased
   /// before the epoch's line; without one (the default here) no escape code is written.
   @Test func progressBarsOnlyOnATerminal() {
     nonisolated(unsafe) var out = ""
-    let session = Session(options: SessionOptions(progress: true), console: Console(out: { out += $0 }, err: { out += $0 }))
+    let session = Session(
+      options: SessionOptions(progress: true), console: Console(out: { out += $0 }, err: { out += $0 }))
     session.runInput("d = images(\"\(digits)\")")
     session.runInput("m = model(d) { flatten(); dense(10) }")
     session.runInput("train(m, d, epochs: 1)")
@@ -162,7 +176,8 @@ import QatsLanguage
     #expect(out.contains("batch 45/45  loss "))
     #expect(out.contains("\r\u{1B}[2Kepoch 1/1  loss "), "the bar is erased before the epoch line")
     let plain = CapturedSession()
-    let text = plain.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 1)")
+    let text = plain.input(
+      "d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 1)")
     #expect(!text.contains("\u{1B}") && !text.contains("\r"))
   }
 
@@ -181,10 +196,16 @@ extension ModelSessionTests {
   /// Absurd sizes are refused when the model is built, before any memory is asked for.
   @Test func absurdSizesAreRefusedAtConstruction() {
     let s = CapturedSession()
-    #expect(s.input("model(input: [3, 100000, 100000]) { flatten(); dense(2) }").contains("is more than this tool handles"))
-    #expect(s.input("model(input: [3, 64, 64]) { flatten(); dense(100000) }").contains("would have 1228800000 parameters"))
-    #expect(s.input("model(input: [3, 64, 64]) { conv(100000, kernel: 9) }").contains("values per image, more than this tool handles"))
-    #expect(s.input("model(input: [3, 64, 64]) { conv(1000); conv(1000, kernel: 5, pad: 30) }").contains("would need more working memory"))
+    #expect(
+      s.input("model(input: [3, 100000, 100000]) { flatten(); dense(2) }").contains("is more than this tool handles"))
+    #expect(
+      s.input("model(input: [3, 64, 64]) { flatten(); dense(100000) }").contains("would have 1228800000 parameters"))
+    #expect(
+      s.input("model(input: [3, 64, 64]) { conv(100000, kernel: 9) }").contains(
+        "values per image, more than this tool handles"))
+    #expect(
+      s.input("model(input: [3, 64, 64]) { conv(1000); conv(1000, kernel: 5, pad: 30) }").contains(
+        "would need more working memory"))
     let shapes = repoRoot.appendingPathComponent("samples/shapes").path
     s.input("d = images(\"\(shapes)\")", "m = model(d) { conv(4096, pad: 1); flatten(); dense(4) }")
     let batch = s.input("train(m, d, batch: 100000)")

@@ -15,7 +15,8 @@ import QatsLanguage
     let fp32 = s.input("evaluate(net, d).accuracy")
     let line = s.input("q = quantize(net, d)")
     #expect(line.hasPrefix("q: ptq · 8-bit · accuracy "), "\(line)")
-    #expect(line.contains("· integer-only, 3 steps · ") && line.hasSuffix("KB file · 6 layers · input 1x8x8\n"), "\(line)")
+    #expect(
+      line.contains("· integer-only, 3 steps · ") && line.hasSuffix("KB file · 6 layers · input 1x8x8\n"), "\(line)")
     #expect(s.input("q.method", "q.bits", "q.weight_bits", "q.act_bits", "q.quantized") == "ptq\n8\n8\n8\ntrue\n")
     // 8-bit PTQ loses at most a couple of test images here.
     #expect(s.input("abs(q.accuracy - evaluate(net, d).accuracy) <= 2 / 360") == "true\n")
@@ -25,8 +26,9 @@ import QatsLanguage
     #expect(table.contains("  0  input "))
     #expect(table.contains("  1  conv(8, kernel: 3, pad: 1) "))
     #expect(table.contains("  2  dense(10) "))
-    #expect(s.input("len(q.quantizers)", "q.quantizers[1].zero_point", "q.quantizers[1].min") == "3\n0\n0.0\n",
-            "the ReLU output's range starts at zero")
+    #expect(
+      s.input("len(q.quantizers)", "q.quantizers[1].zero_point", "q.quantizers[1].min") == "3\n0\n0.0\n",
+      "the ReLU output's range starts at zero")
     // The fp32 model is untouched.
     #expect(s.input("evaluate(net, d).accuracy") == fp32)
   }
@@ -56,7 +58,9 @@ import QatsLanguage
     let s = trainedSession()
     s.input("q = quantize(net, d)")
     let twice = s.input("quantize(q, d)")
-    #expect(twice.contains("this model is already quantized (ptq, 8-bit); quantizing it again would quantize twice"), "\(twice)")
+    #expect(
+      twice.contains("this model is already quantized (ptq, 8-bit); quantizing it again would quantize twice"),
+      "\(twice)")
     #expect(twice.contains("quantize the fp32 model it came from"))
     #expect(s.input("prepare(prepare(net, d), d)").contains("this model is already prepared"))
     for bits in [0, 1, 9, 16] {
@@ -65,7 +69,8 @@ import QatsLanguage
     }
     #expect(s.input("quantize(net, d, act_bits: 12)").contains("`act_bits` must be between 2 and 8, got 12"))
     let train = s.input("train(q, d, epochs: 1)")
-    #expect(train.contains("this model is an integer program (ptq, 8-bit): it is final and cannot be trained"), "\(train)")
+    #expect(
+      train.contains("this model is an integer program (ptq, 8-bit): it is final and cannot be trained"), "\(train)")
     #expect(s.input("quantize(net, d, method: \"int4\")").contains("\"ptq\""))
     #expect(s.input("quantize(net, d, keep: [2])").contains("`keep` names conv or dense layers"))
     #expect(s.input("quantize(net, d, keep: [\"middle\"])").contains("`keep` names conv or dense layers"))
@@ -74,7 +79,9 @@ import QatsLanguage
     #expect(s.input("quantize(net, d, keep: [[0]])").contains("; [0] is not one"))
     #expect(s.input("quantize(net, d, percentile: 99.0)").contains("`percentile` applies to the percentile observer"))
     // Regression: a huge epoch count overflowed the time-left estimate and crashed.
-    #expect(s.input("quantize(net, d, method: qat, epochs: 9223372036854775807)").contains("`epochs` must be at most 1,000,000"))
+    #expect(
+      s.input("quantize(net, d, method: qat, epochs: 9223372036854775807)").contains(
+        "`epochs` must be at most 1,000,000"))
     #expect(s.input("train(net, d, epochs: 2000000)").contains("`epochs` must be at most 1,000,000, got 2,000,000"))
     #expect(s.input("quantize(net, d, keep: [\"first\", 5], bits: 2).quantizers[1].bits") == "8\n")
     #expect(s.input("quantize(net, d, observer: \"median\")").contains("\"histogram\""))
@@ -85,15 +92,24 @@ import QatsLanguage
   @Test func everyObserverCalibrates() {
     let s = trainedSession()
     for observer in ["minmax", "moving_average", "histogram", "percentile"] {
-      #expect(s.input("quantize(net, d, observer: \"\(observer)\", samples: 64).accuracy > 0.5") == "true\n", "\(observer)")
+      #expect(
+        s.input("quantize(net, d, observer: \"\(observer)\", samples: 64).accuracy > 0.5") == "true\n", "\(observer)")
     }
     #expect(s.input("quantize(net, d, per_channel: false, symmetric: true).quantizers[0].zero_point") == "127\n")
     // Regression: PTQ's moving average was min-max; it now averages over calibration batches of 32,
     // so its ranges are narrower than the extremes over all the images.
-    #expect(s.input("quantize(net, d, observer: \"moving_average\").quantizers[1].max < quantize(net, d, observer: \"minmax\").quantizers[1].max") == "true\n")
+    #expect(
+      s.input(
+        "quantize(net, d, observer: \"moving_average\").quantizers[1].max < quantize(net, d, observer: \"minmax\").quantizers[1].max"
+      ) == "true\n")
     // A lower percentile clips more: the conv output's range shrinks.
-    #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \"percentile\").quantizers[1].max") == "true\n")
-    #expect(s.input("quantize(net, d, observer: \"percentile\", percentile: 40)").contains("`percentile` must be above 50 and at most 100, got 40"))
+    #expect(
+      s.input(
+        "quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \"percentile\").quantizers[1].max"
+      ) == "true\n")
+    #expect(
+      s.input("quantize(net, d, observer: \"percentile\", percentile: 40)").contains(
+        "`percentile` must be above 50 and at most 100, got 40"))
   }
 
   /// Regression: the overview cut topic names at six characters ("quanti").

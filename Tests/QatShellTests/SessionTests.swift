@@ -21,7 +21,8 @@ import QatsLanguage
 
   @Test func colourOnlyWhenAskedFor() {
     var out = ""
-    let coloured = Session(options: SessionOptions(color: true), console: Console(out: { out += $0 }, err: { out += $0 }))
+    let coloured = Session(
+      options: SessionOptions(color: true), console: Console(out: { out += $0 }, err: { out += $0 }))
     coloured.runInput("nope")
     #expect(out.contains("\u{1B}[1;31merror\u{1B}[0m"))
     let plain = CapturedSession()

@@ -14,9 +14,10 @@ final class CapturedSession {
   /// slow): one conv block and a dense layer.
   static func smallTrainedNet(digits: String) -> CapturedSession {
     let s = CapturedSession()
-    s.input("d = images(\"\(digits)\")",
-            "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
-            "train(net, d, epochs: 2)")
+    s.input(
+      "d = images(\"\(digits)\")",
+      "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }",
+      "train(net, d, epochs: 2)")
     return s
   }
 
@@ -30,11 +31,14 @@ final class CapturedSession {
 }
 
 /// The repository root, found from this file's path.
-let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+  .deletingLastPathComponent()
 
 /// A fresh temporary directory, removed by the caller.
 func temporaryDirectory() throws -> String {
-  let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qat-shell-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+  let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+    "qat-shell-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+  ).path
   try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
   return dir
 }

@@ -13,7 +13,8 @@ import QatsLanguage
   func session(_ columns: Columns, progress: Bool) -> (Session, () -> String) {
     var out = ""
     let session = Session(
-      options: SessionOptions(color: false, width: 100, seed: 0, title: "t", progress: progress, liveWidth: { columns.value }),
+      options: SessionOptions(
+        color: false, width: 100, seed: 0, title: "t", progress: progress, liveWidth: { columns.value }),
       console: Console(out: { out += $0 }, err: { out += $0 }))
     return (session, { out })
   }
@@ -41,7 +42,9 @@ import QatsLanguage
     s.runInput("train(net, d, epochs: 1)")
     // Every redraw is "\r ESC[2K" followed by the progress line (no newline; a segment with one
     // is the clear before a regular output): none may be as wide as the terminal.
-    let redraws = output().components(separatedBy: "\r\u{1B}[2K").dropFirst().filter { !$0.contains("\n") && !$0.isEmpty }
+    let redraws = output().components(separatedBy: "\r\u{1B}[2K").dropFirst().filter {
+      !$0.contains("\n") && !$0.isEmpty
+    }
     #expect(!redraws.isEmpty)
     for line in redraws {
       #expect(line.count < 30, "\(line)")

@@ -5,12 +5,15 @@ import Testing
 @Suite struct RegistryTests {
   /// A built-in shaped like the later `train`, to check the registry's messages.
   static func fakeTrain() -> Builtin {
-    Builtin("train", topic: "models", summary: "Train a network.", parameters: [
-      .required("net", .any, "the network"),
-      .optional("epochs", .positiveInt, default: .int(10), "passes over the data"),
-      .optional("lr", .positiveNumber, default: .float(0.05), "learning rate"),
-      .optional("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), "the optimizer"),
-    ], returns: "nil") { call in
+    Builtin(
+      "train", topic: "models", summary: "Train a network.",
+      parameters: [
+        .required("net", .any, "the network"),
+        .optional("epochs", .positiveInt, default: .int(10), "passes over the data"),
+        .optional("lr", .positiveNumber, default: .float(0.05), "learning rate"),
+        .optional("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), "the optimizer"),
+      ], returns: "nil"
+    ) { call in
       .list([.int(call.int("epochs")), .float(call.double("lr")), .string(call.string("optimizer"))])
     }
   }
@@ -35,13 +38,16 @@ import Testing
   }
 
   @Test func argumentErrorsComeFromTheRegistry() {
-    #expect(trainFailure("train(1, epochs: -3)") == """
-      r.qats:1:10: error: `train`: `epochs` must be a positive integer, got -3
-        train(1, epochs: -3)
-                 ^
-      """)
+    #expect(
+      trainFailure("train(1, epochs: -3)") == """
+        r.qats:1:10: error: `train`: `epochs` must be a positive integer, got -3
+          train(1, epochs: -3)
+                   ^
+        """)
     #expect(trainFailure("train(1, lr: -0.1)").contains("`train`: `lr` must be a positive number, got -0.1"))
-    #expect(trainFailure("train(1, optimizer: \"adma\")").contains("`optimizer` must be one of \"sgd\", \"adam\", got \"adma\""))
+    #expect(
+      trainFailure("train(1, optimizer: \"adma\")").contains(
+        "`optimizer` must be one of \"sgd\", \"adam\", got \"adma\""))
     #expect(trainFailure("train(1, epoch: 3)").contains("`train`: no parameter named `epoch`"))
     #expect(trainFailure("train(1, epoch: 3)").contains("did you mean `epochs`?"))
     #expect(trainFailure("train()").contains("`train`: missing argument `net` (the network)"))
@@ -68,39 +74,51 @@ import Testing
   }
 
   @Test func mathHelpers() throws {
-    #expect(try run("[abs(-3), abs(-2.5), min(3, 1, 2), max([1.5, 4]), sum([1, 2, 3]), sum([1, 0.5]), mean([1, 2])]")
-      == "[3, 2.5, 1, 4, 6, 1.5, 1.5]")
-    #expect(try run("[round(2.5), round(3.5), round(-2.5), round(3.14159, digits: 2), floor(-1.5), ceil(1.2), clamp(9, 0, 5)]")
-      == "[2, 4, -2, 3.14, -2, 2, 5]")
-    #expect(try run("[int(3.9), int(-3.9), int(\"42\"), float(2), float(\"0.5\"), str(1.0), type(1.0), type({})]")
-      == "[3, -3, 42, 2.0, 0.5, \"1.0\", \"float\", \"record\"]")
-    #expect(try run("[sort([3, 1, 2]), sort([\"b\", \"a\"], reverse: true), keys({x: 1, y: 2}), append([1], 2)]")
-      == "[[1, 2, 3], [\"b\", \"a\"], [\"x\", \"y\"], [1, 2]]")
+    #expect(
+      try run("[abs(-3), abs(-2.5), min(3, 1, 2), max([1.5, 4]), sum([1, 2, 3]), sum([1, 0.5]), mean([1, 2])]")
+        == "[3, 2.5, 1, 4, 6, 1.5, 1.5]")
+    #expect(
+      try run(
+        "[round(2.5), round(3.5), round(-2.5), round(3.14159, digits: 2), floor(-1.5), ceil(1.2), clamp(9, 0, 5)]")
+        == "[2, 4, -2, 3.14, -2, 2, 5]")
+    #expect(
+      try run("[int(3.9), int(-3.9), int(\"42\"), float(2), float(\"0.5\"), str(1.0), type(1.0), type({})]")
+        == "[3, -3, 42, 2.0, 0.5, \"1.0\", \"float\", \"record\"]")
+    #expect(
+      try run("[sort([3, 1, 2]), sort([\"b\", \"a\"], reverse: true), keys({x: 1, y: 2}), append([1], 2)]")
+        == "[[1, 2, 3], [\"b\", \"a\"], [\"x\", \"y\"], [1, 2]]")
   }
 
   @Test func jsonEncoding() throws {
-    #expect(try run(#"json({name: "a\"b", xs: [1, 2.5, true, nil], r: {}})"#)
-      == #"{"name":"a\"b","xs":[1,2.5,true,null],"r":{}}"#)
+    #expect(
+      try run(#"json({name: "a\"b", xs: [1, 2.5, true, nil], r: {}})"#)
+        == #"{"name":"a\"b","xs":[1,2.5,true,null],"r":{}}"#)
     #expect(try run("json([1.0, 0.1])") == "[1.0,0.1]")
     #expect(failure("json(print)").contains("the function `print` has no JSON form"))
   }
 
   @Test func writeIsAtomicAndChecksTheDirectory() throws {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qats-write-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "qats-write-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    ).path
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     _ = try run("write([{a: 1, b: \"x,y\"}, {a: 2}], \"\(dir)/t.csv\")\nwrite({k: [1]}, \"\(dir)/t.json\")")
     #expect(try String(contentsOfFile: dir + "/t.csv", encoding: .utf8) == "a,b\n1,\"x,y\"\n2,\n")
     #expect(try String(contentsOfFile: dir + "/t.json", encoding: .utf8) == "{\n  \"k\": [\n    1\n  ]\n}\n")
     #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["t.csv", "t.json"])
-    #expect(failure("write(1, \"\(dir)/missing/x.txt\")").contains("the directory '\(dir)/missing' does not exist; create it first"))
+    #expect(
+      failure("write(1, \"\(dir)/missing/x.txt\")").contains(
+        "the directory '\(dir)/missing' does not exist; create it first"))
   }
 
   @Test func timeAndSleepAndInterrupts() throws {
     let out = CapturingOutput()
     let interpreter = Interpreter(output: out)
     var checks = 0
-    interpreter.interruptCheck = { checks += 1; return checks > 3 }
+    interpreter.interruptCheck = {
+      checks += 1; return checks > 3
+    }
     let statements = try Parser.parse(Source(name: "i.qats", text: "sleep(10)"))
     #expect(throws: QatsError.self) { try interpreter.runTopLevel(statements[0]) }
     do {
@@ -114,7 +132,9 @@ import Testing
   @Test func interruptStopsLoops() throws {
     let interpreter = Interpreter(output: CapturingOutput())
     var checks = 0
-    interpreter.interruptCheck = { checks += 1; return checks > 100 }
+    interpreter.interruptCheck = {
+      checks += 1; return checks > 100
+    }
     let statements = try Parser.parse(Source(name: "i.qats", text: "n = 0\nwhile true { n += 1 }"))
     _ = try interpreter.runTopLevel(statements[0])
     #expect(throws: QatsError.self) { try interpreter.runTopLevel(statements[1]) }
@@ -131,17 +151,19 @@ import Testing
 
 @Suite struct ErrorFormatTests {
   @Test func locatedErrorWithCaretAndHint() {
-    #expect(failure("x = 1\ny = maxpol + x") == """
-      test.qats:2:5: error: unknown name `maxpol`
-        y = maxpol + x
-            ^
-      """)
-    #expect(failure("lenn([1])") == """
-      test.qats:1:1: error: unknown name `lenn`
-        lenn([1])
-        ^
-        did you mean `len`?
-      """)
+    #expect(
+      failure("x = 1\ny = maxpol + x") == """
+        test.qats:2:5: error: unknown name `maxpol`
+          y = maxpol + x
+              ^
+        """)
+    #expect(
+      failure("lenn([1])") == """
+        test.qats:1:1: error: unknown name `lenn`
+          lenn([1])
+          ^
+          did you mean `len`?
+        """)
   }
 
   @Test func longLinesAreClippedAroundTheCaret() {
@@ -149,7 +171,8 @@ import Testing
     let lines = text.split(separator: "\n")
     #expect(lines[1].count < 130)
     let caretColumn = lines[2].count
-    let nopeColumn = (lines[1].range(of: "nope").map { lines[1].distance(from: lines[1].startIndex, to: $0.lowerBound) } ?? 0) + 1
+    let nopeColumn =
+      (lines[1].range(of: "nope").map { lines[1].distance(from: lines[1].startIndex, to: $0.lowerBound) } ?? 0) + 1
     #expect(caretColumn == nopeColumn)
   }
 }

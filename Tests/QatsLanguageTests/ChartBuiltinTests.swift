@@ -43,19 +43,24 @@ private func chart(_ code: String) throws -> LineChart? {
   }
 
   @Test func plotSeveralColumnsAndFormatsByName() throws {
-    let c = try #require(try chart(sweepRows + "\nplot(rows, x: \"size_bytes\", y: [\"accuracy\", \"bits\"], title: \"t\")"))
+    let c = try #require(
+      try chart(sweepRows + "\nplot(rows, x: \"size_bytes\", y: [\"accuracy\", \"bits\"], title: \"t\")"))
     #expect(c.series.map(\.name) == ["accuracy", "bits"])
     #expect(!c.xDescending && c.xFormat == .bytes && c.title == "t")
-    let grouped = try #require(try chart(sweepRows + "\nplot(rows, x: \"bits\", y: [\"accuracy\", \"size_bytes\"], by: \"method\")"))
+    let grouped = try #require(
+      try chart(sweepRows + "\nplot(rows, x: \"bits\", y: [\"accuracy\", \"size_bytes\"], by: \"method\")"))
     #expect(grouped.series.map(\.name) == ["ptq accuracy", "ptq size_bytes", "qat accuracy", "qat size_bytes"])
   }
 
   @Test func plotShowsAChartValue() throws {
-    let out = try run(sweepRows + "\nc = plot(rows, x: \"bits\", y: \"accuracy\", by: \"method\")\nc\ntype(c)\nc.series")
+    let out = try run(
+      sweepRows + "\nc = plot(rows, x: \"bits\", y: \"accuracy\", by: \"method\")\nc\ntype(c)\nc.series")
     #expect(out.hasPrefix("c: line chart: accuracy against bits: ptq, qat\naccuracy\n100 % ┤"))
     #expect(out.contains("● ptq   ■ qat"))
     #expect(out.hasSuffix("\nchart\n[\"ptq\", \"qat\"]"))
-    #expect(try run(sweepRows + "\njson(plot(rows, x: \"bits\", y: \"accuracy\"))").hasPrefix("[{\"series\":\"accuracy\",\"x\":8.0,\"y\":0.98}"))
+    #expect(
+      try run(sweepRows + "\njson(plot(rows, x: \"bits\", y: \"accuracy\"))").hasPrefix(
+        "[{\"series\":\"accuracy\",\"x\":8.0,\"y\":0.98}"))
   }
 
   @Test func plotSkipsRowsWithoutNumbers() throws {
@@ -64,19 +69,26 @@ private func chart(_ code: String) throws -> LineChart? {
   }
 
   @Test func plotErrorsAreLocatedWithHints() {
-    #expect(failure(sweepRows + "\nplot(rows, x: \"bits\", y: \"acuracy\")") == """
-      test.qats:4:23: error: `plot`: there is no column `acuracy` in the data
-        plot(rows, x: "bits", y: "acuracy")
-                              ^
-        did you mean `accuracy`? the columns are `method`, `bits`, `accuracy`, `size_bytes`
-      """)
-    #expect(failure(sweepRows + "\nplot(rows, x: \"method\", y: \"accuracy\")").contains("""
-      test.qats:4:12: error: `plot`: column `method` is not numeric: row 0 has "ptq"
-      """))
-    #expect(failure(sweepRows + "\nplot(rows, x: \"method\", y: \"accuracy\")").contains("`by: \"method\"` draws one line per value"))
+    #expect(
+      failure(sweepRows + "\nplot(rows, x: \"bits\", y: \"acuracy\")") == """
+        test.qats:4:23: error: `plot`: there is no column `acuracy` in the data
+          plot(rows, x: "bits", y: "acuracy")
+                                ^
+          did you mean `accuracy`? the columns are `method`, `bits`, `accuracy`, `size_bytes`
+        """)
+    #expect(
+      failure(sweepRows + "\nplot(rows, x: \"method\", y: \"accuracy\")").contains(
+        """
+        test.qats:4:12: error: `plot`: column `method` is not numeric: row 0 has "ptq"
+        """))
+    #expect(
+      failure(sweepRows + "\nplot(rows, x: \"method\", y: \"accuracy\")").contains(
+        "`by: \"method\"` draws one line per value"))
     #expect(failure("plot([], x: \"a\", y: \"b\")").contains("`plot`: `data` has no rows to plot"))
     #expect(failure("plot([1, 2], x: \"a\", y: \"b\")").contains("`data` must be a list of records; item 0 is 1"))
-    #expect(failure("plot(3, x: \"a\", y: \"b\")").contains("`data` must be a table, a list of records, or something with rows"))
+    #expect(
+      failure("plot(3, x: \"a\", y: \"b\")").contains(
+        "`data` must be a table, a list of records, or something with rows"))
     #expect(failure("plot([{a: 1}], x: \"a\", y: \"a\", by: \"m\")").contains("there is no column `m`"))
     #expect(failure("plot([{a: 1, b: nil}], x: \"a\", y: \"b\")").contains("no row has numbers in both `a` and `b`"))
     #expect(failure("plot([{a: 1}], x: \"a\", y: 3)").contains("`y` must be a string or a list of strings"))
@@ -86,8 +98,11 @@ private func chart(_ code: String) throws -> LineChart? {
   @Test func barsFromRowsOrARecord() throws {
     let out = try run("bars({conv1: 0.12, conv2: 0.03})")
     #expect(out.contains("conv1  ████") && out.contains("0.12"))
-    guard case .object(let c as ChartValue) = try value(sweepRows + "\nbars(rows, label: \"method\", value: \"size_bytes\")"),
-          let b = c.figure as? BarChart else {
+    guard
+      case .object(let c as ChartValue) = try value(
+        sweepRows + "\nbars(rows, label: \"method\", value: \"size_bytes\")"),
+      let b = c.figure as? BarChart
+    else {
       Issue.record("bars did not return a bar chart")
       return
     }

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+  import FoundationXML
 #endif
 import Testing
 @testable import QatsLanguage
@@ -17,8 +17,15 @@ import Testing
 
   @Test func lineChartsWithOverflowingSpans() {
     for (a, b) in [(1e308, -1e308), (1e99, -1e99), (Double.infinity, 1), (.nan, 2)] {
-      let chart = LineChart(xLabel: "x", yLabel: "y", series: [ChartSeries(name: "s", points: [
-        ChartPoint(x: 1, y: a), ChartPoint(x: 2, y: b), ChartPoint(x: a, y: 3)])])
+      let chart = LineChart(
+        xLabel: "x", yLabel: "y",
+        series: [
+          ChartSeries(
+            name: "s",
+            points: [
+              ChartPoint(x: 1, y: a), ChartPoint(x: 2, y: b), ChartPoint(x: a, y: 3),
+            ])
+        ])
       for width in [40, 100] {
         #expect(widest(chart.render(.text(color: false, width: width))) <= width, "\(a), \(b) at \(width)")
       }
@@ -27,7 +34,8 @@ import Testing
   }
 
   @Test func barsWithOverflowingValues() {
-    let chart = BarChart(valueLabel: "v", bars: Self.huge.enumerated().map { ChartBar(label: "b\($0.offset)", value: $0.element) })
+    let chart = BarChart(
+      valueLabel: "v", bars: Self.huge.enumerated().map { ChartBar(label: "b\($0.offset)", value: $0.element) })
     for width in [40, 100] {
       #expect(widest(chart.render(.text(color: false, width: width))) <= width)
     }
@@ -35,14 +43,22 @@ import Testing
   }
 
   @Test func histogramsWithOverflowingEdges() {
-    let chart = HistogramChart(valueLabel: "v", lower: -1e308, upper: 1e308, counts: [1, 2, 3], levels: [0], clipRange: -1e308...1e308)
+    let chart = HistogramChart(
+      valueLabel: "v", lower: -1e308, upper: 1e308, counts: [1, 2, 3], levels: [0], clipRange: -1e308...1e308)
     #expect(widest(chart.render(.text(color: false, width: 60))) <= 60)
     #expect(parses(chart.svg()))
   }
 
   @Test func hugeTicksUseExponents() {
-    let chart = LineChart(xLabel: "x", yLabel: "y", series: [ChartSeries(name: "s", points: [
-      ChartPoint(x: 1, y: 1e99), ChartPoint(x: 2, y: -1e99)])])
+    let chart = LineChart(
+      xLabel: "x", yLabel: "y",
+      series: [
+        ChartSeries(
+          name: "s",
+          points: [
+            ChartPoint(x: 1, y: 1e99), ChartPoint(x: 2, y: -1e99),
+          ])
+      ])
     let text = chart.render(.plain)
     #expect(text.contains("1e+99 ┤") && text.contains("−1e+99 ┤"), "\(text)")
   }

@@ -8,7 +8,9 @@ import Testing
 /// ChartGoldenTests/printCharts`, check the printed charts by eye, and paste them here.
 @Suite struct ChartGoldenTests {
   static let goldens: [(String, Int, String)] = [
-    ("sweep", 100, #"""
+    (
+      "sweep", 100,
+      #"""
       accuracy against bits
       accuracy
       100 % ┤■⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒■⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠒⠲⠶⠶⠶⠶⠶⠶⠶⠶⠶⠶⠶⠶⠶⠶■⠶⣒⣒⡒⠒⠒⠒⠢⠤⠤⠤⠤⠤⠤⠤■⠤⣀⣀⣀⣀
@@ -23,8 +25,11 @@ import Testing
              8                              6                             4               3              2
                                                          bits
              ● ptq   ■ qat
-      """#),
-    ("sweep", 40, #"""
+      """#
+    ),
+    (
+      "sweep", 40,
+      #"""
       accuracy against bits
       accuracy
       100 % ┤■⠛⠛⠛⠛⠛⠒⠒⠒⠒⠒■⠒⠒⠒⠒⠲⠶⠶⠶⠶■⢖⡒⠒⠒⠒■⠤⢄⡀
@@ -38,8 +43,11 @@ import Testing
              8          6         4     3    2
                            bits
              ● ptq   ■ qat
-      """#),
-    ("loss", 100, #"""
+      """#
+    ),
+    (
+      "loss", 100,
+      #"""
       loss
       0.6 ┤●⢄
           │  ⠑⢄
@@ -52,8 +60,11 @@ import Testing
           └┬────────────┬─────────────┬────────────┬─────────────┬────────────┬─────────────┬────────────┬
            1            2             3            4             5            6             7            8
                                                         epoch
-      """#),
-    ("loss", 40, #"""
+      """#
+    ),
+    (
+      "loss", 40,
+      #"""
       loss
       0.6 ┤●
           │ ⢣
@@ -65,24 +76,33 @@ import Testing
           └┬────┬────┬────┬───┬────┬────┬────┬
            1    2    3    4   5    6    7    8
                           epoch
-      """#),
-    ("sensitivity", 100, #"""
+      """#
+    ),
+    (
+      "sensitivity", 100,
+      #"""
       accuracy drop when one layer is 4-bit
                                                                                           drop
         conv1       │█████████████████████████████████████████████████████████████████  4.20 %  −15 images
         conv2       │█████████████████                                                  1.10 %  −4 images
         dense       │████▍                                                              0.28 %
         fc_out  ████│                                                                  −0.28 %  +1 image
-      """#),
-    ("sensitivity", 40, #"""
+      """#
+    ),
+    (
+      "sensitivity", 40,
+      #"""
       accuracy drop when one layer is 4-bit
                               drop
         conv1    │████████  4.20 %  −15 images
         conv2    │██▏       1.10 %  −4 images
         dense    │▌         0.28 %
         fc_out  █│         −0.28 %  +1 image
-      """#),
-    ("weights", 100, #"""
+      """#
+    ),
+    (
+      "weights", 100,
+      #"""
       conv1 weights
       count
       400 ┤                                         ▁▂▅▅▇███▇▅▅▂▁
@@ -97,8 +117,11 @@ import Testing
            −1.2      −0.9                                                                    0.9       1.2
                                                        weight
         ┆ 15 levels   ░ clipped: 0.24 % of values
-      """#),
-    ("weights", 40, #"""
+      """#
+    ),
+    (
+      "weights", 40,
+      #"""
       conv1 weights
       count
       400 ┤               ▂▆█▆▂
@@ -114,8 +137,11 @@ import Testing
                          weight
         ┆ 15 levels
         ░ clipped: 0.24 % of values
-      """#),
-    ("dense", 100, #"""
+      """#
+    ),
+    (
+      "dense", 100,
+      #"""
       count
       100 ┤                        ▂▂▂▂▂▂▂▂▂▂▂
           │                        ███████████▄
@@ -128,8 +154,11 @@ import Testing
            0                                                                                             6
                                                      activation
         256 levels (too dense to mark)   ░ clipped: 0.00 % of values
-      """#),
-    ("dense", 40, #"""
+      """#
+    ),
+    (
+      "dense", 40,
+      #"""
       count
       100 ┤         ▂▂▂▂
           │         ████
@@ -143,7 +172,8 @@ import Testing
                        activation
         256 levels (too dense to mark)
         ░ clipped: 0.00 % of values
-      """#),
+      """#
+    ),
   ]
 
   @Test func everyChartKindMatchesItsGolden() {

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(FoundationXML)
-import FoundationXML
+  import FoundationXML
 #endif
 import Testing
 @testable import QatsLanguage
@@ -9,22 +9,47 @@ import Testing
 private var edgeCases: [(String, any Figure)] {
   [
     ("empty line", LineChart(xLabel: "x", yLabel: "y", series: [])),
-    ("one point", LineChart(title: String(repeating: "long title ", count: 30), xLabel: "bits", yLabel: "accuracy",
-                            yFormat: .percent, series: [ChartSeries(name: "only", points: [ChartPoint(x: 4, y: 0.5)])])),
-    ("flat with NaN", LineChart(xLabel: "epoch", yLabel: "loss", series: [
-      ChartSeries(name: String(repeating: "n", count: 200), points: (1...60).map { ChartPoint(x: Double($0), y: $0 == 7 ? .nan : 0.25) }),
-      ChartSeries(name: "b", points: (1...60).map { ChartPoint(x: Double($0), y: 1e7 * Double($0)) }),
-    ])),
-    ("bytes and µs", LineChart(xLabel: "latency_us", yLabel: "size", xFormat: .microseconds, yFormat: .bytes,
-                               series: (0..<7).map { s in ChartSeries(name: "s\(s)", points: [ChartPoint(x: 1.5, y: 900), ChartPoint(x: 2400, y: 7.3e6)]) },
-                               yRange: 0...1e7)),
-    ("negative bars", BarChart(valueLabel: String(repeating: "v", count: 300), format: .decibels, bars: [
-      ChartBar(label: String(repeating: "L", count: 100), value: -3, note: String(repeating: "n", count: 100)),
-      ChartBar(label: "b", value: -0.5), ChartBar(label: "nan", value: .nan),
-    ])),
+    (
+      "one point",
+      LineChart(
+        title: String(repeating: "long title ", count: 30), xLabel: "bits", yLabel: "accuracy",
+        yFormat: .percent, series: [ChartSeries(name: "only", points: [ChartPoint(x: 4, y: 0.5)])])
+    ),
+    (
+      "flat with NaN",
+      LineChart(
+        xLabel: "epoch", yLabel: "loss",
+        series: [
+          ChartSeries(
+            name: String(repeating: "n", count: 200),
+            points: (1...60).map { ChartPoint(x: Double($0), y: $0 == 7 ? .nan : 0.25) }),
+          ChartSeries(name: "b", points: (1...60).map { ChartPoint(x: Double($0), y: 1e7 * Double($0)) }),
+        ])
+    ),
+    (
+      "bytes and µs",
+      LineChart(
+        xLabel: "latency_us", yLabel: "size", xFormat: .microseconds, yFormat: .bytes,
+        series: (0..<7).map { s in
+          ChartSeries(name: "s\(s)", points: [ChartPoint(x: 1.5, y: 900), ChartPoint(x: 2400, y: 7.3e6)])
+        },
+        yRange: 0...1e7)
+    ),
+    (
+      "negative bars",
+      BarChart(
+        valueLabel: String(repeating: "v", count: 300), format: .decibels,
+        bars: [
+          ChartBar(label: String(repeating: "L", count: 100), value: -3, note: String(repeating: "n", count: 100)),
+          ChartBar(label: "b", value: -0.5), ChartBar(label: "nan", value: .nan),
+        ])
+    ),
     ("no bars", BarChart(valueLabel: "v", bars: [])),
     ("empty histogram", HistogramChart(valueLabel: "w", lower: 0, upper: 0, counts: [])),
-    ("one-bin histogram", HistogramChart(title: "t", valueLabel: "w", lower: -1, upper: 1, counts: [3], levels: [0], clipRange: 0.5...0.6)),
+    (
+      "one-bin histogram",
+      HistogramChart(title: "t", valueLabel: "w", lower: -1, upper: 1, counts: [3], levels: [0], clipRange: 0.5...0.6)
+    ),
   ]
 }
 
@@ -61,7 +86,9 @@ private var everyFigure: [(String, any Figure)] { ChartFixtures.all + edgeCases 
   @Test func chartsStayAFewRowsTall() {
     for (name, figure) in ChartFixtures.all where !(figure is BarChart) {
       for width in [40, 100] {
-        let rows = figure.render(.text(color: false, width: width)).split(separator: "\n", omittingEmptySubsequences: false).count
+        let rows = figure.render(.text(color: false, width: width)).split(
+          separator: "\n", omittingEmptySubsequences: false
+        ).count
         #expect(rows >= 10 && rows <= 15, "\(name) at \(width) has \(rows) rows")
       }
     }
@@ -77,9 +104,15 @@ private var everyFigure: [(String, any Figure)] { ChartFixtures.all + edgeCases 
   @Test func ticksAreRoundAndUnitsFollowTheFormat() {
     let t = AxisTicks.nice(0.32, 0.987, intervals: 4, clampToUnit: true)
     #expect(t.values == [0.2, 0.4, 0.6, 0.8, 1.0])
-    #expect(t.values.map { AxisFormat.percent.tick($0, step: t.step, largest: 1) } == ["20 %", "40 %", "60 %", "80 %", "100 %"])
+    #expect(
+      t.values.map { AxisFormat.percent.tick($0, step: t.step, largest: 1) } == [
+        "20 %", "40 %", "60 %", "80 %", "100 %",
+      ])
     let fine = AxisTicks.nice(0.975, 0.987, intervals: 3)
-    #expect(fine.values.map { AxisFormat.percent.tick($0, step: fine.step, largest: 1) } == ["97.5 %", "98.0 %", "98.5 %", "99.0 %"])
+    #expect(
+      fine.values.map { AxisFormat.percent.tick($0, step: fine.step, largest: 1) } == [
+        "97.5 %", "98.0 %", "98.5 %", "99.0 %",
+      ])
     #expect(AxisTicks.nice(1, 15, intervals: 6, integers: true).step == 5)
     #expect(AxisTicks.nice(1, 3, intervals: 8, integers: true).step == 1)
     #expect(AxisFormat.bytes.tick(5000, step: 2500, largest: 10000) == "5.0 KB")
@@ -133,8 +166,10 @@ final class XMLCheck: NSObject, XMLParserDelegate {
     return check
   }
 
-  func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
-              attributes: [String: String]) {
+  func parser(
+    _ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?,
+    attributes: [String: String]
+  ) {
     if elements.isEmpty { rootAttributes = attributes }
     elements.append(name)
     if name == "title" { inTitle = true; titles.append("") }
@@ -155,9 +190,12 @@ final class XMLCheck: NSObject, XMLParserDelegate {
   /// Each kind with the nasty string in every piece of text it shows.
   static var nastyCharts: [any Figure] {
     [
-      LineChart(title: nasty, xLabel: nasty, yLabel: nasty, series: [ChartSeries(name: nasty, points: [ChartPoint(x: 1, y: 2), ChartPoint(x: 2, y: 3)])]),
+      LineChart(
+        title: nasty, xLabel: nasty, yLabel: nasty,
+        series: [ChartSeries(name: nasty, points: [ChartPoint(x: 1, y: 2), ChartPoint(x: 2, y: 3)])]),
       BarChart(title: nasty, valueLabel: nasty, bars: [ChartBar(label: nasty, value: 1, note: nasty)]),
-      HistogramChart(title: nasty, valueLabel: nasty, lower: 0, upper: 1, counts: [1, 2], levels: [0.5], clipRange: 0.2...0.8),
+      HistogramChart(
+        title: nasty, valueLabel: nasty, lower: 0, upper: 1, counts: [1, 2], levels: [0.5], clipRange: 0.2...0.8),
     ]
   }
 
@@ -170,7 +208,9 @@ final class XMLCheck: NSObject, XMLParserDelegate {
       #expect(check.rootAttributes["xmlns"] == "http://www.w3.org/2000/svg")
       #expect(check.rootAttributes["role"] == "img")
       #expect(check.rootAttributes["viewBox"]?.hasPrefix("0 0 560 ") == true)
-      #expect(!check.elements.contains("script") && !check.elements.contains("a") && !check.elements.contains("image"), "\(name)")
+      #expect(
+        !check.elements.contains("script") && !check.elements.contains("a") && !check.elements.contains("image"),
+        "\(name)")
       #expect(!svg.contains("href") && !svg.contains("url("), "\(name)")
       // The file form adds a declaration and a colour style and is still XML.
       let file = figure.svgFile()
@@ -198,7 +238,8 @@ final class XMLCheck: NSObject, XMLParserDelegate {
     func x(ofLabel label: String) -> Double? {
       let pattern = try? NSRegularExpression(pattern: "<text x=\"([0-9.]+)\"[^>]*>\(label)</text>")
       guard let m = pattern?.firstMatch(in: svg, range: NSRange(svg.startIndex..., in: svg)),
-            let r = Range(m.range(at: 1), in: svg) else { return nil }
+        let r = Range(m.range(at: 1), in: svg)
+      else { return nil }
       return Double(svg[r])
     }
     #expect((x(ofLabel: "8") ?? 1e9) < (x(ofLabel: "2") ?? 0))

@@ -3,8 +3,9 @@ import Testing
 
 @Suite struct EvaluatorTests {
   @Test func integersAndFloatsPrintDistinctly() throws {
-    #expect(try run("[7 // 2, 7 / 2, 6 / 3, 2.0 * 3, 0.1 + 0.2, 1e20, -0.0, 7 % -3]")
-      == "[3, 3.5, 2.0, 6.0, 0.30000000000000004, 1e+20, -0.0, -2]")
+    #expect(
+      try run("[7 // 2, 7 / 2, 6 / 3, 2.0 * 3, 0.1 + 0.2, 1e20, -0.0, 7 % -3]")
+        == "[3, 3.5, 2.0, 6.0, 0.30000000000000004, 1e+20, -0.0, -2]")
   }
 
   @Test func integerOverflowIsAnError() {
@@ -31,17 +32,20 @@ import Testing
 
   @Test func listsAndRecordsAreValues() throws {
     #expect(try run("a = [1, 2]\nb = a\nb[0] = 9\n[a, b]") == "[[1, 2], [9, 2]]")
-    #expect(try run("r = {bits: 4, inner: {x: [1, 2]}}\nr.inner.x[1] = 5\nr.bits += 1\nr") == "{bits: 5, inner: {x: [1, 5]}}")
+    #expect(
+      try run("r = {bits: 4, inner: {x: [1, 2]}}\nr.inner.x[1] = 5\nr.bits += 1\nr") == "{bits: 5, inner: {x: [1, 5]}}")
     #expect(try run("r = {}\nr[\"new key\"] = 1\nr") == "{\"new key\": 1}")
   }
 
   @Test func indexingFromTheEndAndOutOfRange() throws {
     #expect(try run("xs = [1, 2, 3]\n[xs[-1], xs[0], \"abc\"[1]]") == "[3, 1, \"b\"]")
-    #expect(failure("xs = [1, 2, 3]\nxs[3]").contains("test.qats:2:4: error: index 3 is out of range for a list of 3 items"))
+    #expect(
+      failure("xs = [1, 2, 3]\nxs[3]").contains("test.qats:2:4: error: index 3 is out of range for a list of 3 items"))
   }
 
   @Test func unknownNamesSuggestTheNearest() {
-    #expect(failure("lenght = 3\nprnt(lenght)").contains("unknown name `prnt`\n  prnt(lenght)\n  ^\n  did you mean `print`?"))
+    #expect(
+      failure("lenght = 3\nprnt(lenght)").contains("unknown name `prnt`\n  prnt(lenght)\n  ^\n  did you mean `print`?"))
     #expect(failure("r = {bits: 4}\nr.bist").contains("the record has no field `bist`"))
     #expect(failure("r = {bits: 4}\nr.bist").contains("did you mean `bits`?"))
   }
@@ -106,8 +110,9 @@ import Testing
   }
 
   @Test func valuesPrintUsefully() throws {
-    #expect(try run("[true, nil, {a: 1, \"b c\": \"x\\ny\"}, print, fn(a, b) { return a }]")
-      == "[true, nil, {a: 1, \"b c\": \"x\\ny\"}, built-in print(sep), fn (a, b)]")
+    #expect(
+      try run("[true, nil, {a: 1, \"b c\": \"x\\ny\"}, print, fn(a, b) { return a }]")
+        == "[true, nil, {a: 1, \"b c\": \"x\\ny\"}, built-in print(sep), fn (a, b)]")
   }
 
   @Test func seededRandomIsReproducible() throws {

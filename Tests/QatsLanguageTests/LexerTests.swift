@@ -7,7 +7,10 @@ import Testing
   }
 
   @Test func memberAccessOnIndexIsNotAFloat() {
-    #expect(kinds("a[0].b") == [.identifier("a"), .symbol(.lbracket), .integer(0), .symbol(.rbracket), .symbol(.dot), .identifier("b")])
+    #expect(
+      kinds("a[0].b") == [
+        .identifier("a"), .symbol(.lbracket), .integer(0), .symbol(.rbracket), .symbol(.dot), .identifier("b"),
+      ])
   }
 
   @Test func stringsWithEscapesAndBothQuotes() {
@@ -15,20 +18,26 @@ import Testing
   }
 
   @Test func operatorsLongestMatchFirst() {
-    #expect(kinds("a // b ** c <= d != e += 1") == [
-      .identifier("a"), .symbol(.slashSlash), .identifier("b"), .symbol(.power), .identifier("c"),
-      .symbol(.lessEqual), .identifier("d"), .symbol(.notEqual), .identifier("e"), .symbol(.plusAssign), .integer(1),
-    ])
+    #expect(
+      kinds("a // b ** c <= d != e += 1") == [
+        .identifier("a"), .symbol(.slashSlash), .identifier("b"), .symbol(.power), .identifier("c"),
+        .symbol(.lessEqual), .identifier("d"), .symbol(.notEqual), .identifier("e"), .symbol(.plusAssign), .integer(1),
+      ])
   }
 
   @Test func commentsVanishButNarrativeLinesStay() {
-    #expect(kinds("x = 1 # note\n## Heading text\n  ## indented") == [
-      .identifier("x"), .symbol(.assign), .integer(1), .newline, .narrative("Heading text"), .newline, .narrative("indented"),
-    ])
+    #expect(
+      kinds("x = 1 # note\n## Heading text\n  ## indented") == [
+        .identifier("x"), .symbol(.assign), .integer(1), .newline, .narrative("Heading text"), .newline,
+        .narrative("indented"),
+      ])
   }
 
   @Test func keywordsAreReserved() {
-    #expect(kinds("fn for in and not nil") == [.keyword(.fn), .keyword(.for), .keyword(.in), .keyword(.and), .keyword(.not), .keyword(.nil)])
+    #expect(
+      kinds("fn for in and not nil") == [
+        .keyword(.fn), .keyword(.for), .keyword(.in), .keyword(.and), .keyword(.not), .keyword(.nil),
+      ])
   }
 
   @Test func unicodeIdentifiersAndColumnsCountCharacters() {
@@ -43,11 +52,12 @@ import Testing
     var lexer = Lexer(source: Source(name: "t", text: "a = 99999999999999999999\nb = $\nc = \"open"))
     _ = lexer.tokenize()
     let messages = lexer.errors.map { "\($0.location?.line ?? 0):\($0.location?.column ?? 0) \($0.message)" }
-    #expect(messages == [
-      "1:5 integer `99999999999999999999` does not fit in 64 bits (largest is 9223372036854775807)",
-      "2:5 unexpected character `$`",
-      "3:5 unterminated string: expected a closing \"",
-    ])
+    #expect(
+      messages == [
+        "1:5 integer `99999999999999999999` does not fit in 64 bits (largest is 9223372036854775807)",
+        "2:5 unexpected character `$`",
+        "3:5 unterminated string: expected a closing \"",
+      ])
   }
 
   @Test func veryLongLinesWork() throws {

@@ -15,17 +15,22 @@ import Testing
   }
 
   @Test func bracketsAndTrailingOperatorsContinueLines() throws {
-    #expect(try run("xs = [1,\n  2,\n  3]\ntotal = 1 +\n  2\nr = {\n bits: 4,\n per_channel: true\n}\nlen(xs) + total + r.bits") == "10")
+    #expect(
+      try run(
+        "xs = [1,\n  2,\n  3]\ntotal = 1 +\n  2\nr = {\n bits: 4,\n per_channel: true\n}\nlen(xs) + total + r.bits")
+        == "10")
   }
 
   @Test func ifConditionBraceIsTheBodyNotABlockArgument() throws {
-    #expect(failure("x = 3\nif x { }").contains("test.qats:2:4: error: `if` condition must be true or false, got int 3"))
+    #expect(
+      failure("x = 3\nif x { }").contains("test.qats:2:4: error: `if` condition must be true or false, got int 3"))
     #expect(try run("x = 3\ny = 0\nif x > 2 { y = 1 } else { y = 2 }\ny") == "1")
     #expect(try run("ok = true\nif ok { 5 }\n") == "")
   }
 
   @Test func elseIfChains() throws {
-    let code = "fn sign(x) {\n if x > 0 { return 1 } else if x < 0 { return -1 } else { return 0 }\n}\n[sign(5), sign(-2), sign(0)]"
+    let code =
+      "fn sign(x) {\n if x > 0 { return 1 } else if x < 0 { return -1 } else { return 0 }\n}\n[sign(5), sign(-2), sign(0)]"
     #expect(try run(code) == "[1, -1, 0]")
   }
 
@@ -61,7 +66,10 @@ import Testing
 
   @Test func modeStatementAndItsErrors() throws {
     #expect(try run("mode qat\nmode") == "mode: qat")
-    #expect(failure("mode qta").contains("test.qats:1:6: syntax error: unknown mode `qta`: expected `ptq` or `qat`\n  mode qta\n       ^\n  did you mean `qat`?"))
+    #expect(
+      failure("mode qta").contains(
+        "test.qats:1:6: syntax error: unknown mode `qta`: expected `ptq` or `qat`\n  mode qta\n       ^\n  did you mean `qat`?"
+      ))
   }
 
   @Test func keywordArgumentRules() {

@@ -16,10 +16,13 @@ import Testing
     var rng = SeededRandom(seed: UInt64(chunk))
     for _ in 0..<400 {
       let count = Int(rng.next() % 40) + 1
-      let text = (0..<count).map { _ in Self.fragments[Int(rng.next() % UInt64(Self.fragments.count))] }.joined(separator: " ")
+      let text = (0..<count).map { _ in Self.fragments[Int(rng.next() % UInt64(Self.fragments.count))] }.joined(
+        separator: " ")
       let interpreter = Interpreter(output: CapturingOutput())
       var steps = 0
-      interpreter.interruptCheck = { steps += 1; return steps > 2_000 }  // stops `while true { }`
+      interpreter.interruptCheck = {
+        steps += 1; return steps > 2_000
+      }  // stops `while true { }`
       do {
         for s in try Parser.parse(Source(name: "p", text: text)) { _ = try interpreter.runTopLevel(s) }
       } catch let e as QatsErrors {

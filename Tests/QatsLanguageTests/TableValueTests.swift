@@ -21,19 +21,23 @@ import Testing
   }
 
   func sample() -> TableValue {
-    TableValue(columns: [.init("method"), .init("bits"), .init("accuracy", format: .percent)],
-               rows: [Record([("method", .string("ptq")), ("bits", .int(8)), ("accuracy", .float(0.9861))]),
-                      Record([("method", .string("qat")), ("bits", .int(2)), ("accuracy", .float(0.8889))])],
-               notes: ["360 test images"])
+    TableValue(
+      columns: [.init("method"), .init("bits"), .init("accuracy", format: .percent)],
+      rows: [
+        Record([("method", .string("ptq")), ("bits", .int(8)), ("accuracy", .float(0.9861))]),
+        Record([("method", .string("qat")), ("bits", .int(2)), ("accuracy", .float(0.8889))]),
+      ],
+      notes: ["360 test images"])
   }
 
   @Test func rendersAlignedWithNumbersOnTheRight() {
-    #expect(sample().render(.plain) == """
-        method  bits  accuracy
-        ptq        8   98.61 %
-        qat        2   88.89 %
-      360 test images
-      """)
+    #expect(
+      sample().render(.plain) == """
+          method  bits  accuracy
+          ptq        8   98.61 %
+          qat        2   88.89 %
+        360 test images
+        """)
     #expect(sample().summary == "table: 2 rows × 3 columns (method, bits, accuracy)")
   }
 
@@ -45,7 +49,9 @@ import Testing
     #expect(try t.index(.string("method")).map { $0.repr } == "[\"ptq\", \"qat\"]")
     #expect(throws: QatsError.self) { try t.index(.int(2)) }
     #expect(throws: QatsError.self) { try t.index(.string("latency")) }
-    #expect(t.plainValue().map { $0.repr } == "[{method: \"ptq\", bits: 8, accuracy: 0.9861}, {method: \"qat\", bits: 2, accuracy: 0.8889}]")
+    #expect(
+      t.plainValue().map { $0.repr }
+        == "[{method: \"ptq\", bits: 8, accuracy: 0.9861}, {method: \"qat\", bits: 2, accuracy: 0.8889}]")
   }
 
   @Test func recordsMakeColumnsInFirstSeenOrder() {

@@ -30,7 +30,9 @@ public struct FixedPointMultiplier: Equatable, Sendable, CustomStringConvertible
     guard largest > 0 else { return (reals.map { _ in 0 }, 1) }
     // largest·2^n in [2^30, 2^31) for n = 30 − ⌊log2(largest)⌋.
     var shift = min(62, max(1, 30 - Int(Foundation.floor(Foundation.log2(largest)))))
-    func scaled(_ r: Double, _ n: Int) -> Double { (r * Foundation.pow(2, Double(n))).rounded(.toNearestOrAwayFromZero) }
+    func scaled(_ r: Double, _ n: Int) -> Double {
+      (r * Foundation.pow(2, Double(n))).rounded(.toNearestOrAwayFromZero)
+    }
     // Rounding can carry largest·2^n up to exactly 2^31: one bit less then.
     if shift > 1 && scaled(largest, shift) >= 2_147_483_648 { shift -= 1 }
     let limit = 2_147_483_647.0

@@ -3,8 +3,10 @@ public protocol InferenceProgram: AnyObject {
   var inputShape: ActivationShape { get }
   var outputShape: ActivationShape { get }
   /// Loss, accuracy counts, every prediction (ties to the lowest class) and, when asked, the logits.
-  func evaluate(_ data: LabeledImages, pool: WorkerPool, batch: Int, predictions: inout [Int32],
-                logits: UnsafeMutablePointer<Float>?) -> PassResult
+  func evaluate(
+    _ data: LabeledImages, pool: WorkerPool, batch: Int, predictions: inout [Int32],
+    logits: UnsafeMutablePointer<Float>?
+  ) -> PassResult
 }
 
 extension Network: InferenceProgram {}

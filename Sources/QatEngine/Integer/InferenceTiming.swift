@@ -15,8 +15,10 @@ public enum InferenceTiming {
   /// - Parameters:
   ///   - budget: seconds to spend timing after warm-up (at least `minimumRuns` runs are made).
   ///   - stop: checked between runs; returning true ends the measurement early (Ctrl-C).
-  public static func latency(_ program: InferenceProgram, image: LabeledImages, budget: Double = 0.08,
-                             minimumRuns: Int = 15, stop: () -> Bool = { false }) -> Measurement {
+  public static func latency(
+    _ program: InferenceProgram, image: LabeledImages, budget: Double = 0.08,
+    minimumRuns: Int = 15, stop: () -> Bool = { false }
+  ) -> Measurement {
     let single = WorkerPool.shared(threads: 1)
     var predictions: [Int32] = []
     return median(budget: budget, warmup: 10, minimumRuns: minimumRuns, stop: stop) {
@@ -26,8 +28,10 @@ public enum InferenceTiming {
 
   /// Images per second at batch 256: the median time of one pass over `batch` (256 images) on
   /// `threads` threads.
-  public static func throughput(_ program: InferenceProgram, batch: LabeledImages, threads: Int, budget: Double = 0.15,
-                                minimumRuns: Int = 5, stop: () -> Bool = { false }) -> (imagesPerSecond: Double, runs: Int) {
+  public static func throughput(
+    _ program: InferenceProgram, batch: LabeledImages, threads: Int, budget: Double = 0.15,
+    minimumRuns: Int = 5, stop: () -> Bool = { false }
+  ) -> (imagesPerSecond: Double, runs: Int) {
     let pool = WorkerPool.shared(threads: threads)
     var predictions: [Int32] = []
     let m = median(budget: budget, warmup: 2, minimumRuns: minimumRuns, stop: stop) {
@@ -43,7 +47,8 @@ public enum InferenceTiming {
     return data.subset((0..<count).map { $0 % data.count })
   }
 
-  static func median(budget: Double, warmup: Int, minimumRuns: Int, stop: () -> Bool, _ body: () -> Void) -> Measurement {
+  static func median(budget: Double, warmup: Int, minimumRuns: Int, stop: () -> Bool, _ body: () -> Void) -> Measurement
+  {
     for _ in 0..<warmup { body() }
     var times: [Double] = []
     let start = MonotonicClock.seconds()

@@ -29,9 +29,13 @@ struct IntegerCompiler {
 
   mutating func compile() throws(IntegerConversionError) -> IntegerNetwork {
     let ops = network.ops
-    guard let first = ops.first as? FakeQuantOp else { throw IntegerConversionError(message: "the network has no input quantizer") }
-    activations.append(IntegerActivation(shape: network.inputShape, params: first.quantizer.params, name: first.quantizer.name,
-                                         simulationIndex: 1))
+    guard let first = ops.first as? FakeQuantOp else {
+      throw IntegerConversionError(message: "the network has no input quantizer")
+    }
+    activations.append(
+      IntegerActivation(
+        shape: network.inputShape, params: first.quantizer.params, name: first.quantizer.name,
+        simulationIndex: 1))
     map[1] = 0
     for i in 1..<ops.count {
       let op = ops[i]
@@ -51,8 +55,10 @@ struct IntegerCompiler {
           } else {
             // A lone ReLU keeps its input's grid (zero is on it): a clamp at the zero point.
             let params = activations[current].params
-            emitAffine(identityOn: params, shape: op.output, low: max(params.zeroPoint, params.range.qmin), high: params.range.qmax,
-                       name: "relu", simulation: i + 1)
+            emitAffine(
+              identityOn: params, shape: op.output, low: max(params.zeroPoint, params.range.qmin),
+              high: params.range.qmax,
+              name: "relu", simulation: i + 1)
           }
         } else {
           reluCap = relu.cap
@@ -60,8 +66,10 @@ struct IntegerCompiler {
       case let pool as MaxPoolOp:
         guard unit.isEmpty else { throw unsupported(op, after: unit) }
         let next = addActivation(op.output, params: activations[current].params, simulation: i + 1)
-        self.ops.append(IntegerMaxPoolOp(input: current, inputShape: op.input, output: next, outputShape: op.output,
-                                         kernel: pool.kernel, stride: pool.stride))
+        self.ops.append(
+          IntegerMaxPoolOp(
+            input: current, inputShape: op.input, output: next, outputShape: op.output,
+            kernel: pool.kernel, stride: pool.stride))
         current = next
       case is FlattenOp, is DropoutOp:
         // The same integers: flatten keeps NHWC order, dropout is the identity in inference.
@@ -73,7 +81,8 @@ struct IntegerCompiler {
     }
     guard unit.isEmpty else { throw IntegerConversionError(message: "the network ends inside an unquantized layer") }
     let config = state.config
-    let info = IntegerProgramInfo(method: config.method, weightBits: config.weightBits, activationBits: config.activationBits)
+    let info = IntegerProgramInfo(
+      method: config.method, weightBits: config.weightBits, activationBits: config.activationBits)
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }
 
@@ -81,7 +90,9 @@ struct IntegerCompiler {
     IntegerConversionError(message: "no integer form for \(type(of: op)) after \(unit.map { "\(type(of: $0))" })")
   }
 
-  mutating func addActivation(_ shape: ActivationShape, params: QuantParams, name: String? = nil, simulation: Int) -> Int {
+  mutating func addActivation(_ shape: ActivationShape, params: QuantParams, name: String? = nil, simulation: Int)
+    -> Int
+  {
     activations.append(IntegerActivation(shape: shape, params: params, name: name, simulationIndex: simulation))
     return activations.count - 1
   }
@@ -108,15 +119,18 @@ struct IntegerCompiler {
     guard let head = unit.first else {
       // A quantization point right after another one: a requantization between the two grids.
       let next = addActivation(fq.output, params: out, name: fq.quantizer.name, simulation: i + 1)
-      ops.append(IntegerAffineOp(identityFrom: input, inParams, to: next, out, shape: fq.output, low: low, high: high, name: "requantize"))
+      ops.append(
+        IntegerAffineOp(
+          identityFrom: input, inParams, to: next, out, shape: fq.output, low: low, high: high, name: "requantize"))
       current = next
       return
     }
     let next = addActivation(fq.output, params: out, name: fq.quantizer.name, simulation: i + 1)
     switch head {
     case let weighted as WeightedOperation:
-      try emitWeighted(weighted, input: input, inParams: inParams, output: next, outParams: out, low: low, high: high,
-                       name: fq.quantizer.name)
+      try emitWeighted(
+        weighted, input: input, inParams: inParams, output: next, outParams: out, low: low, high: high,
+        name: fq.quantizer.name)
     case let bn as BatchNormOp:
       var scales: [Double] = [], offsets: [Double] = []
       for c in 0..<bn.channels {
@@ -125,37 +139,54 @@ struct IntegerCompiler {
         scales.append(a)
         offsets.append(Double(bn.beta.value[c]) - Double(bn.runningMean[c]) * a)
       }
-      ops.append(IntegerAffineOp(input: input, inputParams: inParams, output: next, outputParams: out, shape: bn.output,
-                                 scales: scales, offsets: offsets, low: low, high: high, name: "batchnorm"))
+      ops.append(
+        IntegerAffineOp(
+          input: input, inputParams: inParams, output: next, outputParams: out, shape: bn.output,
+          scales: scales, offsets: offsets, low: low, high: high, name: "batchnorm"))
     case let add as ResidualAddOp:
-      guard let skip = map[add.source] else { throw IntegerConversionError(message: "a residual block's input is not on a grid") }
-      ops.append(IntegerAddOp(inputs: input, skip, grids: (inParams, activations[skip].params), output: next, params: out,
-                              elements: add.output.elements, low: low, high: high))
+      guard let skip = map[add.source] else {
+        throw IntegerConversionError(message: "a residual block's input is not on a grid")
+      }
+      ops.append(
+        IntegerAddOp(
+          inputs: input, skip, grids: (inParams, activations[skip].params), output: next, params: out,
+          elements: add.output.elements, low: low, high: high))
     case let relu as ReLUOp:
-      ops.append(IntegerAffineOp(identityFrom: input, inParams, to: next, out, shape: relu.output,
-                                 low: max(low, clamp(out, cap: 0).0), high: min(high, clamp(out, cap: relu.cap).1), name: "relu6"))
+      ops.append(
+        IntegerAffineOp(
+          identityFrom: input, inParams, to: next, out, shape: relu.output,
+          low: max(low, clamp(out, cap: 0).0), high: min(high, clamp(out, cap: relu.cap).1), name: "relu6"))
     case let pool as AvgPoolOp:
-      ops.append(IntegerAvgPoolOp(input: input, inputShape: pool.input, output: next, outputShape: pool.output, kernel: pool.kernel,
-                                  stride: pool.stride, zeroPoint: inParams.zeroPoint))
+      ops.append(
+        IntegerAvgPoolOp(
+          input: input, inputShape: pool.input, output: next, outputShape: pool.output, kernel: pool.kernel,
+          stride: pool.stride, zeroPoint: inParams.zeroPoint))
     case let pool as GlobalAvgPoolOp:
-      ops.append(IntegerAvgPoolOp(input: input, inputShape: pool.input, output: next, outputShape: pool.output, kernel: nil,
-                                  stride: 1, zeroPoint: inParams.zeroPoint))
+      ops.append(
+        IntegerAvgPoolOp(
+          input: input, inputShape: pool.input, output: next, outputShape: pool.output, kernel: nil,
+          stride: 1, zeroPoint: inParams.zeroPoint))
     default:
       throw unsupported(head, after: [])
     }
     current = next
   }
 
-  mutating func emitAffine(identityOn params: QuantParams, shape: ActivationShape, low: Int32, high: Int32, name: String,
-                           simulation: Int) {
+  mutating func emitAffine(
+    identityOn params: QuantParams, shape: ActivationShape, low: Int32, high: Int32, name: String,
+    simulation: Int
+  ) {
     let next = addActivation(shape, params: params, simulation: simulation)
-    ops.append(IntegerAffineOp(identityFrom: current, params, to: next, params, shape: shape, low: low, high: high, name: name))
+    ops.append(
+      IntegerAffineOp(identityFrom: current, params, to: next, params, shape: shape, low: low, high: high, name: name))
     current = next
   }
 
   /// A conv or dense: its fake-quantized weights as integers, its bias at scale s_x·s_w.
-  mutating func emitWeighted(_ op: WeightedOperation, input: Int, inParams: QuantParams, output: Int, outParams: QuantParams,
-                             low: Int32, high: Int32, name: String) throws(IntegerConversionError) {
+  mutating func emitWeighted(
+    _ op: WeightedOperation, input: Int, inParams: QuantParams, output: Int, outParams: QuantParams,
+    low: Int32, high: Int32, name: String
+  ) throws(IntegerConversionError) {
     guard let quantizer = op.weightQuantizer else {
       throw IntegerConversionError(message: "\(name): the weights are not quantized")
     }
@@ -163,27 +194,37 @@ struct IntegerCompiler {
     let requant = Requantization(weights: weights, input: inParams, output: outParams, low: low, high: high)
     switch op {
     case let conv as ConvOp where conv.depthwise:
-      ops.append(IntegerDepthwiseOp(shape: conv.shape(images: 1), weights: weights, requant: requant, input: input,
-                                    inputZeroPoint: inParams.zeroPoint, output: output, name: name))
+      ops.append(
+        IntegerDepthwiseOp(
+          shape: conv.shape(images: 1), weights: weights, requant: requant, input: input,
+          inputZeroPoint: inParams.zeroPoint, output: output, name: name))
     case let conv as ConvOp:
-      ops.append(IntegerMatMulOp(form: .conv(conv.shape(images: 1), lowers: conv.lowers), weights: weights, requant: requant,
-                                 input: input, inputActivation: activations[input], output: output, name: name))
+      ops.append(
+        IntegerMatMulOp(
+          form: .conv(conv.shape(images: 1), lowers: conv.lowers), weights: weights, requant: requant,
+          input: input, inputActivation: activations[input], output: output, name: name))
     default:
-      ops.append(IntegerMatMulOp(form: .dense, weights: weights, requant: requant, input: input,
-                                 inputActivation: activations[input], output: output, name: name))
+      ops.append(
+        IntegerMatMulOp(
+          form: .dense, weights: weights, requant: requant, input: input,
+          inputActivation: activations[input], output: output, name: name))
     }
   }
 
   /// q = clamp(nearbyint(w·(1/s_c)), qmin, qmax) — the integers the simulation's fake quantization
   /// produced — and the bias as round(b/(s_x·s_w)). A batch norm still folded the QAT way (a
   /// prepared model) is folded here exactly as `foldingQATBatchNorms` folds it on conversion.
-  static func quantizedWeights(_ op: WeightedOperation, quantizer: WeightQuantizer, inputScale: Float) -> QuantizedWeights {
+  static func quantizedWeights(_ op: WeightedOperation, quantizer: WeightQuantizer, inputScale: Float)
+    -> QuantizedWeights
+  {
     // As an evaluation pass would: learned scales (LSQ) become the parameters in use.
     quantizer.prepare(from: op.weight.value, observe: false)
     let params = quantizer.params
     var weights = op.weight.value.array, biases = op.bias.value.array
     if let bn = quantizer.foldedBatchNorm {
-      let s = (0..<op.layout.channels).map { c in bn.gamma.value[c] / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot() }
+      let s = (0..<op.layout.channels).map { c in
+        bn.gamma.value[c] / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
+      }
       op.layout.forEach { k, ch in weights[k] *= s[ch] }
       for c in biases.indices { biases[c] = (biases[c] - bn.runningMean[c]) * s[c] + bn.beta.value[c] }
     }
@@ -193,7 +234,8 @@ struct IntegerCompiler {
       let v = (Double(biases[c]) / (Double(inputScale) * Double(params[c].scale))).rounded(.toNearestOrAwayFromZero)
       return v.isFinite ? Int32(max(-2_147_483_647, min(2_147_483_647, v))) : 0
     }
-    return QuantizedWeights(layout: op.layout, values: values, scales: params.map(\.scale), bits: quantizer.range.bits, bias: bias)
+    return QuantizedWeights(
+      layout: op.layout, values: values, scales: params.map(\.scale), bits: quantizer.range.bits, bias: bias)
   }
 }
 

@@ -5,8 +5,9 @@ extension IntegerNetwork {
   /// every step in integers, and dequantizes the logits into `chunk.logits`.
   func run(_ chunk: IntegerChunk, images: Int) {
     let input = activations[0]
-    qk_quantize_u8(chunk.input.pointer, Int64(images * input.shape.elements), input.params.inverseScale,
-                   input.params.zeroPoint, input.params.range.qmin, input.params.range.qmax, chunk.activations[0].pointer)
+    qk_quantize_u8(
+      chunk.input.pointer, Int64(images * input.shape.elements), input.params.inverseScale,
+      input.params.zeroPoint, input.params.range.qmin, input.params.range.qmax, chunk.activations[0].pointer)
     for (index, op) in ops.enumerated() { op.run(chunk, images: images, index: index) }
     let out = outputParams, q = chunk.activations[outputIndex].pointer
     for i in 0..<(images * outputShape.elements) { chunk.logits[i] = Float(Int32(q[i]) - out.zeroPoint) * out.scale }
@@ -15,8 +16,10 @@ extension IntegerNetwork {
   /// The integer program over `data` (at most `batch` images per parallel round): the loss and the
   /// accuracy counts from the dequantized logits, every prediction (ties to the lowest class, as in
   /// the simulation) and, when asked, the logits. Same contract as `Network.evaluate`.
-  public func evaluate(_ data: LabeledImages, pool: WorkerPool, batch: Int = 256, predictions: inout [Int32],
-                       logits: UnsafeMutablePointer<Float>? = nil) -> PassResult {
+  public func evaluate(
+    _ data: LabeledImages, pool: WorkerPool, batch: Int = 256, predictions: inout [Int32],
+    logits: UnsafeMutablePointer<Float>? = nil
+  ) -> PassResult {
     var result = PassResult()
     predictions = [Int32](repeating: 0, count: data.count)
     let classes = outputShape.elements, capacity = chunkCapacity
@@ -35,9 +38,10 @@ extension IntegerNetwork {
           chunk.labels[k] = data.labels[first + k]
         }
         run(chunk, images: chunk.count)
-        let r = SoftmaxCrossEntropy.apply(logits: chunk.logits.pointer, rows: chunk.count, classes: classes,
-                                          labels: chunk.labels.pointer, predictions: chunk.predictions.pointer,
-                                          gradient: nil, scale: 0)
+        let r = SoftmaxCrossEntropy.apply(
+          logits: chunk.logits.pointer, rows: chunk.count, classes: classes,
+          labels: chunk.labels.pointer, predictions: chunk.predictions.pointer,
+          gradient: nil, scale: 0)
         chunk.lossSum = r.loss
         chunk.correct = r.correct
         logits.map { ($0 + first * classes).update(from: chunk.logits.pointer, count: chunk.count * classes) }
@@ -62,7 +66,9 @@ extension IntegerNetwork {
       chunk.activations[index].pointer.update(from: values, count: min(values.count, chunk.activations[index].count))
     }
     op.run(chunk, images: images, index: step)
-    return Array(UnsafeBufferPointer(start: chunk.activations[op.output].pointer, count: images * activations[op.output].shape.elements))
+    return Array(
+      UnsafeBufferPointer(
+        start: chunk.activations[op.output].pointer, count: images * activations[op.output].shape.elements))
   }
 
   /// Step `step`'s input and output activation indices.

@@ -12,19 +12,29 @@ extension IntegerNetwork {
     var table: [Int32] = []
     for a in activations {
       let s = a.shape
-      table += [s.channels, s.height, s.width, s.isFlat ? 1 : 0, Int(a.params.zeroPoint), a.params.range.bits, a.name == nil ? 0 : 1].map(Int32.init)
+      table += [
+        s.channels, s.height, s.width, s.isFlat ? 1 : 0, Int(a.params.zeroPoint), a.params.range.bits,
+        a.name == nil ? 0 : 1,
+      ].map(Int32.init)
     }
-    let grids = ModelFile.Layer(type: "q.activations", name: activations.map { $0.name ?? "" }.joined(separator: "\n"),
-                                tensors: [ModelFile.Tensor(name: "table", shape: [activations.count, 7], data: .int32(table)),
-                                          ModelFile.Tensor(name: "scale", shape: [activations.count], data: .float32(activations.map(\.params.scale)))])
+    let grids = ModelFile.Layer(
+      type: "q.activations", name: activations.map { $0.name ?? "" }.joined(separator: "\n"),
+      tensors: [
+        ModelFile.Tensor(name: "table", shape: [activations.count, 7], data: .int32(table)),
+        ModelFile.Tensor(name: "scale", shape: [activations.count], data: .float32(activations.map(\.params.scale))),
+      ])
     return [grids] + ops.map(\.fileLayer)
   }
 
   /// The program a layer table describes, checked entry by entry (shapes, indices, ranges), so that a
   /// crafted file cannot make a kernel read out of bounds.
-  public static func fromFileLayers(_ entries: [ModelFile.Layer], info: IntegerProgramInfo, output: Int) -> Result<IntegerNetwork, ModelFileReason> {
+  public static func fromFileLayers(_ entries: [ModelFile.Layer], info: IntegerProgramInfo, output: Int) -> Result<
+    IntegerNetwork, ModelFileReason
+  > {
     do throws(ModelFileReason) {
-      guard let table = entries.first, table.type == "q.activations" else { throw ModelFileReason("the integer program has no activation table") }
+      guard let table = entries.first, table.type == "q.activations" else {
+        throw ModelFileReason("the integer program has no activation table")
+      }
       let activations = try Self.activations(table)
       let steps = entries.dropFirst()
       guard !activations.isEmpty, !steps.isEmpty else { throw ModelFileReason("the integer program is empty") }
@@ -33,7 +43,9 @@ extension IntegerNetwork {
       // Working memory per image, allocated when the program first runs: a crafted table must not
       // be able to ask for more than a plausible model needs.
       let perImage = activations.reduce(0) { $0 + $1.shape.elements } + ops.reduce(0) { $0 + $1.scratchBytesPerImage }
-      guard perImage <= 1 << 27 else { throw ModelFileReason("its program would need \(perImage) bytes of working memory per image") }
+      guard perImage <= 1 << 27 else {
+        throw ModelFileReason("its program would need \(perImage) bytes of working memory per image")
+      }
       guard activations.indices.contains(output), decoder.produced.contains(output) else {
         throw ModelFileReason("the program's output is not one of its activations")
       }
@@ -44,16 +56,20 @@ extension IntegerNetwork {
   }
 
   static func activations(_ entry: ModelFile.Layer) throws(ModelFileReason) -> [IntegerActivation] {
-    guard case .int32(let table)? = entry.tensor(named: "table")?.data, case .float32(let scales)? = entry.tensor(named: "scale")?.data,
-          table.count == 7 * scales.count, !scales.isEmpty else {
+    guard case .int32(let table)? = entry.tensor(named: "table")?.data,
+      case .float32(let scales)? = entry.tensor(named: "scale")?.data,
+      table.count == 7 * scales.count, !scales.isEmpty
+    else {
       throw ModelFileReason("its activation table is malformed")
     }
     let names = entry.name.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     guard names.count == scales.count else { throw ModelFileReason("its activation table is malformed") }
     return try scales.indices.map { i throws(ModelFileReason) in
       let n = table[(7 * i)..<(7 * i + 7)].map(Int64.init)
-      guard (1...1 << 20).contains(n[0]), (1...4_096).contains(n[1]), (1...4_096).contains(n[2]), n[0] * n[1] * n[2] <= 1 << 24,
-            (2...8).contains(n[5]), (0...1).contains(n[3]), (0...1).contains(n[6]) else {
+      guard (1...1 << 20).contains(n[0]), (1...4_096).contains(n[1]), (1...4_096).contains(n[2]),
+        n[0] * n[1] * n[2] <= 1 << 24,
+        (2...8).contains(n[5]), (0...1).contains(n[3]), (0...1).contains(n[6])
+      else {
         throw ModelFileReason("an activation entry is malformed")
       }
       let range = QuantRange(bits: Int(n[5]), signed: false)
@@ -61,22 +77,31 @@ extension IntegerNetwork {
       guard scale.isFinite, scale > 0, (Int64(range.qmin)...Int64(range.qmax)).contains(n[4]) else {
         throw ModelFileReason("an activation's scale or zero point is out of range")
       }
-      let shape = n[3] == 1 ? ActivationShape(features: Int(n[0])) : ActivationShape(channels: Int(n[0]), height: Int(n[1]), width: Int(n[2]))
-      return IntegerActivation(shape: shape, params: QuantParams(scale: scale, zeroPoint: Int32(n[4]), range: range),
-                               name: n[6] == 1 ? names[i] : nil)
+      let shape =
+        n[3] == 1
+        ? ActivationShape(features: Int(n[0]))
+        : ActivationShape(channels: Int(n[0]), height: Int(n[1]), width: Int(n[2]))
+      return IntegerActivation(
+        shape: shape, params: QuantParams(scale: scale, zeroPoint: Int32(n[4]), range: range),
+        name: n[6] == 1 ? names[i] : nil)
     }
   }
 }
 
 extension ModelFile {
   /// The file of an integer program: the layer specs it was made from (to show them), then the program.
-  public static func integer(_ program: IntegerNetwork, specs: [LayerSpec], mean: [Double], std: [Double],
-                             classNames: [String]) -> ModelFile {
+  public static func integer(
+    _ program: IntegerNetwork, specs: [LayerSpec], mean: [Double], std: [Double],
+    classNames: [String]
+  ) -> ModelFile {
     let info = program.info
-    var file = ModelFile(kind: .integer, mean: mean, std: std, classNames: classNames,
-                         properties: [.init("method", info.method.rawValue), .init("weight_bits", "\(info.weightBits)"),
-                                      .init("act_bits", "\(info.activationBits)"), .init("output", "\(program.outputIndex)")],
-                         layers: LayerSpec.fileLayers(specs) + program.fileLayers())
+    var file = ModelFile(
+      kind: .integer, mean: mean, std: std, classNames: classNames,
+      properties: [
+        .init("method", info.method.rawValue), .init("weight_bits", "\(info.weightBits)"),
+        .init("act_bits", "\(info.activationBits)"), .init("output", "\(program.outputIndex)"),
+      ],
+      layers: LayerSpec.fileLayers(specs) + program.fileLayers())
     file.describeInput(program.inputShape)
     return file
   }

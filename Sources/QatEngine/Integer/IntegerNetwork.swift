@@ -97,7 +97,9 @@ final class IntegerChunk {
     self.capacity = capacity
     input = FloatBuffer(count: capacity * network.inputShape.elements)
     activations = network.activations.map { AlignedBuffer<UInt8>(count: capacity * $0.shape.elements) }
-    scratch = network.ops.map { op in op.scratchBytesPerImage > 0 ? AlignedBuffer<UInt8>(count: capacity * op.scratchBytesPerImage) : nil }
+    scratch = network.ops.map { op in
+      op.scratchBytesPerImage > 0 ? AlignedBuffer<UInt8>(count: capacity * op.scratchBytesPerImage) : nil
+    }
     logits = FloatBuffer(count: capacity * network.outputShape.elements)
     labels = AlignedBuffer<Int32>(count: capacity)
     predictions = AlignedBuffer<Int32>(count: capacity)

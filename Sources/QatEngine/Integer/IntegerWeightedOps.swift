@@ -15,9 +15,11 @@ public struct QuantizedWeights: Sendable, Equatable {
 
   /// The weights (packed to their bits), the per-channel scales and the int32 bias.
   var fileTensors: [ModelFile.Tensor] {
-    [ModelFile.Tensor(name: "weight", shape: [values.count], data: .signedPacked(bits: bits, values: values)),
-     ModelFile.Tensor(name: "scale", shape: [scales.count], data: .float32(scales)),
-     ModelFile.Tensor(name: "bias", shape: [bias.count], data: .int32(bias))]
+    [
+      ModelFile.Tensor(name: "weight", shape: [values.count], data: .signedPacked(bits: bits, values: values)),
+      ModelFile.Tensor(name: "scale", shape: [scales.count], data: .float32(scales)),
+      ModelFile.Tensor(name: "bias", shape: [bias.count], data: .int32(bias)),
+    ]
   }
 
   /// Σ_k q[k][c] per output channel (the zero-point correction's factor).
@@ -58,8 +60,9 @@ final class Requantization {
 
   /// The C description for output channels starting at `first`.
   func kernelParameters(from first: Int = 0) -> qk_requant {
-    qk_requant(bias: UnsafePointer(bias.pointer + first), multiplier: UnsafePointer(multipliers.pointer + first),
-               shift: UnsafePointer(shifts.pointer + first), zero_point: zeroPoint, low: low, high: high)
+    qk_requant(
+      bias: UnsafePointer(bias.pointer + first), multiplier: UnsafePointer(multipliers.pointer + first),
+      shift: UnsafePointer(shifts.pointer + first), zero_point: zeroPoint, low: low, high: high)
   }
 }
 
@@ -80,8 +83,10 @@ final class IntegerMatMulOp: IntegerOp {
   let packed: [AlignedBuffer<Int8>]
   let inputElements, positions: Int
 
-  init(form: Form, weights: QuantizedWeights, requant: Requantization, input: Int, inputActivation: IntegerActivation,
-       output: Int, name: String) {
+  init(
+    form: Form, weights: QuantizedWeights, requant: Requantization, input: Int, inputActivation: IntegerActivation,
+    output: Int, name: String
+  ) {
     self.form = form
     self.weights = weights
     self.requant = requant
@@ -93,7 +98,8 @@ final class IntegerMatMulOp: IntegerOp {
       let buffer = AlignedBuffer<Int8>(count: Int(qk_qgemm_packed_size(Int32(l.rows), Int32(l.columns))))
       weights.values.withUnsafeBufferPointer { v in
         if let base = v.baseAddress {
-          qk_qgemm_pack(Int32(l.rows), Int32(l.columns), base + g * l.rows * l.columns, Int32(l.columns), buffer.pointer)
+          qk_qgemm_pack(
+            Int32(l.rows), Int32(l.columns), base + g * l.rows * l.columns, Int32(l.columns), buffer.pointer)
         }
       }
       return buffer
@@ -106,9 +112,10 @@ final class IntegerMatMulOp: IntegerOp {
   override var fileLayer: ModelFile.Layer {
     var shape: [Int64] = []
     if case .conv(let s, _) = form { shape = IntegerStepDecoder.convAttributes(s) }
-    return ModelFile.Layer(type: shape.isEmpty ? "q.dense" : "q.conv",
-                           integers: [Int64(inputs[0]), Int64(output), Int64(requant.low), Int64(requant.high)] + shape,
-                           tensors: weights.fileTensors)
+    return ModelFile.Layer(
+      type: shape.isEmpty ? "q.dense" : "q.conv",
+      integers: [Int64(inputs[0]), Int64(output), Int64(requant.low), Int64(requant.high)] + shape,
+      tensors: weights.fileTensors)
   }
   /// Columns of the lowered input.
   var columns: Int { weights.layout.blocks * weights.layout.rows }
@@ -121,8 +128,9 @@ final class IntegerMatMulOp: IntegerOp {
     switch form {
     case .dense:
       var rq = requant.kernelParameters()
-      qk_qgemm_u8(Kernels.variant, Int32(images), Int32(channels), Int32(l.rows), x, Int32(l.rows), packed[0].pointer,
-                  &rq, y, Int32(channels))
+      qk_qgemm_u8(
+        Kernels.variant, Int32(images), Int32(channels), Int32(l.rows), x, Int32(l.rows), packed[0].pointer,
+        &rq, y, Int32(channels))
     case .conv(var shape, let lowers):
       shape.n = Int32(images)
       var a = UnsafePointer(x), lda = columns
@@ -134,8 +142,9 @@ final class IntegerMatMulOp: IntegerOp {
       }
       for g in 0..<l.blocks {
         var rq = requant.kernelParameters(from: g * l.columns)
-        qk_qgemm_u8(Kernels.variant, Int32(images * positions), Int32(l.columns), Int32(l.rows), a + g * l.rows, Int32(lda),
-                    packed[g].pointer, &rq, y + g * l.columns, Int32(channels))
+        qk_qgemm_u8(
+          Kernels.variant, Int32(images * positions), Int32(l.columns), Int32(l.rows), a + g * l.rows, Int32(lda),
+          packed[g].pointer, &rq, y + g * l.columns, Int32(channels))
       }
     }
   }
@@ -150,8 +159,10 @@ final class IntegerDepthwiseOp: IntegerOp {
   /// The weights in [kh][kw][c] order, as the kernel reads them.
   let kernelWeights: AlignedBuffer<Int8>
 
-  init(shape: qk_conv_shape, weights: QuantizedWeights, requant: Requantization, input: Int, inputZeroPoint: Int32,
-       output: Int, name: String) {
+  init(
+    shape: qk_conv_shape, weights: QuantizedWeights, requant: Requantization, input: Int, inputZeroPoint: Int32,
+    output: Int, name: String
+  ) {
     self.shape = shape
     self.weights = weights
     self.requant = requant
@@ -166,16 +177,19 @@ final class IntegerDepthwiseOp: IntegerOp {
   }
 
   override var fileLayer: ModelFile.Layer {
-    ModelFile.Layer(type: "q.depthwise",
-                    integers: [Int64(inputs[0]), Int64(output), Int64(requant.low), Int64(requant.high)] + IntegerStepDecoder.convAttributes(shape),
-                    tensors: weights.fileTensors)
+    ModelFile.Layer(
+      type: "q.depthwise",
+      integers: [Int64(inputs[0]), Int64(output), Int64(requant.low), Int64(requant.high)]
+        + IntegerStepDecoder.convAttributes(shape),
+      tensors: weights.fileTensors)
   }
 
   override func run(_ chunk: IntegerChunk, images: Int, index: Int) {
     var s = shape
     s.n = Int32(images)
     var rq = requant.kernelParameters()
-    qk_qdepthwise(Kernels.variant, &s, chunk.activations[inputs[0]].pointer, inputZeroPoint, kernelWeights.pointer, &rq,
-                  chunk.activations[output].pointer)
+    qk_qdepthwise(
+      Kernels.variant, &s, chunk.activations[inputs[0]].pointer, inputZeroPoint, kernelWeights.pointer, &rq,
+      chunk.activations[output].pointer)
   }
 }

@@ -57,8 +57,9 @@ final class BatchNormOp: Operation {
   }
 
   override func makeScratch(capacity: Int) -> Scratch {
-    StatsScratch(xhat: FloatBuffer(count: capacity * input.elements), channels: channels,
-                 gradients: [FloatBuffer(count: channels), FloatBuffer(count: channels)])
+    StatsScratch(
+      xhat: FloatBuffer(count: capacity * input.elements), channels: channels,
+      gradients: [FloatBuffer(count: channels), FloatBuffer(count: channels)])
   }
 
   func rows(_ count: Int) -> Int { count * input.height * input.width }
@@ -72,8 +73,9 @@ final class BatchNormOp: Operation {
       qk_bn_partial_stats(io.x, r, c, s.sum.pointer, s.sumSq.pointer)
       return
     }
-    qk_bn_apply(io.x, r, c, mean.pointer, invstd.pointer, gamma.value.pointer, beta.value.pointer, io.y,
-                training ? s.xhat.pointer : nil, fusedReLUCap ?? -1)
+    qk_bn_apply(
+      io.x, r, c, mean.pointer, invstd.pointer, gamma.value.pointer, beta.value.pointer, io.y,
+      training ? s.xhat.pointer : nil, fusedReLUCap ?? -1)
   }
 
   override func beginForward(training: Bool) {
@@ -128,8 +130,9 @@ final class BatchNormOp: Operation {
       return
     }
     guard let dx = io.dx else { return }
-    qk_bn_backward_apply(dy, s.xhat.pointer, r, c, gamma.value.pointer, invstd.pointer, meanDy.pointer,
-                         meanDyXhat.pointer, dx)
+    qk_bn_backward_apply(
+      dy, s.xhat.pointer, r, c, gamma.value.pointer, invstd.pointer, meanDy.pointer,
+      meanDyXhat.pointer, dx)
   }
 
   override func combineBackward(phase: Int, scratches: ArraySlice<Scratch>, total: Int) {

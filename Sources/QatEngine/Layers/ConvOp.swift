@@ -27,8 +27,9 @@ final class ConvOp: WeightedOperation {
     columns = groups * groupDepth
     depthwise = groups > 1 && groups == input.channels && out == groups
     lowers = !depthwise && !(kernel == 1 && stride == 1 && pad == 0 && groups == 1)
-    super.init(input: input, output: output, weightShape: [out, input.channels / groups, kernel, kernel],
-               layout: WeightLayout(blocks: groups, rows: groupDepth, columns: groupOut))
+    super.init(
+      input: input, output: output, weightShape: [out, input.channels / groups, kernel, kernel],
+      layout: WeightLayout(blocks: groups, rows: groupDepth, columns: groupOut))
   }
 
   final class ConvScratch: Scratch {
@@ -63,9 +64,10 @@ final class ConvOp: WeightedOperation {
   }
 
   func shape(images n: Int) -> qk_conv_shape {
-    qk_conv_shape(n: Int32(n), h: Int32(input.height), w: Int32(input.width), c_in: Int32(input.channels),
-                  c_out: Int32(outChannels), kernel: Int32(kernel), stride: Int32(stride), pad: Int32(pad),
-                  groups: Int32(groups), out_h: Int32(output.height), out_w: Int32(output.width))
+    qk_conv_shape(
+      n: Int32(n), h: Int32(input.height), w: Int32(input.width), c_in: Int32(input.channels),
+      c_out: Int32(outChannels), kernel: Int32(kernel), stride: Int32(stride), pad: Int32(pad),
+      groups: Int32(groups), out_h: Int32(output.height), out_w: Int32(output.width))
   }
 
   /// The columns of `n` images starting at `x`: lowered into the scratch, or the input itself for a
@@ -94,8 +96,9 @@ final class ConvOp: WeightedOperation {
       let columnsSource = lowered(io.x + first * input.elements, images: n, scratch: s)
       let y = io.y + first * positions * outChannels
       for g in 0..<groups {
-        Kernels.gemm(m: n * positions, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
-                     b: weights + g * groupDepth * groupOut, ldb: groupOut, c: y + g * groupOut, ldc: outChannels)
+        Kernels.gemm(
+          m: n * positions, n: groupOut, k: groupDepth, a: columnsSource + g * groupDepth, lda: columns,
+          b: weights + g * groupDepth * groupOut, ldb: groupOut, c: y + g * groupOut, ldc: outChannels)
       }
       first += n
     }
@@ -121,20 +124,24 @@ final class ConvOp: WeightedOperation {
     var first = 0
     while first < io.count {
       let n = min(imagesPerPass, io.count - first), rows = n * positions
-      let columnsSource = s.columnsKept && lowers ? UnsafePointer(s.col?.pointer ?? io.x)
+      let columnsSource =
+        s.columnsKept && lowers
+        ? UnsafePointer(s.col?.pointer ?? io.x)
         : lowered(io.x + first * input.elements, images: n, scratch: s)
       let dyPass = dy + first * positions * outChannels
       for g in 0..<groups {
-        Kernels.gemm(transA: true, m: groupDepth, n: groupOut, k: rows, a: columnsSource + g * groupDepth, lda: columns,
-                     b: dyPass + g * groupOut, ldb: outChannels, beta: first == 0 ? 0 : 1,
-                     c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
+        Kernels.gemm(
+          transA: true, m: groupDepth, n: groupOut, k: rows, a: columnsSource + g * groupDepth, lda: columns,
+          b: dyPass + g * groupOut, ldb: outChannels, beta: first == 0 ? 0 : 1,
+          c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
       }
       if let dx = io.dx {
         let dxPass = dx + first * input.elements
         let dcol = lowers ? (s.dcol?.pointer ?? dxPass) : dxPass
         for g in 0..<groups {
-          Kernels.gemm(transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,
-                       b: weights + g * groupDepth * groupOut, ldb: groupOut, c: dcol + g * groupDepth, ldc: columns)
+          Kernels.gemm(
+            transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,
+            b: weights + g * groupDepth * groupOut, ldb: groupOut, c: dcol + g * groupDepth, ldc: columns)
         }
         if lowers {
           var sh = shape(images: n)

@@ -9,8 +9,9 @@ final class DenseOp: WeightedOperation {
 
   init(input: ActivationShape, out: Int, flattenedFrom: ActivationShape?) {
     self.flattenedFrom = flattenedFrom
-    super.init(input: input, output: ActivationShape(features: out), weightShape: [out, input.elements],
-               layout: WeightLayout(blocks: 1, rows: input.elements, columns: out))
+    super.init(
+      input: input, output: ActivationShape(features: out), weightShape: [out, input.elements],
+      layout: WeightLayout(blocks: 1, rows: input.elements, columns: out))
   }
 
   /// Internal input-feature index of user feature `f` (c·H·W + h·W + w → (h·W + w)·C + c).
@@ -58,11 +59,13 @@ final class DenseOp: WeightedOperation {
     qk_sum_rows(dy, Int32(io.count), Int32(outF), io.scratch.gradients[1].pointer, 0)
     // With a QAT-folded batch norm the GEMM's output was divided by s (see ConvOp.backward).
     if let q = foldingQuantizer { q.unscaleGradient(dy, rows: io.count) }
-    Kernels.gemm(transA: true, m: inF, n: outF, k: io.count, a: io.x, lda: inF, b: dy, ldb: outF,
-                 c: io.scratch.gradients[0].pointer, ldc: outF)
+    Kernels.gemm(
+      transA: true, m: inF, n: outF, k: io.count, a: io.x, lda: inF, b: dy, ldb: outF,
+      c: io.scratch.gradients[0].pointer, ldc: outF)
     if let dx = io.dx {
-      Kernels.gemm(transB: true, m: io.count, n: inF, k: outF, a: dy, lda: outF, b: weights, ldb: outF,
-                   c: dx, ldc: inF)
+      Kernels.gemm(
+        transB: true, m: io.count, n: inF, k: outF, a: dy, lda: outF, b: weights, ldb: outF,
+        c: dx, ldc: inF)
     }
   }
 }

@@ -58,7 +58,9 @@ final class DropoutOp: Operation {
     }
   }
 
-  override func makeScratch(capacity: Int) -> Scratch { MaskScratch(mask: FloatBuffer(count: capacity * input.elements)) }
+  override func makeScratch(capacity: Int) -> Scratch {
+    MaskScratch(mask: FloatBuffer(count: capacity * input.elements))
+  }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     let count = io.count * input.elements

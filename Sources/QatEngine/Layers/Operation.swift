@@ -86,10 +86,13 @@ enum Kernels {
 
   /// C = beta·C + op(A)·op(B), row-major (see CKernels.h).
   @inline(__always)
-  static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
-                   a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
-                   beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    qk_sgemm(variant, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
-             a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+  static func gemm(
+    transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+    a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    qk_sgemm(
+      variant, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+      a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
   }
 }

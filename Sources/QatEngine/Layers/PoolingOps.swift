@@ -18,13 +18,16 @@ final class MaxPoolOp: Operation {
     }
   }
 
-  override func makeScratch(capacity: Int) -> Scratch { IndexScratch(argmax: AlignedBuffer<Int32>(count: capacity * output.elements)) }
+  override func makeScratch(capacity: Int) -> Scratch {
+    IndexScratch(argmax: AlignedBuffer<Int32>(count: capacity * output.elements))
+  }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
     guard let s = io.scratch as? IndexScratch else { return }
-    qk_maxpool_forward(io.x, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
-                       Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y,
-                       training ? s.argmax.pointer : nil)
+    qk_maxpool_forward(
+      io.x, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
+      Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y,
+      training ? s.argmax.pointer : nil)
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
@@ -44,14 +47,16 @@ final class AvgPoolOp: Operation {
   }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
-    qk_avgpool_forward(io.x, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
-                       Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y)
+    qk_avgpool_forward(
+      io.x, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
+      Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), io.y)
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
     guard let dy = io.dy, let dx = io.dx else { return }
-    qk_avgpool_backward(dy, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
-                        Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), dx)
+    qk_avgpool_backward(
+      dy, Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
+      Int32(kernel), Int32(stride), Int32(output.height), Int32(output.width), dx)
   }
 }
 

@@ -34,7 +34,8 @@ public struct ModelFile: Equatable, Sendable {
     public var floats: [Double]
     public var tensors: [Tensor]
 
-    public init(type: String, name: String = "", integers: [Int64] = [], floats: [Double] = [], tensors: [Tensor] = []) {
+    public init(type: String, name: String = "", integers: [Int64] = [], floats: [Double] = [], tensors: [Tensor] = [])
+    {
       self.type = type
       self.name = name
       self.integers = integers
@@ -109,8 +110,10 @@ public struct ModelFile: Equatable, Sendable {
   public var properties: [Property]
   public var layers: [Layer]
 
-  public init(kind: Kind, inputShape: [Int] = [], colorMode: String = "", mean: [Double] = [], std: [Double] = [],
-              classNames: [String] = [], properties: [Property] = [], layers: [Layer] = []) {
+  public init(
+    kind: Kind, inputShape: [Int] = [], colorMode: String = "", mean: [Double] = [], std: [Double] = [],
+    classNames: [String] = [], properties: [Property] = [], layers: [Layer] = []
+  ) {
     self.kind = kind
     self.inputShape = inputShape
     self.colorMode = colorMode

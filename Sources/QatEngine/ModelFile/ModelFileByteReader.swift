@@ -65,7 +65,9 @@ struct ByteReader {
       let group = UInt64(byte & 0x7F)
       if i == Self.maximumVarintSize - 1 {
         // Bits 63… : only the lowest may be set, and this must be the last byte.
-        guard byte & 0x80 == 0 else { throw Malformed("\(what()) is a varint longer than \(Self.maximumVarintSize) bytes") }
+        guard byte & 0x80 == 0 else {
+          throw Malformed("\(what()) is a varint longer than \(Self.maximumVarintSize) bytes")
+        }
         guard group <= 1 else { throw Malformed("\(what()) is a varint larger than 2⁶⁴ − 1") }
       }
       value |= group << UInt64(7 * i)
@@ -98,7 +100,8 @@ struct ByteReader {
   mutating func count(_ what: @autoclosure () -> String, minimumSize: Int) throws(Malformed) -> Int {
     let v = try varint("the count of \(what())")
     guard v <= UInt64(remaining / max(minimumSize, 1)) else {
-      throw Malformed("\(Units.grouped(Int(clamping: v))) \(what()) cannot fit in the \(Units.grouped(remaining)) bytes left")
+      throw Malformed(
+        "\(Units.grouped(Int(clamping: v))) \(what()) cannot fit in the \(Units.grouped(remaining)) bytes left")
     }
     return Int(v)
   }
@@ -141,17 +144,17 @@ struct ByteReader {
   /// `count` little-endian words from `slice`, which holds exactly `count` of them.
   static func words<T: StoredWord>(_ slice: ArraySlice<UInt8>, count: Int, as _: T.Type) -> [T] {
     #if _endian(little)
-    return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-      slice.withUnsafeBytes { source in UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source) }
-      initialized = count
-    }
+      return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        slice.withUnsafeBytes { source in UnsafeMutableRawBufferPointer(buffer).copyMemory(from: source) }
+        initialized = count
+      }
     #else
-    let size = MemoryLayout<T.Word>.size
-    return (0..<count).map { i in
-      var word: T.Word = 0
-      for b in 0..<size { word |= T.Word(truncatingIfNeeded: slice[slice.startIndex + i * size + b]) << (8 * b) }
-      return T(storedWord: word)
-    }
+      let size = MemoryLayout<T.Word>.size
+      return (0..<count).map { i in
+        var word: T.Word = 0
+        for b in 0..<size { word |= T.Word(truncatingIfNeeded: slice[slice.startIndex + i * size + b]) << (8 * b) }
+        return T(storedWord: word)
+      }
     #endif
   }
 }

@@ -19,9 +19,10 @@ extension ModelFile {
       }
       return model
     } catch {
-      throw ModelFileError(.corrupted, path: path,
-                           reason: "structurally invalid although its checksum matches: \(error.reason)",
-                           hint: "the file was not made by qat-repl's model writer (or by a faulty one); save the model again")
+      throw ModelFileError(
+        .corrupted, path: path,
+        reason: "structurally invalid although its checksum matches: \(error.reason)",
+        hint: "the file was not made by qat-repl's model writer (or by a faulty one); save the model again")
     }
   }
 
@@ -46,34 +47,47 @@ extension ModelFile {
     // than as a newer format or a truncation.
     let computedHeader = CRC32.checksum(b, 0..<20)
     guard headerCRC == computedHeader else {
-      throw refuse(.corrupted, "its header is damaged (header checksum \(hex(headerCRC)), expected \(hex(computedHeader)))", resave)
+      throw refuse(
+        .corrupted, "its header is damaged (header checksum \(hex(headerCRC)), expected \(hex(computedHeader)))", resave
+      )
     }
     guard version <= formatVersion else {
-      throw refuse(.newerVersion, "written by a newer qat-repl (format \(version)); this build reads format \(formatVersion)",
-                   "update qat-repl to load it, or save the model again with this version")
+      throw refuse(
+        .newerVersion, "written by a newer qat-repl (format \(version)); this build reads format \(formatVersion)",
+        "update qat-repl to load it, or save the model again with this version")
     }
     let invalid = "the file was not made by qat-repl's model writer (or by a faulty one); save the model again"
     let minimum = headerSize + trailerSize
     guard length >= UInt64(minimum) else {
-      throw refuse(.corrupted, "structurally invalid: its header gives a length of \(length) bytes, less than the \(minimum) of header and checksum", invalid)
+      throw refuse(
+        .corrupted,
+        "structurally invalid: its header gives a length of \(length) bytes, less than the \(minimum) of header and checksum",
+        invalid)
     }
     guard UInt64(b.count) >= length else {
-      throw refuse(.truncated, "truncated: \(Units.grouped(b.count)) bytes of \(Units.grouped(Int(clamping: length)))", incomplete)
+      throw refuse(
+        .truncated, "truncated: \(Units.grouped(b.count)) bytes of \(Units.grouped(Int(clamping: length)))", incomplete)
     }
     let total = Int(length)  // ≤ b.count, so it fits
     guard b.count == total else {
-      throw refuse(.corrupted, "\(Units.grouped(b.count - total)) extra bytes after the end of the model (which ends at byte \(Units.grouped(total)))",
-                   "something was appended to the file; save the model again, or cut the file to \(Units.grouped(total)) bytes")
+      throw refuse(
+        .corrupted,
+        "\(Units.grouped(b.count - total)) extra bytes after the end of the model (which ends at byte \(Units.grouped(total)))",
+        "something was appended to the file; save the model again, or cut the file to \(Units.grouped(total)) bytes")
     }
     let storedCRC = ByteReader.littleEndian(UInt32.self, b, at: total - trailerSize)
     let computed = CRC32.checksum(b, 0..<total - trailerSize)
     guard storedCRC == computed else {
-      throw refuse(.corrupted, "checksum mismatch: the contents are damaged (stored \(hex(storedCRC)), computed \(hex(computed)))", resave)
+      throw refuse(
+        .corrupted, "checksum mismatch: the contents are damaged (stored \(hex(storedCRC)), computed \(hex(computed)))",
+        resave)
     }
     // From here on the bytes are as written, so anything wrong was written that way.
     let matched = "structurally invalid although its checksum matches: "
     guard version >= 1 else { throw refuse(.corrupted, matched + "format version 0 does not exist", invalid) }
-    guard let kind = Kind(rawValue: kindCode) else { throw refuse(.corrupted, matched + "unknown model kind \(kindCode)", invalid) }
+    guard let kind = Kind(rawValue: kindCode) else {
+      throw refuse(.corrupted, matched + "unknown model kind \(kindCode)", invalid)
+    }
     guard flags == 0 else { throw refuse(.corrupted, matched + "unknown flags \(hex(flags))", invalid) }
     return (kind, headerSize..<total - trailerSize)
   }
@@ -84,8 +98,10 @@ extension ModelFile {
   }
 
   /// A section: its tag, then a u64 payload length that must hold exactly what `body` reads.
-  static func section(_ tag: [UInt8], _ name: String, _ reader: inout ByteReader,
-                      _ body: (inout ByteReader) throws(Malformed) -> Void) throws(Malformed) {
+  static func section(
+    _ tag: [UInt8], _ name: String, _ reader: inout ByteReader,
+    _ body: (inout ByteReader) throws(Malformed) -> Void
+  ) throws(Malformed) {
     let found = try reader.take(4, "the \(name) section's tag")
     guard Array(found) == tag else {
       let shown = String(decoding: found.map { (0x20...0x7E).contains($0) ? $0 : 0x3F }, as: UTF8.self)
@@ -157,7 +173,9 @@ extension ModelFile {
     let name = try r.string("the tensor name")
     let codeByte = try r.u8("the tensor type")
     let bitsByte = try r.u8("the tensor's bits")
-    guard let code = TensorCode(rawValue: codeByte) else { throw Malformed("'\(name)' has unknown element type \(codeByte)") }
+    guard let code = TensorCode(rawValue: codeByte) else {
+      throw Malformed("'\(name)' has unknown element type \(codeByte)")
+    }
     let bits = Int(bitsByte)
     let widthOK: Bool
     switch code {
@@ -173,7 +191,8 @@ extension ModelFile {
     }
     let stored = try r.varint("the byte length of '\(name)'")
     guard stored == UInt64(expected) else {
-      throw Malformed("'\(name)' \(shape) at \(bits) bits takes \(Units.grouped(expected)) bytes, but the file says \(stored)")
+      throw Malformed(
+        "'\(name)' \(shape) at \(bits) bits takes \(Units.grouped(expected)) bytes, but the file says \(stored)")
     }
     // Only now, with the length matched to the shape and present in the file, is anything allocated.
     let data = try r.take(expected, "the values of '\(name)'")

@@ -67,11 +67,15 @@ extension ModelFile {
     func invalid(_ reason: String, _ hint: String? = nil) -> ModelFileError {
       ModelFileError(.invalidModel, path: nil, reason: reason, hint: hint)
     }
-    if let d = inputShape.first(where: { $0 < 0 }) { throw invalid("the input shape \(inputShape) has a negative dimension \(d)") }
+    if let d = inputShape.first(where: { $0 < 0 }) {
+      throw invalid("the input shape \(inputShape) has a negative dimension \(d)")
+    }
     for (l, layer) in layers.enumerated() {
       for tensor in layer.tensors {
         let place = "layer \(l + 1) (\(layer.type) '\(layer.name)'), tensor '\(tensor.name)'"
-        if let d = tensor.shape.first(where: { $0 < 0 }) { throw invalid("\(place): negative dimension \(d) in shape \(tensor.shape)") }
+        if let d = tensor.shape.first(where: { $0 < 0 }) {
+          throw invalid("\(place): negative dimension \(d) in shape \(tensor.shape)")
+        }
         guard let count = ModelFile.elementCount(tensor.shape), count == tensor.data.count else {
           throw invalid("\(place): shape \(tensor.shape) does not match its \(tensor.data.count) values")
         }
@@ -84,7 +88,8 @@ extension ModelFile {
           }
           let low = Int8(truncatingIfNeeded: -(1 << (bits - 1))), high = Int8(truncatingIfNeeded: (1 << (bits - 1)) - 1)
           if let bad = values.firstIndex(where: { $0 < low || $0 > high }) {
-            throw invalid("\(place): value \(values[bad]) at index \(bad) does not fit in \(bits) signed bits (\(low)…\(high))")
+            throw invalid(
+              "\(place): value \(values[bad]) at index \(bad) does not fit in \(bits) signed bits (\(low)…\(high))")
           }
         case .unsignedPacked(let bits, let values):
           guard BitPacking.unsignedBits.contains(bits) else {
@@ -92,7 +97,8 @@ extension ModelFile {
           }
           let high = UInt8(truncatingIfNeeded: (1 << bits) - 1)
           if let bad = values.firstIndex(where: { $0 > high }) {
-            throw invalid("\(place): value \(values[bad]) at index \(bad) does not fit in \(bits) unsigned bits (0…\(high))")
+            throw invalid(
+              "\(place): value \(values[bad]) at index \(bad) does not fit in \(bits) unsigned bits (0…\(high))")
           }
         }
       }
@@ -215,9 +221,9 @@ struct ByteWriter {
   /// Fixed-width values, little-endian: one copy on little-endian hosts, value by value otherwise.
   mutating func raw<T: StoredWord>(_ values: [T]) {
     #if _endian(little)
-    values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+      values.withUnsafeBytes { bytes.append(contentsOf: $0) }
     #else
-    for v in values { little(v.storedWord) }
+      for v in values { little(v.storedWord) }
     #endif
   }
 

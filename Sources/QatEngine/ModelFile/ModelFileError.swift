@@ -60,4 +60,3 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
     return copy
   }
 }
-

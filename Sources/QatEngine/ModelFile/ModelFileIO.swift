@@ -14,9 +14,12 @@ enum ModelFileIO {
       let code = errno
       switch code {
       case ENOENT, ENOTDIR:
-        throw refuse(.notFound, "no such file", "check the path (relative paths start from \(FileManager.default.currentDirectoryPath))")
+        throw refuse(
+          .notFound, "no such file",
+          "check the path (relative paths start from \(FileManager.default.currentDirectoryPath))")
       case EACCES, EPERM:
-        throw refuse(.unreadable, "permission denied", "make the file readable (chmod +r) or copy it somewhere you can read")
+        throw refuse(
+          .unreadable, "permission denied", "make the file readable (chmod +r) or copy it somewhere you can read")
       case EISDIR:
         throw refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
       default:
@@ -28,8 +31,12 @@ enum ModelFileIO {
     guard fstat(fd, &info) == 0 else { throw refuse(.unreadable, String(cString: strerror(errno)), nil) }
     switch info.st_mode & S_IFMT {
     case S_IFREG: break
-    case S_IFDIR: throw refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
-    default: throw refuse(.notAFile, "it is not a regular file (a device, pipe or socket)", "give the path of a saved .\(ModelFile.fileExtension) file")
+    case S_IFDIR:
+      throw refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
+    default:
+      throw refuse(
+        .notAFile, "it is not a regular file (a device, pipe or socket)",
+        "give the path of a saved .\(ModelFile.fileExtension) file")
     }
 
     var bytes: [UInt8] = []
@@ -62,11 +69,13 @@ enum ModelFileIO {
     let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
     var isDirectory: ObjCBool = false
     if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-      throw ModelFileError(.cannotWrite, path: path, reason: "the directory '\(directory)' does not exist",
-                           hint: "create it first (mkdir -p '\(directory)'), or save somewhere else")
+      throw ModelFileError(
+        .cannotWrite, path: path, reason: "the directory '\(directory)' does not exist",
+        hint: "create it first (mkdir -p '\(directory)'), or save somewhere else")
     }
     if !isDirectory.boolValue {
-      throw ModelFileError(.cannotWrite, path: path, reason: "'\(directory)' is not a directory", hint: "save somewhere else")
+      throw ModelFileError(
+        .cannotWrite, path: path, reason: "'\(directory)' is not a directory", hint: "save somewhere else")
     }
     do {
       try AtomicFile.write(Data(bytes), to: path)
@@ -75,7 +84,8 @@ enum ModelFileIO {
       let prefix = "cannot write '\(path)': "
       let text = failure.description
       let reason = text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
-      throw ModelFileError(.cannotWrite, path: path, reason: reason, hint: "check the path and that the directory is writable")
+      throw ModelFileError(
+        .cannotWrite, path: path, reason: reason, hint: "check the path and that the directory is writable")
     } catch {
       throw ModelFileError(.cannotWrite, path: path, reason: "\(error)", hint: nil)
     }

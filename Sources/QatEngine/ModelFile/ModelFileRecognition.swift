@@ -7,26 +7,33 @@ enum ModelFileRecognition {
     // CR LF became LF, or LF became CR LF (either only the lone LF, or every LF): the classic
     // damage the signature's CR LF … LF is there to reveal, as in PNG.
     let crlfToLF: [UInt8] = [0x89, 0x51, 0x4E, 0x54, 0x0A, 0x1A, 0x0A]
-    let lfToCRLF: [[UInt8]] = [[0x89, 0x51, 0x4E, 0x54, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A],
-                               [0x89, 0x51, 0x4E, 0x54, 0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A]]
+    let lfToCRLF: [[UInt8]] = [
+      [0x89, 0x51, 0x4E, 0x54, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A],
+      [0x89, 0x51, 0x4E, 0x54, 0x0D, 0x0D, 0x0A, 0x1A, 0x0D, 0x0A],
+    ]
     if b.starts(with: crlfToLF) || lfToCRLF.contains(where: { b.starts(with: $0) }) {
-      return ModelFileError(.corrupted, path: path,
-                            reason: "a qat-repl model file damaged by a text-mode transfer (its line endings were converted)", hint: binary)
+      return ModelFileError(
+        .corrupted, path: path,
+        reason: "a qat-repl model file damaged by a text-mode transfer (its line endings were converted)", hint: binary)
     }
     if b.count >= magic.count, b[0] == 0x09, b[1..<magic.count].elementsEqual(magic[1...]) {
-      return ModelFileError(.corrupted, path: path,
-                            reason: "a qat-repl model file damaged by a 7-bit transfer (the high bit of each byte was cleared)", hint: binary)
+      return ModelFileError(
+        .corrupted, path: path,
+        reason: "a qat-repl model file damaged by a 7-bit transfer (the high bit of each byte was cleared)",
+        hint: binary)
     }
     // Another known kind of file first: PNG's signature shares six bytes with ours.
     let kind = looksLike(b)
     // Seven of the eight signature bytes in place: this was a model file, and one byte is damaged.
     if kind == nil || kind == "text", b.count >= magic.count, zip(b, magic).filter({ $0 == $1 }).count >= 7 {
-      return ModelFileError(.corrupted, path: path, reason: "a qat-repl model file whose signature is damaged",
-                            hint: "the file was damaged after it was saved; save the model again or use a good copy")
+      return ModelFileError(
+        .corrupted, path: path, reason: "a qat-repl model file whose signature is damaged",
+        hint: "the file was damaged after it was saved; save the model again or use a good copy")
     }
     let looks = kind.map { " (it looks like \($0))" } ?? ""
-    return ModelFileError(.foreign, path: path, reason: "this is not a qat-repl model file\(looks)",
-                          hint: "give the path of a .\(ModelFile.fileExtension) file saved by qat-repl")
+    return ModelFileError(
+      .foreign, path: path, reason: "this is not a qat-repl model file\(looks)",
+      hint: "give the path of a .\(ModelFile.fileExtension) file saved by qat-repl")
   }
 
   /// A short name for common file kinds, from their first bytes.

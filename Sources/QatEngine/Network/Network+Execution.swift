@@ -45,8 +45,10 @@ extension Network {
 
   /// Runs `steps` over `chunks` chunks, one parallel region per stretch of steps that needs no
   /// batch-wide combination in between; the combinations run serially in chunk order.
-  func run(_ steps: [Step], chunks: Int, total: Int, training: Bool, stepSeed: UInt64, pool: WorkerPool,
-           perChunk: (Int, Slot) -> Void, loss: (Int, Slot) -> Void) {
+  func run(
+    _ steps: [Step], chunks: Int, total: Int, training: Bool, stepSeed: UInt64, pool: WorkerPool,
+    perChunk: (Int, Slot) -> Void, loss: (Int, Slot) -> Void
+  ) {
     var regionStart = 0
     var first = true
     for (index, step) in steps.enumerated() {
@@ -69,7 +71,8 @@ extension Network {
         let scratches = slots[0..<chunks]
         switch step {
         case let .forward(op, phase):
-          ops[op].combineForward(phase: phase, scratches: ArraySlice(scratches.map { $0.scratches[op] }), total: total, training: training)
+          ops[op].combineForward(
+            phase: phase, scratches: ArraySlice(scratches.map { $0.scratches[op] }), total: total, training: training)
         case let .backward(op, phase):
           ops[op].combineBackward(phase: phase, scratches: ArraySlice(scratches.map { $0.scratches[op] }), total: total)
         case .loss: break
@@ -108,9 +111,10 @@ extension Network {
   }
 
   func chunkIO(op i: Int, slot: Slot, chunk: Int, stepSeed: UInt64, backward: Bool) -> ChunkIO {
-    ChunkIO(count: slot.count, chunk: chunk, x: slot.activations[i].pointer, y: slot.activations[i + 1].pointer,
-            dy: backward ? slot.gradients[i + 1].pointer : nil, dx: backward && i > 0 ? slot.gradients[i].pointer : nil,
-            scratch: slot.scratches[i], stepSeed: stepSeed)
+    ChunkIO(
+      count: slot.count, chunk: chunk, x: slot.activations[i].pointer, y: slot.activations[i + 1].pointer,
+      dy: backward ? slot.gradients[i + 1].pointer : nil, dx: backward && i > 0 ? slot.gradients[i].pointer : nil,
+      scratch: slot.scratches[i], stepSeed: stepSeed)
   }
 
   /// Steps of a forward pass (training or evaluation), ending with the loss.

@@ -8,7 +8,9 @@ public enum LayerSpecFile {
   /// The specs a table of spec entries describes (nil when it is not one).
   public static func specs(_ entries: [ModelFile.Layer]) -> [LayerSpec]? {
     var index = 0
-    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Network.topLevelCount(entries)), index == entries.count else {
+    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Network.topLevelCount(entries)),
+      index == entries.count
+    else {
       return nil
     }
     return specs
@@ -20,7 +22,8 @@ extension LayerSpec {
     specs.flatMap { spec -> [ModelFile.Layer] in
       var layer = ModelFile.Layer(type: spec.name)
       switch spec.kind {
-      case let .conv(out, kernel, stride, pad, groups): layer.integers = [out, kernel, stride, pad, groups].map(Int64.init)
+      case let .conv(out, kernel, stride, pad, groups):
+        layer.integers = [out, kernel, stride, pad, groups].map(Int64.init)
       case .dense(let out): layer.integers = [Int64(out)]
       case let .maxpool(kernel, stride), let .avgpool(kernel, stride): layer.integers = [Int64(kernel), Int64(stride)]
       case .dropout(let p): layer.floats = [p]
@@ -35,7 +38,8 @@ extension LayerSpec {
 
   /// Reads specs back from `layers` starting at `index`, `count` of them (nested blocks included):
   /// nil when an entry is not a spec or its attributes do not fit.
-  static func fromFileLayers(_ layers: [ModelFile.Layer], index: inout Int, count: Int, depth: Int = 0) -> [LayerSpec]? {
+  static func fromFileLayers(_ layers: [ModelFile.Layer], index: inout Int, count: Int, depth: Int = 0) -> [LayerSpec]?
+  {
     guard depth < 64 else { return nil }
     var specs: [LayerSpec] = []
     for _ in 0..<count {
@@ -46,12 +50,15 @@ extension LayerSpec {
       func small(_ values: ArraySlice<Int>, _ range: ClosedRange<Int>) -> Bool { values.allSatisfy(range.contains) }
       let kind: LayerSpec.Kind
       switch (layer.type, n.count) {
-      case ("conv", 5) where small(n[0...1], 1...65_536) && small(n[2...2], 1...1_024) && small(n[3...3], 0...1_024) && small(n[4...4], 1...65_536):
+      case ("conv", 5)
+      where small(n[0...1], 1...65_536) && small(n[2...2], 1...1_024) && small(n[3...3], 0...1_024)
+        && small(n[4...4], 1...65_536):
         kind = .conv(out: n[0], kernel: n[1], stride: n[2], pad: n[3], groups: n[4])
       case ("dense", 1) where small(n[0...0], 1...1 << 24): kind = .dense(out: n[0])
       case ("maxpool", 2) where small(n[0...1], 1...1_024): kind = .maxpool(kernel: n[0], stride: n[1])
       case ("avgpool", 2) where small(n[0...1], 1...1_024): kind = .avgpool(kernel: n[0], stride: n[1])
-      case ("dropout", 0) where layer.floats.count == 1 && (0..<1).contains(layer.floats[0]): kind = .dropout(p: layer.floats[0])
+      case ("dropout", 0) where layer.floats.count == 1 && (0..<1).contains(layer.floats[0]):
+        kind = .dropout(p: layer.floats[0])
       case ("relu", 0): kind = .relu
       case ("relu6", 0): kind = .relu6
       case ("batchnorm", 0): kind = .batchNorm
@@ -90,23 +97,31 @@ extension Network {
     guard let i = layer.operationIndex else { return [] }
     switch layer.network.ops[i] {
     case let w as WeightedOperation:
-      return [ModelFile.Tensor(name: "weight", shape: w.weight.shape, data: .float32(layer.userWeights ?? [])),
-              ModelFile.Tensor(name: "bias", shape: w.bias.shape, data: .float32(w.bias.value.array))]
+      return [
+        ModelFile.Tensor(name: "weight", shape: w.weight.shape, data: .float32(layer.userWeights ?? [])),
+        ModelFile.Tensor(name: "bias", shape: w.bias.shape, data: .float32(w.bias.value.array)),
+      ]
     case let bn as BatchNormOp:
       let c = [bn.channels]
-      return [ModelFile.Tensor(name: "gamma", shape: c, data: .float32(bn.gamma.value.array)),
-              ModelFile.Tensor(name: "beta", shape: c, data: .float32(bn.beta.value.array)),
-              ModelFile.Tensor(name: "running_mean", shape: c, data: .float32(bn.runningMean.array)),
-              ModelFile.Tensor(name: "running_var", shape: c, data: .float32(bn.runningVar.array))]
+      return [
+        ModelFile.Tensor(name: "gamma", shape: c, data: .float32(bn.gamma.value.array)),
+        ModelFile.Tensor(name: "beta", shape: c, data: .float32(bn.beta.value.array)),
+        ModelFile.Tensor(name: "running_mean", shape: c, data: .float32(bn.runningMean.array)),
+        ModelFile.Tensor(name: "running_var", shape: c, data: .float32(bn.runningVar.array)),
+      ]
     default:
       return []
     }
   }
 
   /// The fp32 network a layer table describes for `input`, or a reason it cannot be built.
-  public static func fromFileLayers(_ entries: [ModelFile.Layer], input: ActivationShape) -> Result<(Network, [LayerSpec]), ModelFileReason> {
+  public static func fromFileLayers(_ entries: [ModelFile.Layer], input: ActivationShape) -> Result<
+    (Network, [LayerSpec]), ModelFileReason
+  > {
     var index = 0
-    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Self.topLevelCount(entries)), index == entries.count else {
+    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Self.topLevelCount(entries)),
+      index == entries.count
+    else {
       return .failure(ModelFileReason("the layer table does not describe a network"))
     }
     // Building allocates every weight before the tensors are compared with it: a crafted table must
@@ -203,7 +218,9 @@ extension Network {
       fill(w.bias.value, bias)
     case let bn as BatchNormOp:
       let c = bn.channels
-      guard let g = values("gamma", c), let b = values("beta", c), let m = values("running_mean", c), let v = values("running_var", c) else {
+      guard let g = values("gamma", c), let b = values("beta", c), let m = values("running_mean", c),
+        let v = values("running_var", c)
+      else {
         return ModelFileReason("\(layer.spec.description) lacks its parameters or statistics")
       }
       fill(bn.gamma.value, g)

@@ -11,7 +11,8 @@ public struct PassResult: Sendable {
 extension Network {
   /// Forward and backward over the images at `indices` of `data` (one batch): leaves the batch's
   /// gradient (mean over the batch) in every parameter's `gradient`. Parameters are not changed.
-  func trainBatch(_ indices: ArraySlice<Int>, of data: LabeledImages, pool: WorkerPool, stepSeed: UInt64) -> PassResult {
+  func trainBatch(_ indices: ArraySlice<Int>, of data: LabeledImages, pool: WorkerPool, stepSeed: UInt64) -> PassResult
+  {
     let total = indices.count
     let chunks = (total + Self.chunkSize - 1) / Self.chunkSize
     ensureSlots(chunks)
@@ -19,25 +20,26 @@ extension Network {
     let classes = outputShape.elements
     let scale = 1 / Float(total)
     let start = indices.startIndex
-    run(trainingSteps(), chunks: chunks, total: total, training: true, stepSeed: stepSeed, pool: pool,
-        perChunk: { c, slot in
-          let first = start + c * Self.chunkSize
-          slot.count = min(Self.chunkSize, total - c * Self.chunkSize)
-          let input = slot.activations[0].pointer
-          for k in 0..<slot.count {
-            let image = indices[first + k]
-            data.copyImage(image, to: input + k * inputShape.elements)
-            slot.labels[k] = data.labels[image]
-          }
-        },
-        loss: { _, slot in
-          let last = slot.activations.count - 1
-          let result = SoftmaxCrossEntropy.apply(
-            logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
-            predictions: slot.predictions.pointer, gradient: slot.gradients[last].pointer, scale: scale)
-          slot.lossSum = result.loss
-          slot.correct = result.correct
-        })
+    run(
+      trainingSteps(), chunks: chunks, total: total, training: true, stepSeed: stepSeed, pool: pool,
+      perChunk: { c, slot in
+        let first = start + c * Self.chunkSize
+        slot.count = min(Self.chunkSize, total - c * Self.chunkSize)
+        let input = slot.activations[0].pointer
+        for k in 0..<slot.count {
+          let image = indices[first + k]
+          data.copyImage(image, to: input + k * inputShape.elements)
+          slot.labels[k] = data.labels[image]
+        }
+      },
+      loss: { _, slot in
+        let last = slot.activations.count - 1
+        let result = SoftmaxCrossEntropy.apply(
+          logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
+          predictions: slot.predictions.pointer, gradient: slot.gradients[last].pointer, scale: scale)
+        slot.lossSum = result.loss
+        slot.correct = result.correct
+      })
     reduceGradients(chunks: chunks)
     for op in ops { op.finishBackward() }
     var result = collect(chunks: chunks)
@@ -51,8 +53,10 @@ extension Network {
 
   /// Runs the network in evaluation mode over `count` images starting at `offset` of `data`,
   /// at most `batch` at a time, and returns the loss, the accuracy counts and every prediction.
-  public func evaluate(_ data: LabeledImages, pool: WorkerPool, batch: Int = 256,
-                       predictions: inout [Int32], logits: UnsafeMutablePointer<Float>? = nil) -> PassResult {
+  public func evaluate(
+    _ data: LabeledImages, pool: WorkerPool, batch: Int = 256,
+    predictions: inout [Int32], logits: UnsafeMutablePointer<Float>? = nil
+  ) -> PassResult {
     var result = PassResult()
     predictions = [Int32](repeating: 0, count: data.count)
     let classes = outputShape.elements
@@ -64,26 +68,28 @@ extension Network {
       let chunks = (total + Self.chunkSize - 1) / Self.chunkSize
       ensureSlots(chunks)
       let base = offset
-      run(steps, chunks: chunks, total: total, training: false, stepSeed: 0, pool: pool,
-          perChunk: { c, slot in
-            let first = base + c * Self.chunkSize
-            slot.count = min(Self.chunkSize, total - c * Self.chunkSize)
-            for k in 0..<slot.count {
-              data.copyImage(first + k, to: slot.activations[0].pointer + k * inputShape.elements)
-              slot.labels[k] = data.labels[first + k]
-            }
-          },
-          loss: { c, slot in
-            let last = slot.activations.count - 1
-            let r = SoftmaxCrossEntropy.apply(
-              logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
-              predictions: slot.predictions.pointer, gradient: nil, scale: 0)
-            slot.lossSum = r.loss
-            slot.correct = r.correct
-            if let logits {
-              (logits + (base + c * Self.chunkSize) * classes).update(from: slot.activations[last].pointer, count: slot.count * classes)
-            }
-          })
+      run(
+        steps, chunks: chunks, total: total, training: false, stepSeed: 0, pool: pool,
+        perChunk: { c, slot in
+          let first = base + c * Self.chunkSize
+          slot.count = min(Self.chunkSize, total - c * Self.chunkSize)
+          for k in 0..<slot.count {
+            data.copyImage(first + k, to: slot.activations[0].pointer + k * inputShape.elements)
+            slot.labels[k] = data.labels[first + k]
+          }
+        },
+        loss: { c, slot in
+          let last = slot.activations.count - 1
+          let r = SoftmaxCrossEntropy.apply(
+            logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
+            predictions: slot.predictions.pointer, gradient: nil, scale: 0)
+          slot.lossSum = r.loss
+          slot.correct = r.correct
+          if let logits {
+            (logits + (base + c * Self.chunkSize) * classes).update(
+              from: slot.activations[last].pointer, count: slot.count * classes)
+          }
+        })
       for c in 0..<chunks {
         for k in 0..<slots[c].count { predictions[base + c * Self.chunkSize + k] = slots[c].predictions[k] }
       }

@@ -12,8 +12,10 @@ public final class NetworkLayer {
   let opRange: Range<Int>
   unowned let network: Network
 
-  init(spec: LayerSpec, inputShape: ActivationShape, outputShape: ActivationShape, children: [NetworkLayer],
-       opRange: Range<Int>, network: Network) {
+  init(
+    spec: LayerSpec, inputShape: ActivationShape, outputShape: ActivationShape, children: [NetworkLayer],
+    opRange: Range<Int>, network: Network
+  ) {
     self.spec = spec
     self.inputShape = inputShape
     self.outputShape = outputShape
@@ -116,7 +118,9 @@ public final class Network {
   /// PyTorch's default Kaiming-uniform initialization from `random` — weights U(−b, b) with
   /// b = √(6/((1 + a²)·fan-in)), a = √5, i.e. b = 1/√fan-in; biases U(−1/√fan-in, 1/√fan-in) — so
   /// that results compare with PyTorch's; batch norm starts at γ = 1, β = 0.
-  public static func build(_ specs: [LayerSpec], input: ActivationShape, random: inout SeededRandom) throws(ShapeError) -> Network {
+  public static func build(_ specs: [LayerSpec], input: ActivationShape, random: inout SeededRandom) throws(ShapeError)
+    -> Network
+  {
     let network = try compiled(specs, input: input)
     network.initialize(random: &random)
     return network
@@ -139,8 +143,10 @@ public final class Network {
         conv.setUserWeights(Self.kaimingUniform(count: conv.weight.count, fanIn: fanIn, random: &random))
         Self.fill(conv.bias.value, Self.kaimingUniform(count: conv.bias.count, fanIn: fanIn, random: &random))
       case let dense as DenseOp:
-        dense.setUserWeights(Self.kaimingUniform(count: dense.weight.count, fanIn: dense.input.elements, random: &random))
-        Self.fill(dense.bias.value, Self.kaimingUniform(count: dense.bias.count, fanIn: dense.input.elements, random: &random))
+        dense.setUserWeights(
+          Self.kaimingUniform(count: dense.weight.count, fanIn: dense.input.elements, random: &random))
+        Self.fill(
+          dense.bias.value, Self.kaimingUniform(count: dense.bias.count, fanIn: dense.input.elements, random: &random))
       default: break
       }
     }
@@ -179,4 +185,3 @@ public final class Network {
   /// True when every parameter and running statistic is finite.
   public var isFinite: Bool { trainedState.allSatisfy(\.allFinite) }
 }
-

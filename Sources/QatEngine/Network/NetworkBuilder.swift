@@ -18,15 +18,20 @@ struct NetworkBuilder {
     let opRange: Range<Int>
 
     func materialize(in network: Network) -> NetworkLayer {
-      NetworkLayer(spec: spec, inputShape: input, outputShape: output, children: children.map { $0.materialize(in: network) },
-                   opRange: opRange, network: network)
+      NetworkLayer(
+        spec: spec, inputShape: input, outputShape: output, children: children.map { $0.materialize(in: network) },
+        opRange: opRange, network: network)
     }
   }
 
-  mutating func compile(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> ([Pending], ActivationShape) {
+  mutating func compile(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> ([Pending], ActivationShape)
+  {
     if input.elements > Self.maxElements {
-      throw ShapeError(tag: 0, message: "an input of \(input) = \(input.elements) values per image is more than this tool handles (\(Self.maxElements))",
-                       hint: "use smaller images")
+      throw ShapeError(
+        tag: 0,
+        message:
+          "an input of \(input) = \(input.elements) values per image is more than this tool handles (\(Self.maxElements))",
+        hint: "use smaller images")
     }
     var shape = input
     var layers: [Pending] = []
@@ -39,8 +44,10 @@ struct NetworkBuilder {
         let saved = flattenedFrom
         let (innerLayers, innerOut) = try compile(inner, input: shape)
         guard innerOut == shape else {
-          throw ShapeError(tag: spec.tag, message: "a residual block must keep its input's shape, but this one turns \(shape) into \(innerOut)",
-                           hint: "the block's output is added to its input, so both need the same shape")
+          throw ShapeError(
+            tag: spec.tag,
+            message: "a residual block must keep its input's shape, but this one turns \(shape) into \(innerOut)",
+            hint: "the block's output is added to its input, so both need the same shape")
         }
         flattenedFrom = saved
         children = innerLayers
@@ -50,11 +57,16 @@ struct NetworkBuilder {
         output = try append(spec, input: shape)
       }
       if output.elements == 0 {
-        throw ShapeError(tag: spec.tag, message: "`\(spec.description)` leaves nothing: its output shape would be \(output)", hint: nil)
+        throw ShapeError(
+          tag: spec.tag, message: "`\(spec.description)` leaves nothing: its output shape would be \(output)", hint: nil
+        )
       }
       if output.elements > Self.maxElements {
-        throw ShapeError(tag: spec.tag, message: "`\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this tool handles (\(Self.maxElements))",
-                         hint: "use smaller images (images(…, size:)) or fewer channels")
+        throw ShapeError(
+          tag: spec.tag,
+          message:
+            "`\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this tool handles (\(Self.maxElements))",
+          hint: "use smaller images (images(…, size:)) or fewer channels")
       }
 
       layers.append(Pending(spec: spec, input: shape, output: output, children: children, opRange: start..<ops.count))
@@ -65,18 +77,22 @@ struct NetworkBuilder {
 
   /// Appends the operation for one non-residual layer and returns its output shape.
   mutating func append(_ spec: LayerSpec, input: ActivationShape) throws(ShapeError) -> ActivationShape {
-    func fail(_ message: String, _ hint: String? = nil) -> ShapeError { ShapeError(tag: spec.tag, message: message, hint: hint) }
+    func fail(_ message: String, _ hint: String? = nil) -> ShapeError {
+      ShapeError(tag: spec.tag, message: message, hint: hint)
+    }
     // Checked before the weights are allocated.
     func limitParameters(_ count: Int) throws(ShapeError) {
       if count > Self.maxParameters {
-        throw fail("`\(spec.description)` would have \(count) parameters, more than this tool handles (\(Self.maxParameters))",
-                   "use fewer channels or units, or pool before dense layers")
+        throw fail(
+          "`\(spec.description)` would have \(count) parameters, more than this tool handles (\(Self.maxParameters))",
+          "use fewer channels or units, or pool before dense layers")
       }
     }
     func needsFeatureMap() throws(ShapeError) {
       if input.isFlat {
-        throw fail("`\(spec.name)` needs a feature map [C, H, W] but gets the flat vector \(input)",
-                   "\(spec.name) layers belong before flatten()")
+        throw fail(
+          "`\(spec.name)` needs a feature map [C, H, W] but gets the flat vector \(input)",
+          "\(spec.name) layers belong before flatten()")
       }
     }
     switch spec.kind {
@@ -86,23 +102,30 @@ struct NetworkBuilder {
         throw fail("`\(spec.description)` needs a positive size, kernel, stride and groups and a non-negative pad")
       }
       guard input.channels % groups == 0, out % groups == 0 else {
-        throw fail("`groups: \(groups)` must divide both the input channels (\(input.channels)) and the output channels (\(out))")
+        throw fail(
+          "`groups: \(groups)` must divide both the input channels (\(input.channels)) and the output channels (\(out))"
+        )
       }
       guard kernel <= input.height + 2 * pad, kernel <= input.width + 2 * pad else {
-        throw fail("a \(kernel)×\(kernel) kernel does not fit the input \(input) with pad \(pad)",
-                   "use a smaller kernel, more padding, or fewer pooling layers before it")
+        throw fail(
+          "a \(kernel)×\(kernel) kernel does not fit the input \(input) with pad \(pad)",
+          "use a smaller kernel, more padding, or fewer pooling layers before it")
       }
-      let output = ActivationShape(channels: out, height: (input.height + 2 * pad - kernel) / stride + 1,
-                                   width: (input.width + 2 * pad - kernel) / stride + 1)
+      let output = ActivationShape(
+        channels: out, height: (input.height + 2 * pad - kernel) / stride + 1,
+        width: (input.width + 2 * pad - kernel) / stride + 1)
       let (weights, overflow) = out.multipliedReportingOverflow(by: kernel * kernel * (input.channels / groups))
       try limitParameters(overflow ? Int.max : weights)
       // The lowered columns of one image (output positions × k·k·c_in) are the working memory.
-      let (lowered, loweredOverflow) = (output.height * output.width).multipliedReportingOverflow(by: kernel * kernel * input.channels)
+      let (lowered, loweredOverflow) = (output.height * output.width).multipliedReportingOverflow(
+        by: kernel * kernel * input.channels)
       if loweredOverflow || lowered > Self.maxParameters {
-        throw fail("`\(spec.description)` on \(input) would need more working memory than this tool allows (\(Self.maxParameters) values per image)",
-                   "use a smaller kernel or input, or a stride")
+        throw fail(
+          "`\(spec.description)` on \(input) would need more working memory than this tool allows (\(Self.maxParameters) values per image)",
+          "use a smaller kernel or input, or a stride")
       }
-      ops.append(ConvOp(input: input, output: output, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups))
+      ops.append(
+        ConvOp(input: input, output: output, out: out, kernel: kernel, stride: stride, pad: pad, groups: groups))
       flattenedFrom = nil
       return output
     case .dense(let out):
@@ -124,8 +147,9 @@ struct NetworkBuilder {
       guard kernel <= input.height, kernel <= input.width else {
         throw fail("`\(spec.description)` is larger than its input \(input)", "remove a pooling layer or pool by less")
       }
-      let output = ActivationShape(channels: input.channels, height: (input.height - kernel) / stride + 1,
-                                   width: (input.width - kernel) / stride + 1)
+      let output = ActivationShape(
+        channels: input.channels, height: (input.height - kernel) / stride + 1,
+        width: (input.width - kernel) / stride + 1)
       if case .maxpool = spec.kind {
         ops.append(MaxPoolOp(input: input, output: output, kernel: kernel, stride: stride))
       } else {

@@ -12,8 +12,10 @@ extension Network {
   /// - PTQ: batch norm folded into the weights, observers attached, calibrated, frozen;
   /// - QAT: batch norm folded the QAT way, ranges initialized from the calibration images (min-max),
   ///   then followed by the observers while the model trains with fake quantization.
-  public func prepareQuantization(_ config: QuantizationConfig, calibration data: LabeledImages,
-                                  pool: WorkerPool) throws(ShapeError) -> Network {
+  public func prepareQuantization(
+    _ config: QuantizationConfig, calibration data: LabeledImages,
+    pool: WorkerPool
+  ) throws(ShapeError) -> Network {
     let base = try copy()
     var builder = QuantizedNetworkBuilder(config: config, base: base)
     let network = builder.build()
@@ -50,7 +52,9 @@ extension Network {
     for q in state.activations { q.fakeQuantizing = false }
     var predictions: [Int32] = []
     _ = evaluate(data, pool: pool, batch: averaging ? 32 : 256, predictions: &predictions)
-    let histograms = state.activations.filter { $0.follows == nil && ($0.observer == .histogram || $0.observer == .percentile) }
+    let histograms = state.activations.filter {
+      $0.follows == nil && ($0.observer == .histogram || $0.observer == .percentile)
+    }
     for q in histograms {
       q.calibrating = false
       q.histogram = Histogram(lower: q.tracker.min, upper: q.tracker.max)

@@ -11,7 +11,8 @@ extension Network {
     var removed: Set<Int> = []
     for (i, op) in ops.enumerated() {
       guard let weighted = op as? WeightedOperation, let q = weighted.weightQuantizer, let bn = q.foldedBatchNorm,
-            i + 1 < ops.count, ops[i + 1] === bn else { continue }
+        i + 1 < ops.count, ops[i + 1] === bn
+      else { continue }
       q.updateFoldScale()
       q.layout.scale(weighted.weight.value.pointer, by: q.foldScale.pointer)
       for c in 0..<q.layout.channels {
@@ -37,8 +38,9 @@ extension Network {
     network.layers = layers.map { $0.remapped(opMap, in: network) }
     network.history = history
     let remaining = state.batchNorms.filter { bn in !removed.contains { ops[$0] === bn } }
-    network.quantization = QuantizationState(config: state.config, activations: state.activations, weights: state.weights,
-                                             batchNorms: remaining, startEpoch: state.startEpoch)
+    network.quantization = QuantizationState(
+      config: state.config, activations: state.activations, weights: state.weights,
+      batchNorms: remaining, startEpoch: state.startEpoch)
     network.quantization?.converted = true
     return network
   }

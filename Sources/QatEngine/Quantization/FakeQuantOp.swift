@@ -28,8 +28,10 @@ public final class ActivationQuantizer {
   /// which observes the fp32 network).
   var fakeQuantizing = false
 
-  init(name: String, range: QuantRange, symmetric: Bool, observer: ObserverKind, averagingConstant: Float?,
-       follows: ActivationQuantizer? = nil) {
+  init(
+    name: String, range: QuantRange, symmetric: Bool, observer: ObserverKind, averagingConstant: Float?,
+    follows: ActivationQuantizer? = nil
+  ) {
     self.name = name
     self.range = range
     self.symmetric = symmetric
@@ -47,7 +49,8 @@ public final class ActivationQuantizer {
     get {
       if let follows { return follows.params }
       guard let learnedScale else { return ownParams }
-      return QuantParams(scale: max(learnedScale.value[0], QuantParams.minimumScale), zeroPoint: ownParams.zeroPoint, range: range)
+      return QuantParams(
+        scale: max(learnedScale.value[0], QuantParams.minimumScale), zeroPoint: ownParams.zeroPoint, range: range)
     }
     set { ownParams = newValue }
   }
@@ -81,8 +84,9 @@ public final class ActivationQuantizer {
   /// The parameters from what the observer saw: the tracked range (min-max, moving average), or the
   /// range the histogram search chooses (histogram: least L2 error; percentile: 99.99 %).
   func updateParams() {
-    let (low, high) = observer.range(tracker: tracker, histogram: collectingHistogram ? nil : histogram, bits: range.bits,
-                                     percentile: percentile)
+    let (low, high) = observer.range(
+      tracker: tracker, histogram: collectingHistogram ? nil : histogram, bits: range.bits,
+      percentile: percentile)
     ownParams = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
   }
 }
@@ -162,8 +166,9 @@ final class FakeQuantOp: Operation {
     guard let dy = io.dy, let s = io.scratch as? QuantScratch else { return }
     let count = io.count * input.elements
     if quantizer.learnedScale != nil, let gradient = s.gradients.first {
-      gradient[0] = LearnedStepSize.scaleGradient(x: io.x, dy: dy, count: count, params: quantizer.params,
-                                                  gradientScale: LearnedStepSize.gradientScale(elements: input.elements, range: quantizer.range))
+      gradient[0] = LearnedStepSize.scaleGradient(
+        x: io.x, dy: dy, count: count, params: quantizer.params,
+        gradientScale: LearnedStepSize.gradientScale(elements: input.elements, range: quantizer.range))
     }
     // The input quantizer (the first operation) has no input gradient to pass on.
     guard let dx = io.dx else { return }

@@ -37,8 +37,10 @@ public struct GridStatistics: Sendable, Equatable {
   /// Adds `count` values `x` with their fake-quantized values `q` and the fake quantizer's mask
   /// (1: inside the grid, 0: clipped); a clipped value below `lowest` (the grid's lowest level) was
   /// clipped below, any other above.
-  public mutating func add(_ x: UnsafePointer<Float>, quantized q: UnsafePointer<Float>, mask: UnsafePointer<UInt8>,
-                           count n: Int, lowest: Float) {
+  public mutating func add(
+    _ x: UnsafePointer<Float>, quantized q: UnsafePointer<Float>, mask: UnsafePointer<UInt8>,
+    count n: Int, lowest: Float
+  ) {
     for i in 0..<Swift.max(n, 0) {
       let v = x[i]
       min = Swift.min(min, v)
@@ -68,7 +70,8 @@ public struct GridStatistics: Sendable, Equatable {
 
   /// Fake-quantizes `values` with `params` (qk_fake_quant, what every quantizer of a model runs)
   /// and measures the fit.
-  public static func measure(_ values: [Float], params: QuantParams) -> (quantized: [Float], statistics: GridStatistics) {
+  public static func measure(_ values: [Float], params: QuantParams) -> (quantized: [Float], statistics: GridStatistics)
+  {
     var quantized = [Float](repeating: 0, count: values.count)
     var mask = [UInt8](repeating: 0, count: values.count)
     var statistics = GridStatistics()
@@ -101,7 +104,9 @@ extension ObserverKind {
   /// The range this observer proposes, as calibration computes it: min and max of what was seen
   /// (`tracker`; for the moving average, its average), or — for histogram and percentile, given
   /// the calibration `histogram` — the histogram search's range for a `bits`-bit grid.
-  public func range(tracker: RangeTracker, histogram: Histogram?, bits: Int, percentile: Double) -> (min: Float, max: Float) {
+  public func range(tracker: RangeTracker, histogram: Histogram?, bits: Int, percentile: Double) -> (
+    min: Float, max: Float
+  ) {
     guard let histogram else { return (tracker.min, tracker.max) }
     switch self {
     case .histogram: return histogram.l2OptimalRange(bits: bits)
@@ -119,7 +124,9 @@ extension ObserverKind {
     values.withUnsafeBufferPointer { x in
       if let base = x.baseAddress { tracker.observe(base, count: x.count) }
     }
-    guard self == .histogram || self == .percentile else { return range(tracker: tracker, histogram: nil, bits: bits, percentile: percentile) }
+    guard self == .histogram || self == .percentile else {
+      return range(tracker: tracker, histogram: nil, bits: bits, percentile: percentile)
+    }
     var histogram = Histogram(lower: tracker.min, upper: tracker.max)
     values.withUnsafeBufferPointer { x in
       if let base = x.baseAddress { histogram.add(base, count: x.count) }

@@ -84,8 +84,9 @@ public struct Histogram: Sendable, Equatable {
     // edges formula then gives its answer.
     guard total > 0, upper > lower else { return edges(0, bins - 1) }
 
-    let search = L2Search(counts: counts, binWidth: (Double(upper) - Double(lower)) / Double(bins),
-                          levels: Double(1 << Swift.min(Swift.max(bits, 1), 24)))
+    let search = L2Search(
+      counts: counts, binWidth: (Double(upper) - Double(lower)) / Double(bins),
+      levels: Double(1 << Swift.min(Swift.max(bits, 1), 24)))
     var cumulative = [Int64](repeating: 0, count: bins)
     var running: Int64 = 0
     for b in 0..<bins {

@@ -21,8 +21,10 @@ enum LearnedStepSize {
   }
 
   /// Σ dy·∂x̂/∂s over `count` values, times g.
-  static func scaleGradient(x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int, params: QuantParams,
-                            gradientScale: Float) -> Float {
+  static func scaleGradient(
+    x: UnsafePointer<Float>, dy: UnsafePointer<Float>, count: Int, params: QuantParams,
+    gradientScale: Float
+  ) -> Float {
     var sum = 0.0
     for i in 0..<count { sum += Double(dy[i]) * Double(derivative(x[i], params: params)) }
     return Float(sum) * gradientScale

@@ -16,8 +16,11 @@ public enum ObserverKind: String, CaseIterable, Sendable {
   public var summary: String {
     switch self {
     case .minmax: return "the smallest and largest value ever seen (one outlier widens the grid for everyone)"
-    case .movingAverage: return "min and max averaged over batches with weight 0.01 (the QAT default; follows drifting activations)"
-    case .histogram: return "a 2048-bin histogram, then the range with the least L2 quantization error (the PTQ default; cuts outliers)"
+    case .movingAverage:
+      return "min and max averaged over batches with weight 0.01 (the QAT default; follows drifting activations)"
+    case .histogram:
+      return
+        "a 2048-bin histogram, then the range with the least L2 quantization error (the PTQ default; cuts outliers)"
     case .percentile: return "a 2048-bin histogram clipped at the 0.01 % and 99.99 % points"
     }
   }

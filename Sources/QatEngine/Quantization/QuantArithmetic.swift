@@ -86,8 +86,10 @@ public struct QuantParams: Sendable, Equatable {
 
   /// Fake-quantizes `count` values from `x` into `y` (they may be the same); when `mask` is given
   /// it receives 1 where the value was inside the range (the gradient passes) and 0 where clipped.
-  public func fakeQuantize(_ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>,
-                           mask: UnsafeMutablePointer<UInt8>? = nil) {
+  public func fakeQuantize(
+    _ x: UnsafePointer<Float>, count: Int, into y: UnsafeMutablePointer<Float>,
+    mask: UnsafeMutablePointer<UInt8>? = nil
+  ) {
     qk_fake_quant(x, Int64(count), scale, inverseScale, zeroPoint, range.qmin, range.qmax, y, mask)
   }
 

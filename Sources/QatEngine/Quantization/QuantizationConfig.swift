@@ -66,8 +66,10 @@ public final class QuantizationState {
   /// A converted model is final: observers and batch norm frozen, no more training.
   public internal(set) var converted = false
 
-  init(config: QuantizationConfig, activations: [ActivationQuantizer], weights: [WeightQuantizer],
-       batchNorms: [BatchNormOp], startEpoch: Int) {
+  init(
+    config: QuantizationConfig, activations: [ActivationQuantizer], weights: [WeightQuantizer],
+    batchNorms: [BatchNormOp], startEpoch: Int
+  ) {
     self.config = config
     self.activations = activations
     self.weights = weights
@@ -78,8 +80,9 @@ public final class QuantizationState {
   /// Applies the freezing schedule before training epoch `epoch` (numbered as in the history).
   func epochStarting(_ epoch: Int) {
     let sincePrepare = epoch - startEpoch
-    freeze(batchNorm: converted || sincePrepare > config.freezeBatchNormAfter,
-           observers: converted || sincePrepare > config.freezeObserversAfter)
+    freeze(
+      batchNorm: converted || sincePrepare > config.freezeBatchNormAfter,
+      observers: converted || sincePrepare > config.freezeObserversAfter)
   }
 
   func freeze(batchNorm: Bool, observers: Bool) {
@@ -122,5 +125,7 @@ public final class QuantizationState {
   /// True when batch norm currently uses its running statistics in training.
   public var batchNormFrozen: Bool { batchNorms.allSatisfy(\.frozen) }
   /// True when the observers still move in training.
-  public var observersActive: Bool { activations.contains(where: \.observesTraining) || weights.contains(where: \.observing) }
+  public var observersActive: Bool {
+    activations.contains(where: \.observesTraining) || weights.contains(where: \.observing)
+  }
 }

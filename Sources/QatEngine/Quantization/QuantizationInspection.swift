@@ -75,7 +75,8 @@ extension Network {
   /// The weights of `layer` (one of this fake-quantized network's conv or dense layers) against
   /// their grids; nil when the layer has no quantized weights.
   public func weightGrid(of layer: NetworkLayer) -> WeightGrid? {
-    guard let i = layer.operationIndex, i < ops.count, let op = ops[i] as? WeightedOperation, let q = op.weightQuantizer else { return nil }
+    guard let i = layer.operationIndex, i < ops.count, let op = ops[i] as? WeightedOperation, let q = op.weightQuantizer
+    else { return nil }
     // The effective weights as the next forward pass computes them (nothing is observed).
     q.prepare(from: op.weight.value, observe: false)
     let scaled = op.weight.value.clone()
@@ -105,8 +106,9 @@ extension Network {
     let numbered = numberedLayers
     let next = numbered.firstIndex { $0 === layer }.flatMap { $0 + 1 < numbered.count ? numbered[$0 + 1] : nil }
     let foldedAway = next.map { $0.spec.name == "batchnorm" && $0.opRange.isEmpty } ?? false
-    return WeightGrid(channelValues: values, channelQuantized: quantized, params: params, perChannel: q.perChannel,
-                      folded: q.foldedBatchNorm != nil || foldedAway, channelStatistics: statistics)
+    return WeightGrid(
+      channelValues: values, channelQuantized: quantized, params: params, perChannel: q.perChannel,
+      folded: q.foldedBatchNorm != nil || foldedAway, channelStatistics: statistics)
   }
 
   /// The operation index of the quantization point that quantizes `layer`'s output (nil: the
@@ -126,9 +128,12 @@ extension Network {
   /// `data`, against its grid. `simulated`: as this fake-quantized network computes them (every
   /// earlier layer quantized); otherwise in fp32 with every quantizer bypassed, as calibration
   /// observes them.
-  public func activationGrid(at operation: Int, data: LabeledImages, pool: WorkerPool, simulated: Bool) -> ActivationGrid? {
+  public func activationGrid(at operation: Int, data: LabeledImages, pool: WorkerPool, simulated: Bool)
+    -> ActivationGrid?
+  {
     guard let state = quantization, operation < ops.count, let op = ops[operation] as? FakeQuantOp,
-          let point = state.activations.firstIndex(where: { $0 === op.quantizer }) else { return nil }
+      let point = state.activations.firstIndex(where: { $0 === op.quantizer })
+    else { return nil }
     if !simulated {
       for q in state.activations { q.fakeQuantizing = false }
       for w in state.weights { w.fakeQuantizing = false }
@@ -140,9 +145,10 @@ extension Network {
     }
     let params = op.quantizer.params
     let (quantized, statistics) = GridStatistics.measure(values, params: params)
-    return ActivationGrid(name: op.quantizer.name, point: point, observer: op.quantizer.observer,
-                          symmetric: op.quantizer.symmetric, values: values,
-                          quantized: quantized, params: params, statistics: statistics)
+    return ActivationGrid(
+      name: op.quantizer.name, point: point, observer: op.quantizer.observer,
+      symmetric: op.quantizer.symmetric, values: values,
+      quantized: quantized, params: params, statistics: statistics)
   }
 
   /// Activation `index` (the input of operation `index`) of an evaluation pass over every image of
@@ -158,7 +164,8 @@ extension Network {
       _ = evaluate(data.subset(Array(offset..<(offset + n))), pool: pool, batch: 256, predictions: &predictions)
       let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
       for c in 0..<chunks {
-        result.append(contentsOf: UnsafeBufferPointer(start: slots[c].activations[index].pointer, count: slots[c].count * elements))
+        result.append(
+          contentsOf: UnsafeBufferPointer(start: slots[c].activations[index].pointer, count: slots[c].count * elements))
       }
       offset += n
     }

@@ -49,8 +49,9 @@ struct QuantizedNetworkBuilder {
     names(base.layers, into: &layerNames)
     let firstWeighted = base.ops.firstIndex { $0 is WeightedOperation }
     let inputBits = firstWeighted.map { config.keep.contains($0) } == true ? 8 : config.activationBits
-    let input = ActivationQuantizer(name: "input", range: QuantRange(bits: inputBits, signed: false), symmetric: config.symmetric,
-                                    observer: observer, averagingConstant: averaging)
+    let input = ActivationQuantizer(
+      name: "input", range: QuantRange(bits: inputBits, signed: false), symmetric: config.symmetric,
+      observer: observer, averagingConstant: averaging)
     if config.only?.input ?? true { emitQuantPoint(input, shape: base.inputShape) }
     for (i, op) in base.ops.enumerated() {
       if foldedAway.contains(i) { continue }
@@ -67,8 +68,9 @@ struct QuantizedNetworkBuilder {
         stage = .closed
         current = nil
       case let weighted as WeightedOperation:
-        let q = WeightQuantizer(bits: config.keep.contains(i) ? 8 : config.weightBits, perChannel: config.perChannel,
-                                layout: weighted.layout, averagingConstant: averaging)
+        let q = WeightQuantizer(
+          bits: config.keep.contains(i) ? 8 : config.weightBits, perChannel: config.perChannel,
+          layout: weighted.layout, averagingConstant: averaging)
         weighted.weightQuantizer = q
         openWeightedUnit(weighted, index: i, quantizer: q, name: name)
       case let bn as BatchNormOp:
@@ -93,8 +95,9 @@ struct QuantizedNetworkBuilder {
       case is AvgPoolOp, is GlobalAvgPoolOp:
         emit(op, old: i)
         if let source = current {
-          let follower = ActivationQuantizer(name: name, range: source.range, symmetric: source.symmetric, observer: source.observer,
-                                             averagingConstant: nil, follows: source)
+          let follower = ActivationQuantizer(
+            name: name, range: source.range, symmetric: source.symmetric, observer: source.observer,
+            averagingConstant: nil, follows: source)
           emitQuantPoint(follower, shape: op.output)
         }
       default:
@@ -103,15 +106,17 @@ struct QuantizedNetworkBuilder {
     }
     flush(shape: base.outputShape)
     if !onGrid && config.only == nil {
-      let logits = ActivationQuantizer(name: "logits", range: QuantRange(bits: config.activationBits, signed: false),
-                                       symmetric: config.symmetric, observer: observer, averagingConstant: averaging)
+      let logits = ActivationQuantizer(
+        name: "logits", range: QuantRange(bits: config.activationBits, signed: false),
+        symmetric: config.symmetric, observer: observer, averagingConstant: averaging)
       emitQuantPoint(logits, shape: base.outputShape)
     }
     let network = Network(inputShape: base.inputShape, ops: ops)
     network.layers = base.layers.map { $0.remapped(opMap, in: network) }
     network.history = base.history
-    network.quantization = QuantizationState(config: config, activations: quantizers, weights: weightQuantizers,
-                                             batchNorms: batchNorms, startEpoch: base.history.last?.epoch ?? 0)
+    network.quantization = QuantizationState(
+      config: config, activations: quantizers, weights: weightQuantizers,
+      batchNorms: batchNorms, startEpoch: base.history.last?.epoch ?? 0)
     return network
   }
 
@@ -148,8 +153,9 @@ struct QuantizedNetworkBuilder {
       current = nil
       return
     }
-    pending = ActivationQuantizer(name: name, range: QuantRange(bits: bits, signed: false), symmetric: config.symmetric,
-                                  observer: observer, averagingConstant: averaging)
+    pending = ActivationQuantizer(
+      name: name, range: QuantRange(bits: bits, signed: false), symmetric: config.symmetric,
+      observer: observer, averagingConstant: averaging)
   }
 
   mutating func flush(shape: ActivationShape) {
@@ -188,7 +194,8 @@ extension NetworkLayer {
       let before = (opRange.lowerBound > 0 ? opMap[opRange.lowerBound - 1] : nil) ?? 0
       range = (before + 1)..<(before + 1)
     }
-    return NetworkLayer(spec: spec, inputShape: inputShape, outputShape: outputShape,
-                        children: children.map { $0.remapped(opMap, in: network) }, opRange: range, network: network)
+    return NetworkLayer(
+      spec: spec, inputShape: inputShape, outputShape: outputShape,
+      children: children.map { $0.remapped(opMap, in: network) }, opRange: range, network: network)
   }
 }

@@ -22,8 +22,10 @@ extension Network {
   /// here), calibrated on `calibration`, fine-tuned by `fineTune` (QAT; PTQ passes nothing), and
   /// measures the accuracy on `test`. Rows come worst first (fewest correct; ties in network
   /// order), so the same network and data always give the same table.
-  public func sensitivity(_ config: QuantizationConfig, calibration: LabeledImages, test: LabeledImages, pool: WorkerPool,
-                          fineTune: (Network) throws -> Void = { _ in }) throws -> [LayerSensitivity] {
+  public func sensitivity(
+    _ config: QuantizationConfig, calibration: LabeledImages, test: LabeledImages, pool: WorkerPool,
+    fineTune: (Network) throws -> Void = { _ in }
+  ) throws -> [LayerSensitivity] {
     let numbered = numberedLayers
     var rows: [(order: Int, row: LayerSensitivity)] = []
     for (order, unit) in sensitivityUnits.enumerated() {
@@ -40,7 +42,8 @@ extension Network {
       var predictions: [Int32] = []
       let result = prepared.evaluate(test, pool: pool, predictions: &predictions)
       let weights = unit.flatMap { u in prepared.numberedLayers[u] }.flatMap { prepared.weightGrid(of: $0)?.statistics }
-      rows.append((order, LayerSensitivity(layer: unit, correct: result.correct, total: result.count, weights: weights)))
+      rows.append(
+        (order, LayerSensitivity(layer: unit, correct: result.correct, total: result.count, weights: weights)))
     }
     return rows.sorted { ($0.row.correct, $0.order) < ($1.row.correct, $1.order) }.map(\.row)
   }

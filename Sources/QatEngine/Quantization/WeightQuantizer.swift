@@ -75,9 +75,11 @@ final class WeightQuantizer {
     effective.copy(from: weight)
     if foldedBatchNorm != nil { layout.scale(e, by: foldScale.pointer) }
     if let learned = learnedScales {
-      setParams((0..<channels).map { ch in
-        QuantParams(scale: max(learned.value[perChannel ? ch : 0], QuantParams.minimumScale), zeroPoint: 0, range: range)
-      })
+      setParams(
+        (0..<channels).map { ch in
+          QuantParams(
+            scale: max(learned.value[perChannel ? ch : 0], QuantParams.minimumScale), zeroPoint: 0, range: range)
+        })
     } else if observe && observing {
       observeEffective()
     }
@@ -88,9 +90,10 @@ final class WeightQuantizer {
     let (rows, columns) = (layout.rows, layout.columns)
     for g in 0..<layout.blocks {
       let block = g * rows * columns
-      qk_fake_quant_columns(e + block, Int64(rows), Int64(columns), scales.pointer + g * columns,
-                            inverseScales.pointer + g * columns, zeroPoints.pointer + g * columns,
-                            range.qmin, range.qmax, e + block, mask.pointer + block)
+      qk_fake_quant_columns(
+        e + block, Int64(rows), Int64(columns), scales.pointer + g * columns,
+        inverseScales.pointer + g * columns, zeroPoints.pointer + g * columns,
+        range.qmin, range.qmax, e + block, mask.pointer + block)
     }
   }
 
@@ -171,7 +174,9 @@ final class WeightQuantizer {
 
   /// LSQ: the scales' gradient from the gradient with respect to the effective weights, with
   /// ∂W̃/∂s = round(v/s) − v/s inside the range (v = W·s_fold) and the clipped level outside.
-  private func learnedScaleGradient(_ g: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into learned: LearnableTensor) {
+  private func learnedScaleGradient(
+    _ g: UnsafePointer<Float>, weights w: UnsafePointer<Float>, into learned: LearnableTensor
+  ) {
     var sums = [Double](repeating: 0, count: learned.count)
     let perScale = effective.count / max(1, learned.count)
     layout.forEach { k, ch in

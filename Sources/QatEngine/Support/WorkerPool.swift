@@ -40,7 +40,8 @@ public final class WorkerPool: @unchecked Sendable {
   public func run(tasks: Int, _ body: (Int) -> Void) {
     if tasks <= 0 { return }
     if threads == 1 || tasks == 1 || tasks > Int(Self.fieldMask)
-      || !busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged {
+      || !busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+    {
       for i in 0..<tasks { body(i) }
       return
     }

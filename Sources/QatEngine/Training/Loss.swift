@@ -4,8 +4,10 @@ import Foundation
 enum SoftmaxCrossEntropy {
   /// Loss summed over the rows, the number whose arg-max equals the label, and each row's arg-max
   /// (ties go to the lowest class). When `gradient` is given it receives (softmax − one-hot)·scale.
-  static func apply(logits: UnsafePointer<Float>, rows: Int, classes: Int, labels: UnsafePointer<Int32>,
-                    predictions: UnsafeMutablePointer<Int32>, gradient: UnsafeMutablePointer<Float>?, scale: Float)
+  static func apply(
+    logits: UnsafePointer<Float>, rows: Int, classes: Int, labels: UnsafePointer<Int32>,
+    predictions: UnsafeMutablePointer<Int32>, gradient: UnsafeMutablePointer<Float>?, scale: Float
+  )
     -> (loss: Double, correct: Int)
   {
     var loss = 0.0

@@ -10,8 +10,10 @@ public struct TrainingOptions: Sendable {
   public var schedule: Schedule
   public var threads: Int
 
-  public init(epochs: Int = 10, learningRate: Double = 0.05, batchSize: Int = 32, optimizer: OptimizerKind = .sgd(momentum: 0.9),
-              weightDecay: Double = 0, schedule: Schedule = .constant, threads: Int = 1) {
+  public init(
+    epochs: Int = 10, learningRate: Double = 0.05, batchSize: Int = 32, optimizer: OptimizerKind = .sgd(momentum: 0.9),
+    weightDecay: Double = 0, schedule: Schedule = .constant, threads: Int = 1
+  ) {
     self.epochs = epochs
     self.learningRate = learningRate
     self.batchSize = batchSize
@@ -58,8 +60,10 @@ public protocol TrainingMonitor {
 extension Network {
   /// Trains on `data` with shuffled mini-batches drawn from `random`. Epoch numbers continue the
   /// network's history. Returns how the run ended; the history has every finished epoch.
-  public func train(on data: LabeledImages, options: TrainingOptions, random: inout SeededRandom,
-                    monitor: TrainingMonitor) -> TrainingOutcome {
+  public func train(
+    on data: LabeledImages, options: TrainingOptions, random: inout SeededRandom,
+    monitor: TrainingMonitor
+  ) -> TrainingOutcome {
     let pool = WorkerPool.shared(threads: options.threads)
     let optimizer = Optimizer(kind: options.optimizer, weightDecay: options.weightDecay, parameters: parameters)
     let batches = (data.count + options.batchSize - 1) / options.batchSize
@@ -82,7 +86,9 @@ extension Network {
       var sums = PassResult()
       for b in 0..<batches {
         if monitor.shouldStop() { return .interrupted(epoch: epoch, batch: b + 1) }
-        for (saved, current) in zip(savedState + savedOptimizer, trainedState + optimizer.state) { saved.copy(from: current) }
+        for (saved, current) in zip(savedState + savedOptimizer, trainedState + optimizer.state) {
+          saved.copy(from: current)
+        }
         // Observers and scales move during a QAT batch too: they are put back with the weights.
         let savedQuantization = quantization?.snapshot()
         let indices = order[(b * options.batchSize)..<min(data.count, (b + 1) * options.batchSize)]
@@ -98,7 +104,9 @@ extension Network {
           if !isFinite { problem = "the weights stopped being finite" }
         }
         if let problem {
-          for (current, saved) in zip(trainedState + optimizer.state, savedState + savedOptimizer) { current.copy(from: saved) }
+          for (current, saved) in zip(trainedState + optimizer.state, savedState + savedOptimizer) {
+            current.copy(from: saved)
+          }
           if let savedQuantization { quantization?.restore(savedQuantization) }
           return .diverged(epoch: epoch, batch: b + 1, what: problem)
         }
@@ -108,16 +116,19 @@ extension Network {
         let now = MonotonicClock.seconds()
         let rate = Double(sums.count) / max(1e-9, now - epochStart)
         // In Double: a huge epoch count must not overflow an estimate.
-        let remaining = (Double(options.epochs - e - 1) * Double(data.count) + Double(data.count - sums.count)) / max(1e-9, rate)
-        monitor.batchFinished(TrainingProgress(
-          epoch: epoch, epochs: lastEpoch, batch: b + 1, batches: batches,
-          loss: sums.lossSum / Double(sums.count), accuracy: Double(sums.correct) / Double(sums.count),
-          imagesPerSecond: rate, secondsLeft: remaining))
+        let remaining =
+          (Double(options.epochs - e - 1) * Double(data.count) + Double(data.count - sums.count)) / max(1e-9, rate)
+        monitor.batchFinished(
+          TrainingProgress(
+            epoch: epoch, epochs: lastEpoch, batch: b + 1, batches: batches,
+            loss: sums.lossSum / Double(sums.count), accuracy: Double(sums.correct) / Double(sums.count),
+            imagesPerSecond: rate, secondsLeft: remaining))
       }
       let seconds = MonotonicClock.seconds() - epochStart
-      let record = EpochRecord(epoch: epoch, loss: sums.lossSum / Double(max(1, sums.count)),
-                               accuracy: Double(sums.correct) / Double(max(1, sums.count)), learningRate: lr,
-                               seconds: seconds, imagesPerSecond: Double(sums.count) / max(1e-9, seconds))
+      let record = EpochRecord(
+        epoch: epoch, loss: sums.lossSum / Double(max(1, sums.count)),
+        accuracy: Double(sums.correct) / Double(max(1, sums.count)), learningRate: lr,
+        seconds: seconds, imagesPerSecond: Double(sums.count) / max(1e-9, seconds))
       history.append(record)
       monitor.epochFinished(record, of: lastEpoch)
     }

@@ -17,8 +17,10 @@ public final class ImageSplit: Sendable {
   /// The per-channel statistics used to normalize (values in 0…1 units), to undo it for display.
   public let mean: [Double], std: [Double]
 
-  public init(name: String, classes: [String], channels: Int, height: Int, width: Int,
-              pixels: [Float], labels: [Int], paths: [String], mean: [Double], std: [Double]) {
+  public init(
+    name: String, classes: [String], channels: Int, height: Int, width: Int,
+    pixels: [Float], labels: [Int], paths: [String], mean: [Double], std: [Double]
+  ) {
     self.name = name
     self.classes = classes
     self.channels = channels
@@ -81,8 +83,10 @@ public final class ImageDataset: Sendable {
   /// How many images were resized because their size differed from the dataset's.
   public let resizedCount: Int
 
-  public init(path: String, classes: [String], train: ImageSplit, test: ImageSplit, skipped: [SkippedFile],
-              hasFixedSplit: Bool, seconds: Double, fromCache: Bool, resizedCount: Int) {
+  public init(
+    path: String, classes: [String], train: ImageSplit, test: ImageSplit, skipped: [SkippedFile],
+    hasFixedSplit: Bool, seconds: Double, fromCache: Bool, resizedCount: Int
+  ) {
     self.path = path
     self.classes = classes
     self.train = train
@@ -101,7 +105,8 @@ public final class ImageDataset: Sendable {
 
   /// The same data, marked as served from the cache in `seconds`.
   func cached(seconds: Double, path: String) -> ImageDataset {
-    ImageDataset(path: path, classes: classes, train: train, test: test, skipped: skipped,
-                 hasFixedSplit: hasFixedSplit, seconds: seconds, fromCache: true, resizedCount: resizedCount)
+    ImageDataset(
+      path: path, classes: classes, train: train, test: test, skipped: skipped,
+      hasFixedSplit: hasFixedSplit, seconds: seconds, fromCache: true, resizedCount: resizedCount)
   }
 }

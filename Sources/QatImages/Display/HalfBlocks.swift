@@ -7,7 +7,9 @@ public enum HalfBlocks {
   /// midpoint of the image's range are "on" (so the shape, not the background, is drawn), and
   /// each cell is " ", "▀", "▄" or "█".
   public static func lines(_ image: PixelImage, color: Bool) -> [String] {
-    guard image.width > 0, image.height > 0, image.pixels.count >= image.width * image.height * image.channels else { return [] }
+    guard image.width > 0, image.height > 0, image.pixels.count >= image.width * image.height * image.channels else {
+      return []
+    }
     let luminance = (0..<(image.width * image.height)).map { i -> Int in
       if image.channels < 3 { return Int(image.pixels[i * image.channels]) }
       let p = i * image.channels

@@ -1,8 +1,10 @@
 /// Several images pasted into one picture (for `show(…, path:)`): a grid of up to `columns`
 /// per row, each enlarged by a whole factor to about `cellSize` pixels, with a gap between.
 public enum ImageMosaic {
-  public static func compose(_ images: [PixelImage], columns: Int = 8, cellSize: Int = 32, gap: Int = 2,
-                             background: UInt8 = 128) -> PixelImage? {
+  public static func compose(
+    _ images: [PixelImage], columns: Int = 8, cellSize: Int = 32, gap: Int = 2,
+    background: UInt8 = 128
+  ) -> PixelImage? {
     guard !images.isEmpty else { return nil }
     let channels = images.contains { $0.channels == 3 } ? 3 : 1
     let cells = images.map { image -> PixelImage in
@@ -19,7 +21,8 @@ public enum ImageMosaic {
       let left = gap + (n % columns) * (cellWidth + gap), top = gap + (n / columns) * (cellHeight + gap)
       for y in 0..<cell.height {
         let from = y * cell.width * channels, to = ((top + y) * width + left) * channels
-        pixels.replaceSubrange(to..<(to + cell.width * channels), with: cell.pixels[from..<(from + cell.width * channels)])
+        pixels.replaceSubrange(
+          to..<(to + cell.width * channels), with: cell.pixels[from..<(from + cell.width * channels)])
       }
     }
     return PixelImage(width: width, height: height, channels: channels, pixels: pixels)

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #elseif canImport(Darwin)
-import Darwin
+  import Darwin
 #endif
 
 /// One entry of a folder, with what the cache fingerprint needs.
@@ -44,8 +44,9 @@ enum DirectoryListing {
         return DirectoryEntry(name: name, isDirectory: false, isRegularFile: false, size: 0, modified: 0)
       }
       let type = info.st_mode & S_IFMT
-      return DirectoryEntry(name: name, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
-                            size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec))
+      return DirectoryEntry(
+        name: name, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
+        size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec))
     }
   }
 }

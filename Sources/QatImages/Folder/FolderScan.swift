@@ -26,11 +26,14 @@ struct FolderScan: Sendable {
   static func scan(_ root: String) throws(ImageFolderError) -> FolderScan {
     let kind = DirectoryListing.kind(of: root)
     guard kind.exists else {
-      throw ImageFolderError("there is no folder at '\(root)'", hint: nearbyFolder(root).map { "did you mean '\($0)'?" }
-                             ?? "check the path; it is relative to the current directory")
+      throw ImageFolderError(
+        "there is no folder at '\(root)'",
+        hint: nearbyFolder(root).map { "did you mean '\($0)'?" }
+          ?? "check the path; it is relative to the current directory")
     }
     guard kind.isDirectory else {
-      throw ImageFolderError("'\(root)' is a file, not a folder", hint: "give the folder that holds one sub-folder per class")
+      throw ImageFolderError(
+        "'\(root)' is a file, not a folder", hint: "give the folder that holds one sub-folder per class")
     }
     guard let entries = DirectoryListing.entries(of: root) else {
       throw ImageFolderError("cannot read the folder '\(root)'", hint: "check its permissions")
@@ -42,8 +45,9 @@ struct FolderScan: Sendable {
     if folders.contains("train") != folders.contains("test") {
       let present = folders.contains("train") ? "train" : "test"
       let missing = present == "train" ? "test" : "train"
-      throw ImageFolderError("'\(root)' has a \(present)/ folder but no \(missing)/ folder",
-                             hint: "add \(root)/\(missing)/<class>/, or rename \(present)/ if it is a class")
+      throw ImageFolderError(
+        "'\(root)' has a \(present)/ folder but no \(missing)/ folder",
+        hint: "add \(root)/\(missing)/<class>/, or rename \(present)/ if it is a class")
     }
     var scan = FolderScan(hasFixedSplit: false, classes: [], trainFiles: [], testFiles: [], skipped: [])
     scan.classes = try classFolders(root, entries: entries)
@@ -65,7 +69,8 @@ struct FolderScan: Sendable {
   private static func scanFixedSplit(_ root: String) throws(ImageFolderError) -> FolderScan {
     let trainRoot = root + "/train", testRoot = root + "/test"
     guard let trainEntries = DirectoryListing.entries(of: trainRoot),
-          let testEntries = DirectoryListing.entries(of: testRoot) else {
+      let testEntries = DirectoryListing.entries(of: testRoot)
+    else {
       throw ImageFolderError("cannot read '\(trainRoot)' or '\(testRoot)'", hint: "check their permissions")
     }
     let trainClasses = try classFolders(trainRoot, entries: trainEntries)
@@ -76,8 +81,9 @@ struct FolderScan: Sendable {
       var parts: [String] = []
       if !onlyTrain.isEmpty { parts.append("only in train/: " + onlyTrain.joined(separator: ", ")) }
       if !onlyTest.isEmpty { parts.append("only in test/: " + onlyTest.joined(separator: ", ")) }
-      throw ImageFolderError("the class folders of '\(trainRoot)' and '\(testRoot)' differ (\(parts.joined(separator: "; ")))",
-                             hint: "train/ and test/ must hold the same class folders")
+      throw ImageFolderError(
+        "the class folders of '\(trainRoot)' and '\(testRoot)' differ (\(parts.joined(separator: "; ")))",
+        hint: "train/ and test/ must hold the same class folders")
     }
     var scan = FolderScan(hasFixedSplit: true, classes: trainClasses, trainFiles: [], testFiles: [], skipped: [])
     scan.trainFiles = try files(trainRoot, classes: trainClasses, skipped: &scan.skipped)
@@ -89,14 +95,18 @@ struct FolderScan: Sendable {
     let classes = entries.filter(\.isDirectory).map(\.name)
     if classes.isEmpty {
       let pngs = entries.filter { $0.isRegularFile && $0.name.lowercased().hasSuffix(".png") }.count
-      throw ImageFolderError("'\(root)' has no class folders",
-                             hint: pngs > 0 ? "it holds \(pngs) PNG files directly; put them in one sub-folder per class, named after the class"
-                                            : "expected \(root)/<class>/*.png, or \(root)/train/<class>/… and \(root)/test/<class>/…")
+      throw ImageFolderError(
+        "'\(root)' has no class folders",
+        hint: pngs > 0
+          ? "it holds \(pngs) PNG files directly; put them in one sub-folder per class, named after the class"
+          : "expected \(root)/<class>/*.png, or \(root)/train/<class>/… and \(root)/test/<class>/…")
     }
     return classes
   }
 
-  private static func files(_ root: String, classes: [String], skipped: inout [SkippedFile]) throws(ImageFolderError) -> [File] {
+  private static func files(_ root: String, classes: [String], skipped: inout [SkippedFile]) throws(ImageFolderError)
+    -> [File]
+  {
     var out: [File] = []
     for (index, name) in classes.enumerated() {
       let folder = root + "/" + name
@@ -105,8 +115,10 @@ struct FolderScan: Sendable {
       }
       let regular = entries.filter(\.isRegularFile)
       for entry in entries where !entry.isRegularFile {
-        skipped.append(SkippedFile(path: folder + "/" + entry.name,
-                                   reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
+        skipped.append(
+          SkippedFile(
+            path: folder + "/" + entry.name,
+            reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
       }
       if regular.isEmpty {
         throw ImageFolderError("the class folder '\(folder)' has no files", hint: "put PNG images in it, or remove it")

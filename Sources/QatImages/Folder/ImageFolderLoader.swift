@@ -14,8 +14,10 @@ public struct ImageFolderOptions: Sendable, Hashable {
   /// Decoding threads (the result does not depend on it).
   public var threads: Int
 
-  public init(size: ImageSize? = nil, color: ColorRequest = .auto, testFraction: Double = 0.2, seed: UInt64 = 0,
-              threads: Int = 2) {
+  public init(
+    size: ImageSize? = nil, color: ColorRequest = .auto, testFraction: Double = 0.2, seed: UInt64 = 0,
+    threads: Int = 2
+  ) {
     self.size = size
     self.color = color
     self.testFraction = testFraction
@@ -41,8 +43,10 @@ public enum ImageFolderLoader {
   /// `ImageFolderError` for folder problems and `LoadInterrupted` when `isInterrupted` says so.
   /// Undecodable files are skipped and listed in the result, never fatal (unless a class is left empty).
   /// With a `cache`, an unchanged folder loaded with the same options is answered from it.
-  public static func load(_ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
-                          isInterrupted: () -> Bool = { false }) throws -> ImageDataset {
+  public static func load(
+    _ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
+    isInterrupted: () -> Bool = { false }
+  ) throws -> ImageDataset {
     let start = MonotonicClock.seconds()
     let scan = try FolderScan.scan(path)
     let files = scan.trainFiles + scan.testFiles
@@ -51,7 +55,8 @@ public enum ImageFolderLoader {
       return hit.cached(seconds: MonotonicClock.seconds() - start, path: path)
     }
 
-    let decoded = try decodeAll(files.map(\.path), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
+    let decoded = try decodeAll(
+      files.map(\.path), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
     try checkEveryClassHasImages(scan: scan, files: files, decoded: decoded)
     var skipped = scan.skipped
     var images: [PixelImage] = []
@@ -63,7 +68,8 @@ public enum ImageFolderLoader {
       }
     }
     let size = options.size ?? mostCommonSize(images)
-    let channels = options.color == .gray ? 1 : options.color == .rgb ? 3 : (images.allSatisfy { $0.channels == 1 } ? 1 : 3)
+    let channels =
+      options.color == .gray ? 1 : options.color == .rgb ? 3 : (images.allSatisfy { $0.channels == 1 } ? 1 : 3)
     let labels = kept.map { files[$0].classIndex }
     let paths = kept.map { files[$0].path }
 
@@ -74,34 +80,45 @@ public enum ImageFolderLoader {
       trainItems = kept.indices.filter { kept[$0] < trainCount }
       testItems = kept.indices.filter { kept[$0] >= trainCount }
     } else {
-      (trainItems, testItems) = StratifiedSplit.split(classOf: labels, classCount: scan.classes.count,
-                                                      testFraction: options.testFraction, seed: options.seed)
+      (trainItems, testItems) = StratifiedSplit.split(
+        classOf: labels, classCount: scan.classes.count,
+        testFraction: options.testFraction, seed: options.seed)
     }
 
-    var trainPixels = try tensor(trainItems.map { images[$0] }, size: size, channels: channels, threads: options.threads, isInterrupted: isInterrupted)
-    var testPixels = try tensor(testItems.map { images[$0] }, size: size, channels: channels, threads: options.threads, isInterrupted: isInterrupted)
+    var trainPixels = try tensor(
+      trainItems.map { images[$0] }, size: size, channels: channels, threads: options.threads,
+      isInterrupted: isInterrupted)
+    var testPixels = try tensor(
+      testItems.map { images[$0] }, size: size, channels: channels, threads: options.threads,
+      isInterrupted: isInterrupted)
     let plane = size.height * size.width
     let stats = ChannelStats.compute(trainPixels, channels: channels, plane: plane, threads: options.threads)
-    ChannelStats.normalize(&trainPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
-    ChannelStats.normalize(&testPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
+    ChannelStats.normalize(
+      &trainPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
+    ChannelStats.normalize(
+      &testPixels, channels: channels, plane: plane, mean: stats.mean, std: stats.std, threads: options.threads)
 
     func split(_ name: String, _ items: [Int], _ pixels: [Float]) -> ImageSplit {
-      ImageSplit(name: name, classes: scan.classes, channels: channels, height: size.height, width: size.width,
-                 pixels: pixels, labels: items.map { labels[$0] }, paths: items.map { paths[$0] },
-                 mean: stats.mean, std: stats.std)
+      ImageSplit(
+        name: name, classes: scan.classes, channels: channels, height: size.height, width: size.width,
+        pixels: pixels, labels: items.map { labels[$0] }, paths: items.map { paths[$0] },
+        mean: stats.mean, std: stats.std)
     }
     let resized = images.filter { $0.width != size.width || $0.height != size.height }.count
-    let dataset = ImageDataset(path: path, classes: scan.classes, train: split("train", trainItems, trainPixels),
-                               test: split("test", testItems, testPixels), skipped: skipped,
-                               hasFixedSplit: scan.hasFixedSplit, seconds: MonotonicClock.seconds() - start, fromCache: false,
-                               resizedCount: resized)
+    let dataset = ImageDataset(
+      path: path, classes: scan.classes, train: split("train", trainItems, trainPixels),
+      test: split("test", testItems, testPixels), skipped: skipped,
+      hasFixedSplit: scan.hasFixedSplit, seconds: MonotonicClock.seconds() - start, fromCache: false,
+      resizedCount: resized)
     cache?.store(key, dataset)
     return dataset
   }
 
   /// Decodes every file on `threads` cores; results are in file order.
-  static func decodeAll(_ paths: [String], color: ColorRequest, threads: Int,
-                        isInterrupted: () -> Bool) throws -> [Result<PixelImage, PNGError>] {
+  static func decodeAll(
+    _ paths: [String], color: ColorRequest, threads: Int,
+    isInterrupted: () -> Bool
+  ) throws -> [Result<PixelImage, PNGError>] {
     let results = UnsafeMutablePointer<Result<PixelImage, PNGError>>.allocate(capacity: paths.count)
     let filler = Result<PixelImage, PNGError>.failure(PNGError(status: 1, message: "not decoded"))
     results.initialize(repeating: filler, count: paths.count)
@@ -124,8 +141,10 @@ public enum ImageFolderLoader {
 
   /// A class (in either split) whose every file failed to decode is an error: the dataset would
   /// silently lose it.
-  static func checkEveryClassHasImages(scan: FolderScan, files: [FolderScan.File],
-                                       decoded: [Result<PixelImage, PNGError>]) throws {
+  static func checkEveryClassHasImages(
+    scan: FolderScan, files: [FolderScan.File],
+    decoded: [Result<PixelImage, PNGError>]
+  ) throws {
     let splits = scan.hasFixedSplit ? ["train/", "test/"] : [""]
     var groups = [[Int]](repeating: [], count: scan.classes.count * splits.count)  // file indices by (class, split)
     for (i, file) in files.enumerated() {
@@ -133,14 +152,17 @@ public enum ImageFolderLoader {
       groups[file.classIndex * splits.count + split].append(i)
     }
     for (g, members) in groups.enumerated() where !members.isEmpty {
-      guard !members.contains(where: { if case .success = decoded[$0] { return true } else { return false } }) else { continue }
+      guard !members.contains(where: { if case .success = decoded[$0] { return true } else { return false } }) else {
+        continue
+      }
       let folder = splits[g % splits.count] + scan.classes[g / splits.count]
       var example = ""
       if case .failure(let error) = decoded[members[0]] {
         example = ": \((files[members[0]].path as NSString).lastPathComponent): \(error.reason)"
       }
-      throw ImageFolderError("the class folder '\(folder)' has no readable PNG images (\(members.count) files skipped\(example))",
-                             hint: "add PNG images to it, or remove the folder")
+      throw ImageFolderError(
+        "the class folder '\(folder)' has no readable PNG images (\(members.count) files skipped\(example))",
+        hint: "add PNG images to it, or remove the folder")
     }
   }
 
@@ -157,8 +179,10 @@ public enum ImageFolderLoader {
   }
 
   /// Resizes every image to `size` with `channels` channels, as planar floats in 0…1.
-  static func tensor(_ images: [PixelImage], size: ImageSize, channels: Int, threads: Int,
-                     isInterrupted: () -> Bool) throws -> [Float] {
+  static func tensor(
+    _ images: [PixelImage], size: ImageSize, channels: Int, threads: Int,
+    isInterrupted: () -> Bool
+  ) throws -> [Float] {
     let perImage = channels * size.height * size.width
     var out = [Float](repeating: 0, count: images.count * perImage)
     // One plan per source size: the weight tables are built once, not once per image.
@@ -171,11 +195,13 @@ public enum ImageFolderLoader {
     try out.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }
       let shared = SharedBuffer(base: base)
-      try Parallel.forEachChunk(count: images.count, chunk: 64, threads: threads, isInterrupted: isInterrupted) { range in
+      try Parallel.forEachChunk(count: images.count, chunk: 64, threads: threads, isInterrupted: isInterrupted) {
+        range in
         for i in range {
           // Only gray-to-RGB can be needed: when gray is asked for, decoding already gave one channel.
           let image = channels == 3 ? images[i].asRGB() : images[i]
-          sharedPlans[ImageSize(height: image.height, width: image.width)]?.apply(image, into: shared.base + i * perImage)
+          sharedPlans[ImageSize(height: image.height, width: image.width)]?.apply(
+            image, into: shared.base + i * perImage)
         }
       }
     }

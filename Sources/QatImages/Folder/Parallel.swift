@@ -10,9 +10,11 @@ struct SharedBuffer<Element>: @unchecked Sendable {
 enum Parallel {
   /// Calls `body` for every index range of `0..<count` (chunks of `chunk`), on `threads` workers.
   /// Between waves of chunks it asks `isInterrupted` and throws `LoadInterrupted` if it says so.
-  static func forEachChunk(count: Int, chunk: Int = 64, threads: Int,
-                           isInterrupted: () -> Bool = { false },
-                           _ body: @Sendable (Range<Int>) -> Void) throws(LoadInterrupted) {
+  static func forEachChunk(
+    count: Int, chunk: Int = 64, threads: Int,
+    isInterrupted: () -> Bool = { false },
+    _ body: @Sendable (Range<Int>) -> Void
+  ) throws(LoadInterrupted) {
     guard count > 0 else { return }
     let chunk = max(1, chunk)
     let workers = max(1, min(threads, (count + chunk - 1) / chunk))

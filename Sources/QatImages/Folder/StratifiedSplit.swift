@@ -6,7 +6,8 @@ enum StratifiedSplit {
   /// shuffled with a generator seeded by `seed`, and round(n · testFraction) of them go to test
   /// (at least one stays in train). Both halves come back in their original order, so the split
   /// depends only on the seed and the file list.
-  static func split(classOf: [Int], classCount: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
+  static func split(classOf: [Int], classCount: Int, testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int])
+  {
     var byClass = [[Int]](repeating: [], count: classCount)
     for (item, c) in classOf.enumerated() { byClass[c].append(item) }
     var random = SeededRandom(seed: seed)

@@ -55,7 +55,9 @@ public enum PNGCodec {
   }
 
   /// Decodes and also reports the file's bit depth, colour type and interlacing.
-  public static func decodeWithInfo(path: String, color: ColorRequest = .auto) throws(PNGError) -> (image: PixelImage, source: PNGSourceInfo) {
+  public static func decodeWithInfo(path: String, color: ColorRequest = .auto) throws(PNGError) -> (
+    image: PixelImage, source: PNGSourceInfo
+  ) {
     var result = qpng_image()
     qpng_decode_file(path, color.code, qpng_default_limits(), &result)
     return try take(&result)
@@ -80,25 +82,31 @@ public enum PNGCodec {
       throw PNGError(status: result.status, message: message)
     }
     let count = Int(result.width) * Int(result.height) * Int(result.channels)
-    let image = PixelImage(width: Int(result.width), height: Int(result.height), channels: Int(result.channels),
-                           pixels: Array(UnsafeBufferPointer(start: pixels, count: count)))
-    let source = PNGSourceInfo(bitDepth: Int(result.bit_depth), colorType: Int(result.color_type),
-                               interlaced: result.interlaced != 0)
+    let image = PixelImage(
+      width: Int(result.width), height: Int(result.height), channels: Int(result.channels),
+      pixels: Array(UnsafeBufferPointer(start: pixels, count: count)))
+    let source = PNGSourceInfo(
+      bitDepth: Int(result.bit_depth), colorType: Int(result.color_type),
+      interlaced: result.interlaced != 0)
     return (image, source)
   }
 
   /// Encodes 8-bit pixels (1 gray, 2 gray+alpha, 3 RGB or 4 RGBA channels) as PNG bytes.
   public static func encode(_ image: PixelImage, compressionLevel: Int = 6) throws(PNGError) -> [UInt8] {
     guard image.width > 0, image.height > 0, (1...4).contains(image.channels),
-          image.pixels.count == image.width * image.height * image.channels else {
-      throw PNGError(status: Int32(QPNG_ERR_IO), message: "cannot encode a \(image.width) x \(image.height) image with \(image.channels) channels")
+      image.pixels.count == image.width * image.height * image.channels
+    else {
+      throw PNGError(
+        status: Int32(QPNG_ERR_IO),
+        message: "cannot encode a \(image.width) x \(image.height) image with \(image.channels) channels")
     }
     var data: UnsafeMutablePointer<UInt8>? = nil
     var size = 0
     var message = [CChar](repeating: 0, count: 200)
     let status = image.pixels.withUnsafeBufferPointer { buffer in
-      qpng_encode(buffer.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
-                  Int32(compressionLevel), &data, &size, &message, message.count)
+      qpng_encode(
+        buffer.baseAddress, UInt32(image.width), UInt32(image.height), Int32(image.channels),
+        Int32(compressionLevel), &data, &size, &message, message.count)
     }
     defer { qpng_free(data) }
     guard status == Int32(QPNG_OK), let data else {

@@ -48,7 +48,8 @@ enum ChannelStats {
   }
 
   /// Replaces every value v of channel c by (v − mean[c]) / std[c].
-  static func normalize(_ pixels: inout [Float], channels: Int, plane: Int, mean: [Double], std: [Double], threads: Int) {
+  static func normalize(_ pixels: inout [Float], channels: Int, plane: Int, mean: [Double], std: [Double], threads: Int)
+  {
     let count = plane > 0 && channels > 0 ? pixels.count / (channels * plane) : 0
     pixels.withUnsafeMutableBufferPointer { buffer in
       guard let base = buffer.baseAddress else { return }

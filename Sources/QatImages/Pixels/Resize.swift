@@ -4,8 +4,8 @@
 public struct ResizePlan: Sendable {
   /// For one axis: which source samples feed each destination sample, and with what weight.
   struct AxisTable: Sendable {
-    var starts: [Int]      // first source index of destination i
-    var weights: [[Float]] // weights of source starts[i], starts[i] + 1, …
+    var starts: [Int]  // first source index of destination i
+    var weights: [[Float]]  // weights of source starts[i], starts[i] + 1, …
 
     init(source: Int, destination: Int) {
       starts = []
@@ -19,9 +19,10 @@ public struct ResizePlan: Sendable {
           let lo = Double(i) * scale, hi = Double(i + 1) * scale
           let first = Int(lo.rounded(.down)), last = min(source - 1, Int((hi - 1e-9).rounded(.down)))
           starts.append(first)
-          weights.append((first...last).map { j in
-            Float((min(Double(j + 1), hi) - max(Double(j), lo)) / scale)
-          })
+          weights.append(
+            (first...last).map { j in
+              Float((min(Double(j + 1), hi) - max(Double(j), lo)) / scale)
+            })
         } else {
           // Bilinear at the destination centre mapped into the source, clamped to the edges.
           let x = min(max((Double(i) + 0.5) * scale - 0.5, 0), Double(source - 1))
@@ -52,7 +53,8 @@ public struct ResizePlan: Sendable {
   public func apply(_ image: PixelImage, into out: UnsafeMutablePointer<Float>) {
     let channels = image.channels
     guard image.width == sourceWidth, image.height == sourceHeight,
-          image.pixels.count >= sourceWidth * sourceHeight * channels else { return }
+      image.pixels.count >= sourceWidth * sourceHeight * channels
+    else { return }
     let plane = width * height
     if sourceWidth == width && sourceHeight == height {
       // The common case: no resampling, just planar floats.
@@ -92,7 +94,8 @@ public struct ResizePlan: Sendable {
 public enum Resize {
   /// `image` resized to `width × height`, as planar floats in 0…1 written to `out`.
   public static func planar(_ image: PixelImage, width: Int, height: Int, into out: UnsafeMutablePointer<Float>) {
-    ResizePlan(sourceWidth: image.width, sourceHeight: image.height, width: width, height: height).apply(image, into: out)
+    ResizePlan(sourceWidth: image.width, sourceHeight: image.height, width: width, height: height).apply(
+      image, into: out)
   }
 
   /// `image` resized to `width × height` as 8-bit samples (rounded), for thumbnails and grids.

@@ -7,7 +7,8 @@ extension ImageDataset: HostObject {
 
   /// "1797 PNG images, 10 classes, 8x8 gray · train 1437 / test 360 · 0.03 s".
   public var summary: String {
-    var text = "\(count) PNG images, \(classes.count) \(classes.count == 1 ? "class" : "classes"), "
+    var text =
+      "\(count) PNG images, \(classes.count) \(classes.count == 1 ? "class" : "classes"), "
       + "\(train.width)x\(train.height) \(colorName) · train \(train.count) / test \(test.count) · "
       + Units.duration(seconds)
     if fromCache { text += " (cached)" }
@@ -38,28 +39,34 @@ extension ImageDataset: HostObject {
   }
 
   public func plainValue() -> Value? {
-    .record(Record([
-      ("path", .string(path)), ("classes", .list(classes.map(Value.string))), ("count", .int(count)),
-      ("train", .int(train.count)), ("test", .int(test.count)),
-      ("shape", .list([.int(train.channels), .int(train.height), .int(train.width)])),
-      ("color", .string(colorName)), ("mean", .list(train.mean.map(Value.float))),
-      ("std", .list(train.std.map(Value.float))), ("skipped", .int(skipped.count)),
-    ]))
+    .record(
+      Record([
+        ("path", .string(path)), ("classes", .list(classes.map(Value.string))), ("count", .int(count)),
+        ("train", .int(train.count)), ("test", .int(test.count)),
+        ("shape", .list([.int(train.channels), .int(train.height), .int(train.width)])),
+        ("color", .string(colorName)), ("mean", .list(train.mean.map(Value.float))),
+        ("std", .list(train.std.map(Value.float))), ("skipped", .int(skipped.count)),
+      ]))
   }
 
   /// The summary, images per class, the normalization, and one thumbnail per class.
   public func render(_ format: RenderFormat) -> String {
     let head = "dataset \(path): " + summary
     let trainCounts = train.countsPerClass, testCounts = test.countsPerClass
-    let normalization = "normalized per channel by the train split: mean "
+    let normalization =
+      "normalized per channel by the train split: mean "
       + train.mean.map { String(format: "%.4f", $0) }.joined(separator: ", ") + ", std "
       + train.std.map { String(format: "%.4f", $0) }.joined(separator: ", ")
-    let skippedLine = skipped.isEmpty ? nil : "\(skipped.count) files skipped (not PNG or damaged): `.skipped` lists each with its reason"
+    let skippedLine =
+      skipped.isEmpty
+      ? nil : "\(skipped.count) files skipped (not PNG or damaged): `.skipped` lists each with its reason"
     let grid = ImageGridView(cells: thumbnails())
     switch format {
     case .text(let color, let width):
       let nameWidth = max(5, classes.map(\.count).max() ?? 0)
-      func column(_ text: String) -> String { text.padding(toLength: max(nameWidth, text.count), withPad: " ", startingAt: 0) }
+      func column(_ text: String) -> String {
+        text.padding(toLength: max(nameWidth, text.count), withPad: " ", startingAt: 0)
+      }
       var lines = [head, "  " + column("class") + "  train   test"]
       for (i, name) in classes.enumerated() {
         lines.append("  " + column(name) + String(format: "  %5d  %5d", trainCounts[i], testCounts[i]))
@@ -73,9 +80,12 @@ extension ImageDataset: HostObject {
       lines += ["", normalization] + (skippedLine.map { ["", $0] } ?? []) + ["", grid.render(.markdown)]
       return lines.joined(separator: "\n")
     case .html:
-      var html = "<p>" + HTMLEscaping.escape(head) + "</p><table><thead><tr><th>class</th><th>train</th><th>test</th></tr></thead><tbody>"
+      var html =
+        "<p>" + HTMLEscaping.escape(head)
+        + "</p><table><thead><tr><th>class</th><th>train</th><th>test</th></tr></thead><tbody>"
       for (i, name) in classes.enumerated() {
-        html += "<tr><td>\(HTMLEscaping.escape(name))</td><td class=\"num\">\(trainCounts[i])</td><td class=\"num\">\(testCounts[i])</td></tr>"
+        html +=
+          "<tr><td>\(HTMLEscaping.escape(name))</td><td class=\"num\">\(trainCounts[i])</td><td class=\"num\">\(testCounts[i])</td></tr>"
       }
       html += "</tbody></table><p>" + HTMLEscaping.escape(normalization) + "</p>"
       if let skippedLine { html += "<p>" + HTMLEscaping.escape(skippedLine) + "</p>" }

@@ -20,12 +20,14 @@ public struct ImageGridView: Renderable {
     case .text(let color, let width):
       return textLines(color: color, width: width).joined(separator: "\n")
     case .markdown:
-      return (title.map { $0 + "\n\n" } ?? "") + "```\n" + textLines(color: false, width: 100).joined(separator: "\n") + "\n```"
+      return (title.map { $0 + "\n\n" } ?? "") + "```\n" + textLines(color: false, width: 100).joined(separator: "\n")
+        + "\n```"
     case .html:
       var html = title.map { "<p>" + HTMLEscaping.escape($0) + "</p>" } ?? ""
       html += "<div style=\"display:flex;flex-wrap:wrap;gap:8px\">"
       for cell in cells {
-        html += "<figure style=\"margin:0;text-align:center\">" + Self.imageTag(cell.image)
+        html +=
+          "<figure style=\"margin:0;text-align:center\">" + Self.imageTag(cell.image)
           + "<figcaption style=\"font-size:80%\">" + HTMLEscaping.escape(cell.label) + "</figcaption></figure>"
       }
       return html + "</div>"

@@ -31,19 +31,24 @@ extension ImageSplit: HostObject {
     guard case .int(let i) = key else { return nil }
     let resolved = i < 0 ? count + i : i
     guard resolved >= 0, resolved < count else {
-      throw ImageIndexError(message: "image \(i) is out of range: the \(name) split has \(count) images (0 to \(count - 1))")
+      throw ImageIndexError(
+        message: "image \(i) is out of range: the \(name) split has \(count) images (0 to \(count - 1))")
     }
     return .object(ImageSample(split: self, index: resolved))
   }
 
   public func plainValue() -> Value? {
-    .record(Record([("name", .string(name)), ("count", .int(count)), ("classes", .list(classes.map(Value.string))),
-                    ("shape", .list([.int(channels), .int(height), .int(width)]))]))
+    .record(
+      Record([
+        ("name", .string(name)), ("count", .int(count)), ("classes", .list(classes.map(Value.string))),
+        ("shape", .list([.int(channels), .int(height), .int(width)])),
+      ]))
   }
 
   public func render(_ format: RenderFormat) -> String {
     let counts = countsPerClass
-    let line = summary + " · " + classes.enumerated().map { "\($0.element): \(counts[$0.offset])" }.joined(separator: ", ")
+    let line =
+      summary + " · " + classes.enumerated().map { "\($0.element): \(counts[$0.offset])" }.joined(separator: ", ")
     return PlainText(line).render(format)
   }
 
@@ -94,17 +99,21 @@ public final class ImageSample: HostObject {
       // 8-bit, channel-major like `values`, normalization undone.
       let image = split.displayImage(index)
       let plane = image.width * image.height
-      return .list((0..<(plane * image.channels)).map { k in .int(Int(image.pixels[(k % plane) * image.channels + k / plane])) })
+      return .list(
+        (0..<(plane * image.channels)).map { k in .int(Int(image.pixels[(k % plane) * image.channels + k / plane])) })
     default: return nil
     }
   }
 
   public func plainValue() -> Value? {
-    .record(Record([("label", .int(label)), ("class", .string(split.classes[label])), ("path", .string(split.paths[index]))]))
+    .record(
+      Record([("label", .int(label)), ("class", .string(split.classes[label])), ("path", .string(split.paths[index]))]))
   }
 
   public func render(_ format: RenderFormat) -> String {
-    ImageGridView(title: summary, cells: [(label: split.classes[label], image: split.displayImage(index))], targetWidth: 16)
-      .render(format)
+    ImageGridView(
+      title: summary, cells: [(label: split.classes[label], image: split.displayImage(index))], targetWidth: 16
+    )
+    .render(format)
   }
 }

@@ -10,116 +10,151 @@ enum InspectBuiltins {
 
   static let defaultBins = 40
 
-  static var inspect: Builtin { Builtin(
-    "inspect", topic: "quantization",
-    summary: "One layer's weights — or, with `what: \"activations\"`, the activations at its quantization point (after its batch norm and ReLU) over `samples` calibration images — against the quantization grid: count, min and max, bits, scale(s) and zero point(s), levels, representable range, values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²), a histogram with the grid's levels, and for weights a table per output channel. A prepared or quantized model shows its own grids (weights with batch norm folded in, as they are deployed); an fp32 model shows what PTQ at `bits` would do (weights per channel, symmetric, min-max; activations with `observer`).",
-    parameters: [
-      .required("model", .object(["model"]), "an fp32, prepared or quantized model"),
-      .required("layer", .oneOf([.int, .string]), "the layer: its number in summary(net), or its name as the model shows it (\"conv(16, kernel: 3, pad: 1)\", or \"dense\" when only one layer is a dense); \"input\" for the input's activations"),
-      .optional("data", DataBinding.dataTypes, "images for activations (a dataset: its training split) — the calibration images are taken from them"),
-      .optional("what", .choice(["weights", "activations"]), default: .string("weights"), "\"weights\" or \"activations\""),
-      .optional("bits", .positiveInt, "fp32 models: the bit width PTQ would use, 2–8 (default 8)"),
-      .optional("per_channel", .bool, "fp32 models: one weight scale per output channel (default true) or one per layer"),
-      .optional("observer", .choice(ObserverKind.allCases.map(\.rawValue)), "fp32 models: the activation observer (default \"histogram\", PTQ's)"),
-      .optional("samples", .positiveInt, default: .int(256), "calibration images for activations, at indices ⌊i·n/samples⌋ of the split"),
-      .optional("bins", .positiveInt, default: .int(defaultBins), "histogram bins (at most 1,000)"),
-    ],
-    returns: "inspection"
-  ) { call in
-    guard let model = TrainingBuiltins.modelArgument(call) else { return .none }
-    let bins = try binCount(call)
-    let activations = call.string("what") == "activations"
-    if model.network == nil, let integer = model.integer {
-      throw call.error("this integer model (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))) was loaded from a file, which keeps only its integers: there are no fp32 values to compare with the grid",
-                       argument: "model", hint: "inspect the model quantize(net, data) returned, or the fp32 model")
-    }
-    let split = DataBinding.split(call.value("data"), for: .fit)
-    let network: Network
-    if let split {
-      network = try DataBinding.network(model, for: split, call: call, argument: "data")
-    } else if let built = model.network {
-      network = built
-    } else {
-      throw call.error("the model's input shape is not known yet", argument: "model",
-                       hint: "define it with model(data) { … }, or give data: inspect(net, 0, data)")
-    }
-    let state = network.quantization
-    if let state {
-      for name in ["bits", "per_channel", "observer"] where call.isGiven(name) {
-        throw call.error("`\(name)` is for fp32 models; this model is already \(state.converted ? "quantized" : "prepared") (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))) and shows its own grids",
-                         argument: name, hint: "inspect the fp32 model with `\(name):` to see what PTQ would do")
+  static var inspect: Builtin {
+    Builtin(
+      "inspect", topic: "quantization",
+      summary:
+        "One layer's weights — or, with `what: \"activations\"`, the activations at its quantization point (after its batch norm and ReLU) over `samples` calibration images — against the quantization grid: count, min and max, bits, scale(s) and zero point(s), levels, representable range, values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²), a histogram with the grid's levels, and for weights a table per output channel. A prepared or quantized model shows its own grids (weights with batch norm folded in, as they are deployed); an fp32 model shows what PTQ at `bits` would do (weights per channel, symmetric, min-max; activations with `observer`).",
+      parameters: [
+        .required("model", .object(["model"]), "an fp32, prepared or quantized model"),
+        .required(
+          "layer", .oneOf([.int, .string]),
+          "the layer: its number in summary(net), or its name as the model shows it (\"conv(16, kernel: 3, pad: 1)\", or \"dense\" when only one layer is a dense); \"input\" for the input's activations"
+        ),
+        .optional(
+          "data", DataBinding.dataTypes,
+          "images for activations (a dataset: its training split) — the calibration images are taken from them"),
+        .optional(
+          "what", .choice(["weights", "activations"]), default: .string("weights"), "\"weights\" or \"activations\""),
+        .optional("bits", .positiveInt, "fp32 models: the bit width PTQ would use, 2–8 (default 8)"),
+        .optional(
+          "per_channel", .bool, "fp32 models: one weight scale per output channel (default true) or one per layer"),
+        .optional(
+          "observer", .choice(ObserverKind.allCases.map(\.rawValue)),
+          "fp32 models: the activation observer (default \"histogram\", PTQ's)"),
+        .optional(
+          "samples", .positiveInt, default: .int(256),
+          "calibration images for activations, at indices ⌊i·n/samples⌋ of the split"),
+        .optional("bins", .positiveInt, default: .int(defaultBins), "histogram bins (at most 1,000)"),
+      ],
+      returns: "inspection"
+    ) { call in
+      guard let model = TrainingBuiltins.modelArgument(call) else { return .none }
+      let bins = try binCount(call)
+      let activations = call.string("what") == "activations"
+      if model.network == nil, let integer = model.integer {
+        throw call.error(
+          "this integer model (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))) was loaded from a file, which keeps only its integers: there are no fp32 values to compare with the grid",
+          argument: "model", hint: "inspect the model quantize(net, data) returned, or the fp32 model")
       }
-    }
-    var config = QuantizationConfig(method: .ptq)
-    if state == nil {
-      let bits = try QuantizeBuiltins.checkBits(call.optionalInt("bits") ?? 8, argument: "bits", call: call)
-      (config.weightBits, config.activationBits) = (bits, bits)
-      if call.isGiven("per_channel") { config.perChannel = call.bool("per_channel") }
-      if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
-    }
-    let numbered = network.numberedLayers
-    let target = try LayerReference.resolve(call.value("layer"), in: numbered, call: call)
-    let modelText = state.map { "\($0.config.method.rawValue) · \(QuantizedModelText.bits($0.config)) model" }
-    if !activations {
-      guard let index = target else {
-        throw call.error("the input has no weights", argument: "layer", hint: "inspect(net, \"input\", data, what: \"activations\")")
-      }
-      let layer = numbered[index]
-      guard Network.hasQuantizedWeights(layer) else {
-        throw call.error("layer \(index) (\(layer.spec.description)) has no weights; conv and dense layers do: \(weightedList(numbered))",
-                         argument: "layer", hint: "or look at its output: what: \"activations\"")
-      }
-      let quantized: Network
-      if state != nil {
-        quantized = network
+      let split = DataBinding.split(call.value("data"), for: .fit)
+      let network: Network
+      if let split {
+        network = try DataBinding.network(model, for: split, call: call, argument: "data")
+      } else if let built = model.network {
+        network = built
       } else {
-        do throws(ShapeError) { quantized = try network.weightQuantizationPreview(config) } catch {
-          throw call.error(error.message, argument: "model", hint: error.hint)
+        throw call.error(
+          "the model's input shape is not known yet", argument: "model",
+          hint: "define it with model(data) { … }, or give data: inspect(net, 0, data)")
+      }
+      let state = network.quantization
+      if let state {
+        for name in ["bits", "per_channel", "observer"] where call.isGiven(name) {
+          throw call.error(
+            "`\(name)` is for fp32 models; this model is already \(state.converted ? "quantized" : "prepared") (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))) and shows its own grids",
+            argument: name, hint: "inspect the fp32 model with `\(name):` to see what PTQ would do")
         }
       }
-      guard let grid = quantized.weightGrid(of: quantized.numberedLayers[index]) else {
-        throw call.error("layer \(index) (\(layer.spec.description)) has no quantized weights in this model", argument: "layer")
+      var config = QuantizationConfig(method: .ptq)
+      if state == nil {
+        let bits = try QuantizeBuiltins.checkBits(call.optionalInt("bits") ?? 8, argument: "bits", call: call)
+        (config.weightBits, config.activationBits) = (bits, bits)
+        if call.isGiven("per_channel") { config.perChannel = call.bool("per_channel") }
+        if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
       }
-      try checkFinite(grid.params, call: call, argument: "model")
-      let context = modelText ?? "fp32 model, as \(config.weightBits)-bit PTQ would quantize them (\(config.perChannel ? "per channel" : "per tensor"), symmetric, min-max)"
-      return .object(weightInspection(grid, layer: layer, index: index, context: context, bins: bins))
+      let numbered = network.numberedLayers
+      let target = try LayerReference.resolve(call.value("layer"), in: numbered, call: call)
+      let modelText = state.map { "\($0.config.method.rawValue) · \(QuantizedModelText.bits($0.config)) model" }
+      if !activations {
+        guard let index = target else {
+          throw call.error(
+            "the input has no weights", argument: "layer", hint: "inspect(net, \"input\", data, what: \"activations\")")
+        }
+        let layer = numbered[index]
+        guard Network.hasQuantizedWeights(layer) else {
+          throw call.error(
+            "layer \(index) (\(layer.spec.description)) has no weights; conv and dense layers do: \(weightedList(numbered))",
+            argument: "layer", hint: "or look at its output: what: \"activations\"")
+        }
+        let quantized: Network
+        if state != nil {
+          quantized = network
+        } else {
+          do throws(ShapeError) { quantized = try network.weightQuantizationPreview(config) } catch {
+            throw call.error(error.message, argument: "model", hint: error.hint)
+          }
+        }
+        guard let grid = quantized.weightGrid(of: quantized.numberedLayers[index]) else {
+          throw call.error(
+            "layer \(index) (\(layer.spec.description)) has no quantized weights in this model", argument: "layer")
+        }
+        try checkFinite(grid.params, call: call, argument: "model")
+        let context =
+          modelText
+          ?? "fp32 model, as \(config.weightBits)-bit PTQ would quantize them (\(config.perChannel ? "per channel" : "per tensor"), symmetric, min-max)"
+        return .object(weightInspection(grid, layer: layer, index: index, context: context, bins: bins))
+      }
+      guard let split else {
+        throw call.error(
+          "activations need images to run the model on", argument: "what",
+          hint: "inspect(net, 0, data, what: \"activations\")")
+      }
+      let all = DataBinding.images(split, interpreter: call.interpreter)
+      let images = all.subset(Network.calibrationIndices(count: all.count, samples: call.int("samples")))
+      let pool = WorkerPool.shared(threads: call.interpreter.threads)
+      let quantized =
+        state != nil
+        ? network : try QuantizeBuiltins.prepareNetwork(network, config: config, images: images, pool: pool, call: call)
+      let layer = target.map { quantized.numberedLayers[$0] }
+      guard let operation = quantized.activationPointOperation(after: layer),
+        let grid = quantized.activationGrid(at: operation, data: images, pool: pool, simulated: state != nil)
+      else {
+        let name = target.map { "layer \($0) (\(numbered[$0].spec.description))" } ?? "the input"
+        throw call.error(
+          "\(name) has no quantization point of its own: its output is quantized with the layer before it (pooling, flatten and a lone ReLU keep their input's grid) or as part of its conv/dense unit",
+          argument: "layer", hint: "inspect the conv or dense layer whose unit it belongs to: \(weightedList(numbered))"
+        )
+      }
+      try checkFinite([grid.params], call: call, argument: "model")
+      let place = target.map { "after \(numbered[$0].spec.description) (layer \($0))" } ?? "at the input"
+      let how =
+        state == nil
+        ? "fp32 model: its fp32 activations (what calibration observes) against the grid \(config.activationBits)-bit PTQ would choose"
+        : "\(modelText ?? "") · as it computes them, every earlier layer quantized"
+      let heading = "inspect: activations \(place) · quantization point \(grid.point) · \(how)"
+      let perImage = grid.values.count / max(1, images.count)
+      return .object(
+        InspectionValue(
+          heading: heading, what: "activations",
+          valuesText:
+            "\(Units.grouped(grid.values.count)) values (\(images.count) images × \(Units.grouped(perImage)))",
+          statistics: grid.statistics, params: [grid.params], perChannel: false, symmetric: grid.symmetric,
+          observer: grid.observer.rawValue, levelsUsed: InspectionValue.distinct(grid.quantized), channels: [],
+          chart: InspectionValue.chart(
+            title: "activations \(place) against the \(grid.params.range.bits)-bit grid", valueLabel: "activation",
+            values: grid.values, grid: grid.params, bins: bins),
+          notes: []))
     }
-    guard let split else {
-      throw call.error("activations need images to run the model on", argument: "what", hint: "inspect(net, 0, data, what: \"activations\")")
-    }
-    let all = DataBinding.images(split, interpreter: call.interpreter)
-    let images = all.subset(Network.calibrationIndices(count: all.count, samples: call.int("samples")))
-    let pool = WorkerPool.shared(threads: call.interpreter.threads)
-    let quantized = state != nil ? network : try QuantizeBuiltins.prepareNetwork(network, config: config, images: images, pool: pool, call: call)
-    let layer = target.map { quantized.numberedLayers[$0] }
-    guard let operation = quantized.activationPointOperation(after: layer),
-          let grid = quantized.activationGrid(at: operation, data: images, pool: pool, simulated: state != nil) else {
-      let name = target.map { "layer \($0) (\(numbered[$0].spec.description))" } ?? "the input"
-      throw call.error("\(name) has no quantization point of its own: its output is quantized with the layer before it (pooling, flatten and a lone ReLU keep their input's grid) or as part of its conv/dense unit",
-                       argument: "layer", hint: "inspect the conv or dense layer whose unit it belongs to: \(weightedList(numbered))")
-    }
-    try checkFinite([grid.params], call: call, argument: "model")
-    let place = target.map { "after \(numbered[$0].spec.description) (layer \($0))" } ?? "at the input"
-    let how = state == nil
-      ? "fp32 model: its fp32 activations (what calibration observes) against the grid \(config.activationBits)-bit PTQ would choose"
-      : "\(modelText ?? "") · as it computes them, every earlier layer quantized"
-    let heading = "inspect: activations \(place) · quantization point \(grid.point) · \(how)"
-    let perImage = grid.values.count / max(1, images.count)
-    return .object(InspectionValue(
-      heading: heading, what: "activations",
-      valuesText: "\(Units.grouped(grid.values.count)) values (\(images.count) images × \(Units.grouped(perImage)))",
-      statistics: grid.statistics, params: [grid.params], perChannel: false, symmetric: grid.symmetric,
-      observer: grid.observer.rawValue, levelsUsed: InspectionValue.distinct(grid.quantized), channels: [],
-      chart: InspectionValue.chart(title: "activations \(place) against the \(grid.params.range.bits)-bit grid", valueLabel: "activation",
-                                   values: grid.values, grid: grid.params, bins: bins),
-      notes: []))
-  } }
+  }
 
   /// A grid whose step overflowed float32 (values spanning more than ±1.7e38) has no levels to show.
   static func checkFinite(_ params: [QuantParams], call: BuiltinCall, argument: String) throws {
     guard params.allSatisfy({ $0.scale.isFinite }) else {
-      throw call.error("the values span more than float32 can divide into steps: the grid's scale would be infinite", argument: argument,
-                       hint: "quantization needs values within about ±1e36")
+      throw call.error(
+        "the values span more than float32 can divide into steps: the grid's scale would be infinite",
+        argument: argument,
+        hint: "quantization needs values within about ±1e36")
     }
   }
 
@@ -128,24 +163,35 @@ enum InspectBuiltins {
     return list.isEmpty ? "none in this model" : list.joined(separator: ", ")
   }
 
-  static func weightInspection(_ grid: WeightGrid, layer: NetworkLayer, index: Int, context: String, bins: Int) -> InspectionValue {
+  static func weightInspection(_ grid: WeightGrid, layer: NetworkLayer, index: Int, context: String, bins: Int)
+    -> InspectionValue
+  {
     let channels = grid.channelStatistics.indices.map { ch in
-      InspectionValue.Channel(index: ch, params: grid.params[ch], statistics: grid.channelStatistics[ch],
-                              levelsUsed: InspectionValue.distinct(grid.channelQuantized[ch]))
+      InspectionValue.Channel(
+        index: ch, params: grid.params[ch], statistics: grid.channelStatistics[ch],
+        levelsUsed: InspectionValue.distinct(grid.channelQuantized[ch]))
     }
     let all = grid.values
     let params = grid.perChannel ? grid.params : Array(grid.params.prefix(1))
     let levelsUsed = InspectionValue.distinct(grid.channelQuantized.flatMap { $0 })
     var notes: [String] = []
     if grid.perChannel && channels.count > 1 {
-      notes.append("The histogram holds every channel's weights; each channel is rounded to its own grid (see the table), so no single set of levels is drawn.")
+      notes.append(
+        "The histogram holds every channel's weights; each channel is rounded to its own grid (see the table), so no single set of levels is drawn."
+      )
     }
     if !grid.perChannel && channels.count > 1,
-       let widest = channels.max(by: { max(-$0.statistics.min, $0.statistics.max) < max(-$1.statistics.min, $1.statistics.max) }) {
+      let widest = channels.max(by: {
+        max(-$0.statistics.min, $0.statistics.max) < max(-$1.statistics.min, $1.statistics.max)
+      })
+    {
       let bound = max(-widest.statistics.min, widest.statistics.max)
       let narrowest = channels.map { max(-$0.statistics.min, $0.statistics.max) }.min() ?? bound
-      let ratio = narrowest > 0 ? " (\(Units.fixed(Double(bound / narrowest), digits: 1))× the narrowest channel's)" : ""
-      notes.append("Channel \(widest.index) has the widest range, |w| up to \(Units.significant4(Double(bound)))\(ratio): with one scale for the whole layer, it sets the step for all \(channels.count) channels.")
+      let ratio =
+        narrowest > 0 ? " (\(Units.fixed(Double(bound / narrowest), digits: 1))× the narrowest channel's)" : ""
+      notes.append(
+        "Channel \(widest.index) has the widest range, |w| up to \(Units.significant4(Double(bound)))\(ratio): with one scale for the whole layer, it sets the step for all \(channels.count) channels."
+      )
     }
     return InspectionValue(
       heading: "inspect: weights of \(layer.spec.description) (layer \(index)) · \(context)",
@@ -153,57 +199,80 @@ enum InspectBuiltins {
       valuesText: "\(Units.grouped(all.count)) weights\(grid.folded ? ", batch norm folded in" : "")",
       statistics: grid.statistics, params: params, perChannel: grid.perChannel, symmetric: true, observer: nil,
       levelsUsed: levelsUsed, channels: channels,
-      chart: InspectionValue.chart(title: "weights of \(layer.spec.description) against the \(params.first?.range.bits ?? 8)-bit grid\(grid.perChannel ? "s" : "")",
-                                   valueLabel: "weight", values: all, grid: grid.perChannel ? nil : params.first, bins: bins),
+      chart: InspectionValue.chart(
+        title:
+          "weights of \(layer.spec.description) against the \(params.first?.range.bits ?? 8)-bit grid\(grid.perChannel ? "s" : "")",
+        valueLabel: "weight", values: all, grid: grid.perChannel ? nil : params.first, bins: bins),
       notes: notes)
   }
 
   static func binCount(_ call: BuiltinCall) throws -> Int {
     let bins = call.int("bins")
-    guard bins <= 1000 else { throw call.error("`bins` must be at most 1,000, got \(Units.grouped(bins))", argument: "bins", hint: "40 bins fit a terminal") }
+    guard bins <= 1000 else {
+      throw call.error(
+        "`bins` must be at most 1,000, got \(Units.grouped(bins))", argument: "bins", hint: "40 bins fit a terminal")
+    }
     return bins
   }
 
-  static var histogram: Builtin { Builtin(
-    "histogram", topic: "quantization",
-    summary: "A list of numbers (or a tensor such as `net.layers[0].weight`) against the quantization grid the named observer chooses for it, computed as calibration does: `minmax` takes the smallest and largest value; `histogram` bins them (2048 bins) and searches the range with the least L2 error; `percentile` cuts the outer (100 − p) %; `moving_average` sees the list as one batch, so it equals min-max here. Shows the grid (scale, zero point, levels, range), values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²) and a histogram with the levels.",
-    parameters: [
-      .required("values", .oneOf([.listOf(.number), .object(["tensor"])]), "the numbers (finite, at least one)"),
-      .optional("bits", .int, default: .int(8), QuantMathBuiltins.bitsHelp),
-      .optional("symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to the range"),
-      .optional("signed", .bool, default: .bool(false), "integers in [−2^(bits−1), 2^(bits−1) − 1] instead of [0, 2^bits − 1]"),
-      .optional("observer", .choice(ObserverKind.allCases.map(\.rawValue)), default: .string("minmax"),
-                "how the range is chosen: \"minmax\", \"histogram\", \"percentile\" or \"moving_average\""),
-      .optional("percentile", .positiveNumber, default: .float(99.99), "the percentile observer's upper percentile (the lower one is 100 − p), in (50, 100]"),
-      .optional("bins", .positiveInt, default: .int(defaultBins), "histogram bins for the chart (at most 1,000)"),
-    ],
-    returns: "inspection"
-  ) { call in
-    let range = try QuantMathBuiltins.quantRange(call)
-    let bins = try binCount(call)
-    let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
-    let percentile = try QuantizeBuiltins.checkPercentile(call, observer: observer)
-    let values = try numbers(call)
-    let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
-    guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
-      throw call.error("the values span more than float32 can divide into steps: the \(observer.rawValue) observer finds no usable range",
-                       argument: "values", hint: "quantization needs values within about ±1e36")
+  static var histogram: Builtin {
+    Builtin(
+      "histogram", topic: "quantization",
+      summary:
+        "A list of numbers (or a tensor such as `net.layers[0].weight`) against the quantization grid the named observer chooses for it, computed as calibration does: `minmax` takes the smallest and largest value; `histogram` bins them (2048 bins) and searches the range with the least L2 error; `percentile` cuts the outer (100 − p) %; `moving_average` sees the list as one batch, so it equals min-max here. Shows the grid (scale, zero point, levels, range), values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²) and a histogram with the levels.",
+      parameters: [
+        .required("values", .oneOf([.listOf(.number), .object(["tensor"])]), "the numbers (finite, at least one)"),
+        .optional("bits", .int, default: .int(8), QuantMathBuiltins.bitsHelp),
+        .optional(
+          "symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to the range"),
+        .optional(
+          "signed", .bool, default: .bool(false), "integers in [−2^(bits−1), 2^(bits−1) − 1] instead of [0, 2^bits − 1]"
+        ),
+        .optional(
+          "observer", .choice(ObserverKind.allCases.map(\.rawValue)), default: .string("minmax"),
+          "how the range is chosen: \"minmax\", \"histogram\", \"percentile\" or \"moving_average\""),
+        .optional(
+          "percentile", .positiveNumber, default: .float(99.99),
+          "the percentile observer's upper percentile (the lower one is 100 − p), in (50, 100]"),
+        .optional("bins", .positiveInt, default: .int(defaultBins), "histogram bins for the chart (at most 1,000)"),
+      ],
+      returns: "inspection"
+    ) { call in
+      let range = try QuantMathBuiltins.quantRange(call)
+      let bins = try binCount(call)
+      let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
+      let percentile = try QuantizeBuiltins.checkPercentile(call, observer: observer)
+      let values = try numbers(call)
+      let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
+      guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
+        throw call.error(
+          "the values span more than float32 can divide into steps: the \(observer.rawValue) observer finds no usable range",
+          argument: "values", hint: "quantization needs values within about ±1e36")
+      }
+      let symmetric = call.bool("symmetric")
+      let params = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
+      try checkFinite([params], call: call, argument: "values")
+      let (quantized, statistics) = GridStatistics.measure(values, params: params)
+      let kind = "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") \(symmetric ? "symmetric" : "affine")"
+      var notes = ["\(observer.rawValue): \(observer.summary)"]
+      notes.append(
+        "observed range [\(Units.significant4(Double(low))), \(Units.significant4(Double(high)))]\(low > 0 || high < 0 ? ", widened to include 0" : "")"
+      )
+      if range.levels > 256 { notes.append("(\(Units.grouped(range.levels)) levels: too many to mark on the chart)") }
+      return .object(
+        InspectionValue(
+          heading:
+            "histogram: \(Units.grouped(values.count)) \(values.count == 1 ? "value" : "values") against the \(kind) grid of the \(observer.rawValue) observer",
+          what: "values", valuesText: "\(Units.grouped(values.count))", statistics: statistics, params: [params],
+          perChannel: false,
+          symmetric: symmetric, observer: observer.rawValue, levelsUsed: InspectionValue.distinct(quantized),
+          channels: [],
+          chart: InspectionValue.chart(
+            title: "\(observer.rawValue) · \(range.bits)-bit", valueLabel: "value", values: values, grid: params,
+            bins: bins),
+          notes: notes))
     }
-    let symmetric = call.bool("symmetric")
-    let params = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
-    try checkFinite([params], call: call, argument: "values")
-    let (quantized, statistics) = GridStatistics.measure(values, params: params)
-    let kind = "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") \(symmetric ? "symmetric" : "affine")"
-    var notes = ["\(observer.rawValue): \(observer.summary)"]
-    notes.append("observed range [\(Units.significant4(Double(low))), \(Units.significant4(Double(high)))]\(low > 0 || high < 0 ? ", widened to include 0" : "")")
-    if range.levels > 256 { notes.append("(\(Units.grouped(range.levels)) levels: too many to mark on the chart)") }
-    return .object(InspectionValue(
-      heading: "histogram: \(Units.grouped(values.count)) \(values.count == 1 ? "value" : "values") against the \(kind) grid of the \(observer.rawValue) observer",
-      what: "values", valuesText: "\(Units.grouped(values.count))", statistics: statistics, params: [params], perChannel: false,
-      symmetric: symmetric, observer: observer.rawValue, levelsUsed: InspectionValue.distinct(quantized), channels: [],
-      chart: InspectionValue.chart(title: "\(observer.rawValue) · \(range.bits)-bit", valueLabel: "value", values: values, grid: params, bins: bins),
-      notes: notes))
-  } }
+  }
 
   /// The `values` argument as float32 numbers: a list's items or a tensor's values.
   static func numbers(_ call: BuiltinCall) throws -> [Float] {
@@ -217,8 +286,12 @@ enum InspectBuiltins {
     default:
       values = []
     }
-    guard !values.isEmpty else { throw call.error("`values` is empty: there is nothing to quantize", argument: "values") }
-    guard values.allSatisfy(\.isFinite) else { throw call.error("`values` holds NaN or infinite numbers", argument: "values") }
+    guard !values.isEmpty else {
+      throw call.error("`values` is empty: there is nothing to quantize", argument: "values")
+    }
+    guard values.allSatisfy(\.isFinite) else {
+      throw call.error("`values` holds NaN or infinite numbers", argument: "values")
+    }
     return values
   }
 }
@@ -226,14 +299,19 @@ enum InspectBuiltins {
 /// A layer named by the user: its number as in summary(net), or its name as the model shows it.
 enum LayerReference {
   /// The layer's index in `numbered`, or nil for "input".
-  static func resolve(_ value: Value, in numbered: [NetworkLayer], call: BuiltinCall, argument: String = "layer") throws -> Int? {
-    let listing = numbered.enumerated().prefix(12).map { "\($0.offset) \($0.element.spec.description)" }.joined(separator: ", ")
+  static func resolve(_ value: Value, in numbered: [NetworkLayer], call: BuiltinCall, argument: String = "layer") throws
+    -> Int?
+  {
+    let listing =
+      numbered.enumerated().prefix(12).map { "\($0.offset) \($0.element.spec.description)" }.joined(separator: ", ")
       + (numbered.count > 12 ? ", …" : "")
     switch value {
     case .int(let n):
       guard n >= 0 && n < numbered.count else {
-        throw call.error("there is no layer \(n): the model's layers are numbered 0–\(numbered.count - 1), as summary(net) shows", argument: argument,
-                         hint: listing)
+        throw call.error(
+          "there is no layer \(n): the model's layers are numbered 0–\(numbered.count - 1), as summary(net) shows",
+          argument: argument,
+          hint: listing)
       }
       return n
     case .string(let name):
@@ -243,12 +321,14 @@ enum LayerReference {
       let matches = exact.isEmpty ? byKind : exact
       if matches.count == 1, let only = matches.first { return only }
       if matches.count > 1 {
-        throw call.error("\"\(name)\" names layers \(matches.map(String.init).joined(separator: ", ")); give the number of one",
-                         argument: argument, hint: "inspect(net, \(matches[0]))")
+        throw call.error(
+          "\"\(name)\" names layers \(matches.map(String.init).joined(separator: ", ")); give the number of one",
+          argument: argument, hint: "inspect(net, \(matches[0]))")
       }
       let candidates = numbered.map(\.spec.description) + numbered.map(\.spec.name) + ["input"]
       let suggestion = Suggest.nearest(to: name, in: candidates).map { "did you mean \"\($0)\"? " } ?? ""
-      throw call.error("the model has no layer \"\(name)\"", argument: argument, hint: suggestion + "layers: " + listing)
+      throw call.error(
+        "the model has no layer \"\(name)\"", argument: argument, hint: suggestion + "layers: " + listing)
     default:
       return nil
     }

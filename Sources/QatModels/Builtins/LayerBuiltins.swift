@@ -28,8 +28,9 @@ final class LayerCollector {
   /// Appends a layer to the innermost open block.
   func add(_ kind: LayerSpec.Kind, call: BuiltinCall) throws {
     guard !stack.isEmpty else {
-      throw call.error("layers belong inside a `model { … }` block",
-                       hint: "net = model(data) { \(call.builtin.name)(…) }")
+      throw call.error(
+        "layers belong inside a `model { … }` block",
+        hint: "net = model(data) { \(call.builtin.name)(…) }")
     }
     let tag = nextTag
     nextTag += 1
@@ -43,38 +44,55 @@ enum LayerBuiltins {
   /// What the docs say a layer built-in gives back.
   static let returns = "nothing: the layer is added to the enclosing model"
   static func all() -> [Builtin] {
-    [conv, dense, simple("relu", .relu, "max(x, 0)."), simple("relu6", .relu6, "min(max(x, 0), 6): a ReLU capped at 6."),
-     pool("maxpool", "The maximum of each k×k window."), pool("avgpool", "The mean of each k×k window."),
-     simple("globalavgpool", .globalAvgPool, "The mean of each channel over the whole feature map: [C, H, W] → [C, 1, 1]."),
-     simple("batchnorm", .batchNorm, "Batch normalization per channel: batch statistics in training (running statistics updated with momentum 0.1), running statistics in evaluation; learns a scale γ and shift β."),
-     simple("flatten", .flatten, "Turns a feature map [C, H, W] into a vector [C·H·W] for dense layers."),
-     dropout, residual]
+    [
+      conv, dense, simple("relu", .relu, "max(x, 0)."),
+      simple("relu6", .relu6, "min(max(x, 0), 6): a ReLU capped at 6."),
+      pool("maxpool", "The maximum of each k×k window."), pool("avgpool", "The mean of each k×k window."),
+      simple(
+        "globalavgpool", .globalAvgPool, "The mean of each channel over the whole feature map: [C, H, W] → [C, 1, 1]."),
+      simple(
+        "batchnorm", .batchNorm,
+        "Batch normalization per channel: batch statistics in training (running statistics updated with momentum 0.1), running statistics in evaluation; learns a scale γ and shift β."
+      ),
+      simple("flatten", .flatten, "Turns a feature map [C, H, W] into a vector [C·H·W] for dense layers."),
+      dropout, residual,
+    ]
   }
 
-  static var conv: Builtin { Builtin(
-    "conv", topic: "layers", summary: "A 2-D convolution with `out` output channels and a bias (He-initialized). `groups` equal to the input channels makes it depthwise.",
-    parameters: [
-      .required("out", .positiveInt, "output channels"),
-      .optional("kernel", .positiveInt, default: .int(3), "kernel size (square)"),
-      .optional("stride", .positiveInt, default: .int(1), "step between windows"),
-      .optional("pad", .nonNegativeInt, default: .int(0), "zero padding on every side"),
-      .optional("groups", .positiveInt, default: .int(1), "channel groups (must divide input and output channels)"),
-    ],
-    returns: Self.returns
-  ) { call in
-    try LayerCollector.of(call.interpreter).add(
-      .conv(out: call.int("out"), kernel: call.int("kernel"), stride: call.int("stride"), pad: call.int("pad"), groups: call.int("groups")),
-      call: call)
-    return .none
-  } }
+  static var conv: Builtin {
+    Builtin(
+      "conv", topic: "layers",
+      summary:
+        "A 2-D convolution with `out` output channels and a bias (He-initialized). `groups` equal to the input channels makes it depthwise.",
+      parameters: [
+        .required("out", .positiveInt, "output channels"),
+        .optional("kernel", .positiveInt, default: .int(3), "kernel size (square)"),
+        .optional("stride", .positiveInt, default: .int(1), "step between windows"),
+        .optional("pad", .nonNegativeInt, default: .int(0), "zero padding on every side"),
+        .optional("groups", .positiveInt, default: .int(1), "channel groups (must divide input and output channels)"),
+      ],
+      returns: Self.returns
+    ) { call in
+      try LayerCollector.of(call.interpreter).add(
+        .conv(
+          out: call.int("out"), kernel: call.int("kernel"), stride: call.int("stride"), pad: call.int("pad"),
+          groups: call.int("groups")),
+        call: call)
+      return .none
+    }
+  }
 
-  static var dense: Builtin { Builtin(
-    "dense", topic: "layers", summary: "A fully connected layer with `out` outputs and a bias (He-initialized); needs a flat input (flatten() first).",
-    parameters: [.required("out", .positiveInt, "outputs")], returns: Self.returns
-  ) { call in
-    try LayerCollector.of(call.interpreter).add(.dense(out: call.int("out")), call: call)
-    return .none
-  } }
+  static var dense: Builtin {
+    Builtin(
+      "dense", topic: "layers",
+      summary:
+        "A fully connected layer with `out` outputs and a bias (He-initialized); needs a flat input (flatten() first).",
+      parameters: [.required("out", .positiveInt, "outputs")], returns: Self.returns
+    ) { call in
+      try LayerCollector.of(call.interpreter).add(.dense(out: call.int("out")), call: call)
+      return .none
+    }
+  }
 
   static func simple(_ name: String, _ kind: LayerSpec.Kind, _ summary: String) -> Builtin {
     Builtin(name, topic: "layers", summary: summary, returns: Self.returns) { call in
@@ -84,38 +102,50 @@ enum LayerBuiltins {
   }
 
   static func pool(_ name: String, _ summary: String) -> Builtin {
-    Builtin(name, topic: "layers", summary: summary + " `stride` defaults to `k` (windows side by side).",
-            parameters: [.required("k", .positiveInt, "window size"), .optional("stride", .positiveInt, "step between windows (default k)")],
-            returns: Self.returns
+    Builtin(
+      name, topic: "layers", summary: summary + " `stride` defaults to `k` (windows side by side).",
+      parameters: [
+        .required("k", .positiveInt, "window size"),
+        .optional("stride", .positiveInt, "step between windows (default k)"),
+      ],
+      returns: Self.returns
     ) { call in
       let k = call.int("k"), stride = call.optionalInt("stride") ?? k
-      try LayerCollector.of(call.interpreter).add(name == "maxpool" ? .maxpool(kernel: k, stride: stride) : .avgpool(kernel: k, stride: stride), call: call)
+      try LayerCollector.of(call.interpreter).add(
+        name == "maxpool" ? .maxpool(kernel: k, stride: stride) : .avgpool(kernel: k, stride: stride), call: call)
       return .none
     }
   }
 
-  static var dropout: Builtin { Builtin(
-    "dropout", topic: "layers", summary: "In training, zeroes each value with probability p and scales the rest by 1/(1 − p); the identity in evaluation.",
-    parameters: [.optional("p", .nonNegativeNumber, default: .float(0.5), "the probability of dropping, in [0, 1)")],
-    returns: Self.returns
-  ) { call in
-    let p = call.double("p")
-    guard p < 1 else { throw call.error("`p` must be below 1, got \(p)", argument: "p") }
-    try LayerCollector.of(call.interpreter).add(.dropout(p: p), call: call)
-    return .none
-  } }
-
-  static var residual: Builtin { Builtin(
-    "residual", topic: "layers", summary: "A block of layers whose output is added to its input (the block must keep the shape).",
-    block: .required, returns: Self.returns
-  ) { call in
-    let collector = LayerCollector.of(call.interpreter)
-    guard !collector.stack.isEmpty else {
-      throw call.error("`residual` belongs inside a `model { … }` block")
+  static var dropout: Builtin {
+    Builtin(
+      "dropout", topic: "layers",
+      summary:
+        "In training, zeroes each value with probability p and scales the rest by 1/(1 − p); the identity in evaluation.",
+      parameters: [.optional("p", .nonNegativeNumber, default: .float(0.5), "the probability of dropping, in [0, 1)")],
+      returns: Self.returns
+    ) { call in
+      let p = call.double("p")
+      guard p < 1 else { throw call.error("`p` must be below 1, got \(p)", argument: "p") }
+      try LayerCollector.of(call.interpreter).add(.dropout(p: p), call: call)
+      return .none
     }
-    guard let block = call.block else { return .none }
-    let inner = try collector.collect(block, call: call)
-    try collector.add(.residual(inner), call: call)
-    return .none
-  } }
+  }
+
+  static var residual: Builtin {
+    Builtin(
+      "residual", topic: "layers",
+      summary: "A block of layers whose output is added to its input (the block must keep the shape).",
+      block: .required, returns: Self.returns
+    ) { call in
+      let collector = LayerCollector.of(call.interpreter)
+      guard !collector.stack.isEmpty else {
+        throw call.error("`residual` belongs inside a `model { … }` block")
+      }
+      guard let block = call.block else { return .none }
+      let inner = try collector.collect(block, call: call)
+      try collector.add(.residual(inner), call: call)
+      return .none
+    }
+  }
 }

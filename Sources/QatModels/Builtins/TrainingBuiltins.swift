@@ -12,159 +12,195 @@ enum TrainingBuiltins {
     return object as? ModelValue
   }
 
-  static var train: Builtin { Builtin(
-    "train", topic: "models",
-    summary: "Trains the model — in fp32, or with fake quantization for a model from `prepare` (quantization-aware training, freezing on its schedule) — on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake quantization, a NaN or infinite activation) stops training with the weights restored to their last finite state.",
-    parameters: [
-      .required("model", .object(["model"]), "the model to train (changed in place)"),
-      .required("data", DataBinding.dataTypes, "a dataset (its training split is used) or a split"),
-      .optional("epochs", .positiveInt, default: .int(10), "passes over the data"),
-      .optional("lr", .positiveNumber, default: .float(0.05), "learning rate"),
-      .optional("batch", .positiveInt, default: .int(32), "images per step"),
-      .optional("optimizer", .choice(["sgd", "adam"]), default: .string("sgd"), "\"sgd\" (with momentum) or \"adam\" (β = 0.9, 0.999)"),
-      .optional("momentum", .nonNegativeNumber, default: .float(0.9), "SGD momentum, in [0, 1)"),
-      .optional("weight_decay", .nonNegativeNumber, default: .float(0), "L2 penalty added to every gradient"),
-      .optional("schedule", .choice(Schedule.allCases.map(\.rawValue)), default: .string("constant"),
-                "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
-    ]
-  ) { call in
-    guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else { return .none }
-    try checkEpochs(call)
-    let momentum = call.double("momentum")
-    guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
-    guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
-    if let integer = model.integer {
-      throw call.error("this model is an integer program (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))): it is final and cannot be trained",
-                       argument: "model", hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
+  static var train: Builtin {
+    Builtin(
+      "train", topic: "models",
+      summary:
+        "Trains the model — in fp32, or with fake quantization for a model from `prepare` (quantization-aware training, freezing on its schedule) — on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake quantization, a NaN or infinite activation) stops training with the weights restored to their last finite state.",
+      parameters: [
+        .required("model", .object(["model"]), "the model to train (changed in place)"),
+        .required("data", DataBinding.dataTypes, "a dataset (its training split is used) or a split"),
+        .optional("epochs", .positiveInt, default: .int(10), "passes over the data"),
+        .optional("lr", .positiveNumber, default: .float(0.05), "learning rate"),
+        .optional("batch", .positiveInt, default: .int(32), "images per step"),
+        .optional(
+          "optimizer", .choice(["sgd", "adam"]), default: .string("sgd"),
+          "\"sgd\" (with momentum) or \"adam\" (β = 0.9, 0.999)"),
+        .optional("momentum", .nonNegativeNumber, default: .float(0.9), "SGD momentum, in [0, 1)"),
+        .optional("weight_decay", .nonNegativeNumber, default: .float(0), "L2 penalty added to every gradient"),
+        .optional(
+          "schedule", .choice(Schedule.allCases.map(\.rawValue)), default: .string("constant"),
+          "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
+      ]
+    ) { call in
+      guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else {
+        return .none
+      }
+      try checkEpochs(call)
+      let momentum = call.double("momentum")
+      guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
+      guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
+      if let integer = model.integer {
+        throw call.error(
+          "this model is an integer program (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))): it is final and cannot be trained",
+          argument: "model",
+          hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
+      }
+      let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+      if let state = network.quantization, state.converted {
+        throw call.error(
+          "this model is quantized (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))): it is final and cannot be trained",
+          argument: "model",
+          hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
+      }
+      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
+      if needed > 4e9 {
+        throw call.error(
+          "a batch of \(call.int("batch")) would need \(Units.bytes(Int(needed))) of activations for this model",
+          argument: "batch", hint: "use a smaller batch (32 is the usual choice)")
+      }
+      let options = TrainingOptions(
+        epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: call.int("batch"),
+        optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
+        weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
+        threads: call.interpreter.threads)
+      try run(network, on: images, options: options, call: call)
+      return .none
     }
-    let network = try DataBinding.network(model, for: split, call: call, argument: "data")
-    if let state = network.quantization, state.converted {
-      throw call.error("this model is quantized (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))): it is final and cannot be trained",
-                       argument: "model", hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
-    }
-    let images = DataBinding.images(split, interpreter: call.interpreter)
-    let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
-    if needed > 4e9 {
-      throw call.error("a batch of \(call.int("batch")) would need \(Units.bytes(Int(needed))) of activations for this model",
-                       argument: "batch", hint: "use a smaller batch (32 is the usual choice)")
-    }
-    let options = TrainingOptions(
-      epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: call.int("batch"),
-      optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
-      weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
-      threads: call.interpreter.threads)
-    try run(network, on: images, options: options, call: call)
-    return .none
-  } }
+  }
 
   /// A million epochs is far beyond any use here, and keeps every epoch number and estimate in range.
   static func checkEpochs(_ call: BuiltinCall) throws {
     let epochs = call.int("epochs")
     guard epochs <= 1_000_000 else {
-      throw call.error("`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
-                       hint: "Ctrl-C stops training at the next batch whenever you like")
+      throw call.error(
+        "`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
+        hint: "Ctrl-C stops training at the next batch whenever you like")
     }
   }
 
   /// Trains `network` and turns an interruption or divergence into the language's error.
   /// - Parameter label: when given, epochs are not listed and the progress bar starts with it.
-  static func run(_ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall,
-                  label: String? = nil) throws {
-    let outcome = network.train(on: images, options: options, random: &call.interpreter.random,
-                                monitor: ProgressMonitor(call: call, label: label))
+  static func run(
+    _ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall,
+    label: String? = nil
+  ) throws {
+    let outcome = network.train(
+      on: images, options: options, random: &call.interpreter.random,
+      monitor: ProgressMonitor(call: call, label: label))
     call.interpreter.output.progress(nil)
     switch outcome {
     case .finished:
       return
     case let .interrupted(epoch, batch):
-      throw QatsError(.interrupted, "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
-                      at: call.location)
+      throw QatsError(
+        .interrupted,
+        "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
+        at: call.location)
     case let .diverged(epoch, batch, what):
-      throw call.error("training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
-                       hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
+      throw call.error(
+        "training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
+        hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
     }
   }
 
-  static var evaluate: Builtin { Builtin(
-    "evaluate", topic: "models",
-    summary: "Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
-    parameters: [
-      .required("model", .object(["model"]), "the model"),
-      .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
-      .optional("confusion", .bool, default: .bool(false), "also count every (true class, predicted class) pair"),
-    ],
-    returns: "evaluation"
-  ) { call in
-    guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .measure) else { return .none }
-    let program = try DataBinding.program(model, for: split, call: call, argument: "data")
-    let images = DataBinding.images(split, interpreter: call.interpreter)
-    var predictions: [Int32] = []
-    let result = program.evaluate(images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
-                                  predictions: &predictions, logits: nil)
-    var confusion: [[Int]]?
-    if call.bool("confusion") {
-      var matrix = Array(repeating: Array(repeating: 0, count: split.classes.count), count: split.classes.count)
-      for (label, predicted) in zip(split.labels, predictions) where Int(predicted) < split.classes.count {
-        matrix[label][Int(predicted)] += 1
+  static var evaluate: Builtin {
+    Builtin(
+      "evaluate", topic: "models",
+      summary:
+        "Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
+      parameters: [
+        .required("model", .object(["model"]), "the model"),
+        .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
+        .optional("confusion", .bool, default: .bool(false), "also count every (true class, predicted class) pair"),
+      ],
+      returns: "evaluation"
+    ) { call in
+      guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .measure) else {
+        return .none
       }
-      confusion = matrix
+      let program = try DataBinding.program(model, for: split, call: call, argument: "data")
+      let images = DataBinding.images(split, interpreter: call.interpreter)
+      var predictions: [Int32] = []
+      let result = program.evaluate(
+        images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
+        predictions: &predictions, logits: nil)
+      var confusion: [[Int]]?
+      if call.bool("confusion") {
+        var matrix = Array(repeating: Array(repeating: 0, count: split.classes.count), count: split.classes.count)
+        for (label, predicted) in zip(split.labels, predictions) where Int(predicted) < split.classes.count {
+          matrix[label][Int(predicted)] += 1
+        }
+        confusion = matrix
+      }
+      let total = max(1, result.count)
+      return .object(
+        EvaluationValue(
+          accuracy: Double(result.correct) / Double(total), loss: result.lossSum / Double(total),
+          correct: result.correct, total: result.count, classes: split.classes, confusion: confusion))
     }
-    let total = max(1, result.count)
-    return .object(EvaluationValue(accuracy: Double(result.correct) / Double(total), loss: result.lossSum / Double(total),
-                                   correct: result.correct, total: result.count, classes: split.classes, confusion: confusion))
-  } }
+  }
 
-  static var predict: Builtin { Builtin(
-    "predict", topic: "models",
-    summary: "The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, prepared like the training images — with its confidence and every class's probability.",
-    parameters: [
-      .required("model", .object(["model"]), "the model"),
-      .required("image", .oneOf([.object(["image"]), .string]), "an image (`data.test[i]`) or a PNG path"),
-    ],
-    returns: "record"
-  ) { call in
-    guard let model = modelArgument(call) else { return .none }
-    let pixels: [Float]
-    let description: InputDescription
-    var label: Int?
-    switch call.value("image") {
-    case .object(let object):
-      guard let sample = object as? ImageSample else { return .none }
-      description = model.input ?? InputDescription(split: sample.split)
-      pixels = Array(sample.split.values(sample.index))
-      label = sample.label
-      _ = try DataBinding.program(model, for: sample.split, call: call, argument: "image")
-    case .string(let path):
-      guard let known = model.input, model.program != nil else {
-        throw call.error("the model has not seen any images yet, so it cannot prepare a file", argument: "model",
-                         hint: "define it with model(data) { … } or train it first")
+  static var predict: Builtin {
+    Builtin(
+      "predict", topic: "models",
+      summary:
+        "The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, prepared like the training images — with its confidence and every class's probability.",
+      parameters: [
+        .required("model", .object(["model"]), "the model"),
+        .required("image", .oneOf([.object(["image"]), .string]), "an image (`data.test[i]`) or a PNG path"),
+      ],
+      returns: "record"
+    ) { call in
+      guard let model = modelArgument(call) else { return .none }
+      let pixels: [Float]
+      let description: InputDescription
+      var label: Int?
+      switch call.value("image") {
+      case .object(let object):
+        guard let sample = object as? ImageSample else { return .none }
+        description = model.input ?? InputDescription(split: sample.split)
+        pixels = Array(sample.split.values(sample.index))
+        label = sample.label
+        _ = try DataBinding.program(model, for: sample.split, call: call, argument: "image")
+      case .string(let path):
+        guard let known = model.input, model.program != nil else {
+          throw call.error(
+            "the model has not seen any images yet, so it cannot prepare a file", argument: "model",
+            hint: "define it with model(data) { … } or train it first")
+        }
+        description = known
+        do throws(PNGError) {
+          pixels = try ImagePreparation.prepare(
+            path: path, channels: known.shape.channels, height: known.shape.height,
+            width: known.shape.width, mean: known.mean, std: known.std)
+        } catch {
+          throw call.error("cannot read '\(path)': \(error.reason)", argument: "image")
+        }
+      default:
+        return .none
       }
-      description = known
-      do throws(PNGError) {
-        pixels = try ImagePreparation.prepare(path: path, channels: known.shape.channels, height: known.shape.height,
-                                              width: known.shape.width, mean: known.mean, std: known.std)
-      } catch {
-        throw call.error("cannot read '\(path)': \(error.reason)", argument: "image")
-      }
-    default:
-      return .none
+      guard let program = model.program else { return .none }
+      let classes = program.outputShape.elements
+      let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
+      let logits = FloatBuffer(count: classes)
+      var predictions: [Int32] = []
+      _ = program.evaluate(
+        input, pool: WorkerPool.shared(threads: 1), batch: 1, predictions: &predictions, logits: logits.pointer)
+      let top = logits.array.max() ?? 0
+      let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
+      let total = exps.reduce(0, +)
+      let probabilities = exps.map { $0 / total }
+      let best = Int(predictions.first ?? 0)
+      let names = description.classes ?? (0..<classes).map(String.init)
+      var pairs: [(String, Value)] = [
+        ("label", .int(best)), ("class", .string(best < names.count ? names[best] : "\(best)")),
+        ("confidence", .float(probabilities[best])),
+      ]
+      if let label { pairs.append(("true_label", .int(label))) }
+      pairs.append(("probabilities", .record(Record(zip(names, probabilities).map { ($0, .float($1)) }))))
+      return .record(Record(pairs))
     }
-    guard let program = model.program else { return .none }
-    let classes = program.outputShape.elements
-    let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
-    let logits = FloatBuffer(count: classes)
-    var predictions: [Int32] = []
-    _ = program.evaluate(input, pool: WorkerPool.shared(threads: 1), batch: 1, predictions: &predictions, logits: logits.pointer)
-    let top = logits.array.max() ?? 0
-    let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
-    let total = exps.reduce(0, +)
-    let probabilities = exps.map { $0 / total }
-    let best = Int(predictions.first ?? 0)
-    let names = description.classes ?? (0..<classes).map(String.init)
-    var pairs: [(String, Value)] = [("label", .int(best)), ("class", .string(best < names.count ? names[best] : "\(best)")),
-                                    ("confidence", .float(probabilities[best]))]
-    if let label { pairs.append(("true_label", .int(label))) }
-    pairs.append(("probabilities", .record(Record(zip(names, probabilities).map { ($0, .float($1)) }))))
-    return .record(Record(pairs))
-  } }
+  }
 }

@@ -20,8 +20,9 @@ enum DataBinding {
     let cache = (interpreter.sessionState["models.images"] as? ConvertedImages) ?? ConvertedImages()
     interpreter.sessionState["models.images"] = cache
     if let hit = cache.entries.first(where: { $0.split === split }) { return hit.images }
-    let images = LabeledImages(nchw: split.pixels, labels: split.labels,
-                               shape: ActivationShape(channels: split.channels, height: split.height, width: split.width))
+    let images = LabeledImages(
+      nchw: split.pixels, labels: split.labels,
+      shape: ActivationShape(channels: split.channels, height: split.height, width: split.width))
     cache.entries.append((split, images))
     if cache.entries.count > 8 { cache.entries.removeFirst() }
     return images
@@ -29,7 +30,9 @@ enum DataBinding {
 
   /// What inference runs for the split — the model's integer program, or its network built for the
   /// split if needed — checked to fit the split's input shape and classes.
-  static func program(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> InferenceProgram {
+  static func program(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws
+    -> InferenceProgram
+  {
     if let integer = model.integer {
       try check(integer, fits: split, call: call, argument: argument)
       return integer
@@ -38,7 +41,8 @@ enum DataBinding {
   }
 
   /// Builds the model for the split if needed and checks that it fits: input shape and classes.
-  static func network(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> Network {
+  static func network(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws -> Network
+  {
     let network = try model.build(for: InputDescription(split: split), interpreter: call.interpreter, at: call.location)
     try check(network, fits: split, call: call, argument: argument)
     return network
@@ -47,13 +51,17 @@ enum DataBinding {
   static func check(_ network: InferenceProgram, fits split: ImageSplit, call: BuiltinCall, argument: String) throws {
     let shape = ActivationShape(channels: split.channels, height: split.height, width: split.width)
     if network.inputShape != shape {
-      throw call.error("the model takes \(network.inputShape) images but these are \(shape)", argument: argument,
-                       hint: "load the images with a matching `size:`/`color:`, or define the model with `model(data) { … }`")
+      throw call.error(
+        "the model takes \(network.inputShape) images but these are \(shape)", argument: argument,
+        hint: "load the images with a matching `size:`/`color:`, or define the model with `model(data) { … }`")
     }
     let outputs = network.outputShape.elements
-    if !network.outputShape.isFlat && network.outputShape.height * network.outputShape.width != 1 || outputs != split.classes.count {
-      throw call.error("the model ends with \(network.outputShape) outputs but the data has \(split.classes.count) classes",
-                       argument: argument, hint: "end the model with flatten() and dense(\(split.classes.count))")
+    if !network.outputShape.isFlat && network.outputShape.height * network.outputShape.width != 1
+      || outputs != split.classes.count
+    {
+      throw call.error(
+        "the model ends with \(network.outputShape) outputs but the data has \(split.classes.count) classes",
+        argument: argument, hint: "end the model with flatten() and dense(\(split.classes.count))")
     }
   }
 }

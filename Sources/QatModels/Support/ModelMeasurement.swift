@@ -24,7 +24,9 @@ struct ModelMeasurement {
       return (info.method.rawValue, bitsCell(weights: info.weightBits, activations: info.activationBits))
     }
     if let config = model.network?.quantization?.config {
-      return (config.method.rawValue + " (sim)", bitsCell(weights: config.weightBits, activations: config.activationBits))
+      return (
+        config.method.rawValue + " (sim)", bitsCell(weights: config.weightBits, activations: config.activationBits)
+      )
     }
     return ("fp32", .int(32))
   }
@@ -36,12 +38,15 @@ struct ModelMeasurement {
   /// Measures `program` (the model's) on `split`; timings only when `timing` is true. With
   /// `recordsAccuracy` the accuracy becomes the model's own (as `quantize` records it, and its file
   /// keeps it) before the file's size is taken.
-  static func measure(_ model: ModelValue, program: InferenceProgram, on split: ImageSplit, timing: Bool,
-                      recordsAccuracy: Bool = false, call: BuiltinCall) throws -> ModelMeasurement {
+  static func measure(
+    _ model: ModelValue, program: InferenceProgram, on split: ImageSplit, timing: Bool,
+    recordsAccuracy: Bool = false, call: BuiltinCall
+  ) throws -> ModelMeasurement {
     let images = DataBinding.images(split, interpreter: call.interpreter)
     let threads = call.interpreter.threads
     var predictions: [Int32] = []
-    let result = program.evaluate(images, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
+    let result = program.evaluate(
+      images, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
     let (method, bits) = describe(model)
     var m = ModelMeasurement(method: method, bits: bits, correct: result.correct, total: result.count)
     if recordsAccuracy { model.knownAccuracy = m.accuracy }
@@ -53,7 +58,9 @@ struct ModelMeasurement {
       let stop = { (try? call.checkInterrupt()) == nil }
       let one = images.subset([0])
       m.latencyMicroseconds = InferenceTiming.latency(program, image: one, stop: stop).seconds * 1e6
-      m.throughput = InferenceTiming.throughput(program, batch: InferenceTiming.batch(from: images), threads: threads, stop: stop).imagesPerSecond
+      m.throughput =
+        InferenceTiming.throughput(program, batch: InferenceTiming.batch(from: images), threads: threads, stop: stop)
+        .imagesPerSecond
       try call.checkInterrupt()
     }
     return m

@@ -22,14 +22,19 @@ final class ProgressMonitor: TrainingMonitor {
     let width = 20, filled = Int((Double(p.batch) / Double(max(1, p.batches)) * Double(width)).rounded())
     let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
     call.interpreter.output.progress(
-      (label.map { $0 + " · " } ?? "") + "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))")
+      (label.map { $0 + " · " } ?? "")
+        + "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))"
+    )
   }
 
   func epochFinished(_ r: EpochRecord, of epochs: Int) {
     guard label == nil else { return }
     let digits = String(epochs).count
     let number = String(repeating: " ", count: max(0, digits - String(r.epoch).count)) + String(r.epoch)
-    call.emit(PlainText("epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \(Units.duration(r.seconds))"))
+    call.emit(
+      PlainText(
+        "epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \(Units.duration(r.seconds))"
+      ))
   }
 
   func shouldStop() -> Bool { call.interpreter.interruptCheck() }

@@ -26,7 +26,9 @@ public final class EvaluationValue: HostObject {
     "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(Units.fixed(loss, digits: 4))"
   }
 
-  public var memberNames: [String] { ["accuracy", "loss", "correct", "total", "wrong"] + (confusion == nil ? [] : ["confusion"]) }
+  public var memberNames: [String] {
+    ["accuracy", "loss", "correct", "total", "wrong"] + (confusion == nil ? [] : ["confusion"])
+  }
 
   public func member(_ name: String) throws -> Value? {
     switch name {
@@ -41,7 +43,9 @@ public final class EvaluationValue: HostObject {
   }
 
   public func plainValue() -> Value? {
-    var pairs: [(String, Value)] = [("accuracy", .float(accuracy)), ("loss", .float(loss)), ("correct", .int(correct)), ("total", .int(total))]
+    var pairs: [(String, Value)] = [
+      ("accuracy", .float(accuracy)), ("loss", .float(loss)), ("correct", .int(correct)), ("total", .int(total)),
+    ]
     if let confusion { pairs.append(("confusion", .list(confusion.map { .list($0.map(Value.int)) }))) }
     return .record(Record(pairs))
   }
@@ -49,9 +53,10 @@ public final class EvaluationValue: HostObject {
   public func render(_ format: RenderFormat) -> String {
     guard let confusion else { return PlainText(summary).render(format) }
     let rows = confusion.enumerated().map { i, row in [classes[i]] + row.map(String.init) }
-    let table = TextTable(title: summary + " · confusion (rows: true class, columns: predicted)",
-                          headers: ["true \\ predicted"] + classes, rows: rows,
-                          rightAligned: [false] + classes.map { _ in true })
+    let table = TextTable(
+      title: summary + " · confusion (rows: true class, columns: predicted)",
+      headers: ["true \\ predicted"] + classes, rows: rows,
+      rightAligned: [false] + classes.map { _ in true })
     return table.render(format)
   }
 }

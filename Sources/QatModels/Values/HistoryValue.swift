@@ -23,8 +23,12 @@ public final class HistoryValue: HostObject, CompositeRenderable {
   }
 
   func record(_ r: EpochRecord) -> Value {
-    .record(Record([("epoch", .int(r.epoch)), ("loss", .float(r.loss)), ("accuracy", .float(r.accuracy)),
-                    ("lr", .float(r.learningRate)), ("seconds", .float(r.seconds)), ("images_per_second", .float(r.imagesPerSecond))]))
+    .record(
+      Record([
+        ("epoch", .int(r.epoch)), ("loss", .float(r.loss)), ("accuracy", .float(r.accuracy)),
+        ("lr", .float(r.learningRate)), ("seconds", .float(r.seconds)),
+        ("images_per_second", .float(r.imagesPerSecond)),
+      ]))
   }
 
   public func index(_ key: Value) throws -> Value? {
@@ -51,8 +55,9 @@ public final class HistoryValue: HostObject, CompositeRenderable {
     let rows = records.map { r in
       [String(r.epoch), Units.fixed(r.loss, digits: 4), Units.percent(r.accuracy), "\(r.learningRate)"]
     }
-    return TextTable(title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,
-                     rightAligned: [true, true, true, true])
+    return TextTable(
+      title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,
+      rightAligned: [true, true, true, true])
   }
 
   /// Loss per epoch and train accuracy per epoch: two small charts rather than one with two y
@@ -62,10 +67,12 @@ public final class HistoryValue: HostObject, CompositeRenderable {
       records.map { ChartPoint(x: Double($0.epoch), y: value($0)) }
     }
     return [
-      LineChart(title: "loss per epoch", xLabel: "epoch", yLabel: "loss",
-                series: [ChartSeries(name: "loss", points: points(\.loss))]),
-      LineChart(title: "train accuracy per epoch", xLabel: "epoch", yLabel: "train accuracy", yFormat: .percent,
-                series: [ChartSeries(name: "train accuracy", points: points(\.accuracy))]),
+      LineChart(
+        title: "loss per epoch", xLabel: "epoch", yLabel: "loss",
+        series: [ChartSeries(name: "loss", points: points(\.loss))]),
+      LineChart(
+        title: "train accuracy per epoch", xLabel: "epoch", yLabel: "train accuracy", yFormat: .percent,
+        series: [ChartSeries(name: "train accuracy", points: points(\.accuracy))]),
     ]
   }
 }

@@ -34,8 +34,11 @@ public final class InspectionValue: HostObject, CompositeRenderable {
   /// Channel rows shown before the table is cut short.
   static let shownChannels = 8
 
-  init(heading: String, what: String, valuesText: String, statistics: GridStatistics, params: [QuantParams], perChannel: Bool,
-       symmetric: Bool, observer: String?, levelsUsed: Int, channels: [Channel], chart: HistogramChart, notes: [String]) {
+  init(
+    heading: String, what: String, valuesText: String, statistics: GridStatistics, params: [QuantParams],
+    perChannel: Bool,
+    symmetric: Bool, observer: String?, levelsUsed: Int, channels: [Channel], chart: HistogramChart, notes: [String]
+  ) {
     self.heading = heading
     self.what = what
     self.valuesText = valuesText
@@ -54,14 +57,16 @@ public final class InspectionValue: HostObject, CompositeRenderable {
   static func distinct(_ quantized: [Float]) -> Int { Set(quantized.map(\.bitPattern)).count }
 
   /// The grid's bins for the chart: every level of a per-tensor grid (up to 256 of them).
-  static func chart(title: String, valueLabel: String, values: [Float], grid: QuantParams?, bins: Int) -> HistogramChart {
+  static func chart(title: String, valueLabel: String, values: [Float], grid: QuantParams?, bins: Int) -> HistogramChart
+  {
     let binned = ChartBins(values, clip: grid?.clippingBounds, bins: bins)
     let levels = grid.map { $0.range.levels <= 256 ? $0.levels.map(Double.init) : [] } ?? []
     // Shaded as clipped: beyond half a step past the end levels, where the clamp moves values (so
     // the chart's share agrees with the clipped count; nearer values only round to the end level).
     let clip = grid.map { Double($0.clippingBounds.lowerBound)...Double($0.clippingBounds.upperBound) }
-    return HistogramChart(title: title, valueLabel: valueLabel, lower: Double(binned.lower), upper: Double(binned.upper),
-                          counts: binned.counts, levels: levels, clipRange: clip)
+    return HistogramChart(
+      title: title, valueLabel: valueLabel, lower: Double(binned.lower), upper: Double(binned.upper),
+      counts: binned.counts, levels: levels, clipRange: clip)
   }
 
   var range: QuantRange { params.first?.range ?? QuantRange(bits: 8, signed: false) }
@@ -76,8 +81,12 @@ public final class InspectionValue: HostObject, CompositeRenderable {
   }
 
   public var memberNames: [String] {
-    ["what", "count", "min", "max", "bits", "signed", "symmetric", "per_channel", "observer", "scale", "zero_point", "levels",
-     "levels_used", "qmin", "qmax", "range", "clipped", "clipped_below", "clipped_above", "sqnr_db", "channels", "histogram"]
+    [
+      "what", "count", "min", "max", "bits", "signed", "symmetric", "per_channel", "observer", "scale", "zero_point",
+      "levels",
+      "levels_used", "qmin", "qmax", "range", "clipped", "clipped_below", "clipped_above", "sqnr_db", "channels",
+      "histogram",
+    ]
   }
 
   static func number(_ x: Float) -> Value { .float(Double(x)) }
@@ -104,23 +113,34 @@ public final class InspectionValue: HostObject, CompositeRenderable {
     case "levels_used": return .int(levelsUsed)
     case "qmin": return .int(Int(range.qmin))
     case "qmax": return .int(Int(range.qmax))
-    case "range": return perGrid { .list([Self.number($0.representable.lowerBound), Self.number($0.representable.upperBound)]) }
+    case "range":
+      return perGrid { .list([Self.number($0.representable.lowerBound), Self.number($0.representable.upperBound)]) }
     case "clipped": return .int(statistics.clipped)
     case "clipped_below": return .int(statistics.clippedBelow)
     case "clipped_above": return .int(statistics.clippedAbove)
     case "sqnr_db": return .float(statistics.sqnrDB)
     case "channels": return .list(channels.map { .record(record($0)) })
     case "histogram":
-      return .record(Record([("lower", .float(chart.lower)), ("upper", .float(chart.upper)), ("counts", .list(chart.counts.map(Value.int)))]))
+      return .record(
+        Record([
+          ("lower", .float(chart.lower)), ("upper", .float(chart.upper)),
+          ("counts", .list(chart.counts.map(Value.int))),
+        ]))
     default: return nil
     }
   }
 
   func record(_ c: Channel) -> Record {
-    Record([("channel", .int(c.index)), ("min", Self.number(c.statistics.min)), ("max", Self.number(c.statistics.max)),
-            ("scale", .float(Double(c.params.scale))), ("zero_point", .int(Int(c.params.zeroPoint))),
-            ("range", .list([Self.number(c.params.representable.lowerBound), Self.number(c.params.representable.upperBound)])),
-            ("levels_used", .int(c.levelsUsed)), ("clipped", .int(c.statistics.clipped)), ("sqnr_db", .float(c.statistics.sqnrDB))])
+    Record([
+      ("channel", .int(c.index)), ("min", Self.number(c.statistics.min)), ("max", Self.number(c.statistics.max)),
+      ("scale", .float(Double(c.params.scale))), ("zero_point", .int(Int(c.params.zeroPoint))),
+      (
+        "range",
+        .list([Self.number(c.params.representable.lowerBound), Self.number(c.params.representable.upperBound)])
+      ),
+      ("levels_used", .int(c.levelsUsed)), ("clipped", .int(c.statistics.clipped)),
+      ("sqnr_db", .float(c.statistics.sqnrDB)),
+    ])
   }
 
   public func plainValue() -> Value? {
@@ -133,29 +153,40 @@ public final class InspectionValue: HostObject, CompositeRenderable {
 
   static func decibels(_ x: Double) -> String { TableValue.format(.float(x), .decibels) }
   static func short(_ x: Float) -> String { Units.significant4(Double(x)) }
-  static func interval(_ p: QuantParams) -> String { "[\(short(p.representable.lowerBound)), \(short(p.representable.upperBound))]" }
+  static func interval(_ p: QuantParams) -> String {
+    "[\(short(p.representable.lowerBound)), \(short(p.representable.upperBound))]"
+  }
 
   /// The lines under the heading: values, grid, range, levels, clipping, SQNR.
   var lines: [String] {
     let s = statistics
     let stats = s.count > 0 ? " · min \(Self.short(s.min)) · max \(Self.short(s.max))" : ""
-    var grid = "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") [\(range.qmin), \(range.qmax)] · \(symmetric ? "symmetric" : "affine")"
+    var grid =
+      "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") [\(range.qmin), \(range.qmax)] · \(symmetric ? "symmetric" : "affine")"
     var rangeLine: String
     if perChannel {
       let scales = params.map(\.scale)
       let zeros = Set(params.map(\.zeroPoint))
-      grid += " · per channel: \(params.count) scales from \(Self.short(scales.min() ?? 0)) to \(Self.short(scales.max() ?? 0))"
-      grid += zeros.count == 1 ? " · zero point \(zeros.first ?? 0)" : " · zero points \(zeros.sorted().map(String.init).joined(separator: ", "))"
+      grid +=
+        " · per channel: \(params.count) scales from \(Self.short(scales.min() ?? 0)) to \(Self.short(scales.max() ?? 0))"
+      grid +=
+        zeros.count == 1
+        ? " · zero point \(zeros.first ?? 0)"
+        : " · zero points \(zeros.sorted().map(String.init).joined(separator: ", "))"
       rangeLine = "each channel its own, widest [\(Self.short(lowest)), \(Self.short(highest))]"
     } else {
       let p = params.first ?? QuantParams(scale: 1, zeroPoint: 0, range: range)
       grid += " · per tensor · scale \(Self.short(p.scale)) · zero point \(p.zeroPoint)"
       let clip = p.clippingBounds
-      rangeLine = Self.interval(p) + " · clipped beyond [\(Self.short(clip.lowerBound)), \(Self.short(clip.upperBound))], half a step past the end levels"
+      rangeLine =
+        Self.interval(p)
+        + " · clipped beyond [\(Self.short(clip.lowerBound)), \(Self.short(clip.upperBound))], half a step past the end levels"
     }
     if let observer { grid += " · \(observer) observer" }
     let share = s.count > 0 ? " (\(Units.percent(Double(s.clipped) / Double(s.count))) of the values)" : ""
-    let used = perChannel ? "\(range.levels) per channel · \(levelsUsed) distinct values in use" : "\(range.levels) · \(levelsUsed) in use"
+    let used =
+      perChannel
+      ? "\(range.levels) per channel · \(levelsUsed) distinct values in use" : "\(range.levels) · \(levelsUsed) in use"
     return [
       "  values   \(valuesText)\(stats)",
       "  grid     \(grid)",
@@ -172,8 +203,11 @@ public final class InspectionValue: HostObject, CompositeRenderable {
     let cut = channels.count > Self.shownChannels + 2
     let shown = cut ? Array(channels.prefix(Self.shownChannels)) : channels
     let rows = shown.map { c in
-      [String(c.index), Self.short(c.statistics.min), Self.short(c.statistics.max), Self.short(c.params.scale), Self.interval(c.params),
-       String(c.levelsUsed), Units.grouped(c.statistics.clipped), Self.decibels(c.statistics.sqnrDB)]
+      [
+        String(c.index), Self.short(c.statistics.min), Self.short(c.statistics.max), Self.short(c.params.scale),
+        Self.interval(c.params),
+        String(c.levelsUsed), Units.grouped(c.statistics.clipped), Self.decibels(c.statistics.sqnrDB),
+      ]
     }
     var footer: [String]?
     if cut {
@@ -186,13 +220,18 @@ public final class InspectionValue: HostObject, CompositeRenderable {
       let scales = hidden.map(\.params.scale).sorted().map(Self.short)
       let used = hidden.map(\.levelsUsed).sorted().map(String.init)
       let sqnr = hidden.map(\.statistics.sqnrDB).sorted().map { TableValue.format(.float($0), .fixed(1)) }
-      footer = ["… \(hidden.count) more", Self.short(hidden.map(\.statistics.min).min() ?? 0), Self.short(hidden.map(\.statistics.max).max() ?? 0),
-                span(scales), "", span(used), Units.grouped(hidden.reduce(0) { $0 + $1.statistics.clipped }),
-                span(sqnr) + (sqnr.isEmpty ? "" : " dB")]
+      footer = [
+        "… \(hidden.count) more", Self.short(hidden.map(\.statistics.min).min() ?? 0),
+        Self.short(hidden.map(\.statistics.max).max() ?? 0),
+        span(scales), "", span(used), Units.grouped(hidden.reduce(0) { $0 + $1.statistics.clipped }),
+        span(sqnr) + (sqnr.isEmpty ? "" : " dB"),
+      ]
     }
-    return TextTable(title: perChannel ? "per output channel (each with its own grid)" : "per output channel (all on the one per-tensor grid)",
-                     headers: ["channel", "min", "max", "scale", "range", "levels used", "clipped", "SQNR"], rows: rows,
-                     rightAligned: [true, true, true, true, false, true, true, true], footer: footer)
+    return TextTable(
+      title: perChannel
+        ? "per output channel (each with its own grid)" : "per output channel (all on the one per-tensor grid)",
+      headers: ["channel", "min", "max", "scale", "range", "levels used", "clipped", "SQNR"], rows: rows,
+      rightAligned: [true, true, true, true, false, true, true, true], footer: footer)
   }
 
   public var parts: [any Renderable] {

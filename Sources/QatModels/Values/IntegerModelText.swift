@@ -34,12 +34,16 @@ enum IntegerModelText {
     case "prepared": return .bool(false)
     case "steps": return .list(program.stepNames.map(Value.string))
     case "quantizers":
-      return .list(program.quantizationPoints.map { point in
-        let p = point.params
-        return .record(Record([("name", .string(point.name)), ("bits", .int(p.range.bits)), ("scale", .float(Double(p.scale))),
-                               ("zero_point", .int(Int(p.zeroPoint))), ("min", .float(Double(p.representable.lowerBound))),
-                               ("max", .float(Double(p.representable.upperBound)))]))
-      })
+      return .list(
+        program.quantizationPoints.map { point in
+          let p = point.params
+          return .record(
+            Record([
+              ("name", .string(point.name)), ("bits", .int(p.range.bits)), ("scale", .float(Double(p.scale))),
+              ("zero_point", .int(Int(p.zeroPoint))), ("min", .float(Double(p.representable.lowerBound))),
+              ("max", .float(Double(p.representable.upperBound))),
+            ]))
+        })
     default: return nil
     }
   }
@@ -48,11 +52,14 @@ enum IntegerModelText {
   static func table(_ model: ModelValue, _ program: IntegerNetwork) -> TextTable {
     let rows = program.quantizationPoints.enumerated().map { i, point -> [String] in
       let p = point.params
-      return ["\(i)", point.name, "\(p.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
-              "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]"]
+      return [
+        "\(i)", point.name, "\(p.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
+        "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]",
+      ]
     }
-    return TextTable(title: "model: " + summary(model, program),
-                     headers: ["#", "activations after", "bits", "scale", "zero point", "range"], rows: rows,
-                     rightAligned: [true, false, true, true, true, false])
+    return TextTable(
+      title: "model: " + summary(model, program),
+      headers: ["#", "activations after", "bits", "scale", "zero point", "range"], rows: rows,
+      rightAligned: [true, false, true, true, true, false])
   }
 }

@@ -32,7 +32,8 @@ public final class LayerValue: HostObject {
     case "input": return .list(layer.inputShape.dimensions.map(Value.int))
     case "output": return .list(layer.outputShape.dimensions.map(Value.int))
     case "parameters": return .int(layer.parameterCount)
-    case "layers" where layer.spec.name == "residual": return .list(layer.children.map { .object(LayerValue(layer: $0)) })
+    case "layers" where layer.spec.name == "residual":
+      return .list(layer.children.map { .object(LayerValue(layer: $0)) })
     case "weights": return layer.userWeights.map(Self.floats)
     case "weight_shape":
       return layer.parameters.first { $0.name == "weight" }.map { .list($0.shape.map(Value.int)) }
@@ -42,8 +43,11 @@ public final class LayerValue: HostObject {
   }
 
   public func plainValue() -> Value? {
-    .record(Record([("kind", .string(layer.spec.name)), ("layer", .string(layer.spec.description)),
-                    ("output", .list(layer.outputShape.dimensions.map(Value.int))), ("parameters", .int(layer.parameterCount))]))
+    .record(
+      Record([
+        ("kind", .string(layer.spec.name)), ("layer", .string(layer.spec.description)),
+        ("output", .list(layer.outputShape.dimensions.map(Value.int))), ("parameters", .int(layer.parameterCount)),
+      ]))
   }
 
   public func render(_ format: RenderFormat) -> String { PlainText("layer " + summary).render(format) }

@@ -43,7 +43,10 @@ public final class ModelValue: HostObject {
   /// The byte count of the model's file, once computed (a model does not change once it is quantized).
   private var cachedFileSize: Int?
 
-  init(specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, integer: IntegerNetwork? = nil, input: InputDescription?) {
+  init(
+    specs: [LayerSpec], locations: [Int: SourceLocation], network: Network?, integer: IntegerNetwork? = nil,
+    input: InputDescription?
+  ) {
     self.specs = specs
     self.locations = locations
     self.network = network
@@ -64,11 +67,13 @@ public final class ModelValue: HostObject {
   }
 
   /// Builds the network for `shape` (once), mapping a shape error to the layer where it was written.
-  func build(for description: InputDescription, interpreter: Interpreter, at location: SourceLocation) throws -> Network {
+  func build(for description: InputDescription, interpreter: Interpreter, at location: SourceLocation) throws -> Network
+  {
     if let network { return network }
     if integer != nil {
-      throw QatsError(.runtime, "this integer model was loaded from a file: it runs inference (evaluate, predict) only", at: location,
-                      hint: "train, prepare or quantize the fp32 model it came from")
+      throw QatsError(
+        .runtime, "this integer model was loaded from a file: it runs inference (evaluate, predict) only", at: location,
+        hint: "train, prepare or quantize the fp32 model it came from")
     }
     do {
       let network = try Network.build(specs, input: description.shape, random: &interpreter.random)
@@ -98,12 +103,14 @@ public final class ModelValue: HostObject {
     guard let network else { return "\(layerText) · input shape fixed at first use" }
     let s = network.inputShape
     let size = fileSize.map { " · \(Units.bytes($0)) file" } ?? ""
-    return "\(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \(s.channels)x\(s.height)x\(s.width)"
+    return
+      "\(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \(s.channels)x\(s.height)x\(s.width)"
   }
 
   public var memberNames: [String] {
     ["layers", "history", "parameters", "input", "output", "classes", "summary", "size"]
-      + (integer != nil ? IntegerModelText.memberNames : network?.quantization == nil ? [] : QuantizedModelText.memberNames)
+      + (integer != nil
+        ? IntegerModelText.memberNames : network?.quantization == nil ? [] : QuantizedModelText.memberNames)
   }
 
   public func member(_ name: String) throws -> Value? {
@@ -120,7 +127,9 @@ public final class ModelValue: HostObject {
     case "size": return fileSize.map(Value.int) ?? Value.none
     default:
       if let integer { return IntegerModelText.member(name, of: self, integer) }
-      if let network, let state = network.quantization { return QuantizedModelText.member(name, of: self, state: state) }
+      if let network, let state = network.quantization {
+        return QuantizedModelText.member(name, of: self, state: state)
+      }
       return nil
     }
   }
@@ -128,11 +137,12 @@ public final class ModelValue: HostObject {
   public func index(_ key: Value) throws -> Value? { nil }
 
   public func plainValue() -> Value? {
-    .record(Record([
-      ("layers", .list(specs.map { .string($0.description) })),
-      ("parameters", .int(network?.parameterCount ?? 0)),
-      ("input", program.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none),
-    ]))
+    .record(
+      Record([
+        ("layers", .list(specs.map { .string($0.description) })),
+        ("parameters", .int(network?.parameterCount ?? 0)),
+        ("input", program.map { .list($0.inputShape.dimensions.map(Value.int)) } ?? .none),
+      ]))
   }
 
   /// The summary table: every layer with its output shape and parameter count.
@@ -169,7 +179,8 @@ enum SummaryTable {
     add(network.layers, depth: 0)
     let s = network.inputShape
     return TextTable(
-      title: "model: input \(s.description) · \(Units.grouped(network.parameterCount)) parameters" + (fileSize.map { " · \(Units.bytes($0)) file" } ?? ""),
+      title: "model: input \(s.description) · \(Units.grouped(network.parameterCount)) parameters"
+        + (fileSize.map { " · \(Units.bytes($0)) file" } ?? ""),
       headers: ["#", "layer", "output", "parameters"], rows: rows, rightAligned: [true, false, false, true],
       footer: ["", "total", network.outputShape.description, Units.grouped(network.parameterCount)])
   }

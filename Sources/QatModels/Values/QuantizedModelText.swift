@@ -4,11 +4,14 @@ import QatsLanguage
 /// How a fake-quantized model shows itself: its method, bits and accuracy in one line, and the table
 /// of its quantization points (where activations are quantized, with what scale and zero point).
 enum QuantizedModelText {
-  static let memberNames = ["method", "bits", "weight_bits", "act_bits", "accuracy", "quantized", "prepared", "quantizers"]
+  static let memberNames = [
+    "method", "bits", "weight_bits", "act_bits", "accuracy", "quantized", "prepared", "quantizers",
+  ]
 
   /// "w4/a4" or "8-bit".
   static func bits(_ config: QuantizationConfig) -> String {
-    config.weightBits == config.activationBits ? "\(config.weightBits)-bit" : "w\(config.weightBits)/a\(config.activationBits)"
+    config.weightBits == config.activationBits
+      ? "\(config.weightBits)-bit" : "w\(config.weightBits)/a\(config.activationBits)"
   }
 
   /// "ptq · 8-bit · accuracy 98.61 % · simulated (fake quantization) · 10 layers · input 1x8x8".
@@ -33,12 +36,16 @@ enum QuantizedModelText {
     case "quantized": return .bool(state.converted)
     case "prepared": return .bool(!state.converted)
     case "quantizers":
-      return .list(state.activations.map { q in
-        .record(Record([("name", .string(q.name)), ("bits", .int(q.range.bits)), ("scale", .float(Double(q.params.scale))),
-                        ("zero_point", .int(Int(q.params.zeroPoint))),
-                        ("min", .float(Double(q.params.representable.lowerBound))),
-                        ("max", .float(Double(q.params.representable.upperBound)))]))
-      })
+      return .list(
+        state.activations.map { q in
+          .record(
+            Record([
+              ("name", .string(q.name)), ("bits", .int(q.range.bits)), ("scale", .float(Double(q.params.scale))),
+              ("zero_point", .int(Int(q.params.zeroPoint))),
+              ("min", .float(Double(q.params.representable.lowerBound))),
+              ("max", .float(Double(q.params.representable.upperBound))),
+            ]))
+        })
     default: return nil
     }
   }
@@ -47,12 +54,15 @@ enum QuantizedModelText {
   static func table(_ model: ModelValue, _ network: Network, _ state: QuantizationState) -> TextTable {
     let rows = state.activations.enumerated().map { i, q -> [String] in
       let p = q.params
-      return ["\(i)", q.name, "\(q.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
-              "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]"]
+      return [
+        "\(i)", q.name, "\(q.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
+        "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]",
+      ]
     }
-    return TextTable(title: "model: " + summary(model, network, state),
-                     headers: ["#", "activations after", "bits", "scale", "zero point", "range"], rows: rows,
-                     rightAligned: [true, false, true, true, true, false])
+    return TextTable(
+      title: "model: " + summary(model, network, state),
+      headers: ["#", "activations after", "bits", "scale", "zero point", "range"], rows: rows,
+      rightAligned: [true, false, true, true, true, false])
   }
 }
 

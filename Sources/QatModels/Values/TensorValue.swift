@@ -14,8 +14,11 @@ public final class TensorValue: HostObject {
   /// "tensor [16, 1, 3, 3] · 144 values · min -0.33 · max 0.33 · mean 0.012 · std 0.19".
   public var summary: String {
     let s = tensor.statistics
-    func short(_ x: Double) -> String { x == 0 ? "0" : String(format: abs(x) >= 0.01 && abs(x) < 1e4 ? "%.4g" : "%.3e", x) }
-    return "tensor \(tensor.shape) · \(Units.grouped(tensor.count)) values · min \(short(Double(s.min))) · max \(short(Double(s.max))) · mean \(short(s.mean)) · std \(short(s.std))"
+    func short(_ x: Double) -> String {
+      x == 0 ? "0" : String(format: abs(x) >= 0.01 && abs(x) < 1e4 ? "%.4g" : "%.3e", x)
+    }
+    return
+      "tensor \(tensor.shape) · \(Units.grouped(tensor.count)) values · min \(short(Double(s.min))) · max \(short(Double(s.max))) · mean \(short(s.mean)) · std \(short(s.std))"
   }
 
   public var memberNames: [String] { ["shape", "values", "count", "min", "max", "mean", "std"] }
@@ -45,7 +48,10 @@ public final class TensorValue: HostObject {
   }
 
   public func plainValue() -> Value? {
-    .record(Record([("shape", .list(tensor.shape.map(Value.int))), ("values", .list(tensor.values.map { .float(Double($0)) }))]))
+    .record(
+      Record([
+        ("shape", .list(tensor.shape.map(Value.int))), ("values", .list(tensor.values.map { .float(Double($0)) })),
+      ]))
   }
 
   public func render(_ format: RenderFormat) -> String { PlainText(summary).render(format) }

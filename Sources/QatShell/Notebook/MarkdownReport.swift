@@ -29,7 +29,8 @@ public enum MarkdownReport {
   /// - Parameter figureDirectory: the directory relative to the report, e.g. `report-figures`;
   ///   nil draws figures as text in code blocks and returns no files.
   public static func render(_ notebook: Notebook, generator: String, figureDirectory: String?)
-    -> (text: String, figures: [FigureFile]) {
+    -> (text: String, figures: [FigureFile])
+  {
     // Blocks are separated by blank lines so that tables, lists and fences stay separate.
     var blocks: [String] = []
     var figures: [FigureFile] = []
@@ -74,7 +75,8 @@ public enum MarkdownReport {
   static func linkPath(_ path: String) -> String {
     var out = ""
     for byte in path.utf8 {
-      let safe = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+      let safe =
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
         || "-_.~/".utf8.contains(byte)
       out += safe ? String(UnicodeScalar(byte)) : String(format: "%%%02X", byte)
     }

@@ -77,17 +77,21 @@ public enum ReportWriter {
     var isDirectory: ObjCBool = false
     if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
-        throw ReportError(message: "cannot write the figures of '\(report)': '\(directory)' exists and is not a directory")
+        throw ReportError(
+          message: "cannot write the figures of '\(report)': '\(directory)' exists and is not a directory")
       }
     } else {
       let parent = AtomicFile.split(directory).directory
       guard files.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw ReportError(message: "cannot write report '\(report)': the directory '\(parent)' does not exist; create it first")
+        throw ReportError(
+          message: "cannot write report '\(report)': the directory '\(parent)' does not exist; create it first")
       }
       do {
         try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
       } catch {
-        throw ReportError(message: "cannot write the figures of '\(report)': cannot create '\(directory)' (\(error.localizedDescription))")
+        throw ReportError(
+          message:
+            "cannot write the figures of '\(report)': cannot create '\(directory)' (\(error.localizedDescription))")
       }
     }
     for figure in figures {
@@ -110,4 +114,3 @@ public enum ReportWriter {
     }
   }
 }
-

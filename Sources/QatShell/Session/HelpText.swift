@@ -8,7 +8,9 @@ enum HelpText {
     if name == "language" || name == "syntax" { return language }
     if let b = registry.lookup(name) { return BuiltinDocs.text(for: b) }
     if registry.topics.contains(name) {
-      return ([BuiltinDocs.topicTitle(name) + ":"] + registry.all.filter { $0.topic == name }.map { "  \($0.signature)\n      \($0.summary)" })
+      return
+        ([BuiltinDocs.topicTitle(name) + ":"]
+        + registry.all.filter { $0.topic == name }.map { "  \($0.signature)\n      \($0.summary)" })
         .joined(separator: "\n")
     }
     if let meta = Session.metaCommands.first(where: { $0.name == name || $0.name == ":" + name }) {
@@ -22,7 +24,9 @@ enum HelpText {
   static func overview(_ registry: BuiltinRegistry) -> String {
     var lines = ["\(Version.banner): a notebook-style shell for learning and trying quantization.", ""]
     lines.append("Commands:")
-    for m in Session.metaCommands { lines.append("  " + m.usage.padding(toLength: 28, withPad: " ", startingAt: 0) + m.help) }
+    for m in Session.metaCommands {
+      lines.append("  " + m.usage.padding(toLength: 28, withPad: " ", startingAt: 0) + m.help)
+    }
     lines.append("")
     lines.append("Built-ins by topic (`:help NAME` for parameters, `:help TOPIC` for summaries):")
     // Topics are padded to the longest one ("quantization"), never cut.
@@ -32,7 +36,8 @@ enum HelpText {
       lines.append("  \(topic.padding(toLength: width, withPad: " ", startingAt: 0)) \(names)")
     }
     lines.append("")
-    lines.append("`:help language` summarizes the syntax. Tab completes names, members after `.`, and paths in strings.")
+    lines.append(
+      "`:help language` summarizes the syntax. Tab completes names, members after `.`, and paths in strings.")
     return lines.joined(separator: "\n")
   }
 

@@ -26,9 +26,10 @@ public enum Launcher {
   public static func run(_ options: Options) -> ExitStatus {
     Interrupts.install()
     let title = options.script.map { ($0 as NSString).lastPathComponent } ?? "qat-repl session"
-    let session = Session(options: SessionOptions(
-      color: Terminal.colorEnabled(noColorFlag: options.noColor), width: Terminal.columns, seed: options.seed,
-      title: title, progress: Terminal.stdoutIsTTY, liveWidth: Terminal.stdoutIsTTY ? Terminal.currentColumns : nil))
+    let session = Session(
+      options: SessionOptions(
+        color: Terminal.colorEnabled(noColorFlag: options.noColor), width: Terminal.columns, seed: options.seed,
+        title: title, progress: Terminal.stdoutIsTTY, liveWidth: Terminal.stdoutIsTTY ? Terminal.currentColumns : nil))
     if let threads = options.threads { session.interpreter.threads = threads }
     session.interpreter.interruptCheck = { Interrupts.isPending }
 

@@ -25,7 +25,10 @@ extension Session {
       return e
     }
     func needArgument(_ what: String) -> QatsError? {
-      argument.isEmpty ? fail("\(command) needs \(what)", hint: "usage: " + (Session.metaCommands.first { $0.name == command }?.usage ?? command)) : nil
+      argument.isEmpty
+        ? fail(
+          "\(command) needs \(what)",
+          hint: "usage: " + (Session.metaCommands.first { $0.name == command }?.usage ?? command)) : nil
     }
     switch command {
     case ":help", ":h", ":?":
@@ -73,7 +76,9 @@ extension Session {
       quitRequested = true
     default:
       let guess = Suggest.nearest(to: command, in: Session.metaCommands.map(\.name))
-      return fail("unknown command \(command)", hint: guess.map { "did you mean \($0)? (:help lists the commands)" } ?? ":help lists the commands")
+      return fail(
+        "unknown command \(command)",
+        hint: guess.map { "did you mean \($0)? (:help lists the commands)" } ?? ":help lists the commands")
     }
     return nil
   }

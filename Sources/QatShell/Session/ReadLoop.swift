@@ -44,7 +44,9 @@ public enum ReadLoop {
 
   /// Piped input: no prompts, no escape codes; each complete cell runs as it arrives and errors name
   /// `<stdin>` with the real line number. Returns the status of the last failing cell (or success).
-  public static func piped(_ session: Session, readLine: () -> String? = { Swift.readLine(strippingNewline: true) }) -> ExitStatus {
+  public static func piped(_ session: Session, readLine: () -> String? = { Swift.readLine(strippingNewline: true) })
+    -> ExitStatus
+  {
     var status = ExitStatus.success
     var buffer = "", firstLine = 1, lineNumber = 0
     while !session.quitRequested, let line = readLine() {
@@ -60,7 +62,8 @@ public enum ReadLoop {
       }
     }
     if !buffer.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty,
-       let e = session.runInput(buffer, sourceName: "<stdin>", firstLine: firstLine) {
+      let e = session.runInput(buffer, sourceName: "<stdin>", firstLine: firstLine)
+    {
       status = ExitStatus(e.kind)
     }
     return status

@@ -16,7 +16,9 @@ enum ScriptFile {
     guard let data = FileManager.default.contents(atPath: path) else {
       return .failure("\(path): cannot be read (check its permissions)")
     }
-    if data.count > maxBytes { return .failure("\(path) is \(data.count) bytes; scripts are limited to \(maxBytes) bytes") }
+    if data.count > maxBytes {
+      return .failure("\(path) is \(data.count) bytes; scripts are limited to \(maxBytes) bytes")
+    }
     return decode(data, name: path)
   }
 
@@ -33,7 +35,8 @@ enum ScriptFile {
         if s == "\n" { line += 1 }
       case .emptyInput: break loop
       case .error:
-        return .failure("\(name):\(line): the file is not valid UTF-8 (bad byte near offset \(offset)); save it as UTF-8")
+        return .failure(
+          "\(name):\(line): the file is not valid UTF-8 (bad byte near offset \(offset)); save it as UTF-8")
       }
     }
     return .failure("\(name): the file is not valid UTF-8; save it as UTF-8")

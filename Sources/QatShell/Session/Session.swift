@@ -19,8 +19,10 @@ public struct SessionOptions: Sendable {
   /// resized window; nil uses `width` throughout (pipes, tests).
   public var liveWidth: (@Sendable () -> Int)?
 
-  public init(color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session", progress: Bool = false,
-              liveWidth: (@Sendable () -> Int)? = nil) {
+  public init(
+    color: Bool = false, width: Int = 100, seed: UInt64 = 0, title: String = "qat-repl session", progress: Bool = false,
+    liveWidth: (@Sendable () -> Int)? = nil
+  ) {
     self.liveWidth = liveWidth
     self.color = color
     self.progress = progress
@@ -66,8 +68,9 @@ public final class Session {
     self.options = options
     self.console = console
     self.notebook = Notebook(title: options.title)
-    let sink = SessionSink(console: console, color: options.color, width: options.width, liveWidth: options.liveWidth,
-                           progress: options.progress)
+    let sink = SessionSink(
+      console: console, color: options.color, width: options.width, liveWidth: options.liveWidth,
+      progress: options.progress)
     self.sink = sink
     self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
     registry.register(ImageBuiltins.all())

@@ -31,7 +31,8 @@ public indirect enum ParameterType {
     case .function: return "a function"
     case .choice(let options): return "one of " + options.map { "\"\($0)\"" }.joined(separator: ", ")
     case .listOf(let item): return "a list of " + item.pluralDescription
-    case .object(let names): return names.map { ("aeiou".contains($0.prefix(1)) ? "an " : "a ") + $0 }.joined(separator: " or ")
+    case .object(let names):
+      return names.map { ("aeiou".contains($0.prefix(1)) ? "an " : "a ") + $0 }.joined(separator: " or ")
     case .oneOf(let types): return types.map(\.description).joined(separator: " or ")
     }
   }
@@ -81,7 +82,8 @@ public struct Parameter {
   }
 
   /// A parameter with a default value.
-  public static func optional(_ name: String, _ type: ParameterType, default value: Value, _ help: String) -> Parameter {
+  public static func optional(_ name: String, _ type: ParameterType, default value: Value, _ help: String) -> Parameter
+  {
     Parameter(name: name, type: type, defaultValue: value, isOptional: false, help: help)
   }
 

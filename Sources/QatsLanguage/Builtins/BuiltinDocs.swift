@@ -26,7 +26,8 @@ public enum BuiltinDocs {
       }
       if let v = b.variadic {
         let pad = String(repeating: " ", count: width - v.name.count - 1)
-        lines.append("    \(v.name)…\(pad)  any number of \(v.type.description == "a value" ? "values" : v.type.description)")
+        lines.append(
+          "    \(v.name)…\(pad)  any number of \(v.type.description == "a value" ? "values" : v.type.description)")
       }
     }
     if b.block != .none { lines.append("  block: " + (b.block == .required ? "required" : "optional")) }
@@ -59,7 +60,9 @@ public enum BuiltinDocs {
           if let v = b.variadic { out.append("| `\(v.name)…` | \(v.type.description) | — | any number, by position |") }
           out.append("")
         }
-        if b.block != .none { out.append("Takes a `{ … }` block (\(b.block == .required ? "required" : "optional")).\n") }
+        if b.block != .none {
+          out.append("Takes a `{ … }` block (\(b.block == .required ? "required" : "optional")).\n")
+        }
         out.append("Returns: \(b.returns).\n")
       }
     }

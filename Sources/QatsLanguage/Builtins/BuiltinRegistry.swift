@@ -64,15 +64,17 @@ public final class BuiltinRegistry {
         rest.append(arg.value); restLocations.append(arg.location); restNames.append(arg.name)
       } else {
         let n = byPosition.count
-        throw fail("takes at most \(n) positional argument\(n == 1 ? "" : "s"), got \(positional.count)", arg.location,
-                   hint: "usage: \(builtin.signature)")
+        throw fail(
+          "takes at most \(n) positional argument\(n == 1 ? "" : "s"), got \(positional.count)", arg.location,
+          hint: "usage: \(builtin.signature)")
       }
     }
     for (label, arg) in keywords {
       guard builtin.parameters.contains(where: { $0.name == label }) else {
         let guess = Suggest.nearest(to: label, in: builtin.parameters.map(\.name))
-        throw fail("no parameter named `\(label)`", arg.location,
-                   hint: guess.map { "did you mean `\($0)`?" } ?? "usage: \(builtin.signature)")
+        throw fail(
+          "no parameter named `\(label)`", arg.location,
+          hint: guess.map { "did you mean `\($0)`?" } ?? "usage: \(builtin.signature)")
       }
       if given.contains(label) { throw fail("`\(label)` is given twice (by position and by name)", arg.location) }
       values[label] = arg.value; locations[label] = arg.location; given.insert(label)
@@ -86,7 +88,8 @@ public final class BuiltinRegistry {
           if case .choice(let options) = p.type, case .string(let given) = v {
             hint = Suggest.nearest(to: given, in: options).map { "did you mean \(Value.quote($0))?" }
           }
-          throw fail("`\(p.name)` must be \(p.type.description), got \(problem)", locations[p.name] ?? location, hint: hint)
+          throw fail(
+            "`\(p.name)` must be \(p.type.description), got \(problem)", locations[p.name] ?? location, hint: hint)
         }
       } else if let d = p.defaultValue {
         values[p.name] = d
@@ -103,7 +106,8 @@ public final class BuiltinRegistry {
     }
     switch (builtin.block, block) {
     case (.none, .some(let b)): throw fail("does not take a `{ … }` block", b.location)
-    case (.required, .none): throw fail("needs a `{ … }` block after the call", location, hint: "usage: \(builtin.signature)")
+    case (.required, .none):
+      throw fail("needs a `{ … }` block after the call", location, hint: "usage: \(builtin.signature)")
     default: break
     }
     return BuiltinCall(
@@ -146,7 +150,8 @@ public final class BuiltinRegistry {
     switch value {
     case .int, .float, .bool, .none: return value.repr
     case .string(let s): return s.count > 40 ? "a string of \(s.count) characters" : Value.quote(s)
-    case .list(let items): return items.count <= 6 && value.repr.count <= 40 ? value.repr : "a list of \(items.count) items"
+    case .list(let items):
+      return items.count <= 6 && value.repr.count <= 40 ? value.repr : "a list of \(items.count) items"
     case .record: return value.repr.count <= 40 ? value.repr : "a record"
     case .function(let f): return "the function `\(f.name)`"
     case .object(let o): return "a \(o.typeName)"

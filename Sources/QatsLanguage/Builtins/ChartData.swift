@@ -20,8 +20,9 @@ struct ChartRows {
       var records: [Record] = []
       for (i, item) in items.enumerated() {
         guard case .record(let r) = item else {
-          throw call.error("`\(argument)` must be a list of records; item \(i) is \(BuiltinRegistry.describe(item))",
-                           argument: argument, hint: "for example [{bits: 8, accuracy: 0.98}, {bits: 4, accuracy: 0.95}]")
+          throw call.error(
+            "`\(argument)` must be a list of records; item \(i) is \(BuiltinRegistry.describe(item))",
+            argument: argument, hint: "for example [{bits: 8, accuracy: 0.98}, {bits: 4, accuracy: 0.95}]")
         }
         records.append(r)
       }
@@ -36,8 +37,9 @@ struct ChartRows {
     guard !columns.contains(column) else { return }
     let list = "the columns are " + columns.map { "`\($0)`" }.joined(separator: ", ")
     let guess = Suggest.nearest(to: column, in: columns)
-    throw call.error("there is no column `\(column)` in the data", argument: argument,
-                     hint: guess.map { "did you mean `\($0)`? \(list)" } ?? list)
+    throw call.error(
+      "there is no column `\(column)` in the data", argument: argument,
+      hint: guess.map { "did you mean `\($0)`? \(list)" } ?? list)
   }
 
   /// Column `column` as numbers, nil where a row lacks it or holds nil; fails at `argument` on
@@ -47,9 +49,11 @@ struct ChartRows {
     return try records.enumerated().map { i, record in
       guard let v = record[column], !v.isNil else { return nil }
       guard let x = v.number else {
-        throw call.error("column `\(column)` is not numeric: row \(i) has \(BuiltinRegistry.describe(v))",
-                         argument: argument,
-                         hint: argument == "by" ? nil : "`x:` and `y:` take numeric columns; `by: \"\(column)\"` draws one line per value")
+        throw call.error(
+          "column `\(column)` is not numeric: row \(i) has \(BuiltinRegistry.describe(v))",
+          argument: argument,
+          hint: argument == "by"
+            ? nil : "`x:` and `y:` take numeric columns; `by: \"\(column)\"` draws one line per value")
       }
       return x
     }

@@ -8,15 +8,19 @@ public enum CoreBuiltins {
 
   static func core() -> [Builtin] {
     [
-      Builtin("print", topic: "core", summary: "Show values as text, separated by spaces.",
-              parameters: [.optional("sep", .string, default: .string(" "), "text placed between values")],
-              variadic: ("values", .any)) { call in
+      Builtin(
+        "print", topic: "core", summary: "Show values as text, separated by spaces.",
+        parameters: [.optional("sep", .string, default: .string(" "), "text placed between values")],
+        variadic: ("values", .any)
+      ) { call in
         call.emit(PlainText(call.rest.map(\.displayString).joined(separator: call.string("sep"))))
         return .none
       },
-      Builtin("len", topic: "core", summary: "The number of items in a list, characters in a string or fields in a record.",
-              parameters: [.required("x", .oneOf([.list, .string, .record]), "a list, string or record")],
-              returns: "int") { call in
+      Builtin(
+        "len", topic: "core", summary: "The number of items in a list, characters in a string or fields in a record.",
+        parameters: [.required("x", .oneOf([.list, .string, .record]), "a list, string or record")],
+        returns: "int"
+      ) { call in
         switch call.value("x") {
         case .list(let items): return .int(items.count)
         case .string(let s): return .int(s.count)
@@ -24,64 +28,93 @@ public enum CoreBuiltins {
         default: return .int(0)
         }
       },
-      Builtin("range", topic: "core", summary: "The integers from `start` up to (not including) `stop`, by `step`.",
-              parameters: [
-                .required("a", .int, "stop, or start when `b` is given"),
-                .optional("b", .int, "stop"),
-                .optional("step", .int, default: .int(1), "the increment (not 0)"),
-              ], returns: "list") { call in
-        let (start, stop) = call.isGiven("b") && !call.value("b").isNil ? (call.int("a"), call.int("b")) : (0, call.int("a"))
+      Builtin(
+        "range", topic: "core", summary: "The integers from `start` up to (not including) `stop`, by `step`.",
+        parameters: [
+          .required("a", .int, "stop, or start when `b` is given"),
+          .optional("b", .int, "stop"),
+          .optional("step", .int, default: .int(1), "the increment (not 0)"),
+        ], returns: "list"
+      ) { call in
+        let (start, stop) =
+          call.isGiven("b") && !call.value("b").isNil ? (call.int("a"), call.int("b")) : (0, call.int("a"))
         let step = call.int("step")
         guard step != 0 else { throw call.error("`step` must not be 0", argument: "step") }
-        let count = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0) : (start > stop ? (start - stop - 1) / -step + 1 : 0)
+        let count =
+          step > 0
+          ? (stop > start ? (stop - start - 1) / step + 1 : 0) : (start > stop ? (start - stop - 1) / -step + 1 : 0)
         guard count <= maxRangeCount else {
           throw call.error("would make \(count) numbers; the limit is \(maxRangeCount)")
         }
         return .list(stride(from: start, to: stop, by: step).map { .int($0) })
       },
-      Builtin("type", topic: "core", summary: "The type name of a value (int, float, string, list, record, …).",
-              parameters: [.required("x", .any, "any value")], returns: "string") { call in
+      Builtin(
+        "type", topic: "core", summary: "The type name of a value (int, float, string, list, record, …).",
+        parameters: [.required("x", .any, "any value")], returns: "string"
+      ) { call in
         .string(call.value("x").typeName)
       },
-      Builtin("str", topic: "core", summary: "A value as text (strings unchanged).",
-              parameters: [.required("x", .any, "any value")], returns: "string") { call in
+      Builtin(
+        "str", topic: "core", summary: "A value as text (strings unchanged).",
+        parameters: [.required("x", .any, "any value")], returns: "string"
+      ) { call in
         .string(call.value("x").displayString)
       },
-      Builtin("int", topic: "core", summary: "Converts a float (truncating toward zero), a numeric string or a bool to an integer.",
-              parameters: [.required("x", .oneOf([.number, .string, .bool]), "the value to convert")], returns: "int") { call in
+      Builtin(
+        "int", topic: "core",
+        summary: "Converts a float (truncating toward zero), a numeric string or a bool to an integer.",
+        parameters: [.required("x", .oneOf([.number, .string, .bool]), "the value to convert")], returns: "int"
+      ) { call in
         switch call.value("x") {
         case .int(let i): return .int(i)
         case .float(let d):
-          guard let i = Int(exactly: d.rounded(.towardZero)) else { throw call.error("\(Value.formatFloat(d)) does not fit in an integer", argument: "x") }
+          guard let i = Int(exactly: d.rounded(.towardZero)) else {
+            throw call.error("\(Value.formatFloat(d)) does not fit in an integer", argument: "x")
+          }
           return .int(i)
         case .bool(let b): return .int(b ? 1 : 0)
         case .string(let s):
-          guard let i = Int(s.trimmingWhitespace) else { throw call.error("\(Value.quote(s)) is not an integer", argument: "x") }
+          guard let i = Int(s.trimmingWhitespace) else {
+            throw call.error("\(Value.quote(s)) is not an integer", argument: "x")
+          }
           return .int(i)
         default: return .none
         }
       },
-      Builtin("float", topic: "core", summary: "Converts an integer or a numeric string to a float.",
-              parameters: [.required("x", .oneOf([.number, .string]), "the value to convert")], returns: "float") { call in
+      Builtin(
+        "float", topic: "core", summary: "Converts an integer or a numeric string to a float.",
+        parameters: [.required("x", .oneOf([.number, .string]), "the value to convert")], returns: "float"
+      ) { call in
         if case .string(let s) = call.value("x") {
-          guard let d = Double(s.trimmingWhitespace) else { throw call.error("\(Value.quote(s)) is not a number", argument: "x") }
+          guard let d = Double(s.trimmingWhitespace) else {
+            throw call.error("\(Value.quote(s)) is not a number", argument: "x")
+          }
           return .float(d)
         }
         return .float(call.double("x"))
       },
-      Builtin("append", topic: "core", summary: "A new list: `list` with `item` added at the end (the original is unchanged).",
-              parameters: [.required("list", .list, "the list"), .required("item", .any, "the value to add")],
-              returns: "list") { call in
+      Builtin(
+        "append", topic: "core",
+        summary: "A new list: `list` with `item` added at the end (the original is unchanged).",
+        parameters: [.required("list", .list, "the list"), .required("item", .any, "the value to add")],
+        returns: "list"
+      ) { call in
         .list(call.list("list") + [call.value("item")])
       },
-      Builtin("keys", topic: "core", summary: "The field names of a record, in order.",
-              parameters: [.required("record", .record, "the record")], returns: "list") { call in
+      Builtin(
+        "keys", topic: "core", summary: "The field names of a record, in order.",
+        parameters: [.required("record", .record, "the record")], returns: "list"
+      ) { call in
         guard case .record(let r) = call.value("record") else { return .list([]) }
         return .list(r.keys.map { .string($0) })
       },
-      Builtin("sort", topic: "core", summary: "A sorted copy of a list of numbers or of strings.",
-              parameters: [.required("list", .list, "numbers or strings"),
-                           .optional("reverse", .bool, default: .bool(false), "largest first")], returns: "list") { call in
+      Builtin(
+        "sort", topic: "core", summary: "A sorted copy of a list of numbers or of strings.",
+        parameters: [
+          .required("list", .list, "numbers or strings"),
+          .optional("reverse", .bool, default: .bool(false), "largest first"),
+        ], returns: "list"
+      ) { call in
         let items = call.list("list")
         let sorted: [Value]
         if items.allSatisfy({ $0.number != nil }) {

@@ -4,25 +4,34 @@ import Foundation
 enum IOBuiltins {
   static func all() -> [Builtin] {
     [
-      Builtin("seed", topic: "io", summary: "Sets the session's random seed (every random choice derives from it); without an argument, returns it.",
-              parameters: [.optional("n", .nonNegativeInt, "the new seed")], returns: "nil, or the current seed") { call in
+      Builtin(
+        "seed", topic: "io",
+        summary:
+          "Sets the session's random seed (every random choice derives from it); without an argument, returns it.",
+        parameters: [.optional("n", .nonNegativeInt, "the new seed")], returns: "nil, or the current seed"
+      ) { call in
         guard let n = call.optionalInt("n") else { return .int(Int(truncatingIfNeeded: call.interpreter.seed)) }
         call.interpreter.reseed(UInt64(n))
         return .none
       },
-      Builtin("clock", topic: "io", summary: "Seconds on a monotonic clock, for timing by hand.", returns: "float") { _ in
+      Builtin("clock", topic: "io", summary: "Seconds on a monotonic clock, for timing by hand.", returns: "float") {
+        _ in
         .float(MonotonicClock.seconds())
       },
-      Builtin("time", topic: "io", summary: "Runs the block, shows how long it took, and returns the block's last value.",
-              block: .required, returns: "the block's value") { call in
+      Builtin(
+        "time", topic: "io", summary: "Runs the block, shows how long it took, and returns the block's last value.",
+        block: .required, returns: "the block's value"
+      ) { call in
         guard let block = call.block else { return .none }
         let start = MonotonicClock.seconds()
         let value = try call.interpreter.runBlock(block, in: call.environment)
         call.emit(PlainText("time: " + Units.duration(MonotonicClock.seconds() - start)))
         return value
       },
-      Builtin("sleep", topic: "io", summary: "Waits `seconds` (Ctrl-C interrupts it).",
-              parameters: [.required("seconds", .nonNegativeNumber, "how long to wait")]) { call in
+      Builtin(
+        "sleep", topic: "io", summary: "Waits `seconds` (Ctrl-C interrupts it).",
+        parameters: [.required("seconds", .nonNegativeNumber, "how long to wait")]
+      ) { call in
         let end = MonotonicClock.seconds() + call.double("seconds")
         while true {
           try call.checkInterrupt()
@@ -31,19 +40,26 @@ enum IOBuiltins {
           usleep(useconds_t(min(left, 0.01) * 1e6))
         }
       },
-      Builtin("json", topic: "io", summary: "A value as JSON text (tables become lists of records).",
-              parameters: [.required("value", .any, "numbers, strings, lists, records or tables"),
-                           .optional("indent", .bool, default: .bool(false), "pretty-print over several lines")],
-              returns: "string") { call in
+      Builtin(
+        "json", topic: "io", summary: "A value as JSON text (tables become lists of records).",
+        parameters: [
+          .required("value", .any, "numbers, strings, lists, records or tables"),
+          .optional("indent", .bool, default: .bool(false), "pretty-print over several lines"),
+        ],
+        returns: "string"
+      ) { call in
         do {
           return .string(try JSONText.encode(call.value("value"), pretty: call.bool("indent")))
         } catch let e as JSONText.Unsupported {
           throw call.error(e.message, argument: "value")
         }
       },
-      Builtin("write", topic: "io",
-              summary: "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, `.svg` a chart as a picture, anything else as text.",
-              parameters: [.required("value", .any, "what to write"), .required("path", .string, "the file to write")]) { call in
+      Builtin(
+        "write", topic: "io",
+        summary:
+          "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, `.svg` a chart as a picture, anything else as text.",
+        parameters: [.required("value", .any, "what to write"), .required("path", .string, "the file to write")]
+      ) { call in
         let path = call.string("path")
         let value = call.value("value")
         let text: String
@@ -54,7 +70,8 @@ enum IOBuiltins {
           case "svg":
             // A chart (from `plot`, `bars`, or a table's figures) as a standalone SVG file.
             guard case .object(let object) = value, let figure = object as? any Figure else {
-              throw call.error("only a chart can be written as .svg; got \(BuiltinRegistry.describe(value))", argument: "value")
+              throw call.error(
+                "only a chart can be written as .svg; got \(BuiltinRegistry.describe(value))", argument: "value")
             }
             text = figure.svgFile()
           default: text = ValueView(value).render(.plain) + "\n"

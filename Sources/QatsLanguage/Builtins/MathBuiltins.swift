@@ -4,8 +4,10 @@ import Foundation
 enum MathBuiltins {
   static func all() -> [Builtin] {
     var list: [Builtin] = [
-      Builtin("abs", topic: "math", summary: "The absolute value.", parameters: [.required("x", .number, "a number")],
-              returns: "int or float") { call in
+      Builtin(
+        "abs", topic: "math", summary: "The absolute value.", parameters: [.required("x", .number, "a number")],
+        returns: "int or float"
+      ) { call in
         if case .int(let i) = call.value("x") {
           guard i != Int.min else { throw call.error("the absolute value of \(i) does not fit in 64 bits") }
           return .int(abs(i))
@@ -14,8 +16,10 @@ enum MathBuiltins {
       },
       extremum("min", "The smallest of a list, or of the arguments.", <),
       extremum("max", "The largest of a list, or of the arguments.", >),
-      Builtin("sum", topic: "math", summary: "The sum of a list of numbers (integers stay integers).",
-              parameters: [.required("list", .listOf(.number), "numbers")], returns: "int or float") { call in
+      Builtin(
+        "sum", topic: "math", summary: "The sum of a list of numbers (integers stay integers).",
+        parameters: [.required("list", .listOf(.number), "numbers")], returns: "int or float"
+      ) { call in
         var intSum = 0, floatSum = 0.0, isFloat = false
         for v in call.list("list") {
           switch v {
@@ -28,17 +32,23 @@ enum MathBuiltins {
         }
         return isFloat ? .float(Double(intSum) + floatSum) : .int(intSum)
       },
-      Builtin("mean", topic: "math", summary: "The arithmetic mean of a non-empty list of numbers.",
-              parameters: [.required("list", .listOf(.number), "numbers")], returns: "float") { call in
+      Builtin(
+        "mean", topic: "math", summary: "The arithmetic mean of a non-empty list of numbers.",
+        parameters: [.required("list", .listOf(.number), "numbers")], returns: "float"
+      ) { call in
         let xs = call.list("list").compactMap(\.number)
         guard !xs.isEmpty else { throw call.error("the list is empty", argument: "list") }
         return .float(xs.reduce(0, +) / Double(xs.count))
       },
-      Builtin("round", topic: "math",
-              summary: "Rounds half to even (as the quantizer does); with `digits`, to that many decimals.",
-              parameters: [.required("x", .number, "a number"),
-                           .optional("digits", .nonNegativeInt, "decimal places (result is a float)")],
-              returns: "int, or float with digits") { call in
+      Builtin(
+        "round", topic: "math",
+        summary: "Rounds half to even (as the quantizer does); with `digits`, to that many decimals.",
+        parameters: [
+          .required("x", .number, "a number"),
+          .optional("digits", .nonNegativeInt, "decimal places (result is a float)"),
+        ],
+        returns: "int, or float with digits"
+      ) { call in
         if case .int = call.value("x") { return call.value("x") }
         let x = call.double("x")
         if let digits = call.optionalInt("digits") {
@@ -47,25 +57,35 @@ enum MathBuiltins {
         }
         return try toInt(x.rounded(.toNearestOrEven), call)
       },
-      Builtin("floor", topic: "math", summary: "The largest integer not above x.",
-              parameters: [.required("x", .number, "a number")], returns: "int") { call in
+      Builtin(
+        "floor", topic: "math", summary: "The largest integer not above x.",
+        parameters: [.required("x", .number, "a number")], returns: "int"
+      ) { call in
         try toInt(call.double("x").rounded(.down), call)
       },
-      Builtin("ceil", topic: "math", summary: "The smallest integer not below x.",
-              parameters: [.required("x", .number, "a number")], returns: "int") { call in
+      Builtin(
+        "ceil", topic: "math", summary: "The smallest integer not below x.",
+        parameters: [.required("x", .number, "a number")], returns: "int"
+      ) { call in
         try toInt(call.double("x").rounded(.up), call)
       },
-      Builtin("clamp", topic: "math", summary: "x limited to the range [lo, hi].",
-              parameters: [.required("x", .number, "a number"), .required("lo", .number, "lower bound"),
-                           .required("hi", .number, "upper bound")], returns: "int or float") { call in
+      Builtin(
+        "clamp", topic: "math", summary: "x limited to the range [lo, hi].",
+        parameters: [
+          .required("x", .number, "a number"), .required("lo", .number, "lower bound"),
+          .required("hi", .number, "upper bound"),
+        ], returns: "int or float"
+      ) { call in
         let (x, lo, hi) = (call.value("x"), call.value("lo"), call.value("hi"))
         guard (lo.number ?? 0) <= (hi.number ?? 0) else { throw call.error("`lo` is above `hi`", argument: "lo") }
         if (x.number ?? 0) < (lo.number ?? 0) { return lo }
         if (x.number ?? 0) > (hi.number ?? 0) { return hi }
         return x
       },
-      Builtin("random", topic: "math", summary: "A float uniformly in [0, 1) from the session's seeded generator.",
-              returns: "float") { call in
+      Builtin(
+        "random", topic: "math", summary: "A float uniformly in [0, 1) from the session's seeded generator.",
+        returns: "float"
+      ) { call in
         .float(call.interpreter.random.nextUnit())
       },
     ]
@@ -79,12 +99,17 @@ enum MathBuiltins {
       ("tanh", "The hyperbolic tangent.", { Foundation.tanh($0) }, { _ in true }),
     ]
     for (name, summary, f, domain) in unaryFunctions {
-      list.append(Builtin(name, topic: "math", summary: summary, parameters: [.required("x", .number, "a number")],
-                          returns: "float") { call in
-        let x = call.double("x")
-        guard domain(x) else { throw call.error("\(Value.formatFloat(x)) is outside the domain of `\(name)`", argument: "x") }
-        return .float(f(x))
-      })
+      list.append(
+        Builtin(
+          name, topic: "math", summary: summary, parameters: [.required("x", .number, "a number")],
+          returns: "float"
+        ) { call in
+          let x = call.double("x")
+          guard domain(x) else {
+            throw call.error("\(Value.formatFloat(x)) is outside the domain of `\(name)`", argument: "x")
+          }
+          return .float(f(x))
+        })
     }
     return list
   }

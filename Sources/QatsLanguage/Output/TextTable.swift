@@ -9,7 +9,9 @@ public struct TextTable: Renderable, Sendable {
   /// A last row set apart (totals).
   public var footer: [String]?
 
-  public init(title: String? = nil, headers: [String], rows: [[String]] = [], rightAligned: [Bool]? = nil, footer: [String]? = nil) {
+  public init(
+    title: String? = nil, headers: [String], rows: [[String]] = [], rightAligned: [Bool]? = nil, footer: [String]? = nil
+  ) {
     self.title = title
     self.headers = headers
     self.rows = rows
@@ -54,9 +56,13 @@ public struct TextTable: Renderable, Sendable {
         "<\(tag)\(right(c) ? " class=\"num\"" : "")>\(HTMLEscaping.escape(text))</\(tag)>"
       }
       var html = title.map { "<p>" + HTMLEscaping.escape($0) + "</p>" } ?? ""
-      html += "<table><thead><tr>" + headers.enumerated().map { td("th", $0.element, $0.offset) }.joined() + "</tr></thead><tbody>"
+      html +=
+        "<table><thead><tr>" + headers.enumerated().map { td("th", $0.element, $0.offset) }.joined()
+        + "</tr></thead><tbody>"
       for row in rows { html += "<tr>" + (0..<columns).map { td("td", cell(row, $0), $0) }.joined() + "</tr>" }
-      if let footer { html += "<tr class=\"total\">" + (0..<columns).map { td("td", cell(footer, $0), $0) }.joined() + "</tr>" }
+      if let footer {
+        html += "<tr class=\"total\">" + (0..<columns).map { td("td", cell(footer, $0), $0) }.joined() + "</tr>"
+      }
       return html + "</tbody></table>"
     }
   }

@@ -45,17 +45,20 @@ extension Interpreter {
     switch base {
     case .record(let r):
       if let v = r[name] { return v }
-      let hint = Suggest.nearest(to: name, in: r.keys).map { "did you mean `\($0)`?" }
+      let hint =
+        Suggest.nearest(to: name, in: r.keys).map { "did you mean `\($0)`?" }
         ?? (r.count == 0 ? "the record is empty" : "its fields are " + r.keys.map { "`\($0)`" }.joined(separator: ", "))
       throw QatsError(.runtime, "the record has no field `\(name)`", at: location, hint: hint)
     case .object(let o):
       if let v = try located(at: location, { try o.member(name) }) { return v }
-      let hint = Suggest.nearest(to: name, in: o.memberNames).map { "did you mean `\($0)`?" }
+      let hint =
+        Suggest.nearest(to: name, in: o.memberNames).map { "did you mean `\($0)`?" }
         ?? (o.memberNames.isEmpty ? nil : "members: " + o.memberNames.map { "`\($0)`" }.joined(separator: ", "))
       throw QatsError(.runtime, "a \(o.typeName) has no member `\(name)`", at: location, hint: hint)
     default:
-      throw QatsError(.runtime, "\(base.typeName) has no member `\(name)`", at: location,
-                      hint: base.typeName == "list" || base.typeName == "string" ? "use `len(x)` for the length" : nil)
+      throw QatsError(
+        .runtime, "\(base.typeName) has no member `\(name)`", at: location,
+        hint: base.typeName == "list" || base.typeName == "string" ? "use `len(x)` for the length" : nil)
     }
   }
 
@@ -68,14 +71,16 @@ extension Interpreter {
       return .string(String(chars[try listIndex(i, count: chars.count, at: location)]))
     case (.record(let r), .string(let k)):
       if let v = r[k] { return v }
-      throw QatsError(.runtime, "the record has no field \(Value.quote(k))", at: location,
-                      hint: Suggest.nearest(to: k, in: r.keys).map { "did you mean \(Value.quote($0))?" })
+      throw QatsError(
+        .runtime, "the record has no field \(Value.quote(k))", at: location,
+        hint: Suggest.nearest(to: k, in: r.keys).map { "did you mean \(Value.quote($0))?" })
     case (.object(let o), _):
       if let v = try located(at: location, { try o.index(key) }) { return v }
       throw QatsError(.runtime, "a \(o.typeName) cannot be indexed by \(key.typeName)", at: location)
     default:
-      throw QatsError(.runtime, "cannot index \(base.typeName) with \(key.typeName)", at: location,
-                      hint: "lists and strings take integer indices, records take string keys")
+      throw QatsError(
+        .runtime, "cannot index \(base.typeName) with \(key.typeName)", at: location,
+        hint: "lists and strings take integer indices, records take string keys")
     }
   }
 
@@ -130,7 +135,8 @@ extension Interpreter {
         throw e.located(at: location)
       }
     case .user(let decl, let captured):
-      return try callUser(decl, captured: captured, positional: positional, keywords: keywords, block: block, at: location)
+      return try callUser(
+        decl, captured: captured, positional: positional, keywords: keywords, block: block, at: location)
     }
   }
 
@@ -142,29 +148,35 @@ extension Interpreter {
     if let block { throw QatsError(.runtime, "`\(name)` does not take a `{ … }` block", at: block.location) }
     let params = decl.parameters
     guard positional.count <= params.count else {
-      throw QatsError(.runtime, "`\(name)` takes \(params.count) argument\(params.count == 1 ? "" : "s") (\(params.joined(separator: ", "))), got \(positional.count + keywords.count)", at: location)
+      throw QatsError(
+        .runtime,
+        "`\(name)` takes \(params.count) argument\(params.count == 1 ? "" : "s") (\(params.joined(separator: ", "))), got \(positional.count + keywords.count)",
+        at: location)
     }
     let scope = Environment(parent: captured)
     for (p, a) in zip(params, positional) { scope.define(p, a.value) }
     var bound = Set(params.prefix(positional.count))
     for (label, a) in keywords {
       guard params.contains(label) else {
-        throw QatsError(.runtime, "`\(name)` has no parameter `\(label)`", at: a.location,
-                        hint: Suggest.nearest(to: label, in: params).map { "did you mean `\($0)`?" })
+        throw QatsError(
+          .runtime, "`\(name)` has no parameter `\(label)`", at: a.location,
+          hint: Suggest.nearest(to: label, in: params).map { "did you mean `\($0)`?" })
       }
       guard !bound.contains(label) else { throw QatsError(.runtime, "`\(label)` is given twice", at: a.location) }
       scope.define(label, a.value)
       bound.insert(label)
     }
     if let missing = params.first(where: { !bound.contains($0) }) {
-      throw QatsError(.runtime, "`\(name)` is missing argument `\(missing)`", at: location,
-                      hint: "`\(name)` takes (\(params.joined(separator: ", ")))")
+      throw QatsError(
+        .runtime, "`\(name)` is missing argument `\(missing)`", at: location,
+        hint: "`\(name)` takes (\(params.joined(separator: ", ")))")
     }
     callDepth += 1
     defer { callDepth -= 1 }
     if callDepth > maxCallDepth {
-      throw QatsError(.runtime, "recursion too deep: more than \(maxCallDepth) nested calls of user functions", at: location,
-                      hint: "check that `\(name)` has a case that stops recursing")
+      throw QatsError(
+        .runtime, "recursion too deep: more than \(maxCallDepth) nested calls of user functions", at: location,
+        hint: "check that `\(name)` has a case that stops recursing")
     }
     switch try executeBlock(decl.body, in: scope, inFunction: true) {
     case .returned(let v): return v

@@ -15,8 +15,9 @@ extension Interpreter {
   }
 
   func overflow(_ op: String, at location: SourceLocation) -> QatsError {
-    QatsError(.runtime, "integer overflow in `\(op)`: the result does not fit in 64 bits", at: location,
-              hint: "use floats for very large values, e.g. `2.0 ** 70`")
+    QatsError(
+      .runtime, "integer overflow in `\(op)`: the result does not fit in 64 bits", at: location,
+      hint: "use floats for very large values, e.g. `2.0 ** 70`")
   }
 
   /// Caps the size of strings and lists built by `*` so a typo cannot exhaust memory.
@@ -36,12 +37,14 @@ extension Interpreter {
     case (.string(let a), .string(let b)) where op == .add: return .string(a + b)
     case (.list(let a), .list(let b)) where op == .add: return .list(a + b)
     case (.string(let s), .int(let n)) where op == .multiply:
-      guard n >= 0, n.multipliedReportingOverflow(by: max(1, s.count)).partialValue <= Interpreter.maxRepeatedLength else {
+      guard n >= 0, n.multipliedReportingOverflow(by: max(1, s.count)).partialValue <= Interpreter.maxRepeatedLength
+      else {
         throw QatsError(.runtime, "cannot repeat a string \(n) times", at: location)
       }
       return .string(String(repeating: s, count: n))
     case (.list(let a), .int(let n)) where op == .multiply:
-      guard n >= 0, n.multipliedReportingOverflow(by: max(1, a.count)).partialValue <= Interpreter.maxRepeatedLength else {
+      guard n >= 0, n.multipliedReportingOverflow(by: max(1, a.count)).partialValue <= Interpreter.maxRepeatedLength
+      else {
         throw QatsError(.runtime, "cannot repeat a list \(n) times", at: location)
       }
       return .list(Array([[Value]](repeating: a, count: n).joined()))
@@ -49,7 +52,8 @@ extension Interpreter {
       var hint: String?
       if case .string = l, r.number != nil { hint = "convert with `str(x)` to join text and numbers" }
       if case .string = r, l.number != nil { hint = "convert with `str(x)` to join text and numbers" }
-      throw QatsError(.runtime, "`\(op.rawValue)` does not apply to \(l.typeName) and \(r.typeName)", at: location, hint: hint)
+      throw QatsError(
+        .runtime, "`\(op.rawValue)` does not apply to \(l.typeName) and \(r.typeName)", at: location, hint: hint)
     }
   }
 
@@ -120,7 +124,8 @@ extension Interpreter {
     case (.string(let a), .string(let b)): order = a < b ? -1 : (a > b ? 1 : 0)
     default:
       guard let a = l.number, let b = r.number else {
-        throw QatsError(.runtime, "cannot compare \(l.typeName) with \(r.typeName) using `\(op.rawValue)`", at: location)
+        throw QatsError(
+          .runtime, "cannot compare \(l.typeName) with \(r.typeName) using `\(op.rawValue)`", at: location)
       }
       if a.isNaN || b.isNaN { return false }
       order = a < b ? -1 : (a > b ? 1 : 0)

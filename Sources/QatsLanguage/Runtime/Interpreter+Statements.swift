@@ -37,8 +37,9 @@ extension Interpreter {
       case .string(let s): items = s.map { .string(String($0)) }
       case .record(let r): items = r.keys.map { .string($0) }
       default:
-        throw QatsError(.runtime, "cannot loop over \(iterable.typeName); `for` needs a list, a string or a record",
-                        at: iterableExpr.location, hint: "to repeat n times, write `for i in range(n) { … }`")
+        throw QatsError(
+          .runtime, "cannot loop over \(iterable.typeName); `for` needs a list, a string or a record",
+          at: iterableExpr.location, hint: "to repeat n times, write `for i in range(n) { … }`")
       }
       for item in items {
         try checkInterrupt(at: statement.location)
@@ -81,8 +82,9 @@ extension Interpreter {
   func truth(_ e: Expr, in env: Environment, what: String) throws -> Bool {
     let v = try evaluate(e, in: env)
     guard case .bool(let b) = v else {
-      throw QatsError(.runtime, "\(what) must be true or false, got \(v.typeName) \(BuiltinRegistry.describe(v))",
-                      at: e.location, hint: "compare explicitly, e.g. `x != 0` or `len(xs) > 0`")
+      throw QatsError(
+        .runtime, "\(what) must be true or false, got \(v.typeName) \(BuiltinRegistry.describe(v))",
+        at: e.location, hint: "compare explicitly, e.g. `x != 0` or `len(xs) > 0`")
     }
     return b
   }
@@ -100,8 +102,9 @@ extension Interpreter {
         r[name] = value
         try assign(.record(r), to: baseExpr, in: env)
       default:
-        throw QatsError(.runtime, "cannot set `.\(name)` on \(base.typeName); only record fields can be assigned",
-                        at: target.location)
+        throw QatsError(
+          .runtime, "cannot set `.\(name)` on \(base.typeName); only record fields can be assigned",
+          at: target.location)
       }
     case .index(let baseExpr, let indexExpr):
       let base = try evaluate(baseExpr, in: env)
@@ -115,8 +118,9 @@ extension Interpreter {
         r[key] = value
         try assign(.record(r), to: baseExpr, in: env)
       default:
-        throw QatsError(.runtime, "cannot assign to \(base.typeName)[\(index.typeName)]", at: target.location,
-                        hint: "lists take integer indices, records take string keys")
+        throw QatsError(
+          .runtime, "cannot assign to \(base.typeName)[\(index.typeName)]", at: target.location,
+          hint: "lists take integer indices, records take string keys")
       }
     default:
       throw QatsError(.runtime, "cannot assign to this expression", at: target.location)
@@ -127,8 +131,9 @@ extension Interpreter {
   func listIndex(_ i: Int, count: Int, at location: SourceLocation) throws -> Int {
     let k = i < 0 ? count + i : i
     guard k >= 0, k < count else {
-      throw QatsError(.runtime, "index \(i) is out of range for a list of \(count) item\(count == 1 ? "" : "s")",
-                      at: location, hint: count == 0 ? nil : "valid indices are 0…\(count - 1) (or -\(count)…-1 from the end)")
+      throw QatsError(
+        .runtime, "index \(i) is out of range for a list of \(count) item\(count == 1 ? "" : "s")",
+        at: location, hint: count == 0 ? nil : "valid indices are 0…\(count - 1) (or -\(count)…-1 from the end)")
     }
     return k
   }

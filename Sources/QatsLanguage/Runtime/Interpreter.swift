@@ -28,7 +28,9 @@ public final class Interpreter {
   var callDepth = 0
 
   /// Names defined when a session starts (`ptq`, `qat`, `pi`); `:reset` restores them.
-  public static var predefined: [(String, Value)] { [("ptq", .string("ptq")), ("qat", .string("qat")), ("pi", .float(Double.pi))] }
+  public static var predefined: [(String, Value)] {
+    [("ptq", .string("ptq")), ("qat", .string("qat")), ("pi", .float(Double.pi))]
+  }
 
   public init(output: OutputSink, seed: UInt64 = 0, registry: BuiltinRegistry = BuiltinRegistry()) {
     self.output = output

@@ -27,11 +27,13 @@ public enum LargeStack {
       let job = Job { result = Result { try body() } }
       var thread = pthread_t()
       let unmanaged = Unmanaged.passRetained(job)
-      let created = pthread_create(&thread, &attributes, { raw in
-        guard let raw else { return nil }
-        Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
-        return nil
-      }, unmanaged.toOpaque())
+      let created = pthread_create(
+        &thread, &attributes,
+        { raw in
+          guard let raw else { return nil }
+          Unmanaged<Job>.fromOpaque(raw).takeRetainedValue().body()
+          return nil
+        }, unmanaged.toOpaque())
       guard created == 0 else {
         unmanaged.release()
         return try body()

@@ -15,7 +15,9 @@ extension Value {
       return "[" + parts.joined(separator: ", ") + "]"
     case .record(let r):
       if r.count == 0 { return "{}" }
-      let parts = r.pairs.map { "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr(limit: limit))" }
+      let parts = r.pairs.map {
+        "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr(limit: limit))"
+      }
       return "{" + parts.joined(separator: ", ") + "}"
     case .function(let f):
       switch f.body {

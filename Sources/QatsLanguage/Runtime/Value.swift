@@ -84,7 +84,8 @@ extension Value {
     case (.list(let a), .list(let b)):
       return a.count == b.count && zip(a, b).allSatisfy { $0.isEqual(to: $1) }
     case (.record(let a), .record(let b)):
-      return a.count == b.count && a.pairs.allSatisfy { pair in b[pair.key].map { pair.value.isEqual(to: $0) } ?? false }
+      return a.count == b.count
+        && a.pairs.allSatisfy { pair in b[pair.key].map { pair.value.isEqual(to: $0) } ?? false }
     case (.function(let a), .function(let b)): return a === b
     case (.object(let a), .object(let b)): return a === b
     default: return false

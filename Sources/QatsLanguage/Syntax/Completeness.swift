@@ -26,9 +26,11 @@ public enum Completeness {
     guard let last = meaningful?.kind else { return false }
     switch last {
     case .symbol(let s):
-      return [.plus, .minus, .star, .slash, .slashSlash, .percent, .power, .comma, .assign, .plusAssign,
-              .minusAssign, .timesAssign, .divideAssign, .equal, .notEqual, .less, .lessEqual, .greater,
-              .greaterEqual, .dot].contains(s)
+      return [
+        .plus, .minus, .star, .slash, .slashSlash, .percent, .power, .comma, .assign, .plusAssign,
+        .minusAssign, .timesAssign, .divideAssign, .equal, .notEqual, .less, .lessEqual, .greater,
+        .greaterEqual, .dot,
+      ].contains(s)
     case .keyword(let k): return [.and, .or, .not, .else].contains(k)
     default:
       return text.hasSuffix("\\\n") || text.hasSuffix("\\")

@@ -50,7 +50,8 @@ public struct Lexer {
     if c == "\"" || c == "'" { return string(from: start, quote: c) }
     if let sym = symbol() { return make(.symbol(sym), from: start) }
     i += 1
-    let shown = c.properties.generalCategory == .control ? "U+" + String(c.value, radix: 16, uppercase: true) : String(c)
+    let shown =
+      c.properties.generalCategory == .control ? "U+" + String(c.value, radix: 16, uppercase: true) : String(c)
     errors.append(QatsError(.syntax, "unexpected character `\(shown)`", at: loc(start)))
     return next()
   }
@@ -112,9 +113,10 @@ public struct Lexer {
       return make(.float(v), from: start)
     }
     guard let v = Int(text) else {
-      errors.append(QatsError(
-        .syntax, "integer `\(text)` does not fit in 64 bits (largest is \(Int.max))", at: loc(start),
-        hint: "write it as a float, e.g. `\(text).0`, if an approximate value will do"))
+      errors.append(
+        QatsError(
+          .syntax, "integer `\(text)` does not fit in 64 bits (largest is \(Int.max))", at: loc(start),
+          hint: "write it as a float, e.g. `\(text).0`, if an approximate value will do"))
       return make(.integer(0), from: start)
     }
     return make(.integer(v), from: start)
@@ -137,13 +139,16 @@ public struct Lexer {
         case "0": out.append("\0")
         case "\\", "\"", "'": out.append(e)
         case "u":
-          if let scalar = unicodeEscape() { out.append(scalar) } else {
+          if let scalar = unicodeEscape() {
+            out.append(scalar)
+          } else {
             errors.append(QatsError(.syntax, "bad unicode escape; write it as `\\u{1F600}`", at: loc(escStart)))
           }
         default:
-          errors.append(QatsError(
-            .syntax, "unknown escape `\\\(e)` in string", at: loc(escStart),
-            hint: "known escapes: \\n \\t \\r \\0 \\\\ \\\" \\' \\u{…}"))
+          errors.append(
+            QatsError(
+              .syntax, "unknown escape `\\\(e)` in string", at: loc(escStart),
+              hint: "known escapes: \\n \\t \\r \\0 \\\\ \\\" \\' \\u{…}"))
         }
         continue
       }

@@ -103,7 +103,8 @@ extension Parser {
         try expect(.rbracket, "to close the index")
         expr = Expr(.index(expr, index), at: loc)
       } else if case .identifier = expr.kind, isSymbol(.lbrace), allowTrailingBlock, !current.atLineStart,
-                let block = try trailingBlock() {
+        let block = try trailingBlock()
+      {
         // `name { … }`: a call with no arguments and a block.
         expr = Expr(.call(callee: expr, arguments: [], block: block), at: block.location)
       } else {
@@ -209,7 +210,9 @@ extension Parser {
         if case .end = p.current.kind {
           throw p.fail("expected `]` to close the list opened at line \(open.location.line)", at: open.location)
         }
-        if p.isSymbol(.comma) { p.advance(); p.skipNewlines() } else if !p.isSymbol(.rbracket) {
+        if p.isSymbol(.comma) {
+          p.advance(); p.skipNewlines()
+        } else if !p.isSymbol(.rbracket) {
           throw p.fail("expected `,` or `]` in the list, found \(p.current.display)")
         }
       }
@@ -233,8 +236,10 @@ extension Parser {
         switch p.current.kind {
         case .identifier(let k), .string(let k): key = k
         case .keyword(let k): key = k.rawValue
-        default: throw p.fail("expected a field name in the record, found \(p.current.display)",
-                              hint: "records look like `{bits: 4, per_channel: true}`")
+        default:
+          throw p.fail(
+            "expected a field name in the record, found \(p.current.display)",
+            hint: "records look like `{bits: 4, per_channel: true}`")
         }
         if fields.contains(where: { $0.key == key }) { throw p.fail("field `\(key)` is given twice", at: keyLocation) }
         p.advance()
@@ -245,7 +250,9 @@ extension Parser {
         if case .end = p.current.kind {
           throw p.fail("expected `}` to close the record opened at line \(open.location.line)", at: open.location)
         }
-        if p.isSymbol(.comma) { p.advance(); p.skipNewlines() } else if !p.isSymbol(.rbrace) {
+        if p.isSymbol(.comma) {
+          p.advance(); p.skipNewlines()
+        } else if !p.isSymbol(.rbrace) {
           throw p.fail("expected `,` or `}` in the record, found \(p.current.display)")
         }
       }

@@ -34,7 +34,8 @@ extension Parser {
     case .keyword(.break): advance(); return made(.breakLoop)
     case .keyword(.continue): advance(); return made(.continueLoop)
     case .keyword(.else):
-      throw fail("`else` without an `if` before it", hint: "put `else` on the same line as the `}` that closes the `if`")
+      throw fail(
+        "`else` without an `if` before it", hint: "put `else` on the same line as the `}` that closes the `if`")
     case .identifier("mode"):
       if let s = try modeStatement() { return s }
     default: break
@@ -44,7 +45,9 @@ extension Parser {
     if let compound = assignmentOperator() {
       switch expr.kind {
       case .identifier, .member, .index: break
-      default: throw fail("cannot assign to this expression; the left of `=` must be a name, `a.b` or `a[i]`", at: expr.location)
+      default:
+        throw fail(
+          "cannot assign to this expression; the left of `=` must be a name, `a.b` or `a[i]`", at: expr.location)
       }
       advance()
       skipNewlines()
@@ -67,8 +70,9 @@ extension Parser {
       advance()
       guard word == "ptq" || word == "qat" else {
         let guess = Suggest.nearest(to: word, in: ["ptq", "qat"])
-        throw fail("unknown mode `\(word)`: expected `ptq` or `qat`", at: wordLocation,
-                   hint: guess.map { "did you mean `\($0)`?" })
+        throw fail(
+          "unknown mode `\(word)`: expected `ptq` or `qat`", at: wordLocation,
+          hint: guess.map { "did you mean `\($0)`?" })
       }
       return Stmt(kind: .mode(word), location: start, end: previousEnd)
     default:
@@ -104,7 +108,8 @@ extension Parser {
         otherwise = try block("after `else`")
       }
     }
-    return Stmt(kind: .ifElse(condition: condition, then: then, otherwise: otherwise), location: start, end: previousEnd)
+    return Stmt(
+      kind: .ifElse(condition: condition, then: then, otherwise: otherwise), location: start, end: previousEnd)
   }
 
   /// Parses an `if`/`while`/`for` header, where a `{` begins the body rather than a block argument.
@@ -127,8 +132,9 @@ extension Parser {
         parser.skipSeparators()
         if parser.isSymbol(.rbrace) { break }
         if case .end = parser.current.kind {
-          throw parser.fail("expected `}` to close the block opened at line \(open.location.line), found the end of the input",
-                            at: open.location)
+          throw parser.fail(
+            "expected `}` to close the block opened at line \(open.location.line), found the end of the input",
+            at: open.location)
         }
         if let s = parser.recovering({ try $0.statement() }) { statements.append(s) }
         if parser.errors.count >= Parser.maxErrors { throw Failure() }
@@ -152,7 +158,9 @@ extension Parser {
       if parameters.contains(param) { throw fail("parameter `\(param)` is listed twice", at: loc) }
       parameters.append(param)
       skipNewlines()
-      if isSymbol(.comma) { advance(); skipNewlines() } else if !isSymbol(.rparen) {
+      if isSymbol(.comma) {
+        advance(); skipNewlines()
+      } else if !isSymbol(.rparen) {
         throw fail("expected `,` or `)` in the parameter list, found \(current.display)")
       }
     }

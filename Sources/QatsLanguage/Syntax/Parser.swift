@@ -150,8 +150,9 @@ public struct Parser {
   }
 
   mutating func tooDeep() -> Failure {
-    fail("expression is nested too deeply or chains too many operators (more than \(Parser.maxDepth) levels)",
-         hint: "split it into smaller steps with variables")
+    fail(
+      "expression is nested too deeply or chains too many operators (more than \(Parser.maxDepth) levels)",
+      hint: "split it into smaller steps with variables")
   }
 
   mutating func nested<T>(_ body: (inout Parser) throws -> T) throws -> T {

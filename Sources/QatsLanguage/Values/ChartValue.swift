@@ -40,20 +40,32 @@ public final class ChartValue: HostObject, Figure {
   /// `{lower, upper, count}` per histogram bin.
   public func plainValue() -> Value? {
     if let line = figure as? LineChart {
-      return .list(line.series.flatMap { s in
-        s.points.map { Value.record(Record([("series", .string(s.name)), ("x", .float($0.x)), ("y", .float($0.y))])) }
-      })
+      return .list(
+        line.series.flatMap { s in
+          s.points.map {
+            Value.record(Record([("series", .string(s.name)), ("x", .float($0.x)), ("y", .float($0.y))]))
+          }
+        })
     }
     if let bars = figure as? BarChart {
-      return .list(bars.bars.map { b in
-        .record(Record([("label", .string(b.label)), ("value", .float(b.value)), ("note", b.note.map(Value.string) ?? .none)]))
-      })
+      return .list(
+        bars.bars.map { b in
+          .record(
+            Record([
+              ("label", .string(b.label)), ("value", .float(b.value)), ("note", b.note.map(Value.string) ?? .none),
+            ]))
+        })
     }
     if let h = figure as? HistogramChart {
       let w = (h.upper - h.lower) / Double(max(1, h.counts.count))
-      return .list(h.counts.enumerated().map { i, c in
-        .record(Record([("lower", .float(h.lower + Double(i) * w)), ("upper", .float(h.lower + Double(i + 1) * w)), ("count", .int(c))]))
-      })
+      return .list(
+        h.counts.enumerated().map { i, c in
+          .record(
+            Record([
+              ("lower", .float(h.lower + Double(i) * w)), ("upper", .float(h.lower + Double(i + 1) * w)),
+              ("count", .int(c)),
+            ]))
+        })
     }
     return nil
   }

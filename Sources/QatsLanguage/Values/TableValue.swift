@@ -45,7 +45,9 @@ public final class TableValue: HostObject, CompositeRenderable {
   /// Lines of text shown under the table and its figures (how to read it).
   public let notes: [String]
 
-  public init(title: String? = nil, columns: [Column], rows: [Record], figures: [any Renderable] = [], notes: [String] = []) {
+  public init(
+    title: String? = nil, columns: [Column], rows: [Record], figures: [any Renderable] = [], notes: [String] = []
+  ) {
     self.title = title
     self.columns = columns
     self.rows = rows
@@ -99,7 +101,9 @@ public final class TableValue: HostObject, CompositeRenderable {
       return .record(rows[at])
     case .string(let k):
       guard let values = column(k) else {
-        throw QatsError(.runtime, "the table has no column `\(k)`; its columns are \(columns.map(\.key).joined(separator: ", "))", at: nil)
+        throw QatsError(
+          .runtime, "the table has no column `\(k)`; its columns are \(columns.map(\.key).joined(separator: ", "))",
+          at: nil)
       }
       return values
     default: return nil

@@ -14,12 +14,15 @@ struct FolderBuilder {
 
   /// A gray image of `width × height` filled with `value`.
   func gray(_ relative: String, _ value: UInt8, width: Int = 2, height: Int = 2) throws {
-    try png(relative, PixelImage(width: width, height: height, channels: 1, pixels: [UInt8](repeating: value, count: width * height)))
+    try png(
+      relative,
+      PixelImage(width: width, height: height, channels: 1, pixels: [UInt8](repeating: value, count: width * height)))
   }
 
   func bytes(_ relative: String, _ data: [UInt8]) throws {
     let path = root + "/" + relative
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try Data(data).write(to: URL(fileURLWithPath: path))
   }
 

@@ -8,8 +8,10 @@ enum PNGBytes {
 
   /// A whole PNG: IHDR, optional PLTE and tRNS, one IDAT of `rows` (unfiltered sample bytes,
   /// each row prefixed here with filter type 0), IEND.
-  static func file(width: Int, height: Int, bitDepth: Int, colorType: Int, rows: [[UInt8]],
-                   palette: [UInt8]? = nil, transparency: [UInt8]? = nil) -> [UInt8] {
+  static func file(
+    width: Int, height: Int, bitDepth: Int, colorType: Int, rows: [[UInt8]],
+    palette: [UInt8]? = nil, transparency: [UInt8]? = nil
+  ) -> [UInt8] {
     var out = signature
     out += chunk("IHDR", be32(width) + be32(height) + [UInt8(bitDepth), UInt8(colorType), 0, 0, 0])
     if let palette { out += chunk("PLTE", palette) }

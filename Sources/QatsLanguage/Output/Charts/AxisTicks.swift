@@ -15,8 +15,10 @@ struct AxisTicks: Equatable {
   /// - Parameter clampToUnit: the data are fractions (accuracies): never run the axis past 0 or 1,
   ///   because "104 %" is a value accuracy cannot have.
   /// - Parameter integers: only whole-number steps (epochs, bits).
-  static func nice(_ low: Double, _ high: Double, intervals: Int, clampToUnit: Bool = false,
-                   integers: Bool = false) -> AxisTicks {
+  static func nice(
+    _ low: Double, _ high: Double, intervals: Int, clampToUnit: Bool = false,
+    integers: Bool = false
+  ) -> AxisTicks {
     var lo = low.isFinite ? low : 0
     var hi = high.isFinite ? high : 1
     if lo > hi { swap(&lo, &hi) }
@@ -134,7 +136,9 @@ extension AxisFormat {
   static func fixed(_ x: Double, _ digits: Int) -> String {
     let text = String(format: "%.\(max(0, digits))f", x)
     // "-0" and "-0.0" are zero; a minus there would suggest a negative value.
-    if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(text.dropFirst()) }
+    if text.hasPrefix("-") && text.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) {
+      return String(text.dropFirst())
+    }
     return minus(text)
   }
 

@@ -49,9 +49,11 @@ public struct LineChart: Sendable, Equatable {
   /// The y range to show; nil fits the data.
   public var yRange: ClosedRange<Double>?
 
-  public init(title: String? = nil, xLabel: String, yLabel: String, xFormat: AxisFormat = .number,
-              yFormat: AxisFormat = .number, series: [ChartSeries], xDescending: Bool = false,
-              yRange: ClosedRange<Double>? = nil) {
+  public init(
+    title: String? = nil, xLabel: String, yLabel: String, xFormat: AxisFormat = .number,
+    yFormat: AxisFormat = .number, series: [ChartSeries], xDescending: Bool = false,
+    yRange: ClosedRange<Double>? = nil
+  ) {
     self.title = title
     self.xLabel = xLabel
     self.yLabel = yLabel
@@ -105,8 +107,10 @@ public struct HistogramChart: Sendable, Equatable {
   /// The representable range [lowest level, highest level]; nil when there is no grid.
   public var clipRange: ClosedRange<Double>?
 
-  public init(title: String? = nil, valueLabel: String, lower: Double, upper: Double, counts: [Int],
-              levels: [Double] = [], clipRange: ClosedRange<Double>? = nil) {
+  public init(
+    title: String? = nil, valueLabel: String, lower: Double, upper: Double, counts: [Int],
+    levels: [Double] = [], clipRange: ClosedRange<Double>? = nil
+  ) {
     self.title = title
     self.valueLabel = valueLabel
     self.lower = lower

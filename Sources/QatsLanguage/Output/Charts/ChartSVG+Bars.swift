@@ -30,9 +30,10 @@ extension BarChart {
       doc.text(labels[i], x: barLeft - 10, y: y + 13, anchor: .end)
       if bar.value.isDrawable && bar.value != 0 {
         let end = px(bar.value)
-        doc.rect(min(zero, end), y + 2, max(1.5, abs(end - zero)), rowHeight - 8,
-                 fill: bar.value < 0 ? ChartPalette.alertSVG : ChartPalette.svgColor(0),
-                 tooltip: "\(bar.label): \(values[i])" + (bar.note.map { " (\($0))" } ?? ""))
+        doc.rect(
+          min(zero, end), y + 2, max(1.5, abs(end - zero)), rowHeight - 8,
+          fill: bar.value < 0 ? ChartPalette.alertSVG : ChartPalette.svgColor(0),
+          tooltip: "\(bar.label): \(values[i])" + (bar.note.map { " (\($0))" } ?? ""))
       }
       doc.text(values[i], x: barRight + 10 + valueWidth, y: y + 13, anchor: .end)
       if let note = notes[i] { doc.text(note, x: barRight + 24 + valueWidth, y: y + 13, opacity: 0.7) }

@@ -37,9 +37,10 @@ extension HistogramChart {
       // Edges snapped to zero, so a bin ending at 0 does not read "−5.6e-17".
       let a = snapped(lower + Double(i) * binWidth), b = snapped(lower + Double(i + 1) * binWidth)
       let outside = clipRange.map { !$0.contains((a + b) / 2) } ?? false
-      doc.rect(px(a), py(Double(count)), max(0.6, px(b) - px(a) - (counts.count <= 120 ? 1 : 0)), bottom - py(Double(count)),
-               fill: outside ? ChartPalette.alertSVG : ChartPalette.svgColor(0),
-               tooltip: "\(AxisFormat.compact(a)) … \(AxisFormat.compact(b)): \(count)")
+      doc.rect(
+        px(a), py(Double(count)), max(0.6, px(b) - px(a) - (counts.count <= 120 ? 1 : 0)), bottom - py(Double(count)),
+        fill: outside ? ChartPalette.alertSVG : ChartPalette.svgColor(0),
+        tooltip: "\(AxisFormat.compact(a)) … \(AxisFormat.compact(b)): \(count)")
     }
     doc.line(left, top, left, bottom, opacity: 0.55)
     doc.line(left, bottom, right, bottom, opacity: 0.55)
@@ -70,8 +71,11 @@ extension HistogramChart {
     doc.text("count", x: 16, y: (top + bottom) / 2, anchor: .middle, opacity: 0.8, rotate: true)
 
     var key: [String] = []
-    if tooDense { key.append("\(levels.count) levels (too dense to mark)") }
-    else if !levels.isEmpty { key.append("\(levels.count) quantization \(levels.count == 1 ? "level" : "levels")") }
+    if tooDense {
+      key.append("\(levels.count) levels (too dense to mark)")
+    } else if !levels.isEmpty {
+      key.append("\(levels.count) quantization \(levels.count == 1 ? "level" : "levels")")
+    }
     if let share = clippedShare() { key.append("clipped: " + Units.percent(share) + " of values") }
     var height = bottom + 56
     height += doc.legend(key, x: left, y: bottom + 66, maxWidth: right - left) { doc, i, x, y in

@@ -7,13 +7,14 @@ extension LineChart {
     var (doc, top) = SVGDocument.chart(title: title)
     let width = doc.width
     guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
-          let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
+      let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
     else {
       return doc.empty("(no data to plot)", top: top, alt: altText)
     }
 
-    let ticks = AxisTicks.nice(yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: 5,
-                               clampToUnit: yFormat == .percent && yRange == nil)
+    let ticks = AxisTicks.nice(
+      yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: 5,
+      clampToUnit: yFormat == .percent && yRange == nil)
     let largest = max(abs(ticks.lower), abs(ticks.upper))
     let yLabels = ticks.values.map { yFormat.tick($0, step: ticks.step, largest: largest) }
     let labelWidth = yLabels.map { SVGDocument.textWidth($0) }.max() ?? 0
@@ -50,8 +51,9 @@ extension LineChart {
       let every = max(1, Int((Double(line.count) / ((right - left) / 12)).rounded(.up)))
       for (i, p) in line.enumerated() where i % every == 0 || i == line.count - 1 {
         let name = series[s].name
-        doc.marker(s, x: px(p.x), y: py(p.y),
-                   tooltip: "\(name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
+        doc.marker(
+          s, x: px(p.x), y: py(p.y),
+          tooltip: "\(name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
       }
     }
 
@@ -68,7 +70,8 @@ extension LineChart {
 
   /// X ticks at every distinct x when their labels fit side by side, otherwise at round numbers.
   private func xTicks(xMin: Double, xMax: Double, left: Double, right: Double, px: (Double) -> Double)
-    -> [(Double, String)] {
+    -> [(Double, String)]
+  {
     let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
     func fits(_ ticks: [(Double, String)]) -> Bool {
       let spans = ticks.map { (px($0.0), SVGDocument.textWidth($0.1) / 2 + 4) }.sorted { $0.0 < $1.0 }

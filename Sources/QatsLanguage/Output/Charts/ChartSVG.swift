@@ -36,18 +36,24 @@ struct SVGDocument {
 
   mutating func raw(_ element: String) { body.append(element) }
 
-  mutating func line(_ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "currentColor",
-                     opacity: Double? = nil, width: Double = 1, dash: String? = nil) {
-    var attrs = "x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(stroke)\""
+  mutating func line(
+    _ x1: Double, _ y1: Double, _ x2: Double, _ y2: Double, stroke: String = "currentColor",
+    opacity: Double? = nil, width: Double = 1, dash: String? = nil
+  ) {
+    var attrs =
+      "x1=\"\(Self.n(x1))\" y1=\"\(Self.n(y1))\" x2=\"\(Self.n(x2))\" y2=\"\(Self.n(y2))\" stroke=\"\(stroke)\""
     if width != 1 { attrs += " stroke-width=\"\(Self.n(width))\"" }
     if let opacity { attrs += " stroke-opacity=\"\(Self.n(opacity))\"" }
     if let dash { attrs += " stroke-dasharray=\"\(dash)\"" }
     body.append("<line \(attrs)/>")
   }
 
-  mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, opacity: Double? = nil,
-                     tooltip: String? = nil) {
-    var element = "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
+  mutating func rect(
+    _ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, opacity: Double? = nil,
+    tooltip: String? = nil
+  ) {
+    var element =
+      "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
     if let opacity { element += " fill-opacity=\"\(Self.n(opacity))\"" }
     element += tooltip.map { "><title>\(Self.escape($0))</title></rect>" } ?? "/>"
     body.append(element)
@@ -67,8 +73,10 @@ struct SVGDocument {
     text(shown, x: 16, y: 24, size: size, bold: true)
   }
 
-  mutating func text(_ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Double? = nil,
-                     bold: Bool = false, opacity: Double? = nil, rotate: Bool = false) {
+  mutating func text(
+    _ content: String, x: Double, y: Double, anchor: Anchor = .start, size: Double? = nil,
+    bold: Bool = false, opacity: Double? = nil, rotate: Bool = false
+  ) {
     var attrs = "x=\"\(Self.n(x))\" y=\"\(Self.n(y))\""
     if anchor != .start { attrs += " text-anchor=\"\(anchor.rawValue)\"" }
     if let size { attrs += " font-size=\"\(Self.n(size))\"" }
@@ -85,14 +93,20 @@ struct SVGDocument {
     let r = 4.0
     let tip = "<title>\(Self.escape(tooltip))</title>"
     switch series % ChartPalette.markers.count {
-    case 0: body.append("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"\(color)\">\(tip)</circle>")
+    case 0:
+      body.append(
+        "<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"\(color)\">\(tip)</circle>")
     case 1:
-      body.append("<rect x=\"\(Self.n(x - r))\" y=\"\(Self.n(y - r))\" width=\"\(Self.n(2 * r))\" height=\"\(Self.n(2 * r))\" fill=\"\(color)\">\(tip)</rect>")
+      body.append(
+        "<rect x=\"\(Self.n(x - r))\" y=\"\(Self.n(y - r))\" width=\"\(Self.n(2 * r))\" height=\"\(Self.n(2 * r))\" fill=\"\(color)\">\(tip)</rect>"
+      )
     case 2: polygon([(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)], color, tip)
     case 3: polygon([(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)], color, tip)
     case 4: polygon([(x - r - 1, y - r), (x + r + 1, y - r), (x, y + r + 1)], color, tip)
     default:
-      body.append("<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(tip)</circle>")
+      body.append(
+        "<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(tip)</circle>"
+      )
     }
   }
 
@@ -103,13 +117,17 @@ struct SVGDocument {
 
   mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2) {
     let list = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
-    body.append("<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>")
+    body.append(
+      "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>"
+    )
   }
 
   /// Legend entries laid out left to right from `x`, wrapping within `maxWidth`; returns the
   /// height used. `draw` draws entry i's swatch centred on the point it is given.
-  mutating func legend(_ names: [String], x: Double, y: Double, maxWidth: Double,
-                       swatch: (inout SVGDocument, Int, Double, Double) -> Void) -> Double {
+  mutating func legend(
+    _ names: [String], x: Double, y: Double, maxWidth: Double,
+    swatch: (inout SVGDocument, Int, Double, Double) -> Void
+  ) -> Double {
     var cx = x, cy = y
     let rowHeight = 20.0
     for (i, name) in names.enumerated() {

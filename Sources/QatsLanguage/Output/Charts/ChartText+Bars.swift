@@ -43,7 +43,8 @@ extension BarChart {
       let from = hasZeroLine ? zero + 1 : zero
       if bar.value.isDrawable && bar.value > 0 && positive > 0 {
         let eighths = Int((bar.value / positive * Double(positiveColumns * 8)).rounded())
-        let blocks = String(repeating: "█", count: eighths / 8) + (eighths % 8 > 0 ? String(Self.eighths[eighths % 8]) : "")
+        let blocks =
+          String(repeating: "█", count: eighths / 8) + (eighths % 8 > 0 ? String(Self.eighths[eighths % 8]) : "")
         row.put(blocks.isEmpty ? "▏" : blocks, at: from, style: .series(0))  // a tiny value is still visible
       } else if bar.value.isDrawable && bar.value < 0 && negative > 0 {
         let halves = max(1, Int((-bar.value / negative * Double(negativeColumns * 2)).rounded()))

@@ -65,7 +65,9 @@ extension HistogramChart {
     if !marks.render(color: false).isEmpty { out.append(marks) }
 
     var labels = TextRow(width: width)
-    var edges: [(Int, String, Bool)] = [(0, AxisFormat.compact(lower), false), (columns - 1, AxisFormat.compact(upper), true)]
+    var edges: [(Int, String, Bool)] = [
+      (0, AxisFormat.compact(lower), false), (columns - 1, AxisFormat.compact(upper), true),
+    ]
     if let clipRange {
       for end in [clipRange.lowerBound, clipRange.upperBound] where end > lower && end < upper {
         edges.append((column(of: end), AxisFormat.compact(end), false))

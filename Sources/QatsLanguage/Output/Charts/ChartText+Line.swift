@@ -11,7 +11,7 @@ extension LineChart {
     let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
     let points = lines.flatMap { $0 }
     guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
-          let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
+      let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
     else {
       out.append(TextRow(width: width, "(no data to plot)"))
       return out.map { $0.render(color: color) }.joined(separator: "\n")
@@ -20,8 +20,9 @@ extension LineChart {
     // Eight plot rows (seven when narrow) give 32 dots of height: enough to see a trend, small
     // enough that a table and its chart (14 rows in all) fit on one screen.
     let rows = width >= 60 ? 8 : 7
-    let ticks = AxisTicks.nice(yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: rows / 3 + 1,
-                               clampToUnit: yFormat == .percent && yRange == nil)
+    let ticks = AxisTicks.nice(
+      yRange?.lowerBound ?? yMin, yRange?.upperBound ?? yMax, intervals: rows / 3 + 1,
+      clampToUnit: yFormat == .percent && yRange == nil)
     let largest = max(abs(ticks.lower), abs(ticks.upper))
     let yLabels = ticks.values.map { yFormat.tick($0, step: ticks.step, largest: largest) }
     let labelWidth = yLabels.map(\.count).max() ?? 1
@@ -81,7 +82,9 @@ extension LineChart {
     out.append(axis)
     out.append(tickRow)
     let xName = xLabel.truncated(to: width)
-    out.append(TextRow(width: width, xName, at: max(0, min(width - xName.count, plotStart + (canvas.columns - xName.count) / 2))))
+    out.append(
+      TextRow(width: width, xName, at: max(0, min(width - xName.count, plotStart + (canvas.columns - xName.count) / 2)))
+    )
     if !(series.count == 1 && series[0].name == yLabel) {
       out += legend(width: width, indent: min(plotStart, max(0, width / 4)))
     }
@@ -92,9 +95,12 @@ extension LineChart {
   /// 8, 6, 4, 3, 2), otherwise at round numbers. Each label is centred on its column but kept
   /// inside the row, and labels that would touch a neighbour are left out.
   private func xTicks(xMin: Double, xMax: Double, columns: Int, dotX: (Double) -> Int)
-    -> [(Int, (text: String, start: Int))] {
+    -> [(Int, (text: String, start: Int))]
+  {
     let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
-    func place(_ values: [Double], _ label: (Double) -> String) -> (all: Bool, ticks: [(Int, (text: String, start: Int))]) {
+    func place(_ values: [Double], _ label: (Double) -> String) -> (
+      all: Bool, ticks: [(Int, (text: String, start: Int))]
+    ) {
       var placed: [(Int, (text: String, start: Int))] = []
       var all = true
       let ordered = values.map { ($0, dotX($0) / 2) }.sorted { $0.1 < $1.1 }

@@ -22,7 +22,10 @@ public struct FigureRow: CompositeRenderable {
     guard each >= minimumWidth else { return RenderableGroup(parts).render(format) }
     // Lay each figure out at its share of the width, then pad every line (by its visible width,
     // escapes excluded) so the next figure's column starts at the same place on every row.
-    let blocks = figures.map { $0.render(.text(color: color, width: each)).split(separator: "\n", omittingEmptySubsequences: false).map(String.init) }
+    let blocks = figures.map {
+      $0.render(.text(color: color, width: each)).split(separator: "\n", omittingEmptySubsequences: false).map(
+        String.init)
+    }
     let height = blocks.map(\.count).max() ?? 0
     var lines: [String] = []
     for r in 0..<height {

@@ -13,8 +13,15 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
   ],
   targets: [
-    // MARK: - The language: syntax, runtime, built-in registry (no ML, no terminal)
-    .target(name: "QatsLanguage"),
+    // MARK: - The base under everything: seeded random numbers, the monotonic clock, units,
+    // atomic file writes, "did you mean" suggestions (no dependencies)
+    .target(name: "QatSupport"),
+
+    // MARK: - The output layer: renderables (text/Markdown/HTML), aligned tables, Unicode and SVG charts
+    .target(name: "QatOutput", dependencies: ["QatSupport"]),
+
+    // MARK: - The language: syntax, runtime, built-in registry, table and chart values (no ML, no terminal)
+    .target(name: "QatsLanguage", dependencies: ["QatSupport", "QatOutput"]),
 
     // MARK: - System libraries through small C shims
     .target(
@@ -31,16 +38,25 @@ let package = Package(
     .target(name: "CKernels"),
 
     // MARK: - The fp32 engine: tensors, layers, networks, optimizers, the train loop
-    .target(name: "QatEngine", dependencies: ["CKernels", "QatsLanguage"]),
+    .target(name: "QatEngine", dependencies: ["CKernels", "QatSupport"]),
 
-    // MARK: - Image folders: PNG decoding, resizing, datasets and their built-ins
-    .target(name: "QatImages", dependencies: ["QatsLanguage", "CPNG"]),
+    // MARK: - The image library: PNG decoding, folder scans, resizing, normalization, datasets (no language)
+    .target(name: "QatImages", dependencies: ["QatSupport", "CPNG"]),
+
+    // MARK: - Images in the language: images(), show(), datasets and splits as values
+    .target(name: "QatImagesLanguage", dependencies: ["QatImages", "QatsLanguage", "QatOutput", "QatSupport"]),
 
     // MARK: - Models in the language: model { … }, layers, train, evaluate, predict
-    .target(name: "QatModels", dependencies: ["QatEngine", "QatImages", "QatsLanguage"]),
+    .target(
+      name: "QatModels",
+      dependencies: ["QatEngine", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport"]),
 
     // MARK: - The shell: sessions, notebooks, reports, line editing
-    .target(name: "QatShell", dependencies: ["QatsLanguage", "QatImages", "QatModels", "CLineEdit"]),
+    .target(
+      name: "QatShell",
+      dependencies: [
+        "QatsLanguage", "QatImages", "QatImagesLanguage", "QatModels", "QatOutput", "QatSupport", "CLineEdit",
+      ]),
 
     // MARK: - The executable: argument parsing only
     .executableTarget(
@@ -52,16 +68,18 @@ let package = Package(
     ),
 
     // MARK: - The benchmark executable (release builds; scripts/bench)
-    .executableTarget(name: "qat-bench", dependencies: ["QatImages", "QatsLanguage", "CPNG", "CKernels", "QatEngine"]),
+    .executableTarget(name: "qat-bench", dependencies: ["QatSupport", "QatImages", "CPNG", "CKernels", "QatEngine"]),
 
     // MARK: - Tests
-    .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage"]),
-    .testTarget(name: "QatImagesTests", dependencies: ["QatImages", "CPNG", "QatsLanguage"], exclude: ["Fixtures"]),
-    .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatsLanguage"]),
+    .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage", "QatOutput", "QatSupport"]),
     .testTarget(
-      name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatsLanguage", "QatImages"],
+      name: "QatImagesTests", dependencies: ["QatImages", "QatImagesLanguage", "CPNG", "QatsLanguage", "QatSupport"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage"], exclude: ["Golden"]),
+    .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatSupport"]),
+    .testTarget(
+      name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatSupport", "QatImages"],
+      exclude: ["Fixtures"]),
+    .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -1,7 +1,7 @@
 import Foundation
 import QatEngine
 import QatImages
-import QatsLanguage
+import QatSupport
 
 /// Training and fp32 inference speed for Net A (on samples/digits) and Net B (28×28, synthetic
 /// pixels), next to SPEC §8's targets: training rate over epochs 2..E (evaluation excluded),

@@ -1,6 +1,6 @@
 import CKernels
 import Foundation
-import QatsLanguage
+import QatSupport
 
 /// Single-thread fp32 GEMM throughput of the C variants on 256³ and on the shapes the engine runs per
 /// chunk of 16 images (batch folded into m), against the one-core FMA peak of NOTES.md.

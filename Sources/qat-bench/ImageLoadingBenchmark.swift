@@ -1,7 +1,7 @@
 import CPNG
 import Foundation
 import QatImages
-import QatsLanguage
+import QatSupport
 
 /// Loading a folder of 5,000 28×28 gray PNGs (10 classes), next to libpng's raw decode rate.
 /// Target (SPEC §8): under 0.25 s on 2 cores with a warm file cache.

@@ -1,6 +1,6 @@
 import CKernels
 import Foundation
-import QatsLanguage
+import QatSupport
 
 /// Single-thread int8 GEMM throughput (qk_qgemm_u8: u8 × s8 → s32, requantized to u8 in the epilogue)
 /// of the C variants on 256³ and on the shapes the integer engine runs per chunk of 16–32 images,

@@ -1,7 +1,7 @@
 import Foundation
 import QatEngine
 import QatImages
-import QatsLanguage
+import QatSupport
 
 /// The integer engine against fp32 (SPEC §8): batch-1 latency on one thread (median µs), batch-256
 /// throughput on the benchmark's threads, and the model file's size at 8, 4 and 2 bits against the

@@ -1,7 +1,7 @@
 import Foundation
 import QatEngine
 import QatImages
-import QatsLanguage
+import QatSupport
 
 /// The cost of quantization in simulation, Net A and Net B: PTQ (fold, two calibration passes over
 /// 256 images, histogram search), QAT training with fake quantization against fp32 training (rate

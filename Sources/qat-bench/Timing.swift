@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// Wall-clock timing for the benchmark: medians of repeated runs, never a single sample.
 enum Timing {

@@ -1,5 +1,5 @@
 import CKernels
-import QatsLanguage
+import QatSupport
 import Testing
 
 /// Every GEMM variant this CPU can run against a double-precision product written from the

@@ -1,5 +1,5 @@
 import CKernels
-import QatsLanguage
+import QatSupport
 import Testing
 
 /// The integer kernels (CKernelsInt8.h) against references written here from the header's definitions

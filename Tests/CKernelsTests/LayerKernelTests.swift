@@ -1,5 +1,5 @@
 import CKernels
-import QatsLanguage
+import QatSupport
 import Testing
 
 /// The layer kernels against loops written directly from the definitions, with odd sizes.

@@ -1,8 +1,8 @@
 import Foundation
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// The fixed-point multiplier M = M0·2^−n against exact (128-bit) arithmetic, and one integer
 /// layer worked by hand (the example of docs/quantization.md).

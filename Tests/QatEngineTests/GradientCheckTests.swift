@@ -1,7 +1,7 @@
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// Finite-difference checks: for every layer kind, the analytic gradient of the loss with respect
 /// to parameters upstream of the layer (so that the layer's backward pass is on the path) must

@@ -1,9 +1,9 @@
 import Foundation
 import QatImages
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// The integer program against the fake-quantized simulation it was compiled from (SPEC §5.5): every
 /// step's output within 1 LSB of the simulation's given the simulation's own input integers, and the

@@ -1,8 +1,8 @@
 import Foundation
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// Broken model files: each is refused with its own reason, nothing crashes, and no damage goes
 /// unnoticed (SPEC §9: bad or foreign model files; the model-file reader is fuzzed).

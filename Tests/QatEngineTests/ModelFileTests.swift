@@ -1,8 +1,8 @@
 import Foundation
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// Model files: round trips of every element type and width, exact packed sizes, the byte layout,
 /// encoding validation, and the file system side (atomic writes, clear errors for bad paths).

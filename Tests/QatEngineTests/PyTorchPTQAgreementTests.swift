@@ -1,6 +1,5 @@
 import Foundation
 import QatImages
-import QatsLanguage
 import Testing
 
 @testable import QatEngine

@@ -1,7 +1,7 @@
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// Where the quantization points go in less common networks.
 @Suite struct QuantizationPointTests {

@@ -1,7 +1,7 @@
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// The fake-quantized network: folding, the straight-through estimator, calibration, PTQ and QAT.
 @Suite struct QuantizedNetworkTests {

@@ -1,8 +1,8 @@
 import Foundation
-import QatsLanguage
 import Testing
 
 @testable import QatEngine
+import QatSupport
 
 /// Optimizers, schedules, the loss and batch-norm statistics against hand-computed values, and a
 /// small training run whose loss falls.

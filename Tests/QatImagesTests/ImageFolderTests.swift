@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 @testable import QatImages
+import QatSupport
 import QatsLanguage
+import Testing
 
 /// The folder loader: layouts, normalization against hand-computed values, splits, skipping, caching.
 @Suite struct ImageFolderTests {

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
 @testable import QatImages
+import QatSupport
 import QatsLanguage
+import Testing
 
 /// Broken files of our own: each is refused with a reason, and nothing crashes.
 @Suite struct PNGBrokenFileTests {

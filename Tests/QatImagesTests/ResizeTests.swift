@@ -1,6 +1,7 @@
-import Testing
 @testable import QatImages
+import QatSupport
 import QatsLanguage
+import Testing
 
 /// Resizing against hand-computed values (SPEC §6: centres at (i + 0.5)·scale, area when shrinking,
 /// bilinear when growing).

@@ -5,6 +5,7 @@ import Foundation
 import QatShell
 import QatsLanguage
 import Testing
+import QatOutput
 
 /// A line chart, a bar chart and a histogram, as a session would make them.
 private let line = LineChart(

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
+import QatOutput
 @testable import QatShell
 import QatsLanguage
+import Testing
 
 /// A stand-in for the datasets and models of later issues: checks the plug-in contract
 /// (summary on assignment, members, indexing, completion, JSON, and all three renderings).

@@ -1,4 +1,5 @@
 import Foundation
+import QatOutput
 import QatShell
 import QatsLanguage
 import Testing

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import QatOutput
 @testable import QatsLanguage
+import Testing
 
 @Suite struct RegistryTests {
   /// A built-in shaped like the later `train`, to check the registry's messages.

@@ -1,6 +1,7 @@
 import Foundation
-import Testing
+import QatOutput
 @testable import QatsLanguage
+import Testing
 
 /// A small sweep as qats source: two methods over three bit widths.
 private let sweepRows = """

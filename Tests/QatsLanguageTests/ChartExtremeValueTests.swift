@@ -4,6 +4,7 @@ import Foundation
 #endif
 import Testing
 @testable import QatsLanguage
+import QatOutput
 
 /// Values a user can type that once crashed the charts: spans that overflow to infinity
 /// (±1e308) and labels wider than the chart (1e99). Charts must draw what they can, never crash,

@@ -1,4 +1,5 @@
 import Foundation
+import QatOutput
 import QatsLanguage
 
 /// The charts the chart tests draw: one of each kind, shaped like what the session produces

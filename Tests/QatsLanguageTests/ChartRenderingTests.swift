@@ -4,6 +4,7 @@ import Foundation
 #endif
 import Testing
 @testable import QatsLanguage
+@testable import QatOutput
 
 /// Awkward charts: no data, one point, NaN, a flat line, huge labels, only negative bars.
 private var edgeCases: [(String, any Figure)] {

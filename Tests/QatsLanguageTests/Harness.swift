@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// Runs `code` as one cell in a fresh interpreter; returns what it showed, one line per item.

@@ -1,5 +1,7 @@
-import Testing
+import QatOutput
+import QatSupport
 @testable import QatsLanguage
+import Testing
 
 /// Seeded random programs: the lexer, parser and evaluator must answer every one with a value or a
 /// located error — never a crash, a hang, or an error without a location.

@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// Honest inference timings for `compare` and `sweep`: warmed up, repeated, the median reported,
 /// and the same conditions for every model (batch 1 on one thread; batch 256 on the session's

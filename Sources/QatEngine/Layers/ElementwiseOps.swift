@@ -1,5 +1,5 @@
 import CKernels
-import QatsLanguage
+import QatSupport
 
 /// ReLU, or ReLU6 when `cap` is 6: the gradient is taken from the output (zero where clipped).
 final class ReLUOp: Operation {

@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// A structural problem found while parsing: what is wrong. `ModelFile.decode` adds the path and
 /// says that the checksum matched.

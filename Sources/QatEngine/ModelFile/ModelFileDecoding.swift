@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// The reader: first the envelope (signature, header checksum, version, length, file checksum), so
 /// that foreign, newer, truncated and damaged files each get their own message; then the sections,

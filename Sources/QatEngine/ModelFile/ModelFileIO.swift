@@ -1,5 +1,5 @@
 import Foundation
-import QatsLanguage
+import QatSupport
 
 /// The file system side: reading with errors for each way a path can be wrong, and atomic writes.
 enum ModelFileIO {

@@ -1,5 +1,5 @@
 import Foundation
-import QatsLanguage
+import QatSupport
 
 /// One layer as the user wrote it, with the shapes and parameters it got when the network was built.
 /// A `residual` layer has the block's layers as children.

@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// How to train: SPEC §10's defaults are the language's; the engine takes them explicitly.
 public struct TrainingOptions: Sendable {

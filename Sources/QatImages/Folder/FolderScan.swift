@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// The files of an image folder, by class and split, before anything is decoded.
 struct FolderScan: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import QatsLanguage
+import QatSupport
 
 /// How to load an image folder.
 public struct ImageFolderOptions: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import QatsLanguage
+import QatSupport
 
 /// A seeded split that keeps each class's share in both halves.
 enum StratifiedSplit {

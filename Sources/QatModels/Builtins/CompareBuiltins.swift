@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// `compare(m1, m2, …, on: data)`: the side-by-side table of SPEC §2 and §10.

@@ -1,5 +1,7 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
 /// `inspect` and `histogram`: values against the quantization grid they are rounded to. Both

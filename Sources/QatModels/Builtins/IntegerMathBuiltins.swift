@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// The integer arithmetic of a quantized model, exposed for teaching: the fixed-point

@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// The model built-ins: `model { … }` and its layers, `summary`, `copy`, `threads`, and the

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `save` and `load`: models in the versioned binary format of docs/model-format.md.

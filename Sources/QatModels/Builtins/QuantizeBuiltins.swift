@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// `quantize` and `prepare`: PTQ and QAT over the engine's fake quantization (SPEC §5, §10).

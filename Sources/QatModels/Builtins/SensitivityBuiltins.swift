@@ -1,5 +1,8 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `sensitivity`: which layers hurt most when quantized — each conv/dense layer (and the input)

@@ -1,5 +1,7 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
+import QatOutput
 import QatsLanguage
 
 /// `sweep(net, data, bits:, methods:)`: PTQ and QAT at every bit width, against an fp32 control

@@ -1,6 +1,8 @@
 import Foundation
 import QatEngine
 import QatImages
+import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
 /// `train`, `evaluate` and `predict`.

@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// Turns the "data" argument of `train`/`evaluate` into images for the engine: a dataset means its

@@ -1,5 +1,6 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
 import QatsLanguage
 
 /// What `compare` and `sweep` measure of one model on one split: accuracy from the program that

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// Shows a training run: a progress bar redrawn in place on a terminal (epoch, batch, loss,

@@ -1,3 +1,5 @@
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `evaluate(net, data)`: accuracy (a fraction, shown as a percentage), mean loss, counts, and the

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `net.history`: the training curve, one row per epoch.

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// What `inspect` and `histogram` return: values (a layer's weights, a quantization point's

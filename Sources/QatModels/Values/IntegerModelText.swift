@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// How an integer model shows itself: method, bits, accuracy and file size in one line, and the

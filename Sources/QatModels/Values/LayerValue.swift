@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `net.layers[i]`: one layer's kind, shapes and learned values (weights in PyTorch order).

@@ -1,5 +1,8 @@
 import QatEngine
 import QatImages
+import QatImagesLanguage
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// What a model knows about the images it takes: enough to turn a PNG file into its input.

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// How a fake-quantized model shows itself: its method, bits and accuracy in one line, and the table

@@ -1,4 +1,6 @@
 import QatEngine
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// A tensor in the language (`net.layers[0].weight`): its shape, statistics, values and slices.

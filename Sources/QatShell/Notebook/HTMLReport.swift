@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// Renders a notebook as one self-contained HTML5 document.

@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// Inline Markdown (`**bold**`, `*italic*`, `` `code` ``, `[text](url)`, `\` escapes) to HTML.

@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// A small, safe Markdown-to-HTML converter for notebook narrative.

@@ -1,4 +1,5 @@
 import Foundation
+import QatOutput
 import QatsLanguage
 
 /// Renders a notebook as GitHub-flavoured Markdown.

@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// One block of a notebook, in the order it happened.

@@ -1,3 +1,4 @@
+import QatOutput
 import QatsLanguage
 
 /// What a report draws for one cell output: composites are taken apart so each figure inside

@@ -1,4 +1,5 @@
 import Foundation
+import QatSupport
 import QatsLanguage
 
 /// Why a report could not be written; `message` names the path and is ready to show.

@@ -1,3 +1,4 @@
+import QatSupport
 import QatsLanguage
 
 /// What `:help` prints.

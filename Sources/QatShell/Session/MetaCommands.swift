@@ -1,4 +1,6 @@
 import Foundation
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// The `:` commands of the shell.

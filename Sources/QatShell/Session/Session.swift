@@ -1,6 +1,8 @@
 import Foundation
 import QatImages
+import QatImagesLanguage
 import QatModels
+import QatOutput
 import QatsLanguage
 
 /// How a session shows things.

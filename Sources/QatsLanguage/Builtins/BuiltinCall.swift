@@ -1,3 +1,4 @@
+import QatOutput
 /// One call of a built-in, with its arguments already bound and checked against the declaration.
 public struct BuiltinCall {
   public let builtin: Builtin

@@ -1,3 +1,4 @@
+import QatSupport
 /// Every built-in the session knows, and the argument binding and checking they share.
 public final class BuiltinRegistry {
   private var table: [String: Builtin] = [:]

@@ -1,3 +1,4 @@
+import QatOutput
 /// `table`, `plot` and `bars`: turn rows of records into a table or a chart value that shows in
 /// the terminal as Unicode and in reports as SVG.
 enum ChartBuiltins {

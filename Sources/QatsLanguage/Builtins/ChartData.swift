@@ -1,3 +1,5 @@
+import QatOutput
+import QatSupport
 /// Rows of records taken from whatever a user hands to `table`, `plot` or `bars`: a table, a
 /// list of records, or any host object whose plain value is a list of records (`net.history`).
 struct ChartRows {

@@ -1,3 +1,4 @@
+import QatOutput
 /// The language's own built-ins: values, lists and text. ML built-ins live in their own modules.
 public enum CoreBuiltins {
   /// Every built-in the language itself provides.

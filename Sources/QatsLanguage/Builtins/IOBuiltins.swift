@@ -1,4 +1,6 @@
 import Foundation
+import QatOutput
+import QatSupport
 
 /// Session helpers: seeding, timing, sleeping, JSON and files.
 enum IOBuiltins {

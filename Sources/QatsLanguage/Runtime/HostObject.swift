@@ -1,3 +1,4 @@
+import QatOutput
 /// A value implemented by the host (a dataset, a model, a table): how later modules plug into
 /// the language without the language knowing about them.
 public protocol HostObject: AnyObject, Renderable {

@@ -1,3 +1,4 @@
+import QatSupport
 extension Interpreter {
   /// Evaluates an expression in `env`.
   public func evaluate(_ expr: Expr, in env: Environment) throws -> Value {

@@ -1,3 +1,4 @@
+import QatOutput
 /// How a statement finished: normally, or by `return`, `break` or `continue`.
 enum Flow {
   case normal

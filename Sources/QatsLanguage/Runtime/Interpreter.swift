@@ -1,4 +1,6 @@
 import Foundation
+import QatOutput
+import QatSupport
 
 /// Runs qats statements: a tree-walking evaluator over the AST, holding the session's state
 /// (globals, quantization mode, random seed) and the built-in registry.

@@ -1,3 +1,4 @@
+import QatOutput
 extension Value {
   /// The source-like form: strings quoted, used inside lists/records and by `str` of containers.
   public var repr: String { repr(limit: 200) }

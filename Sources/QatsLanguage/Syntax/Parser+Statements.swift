@@ -1,3 +1,4 @@
+import QatSupport
 extension Parser {
   mutating func statement() throws -> Stmt {
     let start = current.location

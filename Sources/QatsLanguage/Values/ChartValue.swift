@@ -1,3 +1,4 @@
+import QatOutput
 /// A chart as a qats value (what `plot` and `bars` return): it shows itself as the chart — a
 /// Unicode drawing in the terminal, SVG in reports — and `json(chart)` gives the plotted data.
 public final class ChartValue: HostObject, Figure {

@@ -1,3 +1,5 @@
+import QatOutput
+import QatSupport
 /// A table value: rows of records with a fixed column order, each column shown with its unit.
 /// `compare`, `sweep`, `sensitivity` and `table(rows)` return one; `json` and `write(t, "x.csv")`
 /// see the raw numbers (fractions, microseconds, bytes), the terminal and reports the formatted

@@ -1,3 +1,4 @@
+import QatSupport
 extension HistogramChart {
   /// The terminal drawing: vertical bars (whole blocks topped by ▁…▇) resampled to the plot
   /// width; under the axis, one row marks the quantization levels with ┆ and the clipped

@@ -1,3 +1,5 @@
+import QatImages
+import QatOutput
 import QatsLanguage
 
 /// `data.train` / `data.test`: counts, labels, and `split[i]` for one image.

@@ -1,4 +1,5 @@
 import Foundation
+import QatSupport
 
 /// Tick positions for a chart axis: "nice" round numbers (1, 2, 2.5 or 5 × 10ᵏ apart) that
 /// cover the data, so a reader can interpolate between labels at a glance.

@@ -1,3 +1,4 @@
+import QatSupport
 extension HistogramChart {
   /// The SVG drawing: one bar per bin, the clipped regions shaded and their bars in the alert
   /// colour, dashed lines at the clip ends, a tick under the axis at every quantization level

@@ -1,4 +1,6 @@
 import Foundation
+import QatImages
+import QatOutput
 import QatsLanguage
 
 /// Labelled images shown side by side: half-block thumbnails in the terminal, real PNG images

@@ -1,4 +1,7 @@
 import Foundation
+import QatImages
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// The image built-ins: `images` loads a folder, `show` draws a sample grid.

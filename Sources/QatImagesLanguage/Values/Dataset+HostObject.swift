@@ -1,4 +1,7 @@
 import Foundation
+import QatImages
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `data = images(…)`: `data.train`, `data.test`, `data.classes`, `data.count`, `data.skipped`, …

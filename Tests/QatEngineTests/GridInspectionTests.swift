@@ -214,7 +214,7 @@ import Testing
     #expect(fp32.correct >= 350, "the rescaling leaves the fp32 network as it was: \(fp32.correct)/360")
     var config = QuantizationConfig(method: .ptq)
     config.observer = .minmax
-    let rows = try net.sensitivity(config, calibration: calibration, test: test, pool: pool)
+    let rows = try net.sensitivity(config, training: calibration, test: test, pool: pool)
     #expect(rows.map(\.layer).sorted { ($0 ?? -1) < ($1 ?? -1) } == [nil, 0, 4, 9])
     #expect(rows.first?.layer == 9, "the dense layer hurts most: \(rows.map { ($0.layer ?? -1, $0.correct) })")
     #expect((rows.first?.correct ?? 360) < fp32.correct - 20)
@@ -224,7 +224,7 @@ import Testing
     // The dense layer's weights fit their grids far worse than the convolutions'.
     let sqnr = Dictionary(uniqueKeysWithValues: rows.compactMap { r in r.layer.map { ($0, r.weights?.sqnrDB ?? 0) } })
     #expect((sqnr[9] ?? 99) < (sqnr[0] ?? 0) && (sqnr[9] ?? 99) < (sqnr[4] ?? 0))
-    let again = try net.sensitivity(config, calibration: calibration, test: test, pool: WorkerPool.shared(threads: 1))
+    let again = try net.sensitivity(config, training: calibration, test: test, pool: WorkerPool.shared(threads: 1))
     #expect(again.map(\.layer) == rows.map(\.layer) && again.map(\.correct) == rows.map(\.correct))
   }
 }

@@ -91,6 +91,8 @@ import QatsLanguage
         "`methods` must be a list of items that are each one of \"ptq\", \"qat\""))
     #expect(s.input("sweep(net, d.test)").contains("`data` must be a dataset, got a split"))
     s.input("q = quantize(net, d)")
-    #expect(s.input("sweep(q, d)").contains("sweep takes the fp32 model; this one is already quantized"))
+    #expect(
+      s.input("sweep(q, d)").contains(
+        "this model is already quantized (ptq, 8-bit); quantizing it again would quantize twice"))
   }
 }

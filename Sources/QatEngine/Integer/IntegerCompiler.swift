@@ -222,11 +222,9 @@ struct IntegerCompiler {
     let params = quantizer.params
     var weights = op.weight.value.array, biases = op.bias.value.array
     if let bn = quantizer.foldedBatchNorm {
-      let s = (0..<op.layout.channels).map { c in
-        bn.gamma.value[c] / (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
-      }
+      let s = (0..<op.layout.channels).map { c in BatchNormFolding.qatFactor(bn, c) }
       op.layout.forEach { k, ch in weights[k] *= s[ch] }
-      for c in biases.indices { biases[c] = (biases[c] - bn.runningMean[c]) * s[c] + bn.beta.value[c] }
+      for c in biases.indices { biases[c] = BatchNormFolding.qatBias(biases[c], bn, c, factor: s[c]) }
     }
     var values = [Int8](repeating: 0, count: op.layout.count)
     op.layout.forEach { k, ch in values[k] = Int8(clamping: params[ch].quantize(weights[k])) }

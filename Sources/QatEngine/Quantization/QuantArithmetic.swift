@@ -16,8 +16,12 @@ public struct QuantRange: Sendable, Equatable, CustomStringConvertible {
   /// How many integers the range holds (2^bits).
   public var levels: Int { 1 << bits }
 
-  /// Bit widths the engine accepts: 2–8 for models, 16 for teaching the arithmetic.
-  public static func isSupported(bits: Int) -> Bool { (2...8).contains(bits) || bits == 16 }
+  /// The widths a model is quantized to (weights and activations, stored in int8/uint8 containers):
+  /// the one definition every check of a model's `bits` uses.
+  public static let modelBits = 2...8
+  /// A width the arithmetic itself (qparams, fake_quant, histogram) takes: a model width, or 16 for
+  /// teaching (SPEC §5.1).
+  public static func isSupported(bits: Int) -> Bool { modelBits.contains(bits) || bits == 16 }
 
   public var description: String { "\(bits)-bit \(signed ? "signed" : "unsigned") [\(qmin), \(qmax)]" }
 }

@@ -136,7 +136,7 @@ struct QuantizedNetworkBuilder {
     // A batch norm right after: PTQ folds it into the weights now; QAT keeps it and folds the QAT way.
     if i + 1 < base.ops.count, let bn = base.ops[i + 1] as? BatchNormOp, base.skipReaders[i + 1] == nil {
       if config.method == .ptq {
-        Folding.fold(bn, into: op)
+        BatchNormFolding.fold(bn, into: op)
         foldedAway.insert(i + 1)
         stage = .afterBatchNorm
       } else {

@@ -18,13 +18,14 @@ extension Network {
   }
 
   /// Quantizes each unit of `sensitivityUnits` alone — a conv/dense layer's weights and output
-  /// (after its batch norm and ReLU), or the network input — with `config` (its `only` is set
-  /// here), calibrated on `calibration`, fine-tuned by `fineTune` (QAT; PTQ passes nothing), and
-  /// measures the accuracy on `test`. Rows come worst first (fewest correct; ties in network
-  /// order), so the same network and data always give the same table.
+  /// (after its batch norm and ReLU), or the network input — through the quantization pipeline
+  /// with `config` (its `only` is set here), calibrated on `training`, fine-tuned by `fineTune`
+  /// (QAT), and measures the accuracy on `test`. `unitStarting(k)` runs before the k-th unit (from
+  /// 1): the caller's progress and interrupt point. Rows come worst first (fewest correct; ties in
+  /// network order), so the same network and data always give the same table.
   public func sensitivity(
-    _ config: QuantizationConfig, calibration: LabeledImages, test: LabeledImages, pool: WorkerPool,
-    fineTune: (Network) throws -> Void = { _ in }
+    _ config: QuantizationConfig, training: LabeledImages, test: LabeledImages, pool: WorkerPool,
+    unitStarting: (Int) throws -> Void = { _ in }, fineTune: (Network) throws -> Void = { _ in }
   ) throws -> [LayerSensitivity] {
     let numbered = numberedLayers
     var rows: [(order: Int, row: LayerSensitivity)] = []
@@ -36,12 +37,13 @@ extension Network {
       } else {
         restricted.only = QuantizationSubset(input: true, operations: [])
       }
-      let prepared = try prepareQuantization(restricted, calibration: calibration, pool: pool)
-      try fineTune(prepared)
-      prepared.quantization?.convert()
+      try unitStarting(order + 1)
+      let quantized = try self.quantized(restricted, training: training, pool: pool, fineTune: fineTune).simulation
       var predictions: [Int32] = []
-      let result = prepared.evaluate(test, pool: pool, predictions: &predictions)
-      let weights = unit.flatMap { u in prepared.numberedLayers[u] }.flatMap { prepared.weightGrid(of: $0)?.statistics }
+      let result = quantized.evaluate(test, pool: pool, predictions: &predictions)
+      let weights = unit.flatMap { u in quantized.numberedLayers[u] }.flatMap {
+        quantized.weightGrid(of: $0)?.statistics
+      }
       rows.append(
         (order, LayerSensitivity(layer: unit, correct: result.correct, total: result.count, weights: weights)))
     }

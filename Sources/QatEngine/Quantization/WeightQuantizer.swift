@@ -61,9 +61,8 @@ final class WeightQuantizer {
   func updateFoldScale() {
     guard let bn = foldedBatchNorm else { return }
     for c in 0..<channels {
-      let std = (bn.runningVar[c] + BatchNormOp.epsilon).squareRoot()
-      foldScale[c] = bn.gamma.value[c] / std
-      foldInverseStd[c] = 1 / std
+      foldScale[c] = BatchNormFolding.qatFactor(bn, c)
+      foldInverseStd[c] = 1 / BatchNormFolding.deviation(bn, c)
     }
   }
 

@@ -41,14 +41,10 @@ enum InspectBuiltins {
       ],
       returns: "inspection"
     ) { call in
-      guard let model = TrainingBuiltins.modelArgument(call) else { return .none }
+      guard let model = TrainingRun.modelArgument(call) else { return .none }
       let bins = try binCount(call)
       let activations = call.string("what") == "activations"
-      if model.network == nil, let integer = model.integer {
-        throw call.error(
-          "this integer model (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))) was loaded from a file, which keeps only its integers: there are no fp32 values to compare with the grid",
-          argument: "model", hint: "inspect the model quantize(net, data) returned, or the fp32 model")
-      }
+      try model.require(.floatValues, call: call)
       let split = DataBinding.split(call.value("data"), for: .fit)
       let network: Network
       if let split {
@@ -61,20 +57,17 @@ enum InspectBuiltins {
           hint: "define it with model(data) { … }, or give data: inspect(net, 0, data)")
       }
       let state = network.quantization
-      if let state {
+      if state != nil {
         for name in ["bits", "per_channel", "observer"] where call.isGiven(name) {
           throw call.error(
-            "`\(name)` is for fp32 models; this model is already \(state.converted ? "quantized" : "prepared") (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))) and shows its own grids",
+            "`\(name)` is for fp32 models; this model is already \(model.stage == .prepared ? "prepared" : "quantized") (\(model.quantizationText ?? "")) and shows its own grids",
             argument: name, hint: "inspect the fp32 model with `\(name):` to see what PTQ would do")
         }
       }
-      var config = QuantizationConfig(method: .ptq)
-      if state == nil {
-        let bits = try QuantizeBuiltins.checkBits(call.optionalInt("bits") ?? 8, argument: "bits", call: call)
-        (config.weightBits, config.activationBits) = (bits, bits)
-        if call.isGiven("per_channel") { config.perChannel = call.bool("per_channel") }
-        if call.isGiven("observer") { config.observer = ObserverKind(rawValue: call.string("observer")) }
-      }
+      // An fp32 model shows what PTQ would do with the options given.
+      let config =
+        state == nil
+        ? try QuantizationArguments.config(call, network: network, method: .ptq) : QuantizationConfig(method: .ptq)
       let numbered = network.numberedLayers
       let target = try LayerReference.resolve(call.value("layer"), in: numbered, call: call)
       let modelText = state.map { "\($0.config.method.rawValue) · \(QuantizedModelText.bits($0.config)) model" }
@@ -105,7 +98,7 @@ enum InspectBuiltins {
         let context =
           modelText
           ?? "fp32 model, as \(config.weightBits)-bit PTQ would quantize them (\(config.perChannel ? "per channel" : "per tensor"), symmetric, min-max)"
-        return .object(weightInspection(grid, layer: layer, index: index, context: context, bins: bins))
+        return .object(InspectionValue.weights(grid, layer: layer, index: index, context: context, bins: bins))
       }
       guard let split else {
         throw call.error(
@@ -116,8 +109,7 @@ enum InspectBuiltins {
       let images = all.subset(Network.calibrationIndices(count: all.count, samples: call.int("samples")))
       let pool = WorkerPool.shared(threads: call.interpreter.threads)
       let quantized =
-        state != nil
-        ? network : try QuantizeBuiltins.prepareNetwork(network, config: config, images: images, pool: pool, call: call)
+        state != nil ? network : try QuantizationRun.prepare(network, config: config, images: all, call: call)
       let layer = target.map { quantized.numberedLayers[$0] }
       guard let operation = quantized.activationPointOperation(after: layer),
         let grid = quantized.activationGrid(at: operation, data: images, pool: pool, simulated: state != nil)
@@ -135,18 +127,8 @@ enum InspectBuiltins {
         ? "fp32 model: its fp32 activations (what calibration observes) against the grid \(config.activationBits)-bit PTQ would choose"
         : "\(modelText ?? "") · as it computes them, every earlier layer quantized"
       let heading = "inspect: activations \(place) · quantization point \(grid.point) · \(how)"
-      let perImage = grid.values.count / max(1, images.count)
       return .object(
-        InspectionValue(
-          heading: heading, what: "activations",
-          valuesText:
-            "\(Units.grouped(grid.values.count)) values (\(images.count) images × \(Units.grouped(perImage)))",
-          statistics: grid.statistics, params: [grid.params], perChannel: false, symmetric: grid.symmetric,
-          observer: grid.observer.rawValue, levelsUsed: InspectionValue.distinct(grid.quantized), channels: [],
-          chart: InspectionValue.chart(
-            title: "activations \(place) against the \(grid.params.range.bits)-bit grid", valueLabel: "activation",
-            values: grid.values, grid: grid.params, bins: bins),
-          notes: []))
+        InspectionValue.activations(grid, heading: heading, place: place, images: images.count, bins: bins))
     }
   }
 
@@ -165,49 +147,6 @@ enum InspectBuiltins {
     return list.isEmpty ? "none in this model" : list.joined(separator: ", ")
   }
 
-  static func weightInspection(_ grid: WeightGrid, layer: NetworkLayer, index: Int, context: String, bins: Int)
-    -> InspectionValue
-  {
-    let channels = grid.channelStatistics.indices.map { ch in
-      InspectionValue.Channel(
-        index: ch, params: grid.params[ch], statistics: grid.channelStatistics[ch],
-        levelsUsed: InspectionValue.distinct(grid.channelQuantized[ch]))
-    }
-    let all = grid.values
-    let params = grid.perChannel ? grid.params : Array(grid.params.prefix(1))
-    let levelsUsed = InspectionValue.distinct(grid.channelQuantized.flatMap { $0 })
-    var notes: [String] = []
-    if grid.perChannel && channels.count > 1 {
-      notes.append(
-        "The histogram holds every channel's weights; each channel is rounded to its own grid (see the table), so no single set of levels is drawn."
-      )
-    }
-    if !grid.perChannel && channels.count > 1,
-      let widest = channels.max(by: {
-        max(-$0.statistics.min, $0.statistics.max) < max(-$1.statistics.min, $1.statistics.max)
-      })
-    {
-      let bound = max(-widest.statistics.min, widest.statistics.max)
-      let narrowest = channels.map { max(-$0.statistics.min, $0.statistics.max) }.min() ?? bound
-      let ratio =
-        narrowest > 0 ? " (\(Units.fixed(Double(bound / narrowest), digits: 1))× the narrowest channel's)" : ""
-      notes.append(
-        "Channel \(widest.index) has the widest range, |w| up to \(Units.significant4(Double(bound)))\(ratio): with one scale for the whole layer, it sets the step for all \(channels.count) channels."
-      )
-    }
-    return InspectionValue(
-      heading: "inspect: weights of \(layer.spec.description) (layer \(index)) · \(context)",
-      what: "weights",
-      valuesText: "\(Units.grouped(all.count)) weights\(grid.folded ? ", batch norm folded in" : "")",
-      statistics: grid.statistics, params: params, perChannel: grid.perChannel, symmetric: true, observer: nil,
-      levelsUsed: levelsUsed, channels: channels,
-      chart: InspectionValue.chart(
-        title:
-          "weights of \(layer.spec.description) against the \(params.first?.range.bits ?? 8)-bit grid\(grid.perChannel ? "s" : "")",
-        valueLabel: "weight", values: all, grid: grid.perChannel ? nil : params.first, bins: bins),
-      notes: notes)
-  }
-
   static func binCount(_ call: BuiltinCall) throws -> Int {
     let bins = call.int("bins")
     guard bins <= 1000 else {
@@ -224,7 +163,7 @@ enum InspectBuiltins {
         "A list of numbers (or a tensor such as `net.layers[0].weight`) against the quantization grid the named observer chooses for it, computed as calibration does: `minmax` takes the smallest and largest value; `histogram` bins them (2048 bins) and searches the range with the least L2 error; `percentile` cuts the outer (100 − p) %; `moving_average` sees the list as one batch, so it equals min-max here. Shows the grid (scale, zero point, levels, range), values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²) and a histogram with the levels.",
       parameters: [
         .required("values", .oneOf([.listOf(.number), .object(["tensor"])]), "the numbers (finite, at least one)"),
-        .optional("bits", .int, default: .int(8), QuantMathBuiltins.bitsHelp),
+        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
         .optional(
           "symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to the range"),
         .optional(
@@ -240,10 +179,10 @@ enum InspectBuiltins {
       ],
       returns: "inspection"
     ) { call in
-      let range = try QuantMathBuiltins.quantRange(call)
+      let range = try QuantizationArguments.quantRange(call)
       let bins = try binCount(call)
       let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
-      let percentile = try QuantizeBuiltins.checkPercentile(call, observer: observer)
+      let percentile = try QuantizationArguments.checkPercentile(call, observer: observer)
       let values = try numbers(call)
       let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
       guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
@@ -255,24 +194,10 @@ enum InspectBuiltins {
       let params = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
       try checkFinite([params], call: call, argument: "values")
       let (quantized, statistics) = GridStatistics.measure(values, params: params)
-      let kind = "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") \(symmetric ? "symmetric" : "affine")"
-      var notes = ["\(observer.rawValue): \(observer.summary)"]
-      notes.append(
-        "observed range [\(Units.significant4(Double(low))), \(Units.significant4(Double(high)))]\(low > 0 || high < 0 ? ", widened to include 0" : "")"
-      )
-      if range.levels > 256 { notes.append("(\(Units.grouped(range.levels)) levels: too many to mark on the chart)") }
       return .object(
-        InspectionValue(
-          heading:
-            "histogram: \(Units.grouped(values.count)) \(values.count == 1 ? "value" : "values") against the \(kind) grid of the \(observer.rawValue) observer",
-          what: "values", valuesText: "\(Units.grouped(values.count))", statistics: statistics, params: [params],
-          perChannel: false,
-          symmetric: symmetric, observer: observer.rawValue, levelsUsed: InspectionValue.distinct(quantized),
-          channels: [],
-          chart: InspectionValue.chart(
-            title: "\(observer.rawValue) · \(range.bits)-bit", valueLabel: "value", values: values, grid: params,
-            bins: bins),
-          notes: notes))
+        InspectionValue.values(
+          values, params: params, quantized: quantized, statistics: statistics, observer: observer, low: low,
+          high: high, symmetric: symmetric, bins: bins))
     }
   }
 
@@ -282,9 +207,9 @@ enum InspectBuiltins {
     switch call.value("values") {
     case .object(let object):
       guard let tensor = object as? TensorValue else { return [] }
-      values = tensor.tensor.values
+      values = tensor.array.values
     case .list(let items):
-      values = try QuantMathBuiltins.float32Values(items, positions: true, call: call)
+      values = try QuantizationArguments.float32Values(items, positions: true, call: call)
     default:
       values = []
     }
@@ -295,44 +220,5 @@ enum InspectBuiltins {
       throw call.error("`values` holds NaN or infinite numbers", argument: "values")
     }
     return values
-  }
-}
-
-/// A layer named by the user: its number as in summary(net), or its name as the model shows it.
-enum LayerReference {
-  /// The layer's index in `numbered`, or nil for "input".
-  static func resolve(_ value: Value, in numbered: [NetworkLayer], call: BuiltinCall, argument: String = "layer") throws
-    -> Int?
-  {
-    let listing =
-      numbered.enumerated().prefix(12).map { "\($0.offset) \($0.element.spec.description)" }.joined(separator: ", ")
-      + (numbered.count > 12 ? ", …" : "")
-    switch value {
-    case .int(let n):
-      guard n >= 0 && n < numbered.count else {
-        throw call.error(
-          "there is no layer \(n): the model's layers are numbered 0–\(numbered.count - 1), as summary(net) shows",
-          argument: argument,
-          hint: listing)
-      }
-      return n
-    case .string(let name):
-      if name == "input" { return nil }
-      let exact = numbered.indices.filter { numbered[$0].spec.description == name }
-      let byKind = numbered.indices.filter { numbered[$0].spec.name == name }
-      let matches = exact.isEmpty ? byKind : exact
-      if matches.count == 1, let only = matches.first { return only }
-      if matches.count > 1 {
-        throw call.error(
-          "\"\(name)\" names layers \(matches.map(String.init).joined(separator: ", ")); give the number of one",
-          argument: argument, hint: "inspect(net, \(matches[0]))")
-      }
-      let candidates = numbered.map(\.spec.description) + numbered.map(\.spec.name) + ["input"]
-      let suggestion = Suggest.nearest(to: name, in: candidates).map { "did you mean \"\($0)\"? " } ?? ""
-      throw call.error(
-        "the model has no layer \"\(name)\"", argument: argument, hint: suggestion + "layers: " + listing)
-    default:
-      return nil
-    }
   }
 }

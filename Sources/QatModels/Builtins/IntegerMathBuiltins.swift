@@ -73,14 +73,11 @@ enum IntegerMathBuiltins {
       ],
       returns: "list of records, one per step"
     ) { call in
-      guard let model = TrainingBuiltins.modelArgument(call), case .object(let o) = call.value("image"),
+      guard let model = TrainingRun.modelArgument(call), case .object(let o) = call.value("image"),
         let sample = o as? ImageSample
       else { return .none }
-      guard let program = model.integer else {
-        throw call.error(
-          "trace follows an integer model's steps, and this model is \(model.network?.quantization == nil ? "fp32" : "a prepared (fake-quant) model")",
-          argument: "model", hint: "trace(quantize(net, data), data.test[0])")
-      }
+      try model.require(.integer, call: call)
+      guard let program = model.integer else { return .none }
       _ = try DataBinding.program(model, for: sample.split, call: call, argument: "image")
       let image = LabeledImages(
         nchw: Array(sample.split.values(sample.index)), labels: [sample.label], shape: program.inputShape)

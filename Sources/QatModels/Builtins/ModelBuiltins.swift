@@ -94,11 +94,7 @@ public enum ModelBuiltins {
       parameters: [.required("model", .object(["model"]), "the model")], returns: "model"
     ) { call in
       guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
-      if model.network?.quantization != nil || model.integer != nil {
-        throw call.error(
-          "copying a quantized or prepared model is not supported", argument: "model",
-          hint: "copy the fp32 model and quantize or prepare the copy")
-      }
+      try model.require(.copyable, call: call)
       do throws(ShapeError) {
         return .object(
           ModelValue(

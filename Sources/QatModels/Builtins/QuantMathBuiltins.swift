@@ -7,8 +7,6 @@ import QatsLanguage
 enum QuantMathBuiltins {
   static func all() -> [Builtin] { [qparams, fakeQuant] }
 
-  static let bitsHelp = "bit width: 2–8, or 16 for teaching"
-
   static var qparams: Builtin {
     Builtin(
       "qparams", topic: "quantization",
@@ -17,7 +15,7 @@ enum QuantMathBuiltins {
       parameters: [
         .required("min", .number, "the smallest observed value"),
         .required("max", .number, "the largest observed value"),
-        .optional("bits", .int, default: .int(8), bitsHelp),
+        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
         .optional(
           "symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to [min, max]"),
         .optional(
@@ -26,8 +24,8 @@ enum QuantMathBuiltins {
       ],
       returns: "record {scale, zero_point, qmin, qmax}"
     ) { call in
-      let range = try quantRange(call)
-      let low = try float32(call, "min"), high = try float32(call, "max")
+      let range = try QuantizationArguments.quantRange(call)
+      let low = try QuantizationArguments.float32(call, "min"), high = try QuantizationArguments.float32(call, "max")
       guard low <= high else {
         throw call.error(
           "`min` (\(call.value("min").repr)) is above `max` (\(call.value("max").repr))", argument: "min")
@@ -50,14 +48,14 @@ enum QuantMathBuiltins {
         .required("values", .oneOf([.number, .listOf(.number)]), "the values to quantize (a list gives a list back)"),
         .required("scale", .number, "the grid step, positive"),
         .required("zero_point", .int, "the integer that stands for 0, within [qmin, qmax]"),
-        .optional("bits", .int, default: .int(8), bitsHelp),
+        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
         .optional(
           "signed", .bool, default: .bool(false), "integers in [−2^(bits−1), 2^(bits−1) − 1] instead of [0, 2^bits − 1]"
         ),
       ],
       returns: "float, or a list of floats"
     ) { call in
-      let range = try quantRange(call)
+      let range = try QuantizationArguments.quantRange(call)
       let scale = call.double("scale")
       guard scale > 0 else {
         throw call.error("`scale` must be positive, got \(call.value("scale").repr)", argument: "scale")
@@ -80,7 +78,7 @@ enum QuantMathBuiltins {
       let given = call.value("values")
       let items: [Value]
       if case .list(let list) = given { items = list } else { items = [given] }
-      let inputs = try float32Values(items, positions: isList(given), call: call)
+      let inputs = try QuantizationArguments.float32Values(items, positions: isList(given), call: call)
       var outputs = [Float](repeating: 0, count: inputs.count)
       inputs.withUnsafeBufferPointer { x in
         outputs.withUnsafeMutableBufferPointer { y in
@@ -94,48 +92,9 @@ enum QuantMathBuiltins {
     }
   }
 
-  /// The numbers of `values` (the registry has checked they are numbers) as float32, the
-  /// precision quantization works in; one too large for float32 is a located error at `values`
-  /// (naming its position when `positions`).
-  static func float32Values(_ items: [Value], positions: Bool, call: BuiltinCall) throws -> [Float] {
-    var result = [Float]()
-    result.reserveCapacity(items.count)
-    for (i, item) in items.enumerated() {
-      let x = Float(item.number ?? 0)
-      guard x.isFinite else {
-        let position = positions ? " at position \(i)" : ""
-        throw call.error(
-          "`values` holds \(item.repr)\(position), outside float32's range (±\(Float.greatestFiniteMagnitude))",
-          argument: "values")
-      }
-      result.append(x)
-    }
-    return result
-  }
-
   static func isList(_ value: Value) -> Bool {
     if case .list = value { return true }
     return false
   }
 
-  /// The integer range from `bits` and `signed`, or a located error for an unsupported width.
-  static func quantRange(_ call: BuiltinCall) throws -> QuantRange {
-    let bits = call.int("bits")
-    guard QuantRange.isSupported(bits: bits) else {
-      throw call.error("bits must be 2–8 (or 16 for teaching), got \(bits)", argument: "bits")
-    }
-    return QuantRange(bits: bits, signed: call.bool("signed"))
-  }
-
-  /// A number argument as float32, the precision the quantizer works in; one too large for
-  /// float32 would silently become infinite, so it is an error.
-  static func float32(_ call: BuiltinCall, _ name: String) throws -> Float {
-    let x = Float(call.double(name))
-    guard x.isFinite else {
-      throw call.error(
-        "`\(name)` is \(call.value(name).repr), outside float32's range (±\(Float.greatestFiniteMagnitude))",
-        argument: name)
-    }
-    return x
-  }
 }

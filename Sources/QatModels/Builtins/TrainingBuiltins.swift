@@ -9,11 +9,6 @@ import QatsLanguage
 enum TrainingBuiltins {
   static func all() -> [Builtin] { [train, evaluate, predict] }
 
-  static func modelArgument(_ call: BuiltinCall) -> ModelValue? {
-    guard case .object(let object) = call.value("model") else { return nil }
-    return object as? ModelValue
-  }
-
   static var train: Builtin {
     Builtin(
       "train", topic: "models",
@@ -35,26 +30,16 @@ enum TrainingBuiltins {
           "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
       ]
     ) { call in
-      guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit) else {
+      guard let model = TrainingRun.modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit)
+      else {
         return .none
       }
-      try checkEpochs(call)
+      try TrainingRun.checkEpochs(call)
       let momentum = call.double("momentum")
       guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
       guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
-      if let integer = model.integer {
-        throw call.error(
-          "this model is an integer program (\(integer.info.method.rawValue), \(IntegerModelText.bits(integer.info))): it is final and cannot be trained",
-          argument: "model",
-          hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
-      }
+      try model.require(.trainable, call: call)
       let network = try DataBinding.network(model, for: split, call: call, argument: "data")
-      if let state = network.quantization, state.converted {
-        throw call.error(
-          "this model is quantized (\(state.config.method.rawValue), \(QuantizedModelText.bits(state.config))): it is final and cannot be trained",
-          argument: "model",
-          hint: "train the fp32 model, or fine-tune a prepare(net, data)d copy with fake quantization")
-      }
       let images = DataBinding.images(split, interpreter: call.interpreter)
       let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
       if needed > 4e9 {
@@ -67,45 +52,15 @@ enum TrainingBuiltins {
         optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
         weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
         threads: call.interpreter.threads)
-      try run(network, on: images, options: options, call: call)
+      try TrainingRun.run(network, on: images, options: options, call: call)
       return .none
     }
   }
 
   /// A million epochs is far beyond any use here, and keeps every epoch number and estimate in range.
-  static func checkEpochs(_ call: BuiltinCall) throws {
-    let epochs = call.int("epochs")
-    guard epochs <= 1_000_000 else {
-      throw call.error(
-        "`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
-        hint: "Ctrl-C stops training at the next batch whenever you like")
-    }
-  }
 
   /// Trains `network` and turns an interruption or divergence into the language's error.
   /// - Parameter label: when given, epochs are not listed and the progress bar starts with it.
-  static func run(
-    _ network: Network, on images: LabeledImages, options: TrainingOptions, call: BuiltinCall,
-    label: String? = nil
-  ) throws {
-    let outcome = network.train(
-      on: images, options: options, random: &call.interpreter.random,
-      monitor: ProgressMonitor(call: call, label: label))
-    call.interpreter.output.progress(nil)
-    switch outcome {
-    case .finished:
-      return
-    case let .interrupted(epoch, batch):
-      throw QatsError(
-        .interrupted,
-        "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
-        at: call.location)
-    case let .diverged(epoch, batch, what):
-      throw call.error(
-        "training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
-        hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
-    }
-  }
 
   static var evaluate: Builtin {
     Builtin(
@@ -119,7 +74,9 @@ enum TrainingBuiltins {
       ],
       returns: "evaluation"
     ) { call in
-      guard let model = modelArgument(call), let split = DataBinding.split(call.value("data"), for: .measure) else {
+      guard let model = TrainingRun.modelArgument(call),
+        let split = DataBinding.split(call.value("data"), for: .measure)
+      else {
         return .none
       }
       let program = try DataBinding.program(model, for: split, call: call, argument: "data")
@@ -155,7 +112,7 @@ enum TrainingBuiltins {
       ],
       returns: "record"
     ) { call in
-      guard let model = modelArgument(call) else { return .none }
+      guard let model = TrainingRun.modelArgument(call) else { return .none }
       let pixels: [Float]
       let description: InputDescription
       var label: Int?

@@ -52,8 +52,7 @@ struct ModelMeasurement {
     var m = ModelMeasurement(method: method, bits: bits, correct: result.correct, total: result.count)
     if recordsAccuracy { model.knownAccuracy = m.accuracy }
     // A prepared (fake-quant) model has no file: `save` refuses it until it is converted.
-    let prepared = model.integer == nil && model.network?.quantization != nil
-    m.sizeBytes = prepared ? nil : model.fileSize
+    m.sizeBytes = model.stage == .prepared || model.stage == .simulated ? nil : model.fileSize
     if timing, images.count > 0 {
       try call.checkInterrupt()
       let stop = { (try? call.checkInterrupt()) == nil }

@@ -40,7 +40,7 @@ public final class LayerValue: HostObject {
     case "weight_shape":
       return layer.parameters.first { $0.name == "weight" }.map { .list($0.shape.map(Value.int)) }
     default:
-      return layer.tensor(name).map { .object(TensorValue($0)) }
+      return layer.shapedArray(name).map { .object(TensorValue($0)) }
     }
   }
 

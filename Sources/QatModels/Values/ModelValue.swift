@@ -73,10 +73,8 @@ public final class ModelValue: HostObject {
   func build(for description: InputDescription, interpreter: Interpreter, at location: SourceLocation) throws -> Network
   {
     if let network { return network }
-    if integer != nil {
-      throw QatsError(
-        .runtime, "this integer model was loaded from a file: it runs inference (evaluate, predict) only", at: location,
-        hint: "train, prepare or quantize the fp32 model it came from")
+    if let (message, hint) = refusal(.network, operation: "build") {
+      throw QatsError(.runtime, message, at: location, hint: hint)
     }
     do {
       let network = try Network.build(specs, input: description.shape, random: &interpreter.random)

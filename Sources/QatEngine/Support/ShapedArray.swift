@@ -1,8 +1,8 @@
-/// A float32 tensor as users see it: a shape — NCHW for activations, PyTorch's order for weights
-/// ([out, in/groups, k, k] for conv, [out, in] for dense) — and its values in row-major order.
-/// The engine keeps its own layouts internally (NHWC activations, per-group weight matrices) and
-/// converts when a tensor is shown.
-public struct Tensor: Sendable, Equatable {
+/// The values a user sees as a tensor (`net.layers[0].weight`): a shape — NCHW for activations,
+/// PyTorch's order for weights ([out, in/groups, k, k] for conv, [out, in] for dense) — and the
+/// values in row-major order. The engine keeps its own layouts internally (NHWC activations,
+/// per-group weight matrices) and converts when one is shown.
+public struct ShapedArray: Sendable, Equatable {
   public let shape: [Int]
   public let values: [Float]
 
@@ -16,10 +16,10 @@ public struct Tensor: Sendable, Equatable {
   public var count: Int { values.count }
 
   /// The slice at `index` along the first axis (a tensor of one rank less), or nil out of range.
-  public func slice(_ index: Int) -> Tensor? {
+  public func slice(_ index: Int) -> ShapedArray? {
     guard let first = shape.first, index >= 0, index < first else { return nil }
     let inner = Array(shape.dropFirst()), size = inner.reduce(1, *)
-    return Tensor(shape: inner, values: Array(values[(index * size)..<((index + 1) * size)]))
+    return ShapedArray(shape: inner, values: Array(values[(index * size)..<((index + 1) * size)]))
   }
 
   /// Smallest, largest, mean and (population) standard deviation of the values.
@@ -40,19 +40,19 @@ public struct Tensor: Sendable, Equatable {
 extension NetworkLayer {
   /// A learned tensor or running statistic of this layer by name ("weight", "bias", "gamma",
   /// "beta", "running_mean", "running_var"), in the order users see; nil if it has none.
-  public func tensor(_ name: String) -> Tensor? {
+  public func shapedArray(_ name: String) -> ShapedArray? {
     guard opRange.count == 1 else { return nil }
     switch name {
     case "weight":
       guard let values = userWeights, let weight = parameters.first(where: { $0.name == "weight" }) else { return nil }
-      return Tensor(shape: weight.shape, values: values)
+      return ShapedArray(shape: weight.shape, values: values)
     case "running_mean", "running_var":
       guard let stats = runningStatistics else { return nil }
       let values = name == "running_mean" ? stats.mean : stats.variance
-      return Tensor(shape: [values.count], values: values)
+      return ShapedArray(shape: [values.count], values: values)
     default:
       guard let p = parameters.first(where: { $0.name == name }) else { return nil }
-      return Tensor(shape: p.shape, values: p.value.array)
+      return ShapedArray(shape: p.shape, values: p.value.array)
     }
   }
 }

@@ -1,0 +1,44 @@
+/// A network quantized end to end: its deployed simulation and its integer program.
+public struct QuantizedNetwork {
+  /// The fake-quantized network as deployed: converted, with QAT's batch norms folded into the
+  /// weights. What `inspect` and the simulation-vs-integer comparisons read.
+  public let simulation: Network
+  /// The integer-only program compiled from `simulation`; nil when only part of the network was
+  /// quantized (`QuantizationConfig.only`), which runs in simulation only.
+  public let program: IntegerNetwork?
+}
+
+extension Network {
+  /// The quantization pipeline — the one place its steps are ordered. On a copy of this fp32
+  /// network (left untouched):
+  /// 1. prepare: fold batch norm (PTQ) or set up the QAT fold, attach observers and quantizers;
+  /// 2. calibrate on `config.samples` images of `training` (see `calibrationIndices`);
+  /// 3. fine-tune: QAT only — `fineTune` trains the prepared copy with fake quantization (the
+  ///    caller owns training: its options, progress and interrupts);
+  /// 4. convert: observers and batch norm frozen;
+  /// 5. fold: QAT's batch norms into the weights, with the factors training used;
+  /// 6. compile: the integer program.
+  /// A partial quantization (`config.only`) stops after step 4.
+  /// Throws `ShapeError` (the network cannot be quantized), `IntegerConversionError` (it has no
+  /// integer form), or whatever `fineTune` throws.
+  public func quantized(
+    _ config: QuantizationConfig, training: LabeledImages, pool: WorkerPool,
+    fineTune: (Network) throws -> Void
+  ) throws -> QuantizedNetwork {
+    var simulation = try preparedForQuantization(config, training: training, pool: pool)
+    if config.method == .qat { try fineTune(simulation) }
+    simulation.quantization?.convert()
+    guard config.only == nil else { return QuantizedNetwork(simulation: simulation, program: nil) }
+    simulation = simulation.foldingQATBatchNorms()
+    return QuantizedNetwork(simulation: simulation, program: try simulation.integerProgram())
+  }
+
+  /// Steps 1 and 2 of `quantized`: a fake-quantized copy calibrated on `config.samples` images of
+  /// `training` — what `prepare` returns for training with fake quantization.
+  public func preparedForQuantization(
+    _ config: QuantizationConfig, training: LabeledImages, pool: WorkerPool
+  ) throws(ShapeError) -> Network {
+    let calibration = training.subset(Network.calibrationIndices(count: training.count, samples: config.samples))
+    return try prepareQuantization(config, calibration: calibration, pool: pool)
+  }
+}

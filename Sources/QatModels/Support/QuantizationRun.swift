@@ -1,0 +1,48 @@
+import QatEngine
+import QatsLanguage
+
+/// The engine's quantization pipeline called from a built-in: its engine errors worded for the
+/// user, located at the call.
+enum QuantizationRun {
+  /// PTQ or QAT of `network` (untouched) as `config` says, calibrated and fine-tuned on `images`
+  /// (QAT: `epochs` epochs at `lr`; `label` keeps the epochs off the output, see `TrainingRun`).
+  static func quantize(
+    _ network: Network, config: QuantizationConfig, images: LabeledImages, epochs: Int, lr: Double,
+    call: BuiltinCall, label: String? = nil
+  ) throws -> QuantizedNetwork {
+    try worded(call) {
+      try network.quantized(
+        config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads),
+        fineTune: TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label))
+    }
+  }
+
+  /// The first steps of the pipeline (prepare, calibrate): a fake-quantized copy of `network`.
+  static func prepare(_ network: Network, config: QuantizationConfig, images: LabeledImages, call: BuiltinCall)
+    throws -> Network
+  {
+    try worded(call) {
+      try network.preparedForQuantization(
+        config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads))
+    }
+  }
+
+  /// The integer program of a prepared or quantized network.
+  static func integerProgram(of network: Network, call: BuiltinCall) throws -> IntegerNetwork {
+    try worded(call) { try network.integerProgram() }
+  }
+
+  /// Runs `body`, turning the engine's refusals into located errors on the `model` argument: a
+  /// network that cannot be quantized, or one with no integer form (an engine gap).
+  static func worded<T>(_ call: BuiltinCall, _ body: () throws -> T) throws -> T {
+    do {
+      return try body()
+    } catch let error as ShapeError {
+      throw call.error(error.message, argument: "model", hint: error.hint)
+    } catch let error as IntegerConversionError {
+      throw call.error(
+        "this model has no integer form: \(error.message)", argument: "model",
+        hint: "evaluate the prepared model in simulation instead")
+    }
+  }
+}

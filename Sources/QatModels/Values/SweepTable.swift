@@ -1,0 +1,68 @@
+import QatEngine
+import QatOutput
+import QatsLanguage
+
+/// How `sweep` presents `SweepRun.Result`: one row per model (fp32, the control, each method at
+/// each width), a line chart of accuracy against bits, and QAT's gain over PTQ in test images.
+enum SweepTable {
+  static func make(_ result: SweepRun.Result) -> TableValue {
+    let plan = result.plan, base = result.base
+    var rows = [
+      row("fp32", bits: 32, base, reference: base),
+      row("fp32 +\(plan.epochs) epochs", bits: 32, result.control, reference: base),
+    ]
+    rows += result.entries.map { row($0.method.rawValue, bits: $0.bits, $0.measurement, reference: base) }
+    var notes = [
+      "\(base.total) test images · \(plan.weightsOnly ? "weights at these bits, activations at 8 bits" : "weights and activations at these bits") · QAT: \(plan.epochs) epochs at lr \(Value.float(plan.lr).repr); the fp32 control trains as long"
+    ]
+    if plan.methods.contains(.ptq) && plan.methods.contains(.qat) {
+      notes.append(
+        "QAT − PTQ in test images: "
+          + plan.widths.map { bits in
+            "\(bits) bits "
+              + TableValue.format(.int(result.correct(.qat, bits) - result.correct(.ptq, bits)), .signedCount)
+          }.joined(separator: " · "))
+    }
+    return TableValue(columns: columns(timing: plan.timing), rows: rows, figures: [chart(result)], notes: notes)
+  }
+
+  /// Accuracy against bits, one line per method, with fp32 and the control as flat lines.
+  static func chart(_ result: SweepRun.Result) -> LineChart {
+    let plan = result.plan
+    let span = (Double(plan.widths.min() ?? 2), Double(plan.widths.max() ?? 8))
+    var series = plan.methods.map { method in
+      ChartSeries(
+        name: method.rawValue,
+        points: result.entries.filter { $0.method == method }.map {
+          ChartPoint(x: Double($0.bits), y: $0.measurement.accuracy)
+        })
+    }
+    for (name, m) in [("fp32", result.base), ("fp32 +\(plan.epochs) epochs", result.control)] {
+      series.append(
+        ChartSeries(name: name, points: [ChartPoint(x: span.1, y: m.accuracy), ChartPoint(x: span.0, y: m.accuracy)]))
+    }
+    return LineChart(
+      title: "test accuracy against bits" + (plan.weightsOnly ? " (weights only)" : ""), xLabel: "bits",
+      yLabel: "test accuracy", yFormat: .percent, series: series, xDescending: true)
+  }
+
+  static func columns(timing: Bool) -> [TableValue.Column] {
+    var columns: [TableValue.Column] = [
+      .init("method"), .init("bits"), .init("accuracy", format: .percent),
+      .init("delta", header: "Δ vs fp32", format: .points), .init("images", header: "Δ images", format: .signedCount),
+    ]
+    if timing { columns.append(.init("latency_us", header: "latency b=1", format: .microseconds)) }
+    columns.append(.init("size_bytes", header: "size", format: .bytes))
+    return columns
+  }
+
+  static func row(_ method: String, bits: Int, _ m: ModelMeasurement, reference: ModelMeasurement) -> Record {
+    Record([
+      ("method", .string(method)), ("bits", .int(bits)), ("accuracy", .float(m.accuracy)),
+      ("delta", .float(m.accuracy - reference.accuracy)), ("images", .int(m.correct - reference.correct)),
+      ("correct", .int(m.correct)), ("total", .int(m.total)),
+      ("latency_us", m.latencyMicroseconds.map(Value.float) ?? .none),
+      ("size_bytes", m.sizeBytes.map(Value.int) ?? .none),
+    ])
+  }
+}

@@ -65,29 +65,27 @@ enum ModelFileIO {
   /// Writes through `AtomicFile` (temporary file, fsync, rename), so a failure leaves any earlier
   /// file at `path` as it was and no temporary file behind.
   static func write(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
-    // The commonest mistake gets its own message: AtomicFile would say the same, in one string.
-    let directory = path.lastIndex(of: "/").map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
-    var isDirectory: ObjCBool = false
-    if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) {
-      throw ModelFileError(
-        .cannotWrite, path: path, reason: "the directory '\(directory)' does not exist",
-        hint: "create it first (mkdir -p '\(directory)'), or save somewhere else")
-    }
-    if !isDirectory.boolValue {
-      throw ModelFileError(
-        .cannotWrite, path: path, reason: "'\(directory)' is not a directory", hint: "save somewhere else")
-    }
-    do {
+    do throws(AtomicFile.Failure) {
       try AtomicFile.write(Data(bytes), to: path)
-    } catch let failure as AtomicFile.Failure {
-      // AtomicFile says "cannot write 'PATH': reason"; the path is ours to show.
-      let prefix = "cannot write '\(path)': "
-      let text = failure.description
-      let reason = text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
-      throw ModelFileError(
-        .cannotWrite, path: path, reason: reason, hint: "check the path and that the directory is writable")
     } catch {
-      throw ModelFileError(.cannotWrite, path: path, reason: "\(error)", hint: nil)
+      var reason = error.reason
+      // AtomicFile refuses a path ending in "/" before it looks at the directory; here a missing
+      // directory, the commonest mistake, is named first.
+      if reason == .namesADirectory, let problem = AtomicFile.directoryProblem(AtomicFile.split(path).directory) {
+        reason = problem
+      }
+      switch reason {
+      case .missingDirectory(let directory):
+        throw ModelFileError(
+          .cannotWrite, path: path, reason: "the directory '\(directory)' does not exist",
+          hint: "create it first (mkdir -p '\(directory)'), or save somewhere else")
+      case .notADirectory(let directory):
+        throw ModelFileError(
+          .cannotWrite, path: path, reason: "'\(directory)' is not a directory", hint: "save somewhere else")
+      case .namesADirectory, .system:
+        throw ModelFileError(
+          .cannotWrite, path: path, reason: reason.message, hint: "check the path and that the directory is writable")
+      }
     }
   }
 }

@@ -71,12 +71,12 @@ public enum ImageBuiltins {
     }
   }
 
+  /// Where the session keeps its dataset cache.
+  static let cacheKey = SessionKey<DatasetCache>("images.cache")
+
   /// The session's dataset cache, made on first use.
   static func cache(of interpreter: Interpreter) -> DatasetCache {
-    if let cache = interpreter.sessionState["images.cache"] as? DatasetCache { return cache }
-    let cache = DatasetCache()
-    interpreter.sessionState["images.cache"] = cache
-    return cache
+    interpreter.sessionObject(cacheKey, orMake: DatasetCache.init)
   }
 
   /// `size: 28` or `size: [28, 32]` (height, width).

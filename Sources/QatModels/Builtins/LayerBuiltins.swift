@@ -10,11 +10,10 @@ final class LayerCollector {
   var locations: [Int: SourceLocation] = [:]
   var nextTag = 1
 
+  static let sessionKey = SessionKey<LayerCollector>("models.collector")
+
   static func of(_ interpreter: Interpreter) -> LayerCollector {
-    if let c = interpreter.sessionState["models.collector"] as? LayerCollector { return c }
-    let c = LayerCollector()
-    interpreter.sessionState["models.collector"] = c
-    return c
+    interpreter.sessionObject(sessionKey, orMake: LayerCollector.init)
   }
 
   /// Runs `block` with a fresh open block and returns the layers it added.

@@ -18,8 +18,7 @@ enum DataBinding {
 
   /// The split's images in the engine's layout, converted once per session and split.
   static func images(_ split: ImageSplit, interpreter: Interpreter) -> LabeledImages {
-    let cache = (interpreter.sessionState["models.images"] as? ConvertedImages) ?? ConvertedImages()
-    interpreter.sessionState["models.images"] = cache
+    let cache = interpreter.sessionObject(ConvertedImages.sessionKey, orMake: ConvertedImages.init)
     if let hit = cache.entries.first(where: { $0.split === split }) { return hit.images }
     let images = LabeledImages(
       nchw: split.pixels, labels: split.labels,
@@ -69,5 +68,6 @@ enum DataBinding {
 
 /// The session's converted splits (identity-keyed, a handful at most).
 final class ConvertedImages {
+  static let sessionKey = SessionKey<ConvertedImages>("models.images")
   var entries: [(split: ImageSplit, images: LabeledImages)] = []
 }

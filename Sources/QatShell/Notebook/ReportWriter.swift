@@ -108,10 +108,10 @@ public enum ReportWriter {
 
   /// Writes through `AtomicFile`, reporting failures as `ReportError`.
   static func writeAtomically(_ text: String, to path: String) throws {
-    do {
+    do throws(AtomicFile.Failure) {
       try AtomicFile.write(Data(text.utf8), to: path)
-    } catch let failure as AtomicFile.Failure {
-      throw ReportError(message: "report: " + failure.description)
+    } catch {
+      throw ReportError(message: "report: " + error.description)
     }
   }
 }

@@ -50,11 +50,11 @@ extension Session {
       if let e = needArgument("a file name ending in .qats") { return e }
       let path = Session.unquote(argument)
       let script = "# Saved by \(Version.banner)\n" + savedInputs.joined(separator: "\n") + "\n"
-      do {
+      do throws(AtomicFile.Failure) {
         try AtomicFile.write(Data(script.utf8), to: path)
         console.out("saved \(savedInputs.count) input\(savedInputs.count == 1 ? "" : "s") to \(path)\n")
       } catch {
-        return fail("\(error)")
+        return fail(error.description)
       }
     case ":export":
       if let e = needArgument("a file name ending in .html or .md") { return e }

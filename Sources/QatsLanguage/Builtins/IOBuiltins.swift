@@ -81,10 +81,10 @@ enum IOBuiltins {
         } catch let e as JSONText.Unsupported {
           throw call.error(e.message, argument: "value")
         }
-        do {
+        do throws(AtomicFile.Failure) {
           try AtomicFile.write(Data(text.utf8), to: path)
-        } catch let e as AtomicFile.Failure {
-          throw call.error(e.description, argument: "path")
+        } catch {
+          throw call.error(error.description, argument: "path")
         }
         call.emit(PlainText("wrote \(path) (\(Units.bytes(text.utf8.count)))"))
         return .none

@@ -21,9 +21,9 @@ public final class Interpreter {
   /// Asked at loop iterations, calls and inside long built-ins: true means the user pressed Ctrl-C.
   public var interruptCheck: () -> Bool = { false }
 
-  /// State that modules keep for the session (the image loader's dataset cache, say), by key.
-  /// `:reset` clears it.
-  public var sessionState: [String: AnyObject] = [:]
+  /// Objects that modules keep for the session (the image loader's dataset cache, say), by typed
+  /// key; read through `sessionObject(_:orMake:)`. `:reset` clears them.
+  private var sessionObjects: [SessionKeyIdentity: AnyObject] = [:]
 
   /// Deepest allowed nesting of user function calls before "recursion too deep".
   public var maxCallDepth = 1000
@@ -52,10 +52,19 @@ public final class Interpreter {
   public func reset(seed newSeed: UInt64? = nil) {
     // Old values are released on a large stack: freeing a deeply nested list recurses.
     LargeStack.run { globals = Environment() }
-    sessionState = [:]
+    sessionObjects = [:]
     definePredefined()
     mode = "ptq"
     reseed(newSeed ?? seed)
+  }
+
+  /// The object kept for the session under `key`, made by `make` (and kept) on first use or after
+  /// `:reset`.
+  public func sessionObject<T>(_ key: SessionKey<T>, orMake make: () -> T) -> T {
+    if let object = sessionObjects[key.identity] as? T { return object }
+    let object = make()
+    sessionObjects[key.identity] = object
+    return object
   }
 
   /// Sets the seed and restarts the random generator from it.

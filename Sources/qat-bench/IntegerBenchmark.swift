@@ -37,14 +37,14 @@ enum IntegerBenchmark {
       _ = net.train(
         on: s.data, options: TrainingOptions(epochs: 1, threads: threads), random: &random,
         monitor: EngineBenchmark.Quiet())
-      let calibration = s.data.subset(Network.calibrationIndices(count: s.data.count, samples: 256))
       func program(bits: Int) throws -> IntegerNetwork {
         var config = QuantizationConfig(method: .ptq)
         config.weightBits = bits
         config.activationBits = bits
-        let simulation = try net.prepareQuantization(config, calibration: calibration, pool: pool)
-        simulation.quantization?.convert()
-        return try simulation.integerProgram()
+        guard let program = try net.quantized(config, training: s.data, pool: pool, fineTune: { _ in }).program else {
+          throw IntegerConversionError(message: "no integer program")
+        }
+        return program
       }
       let int8 = try program(bits: 8)
       let one = LabeledImages(

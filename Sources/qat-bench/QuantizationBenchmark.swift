@@ -24,9 +24,8 @@ enum QuantizationBenchmark {
       _ = net.train(
         on: data, options: TrainingOptions(epochs: 1, threads: threads), random: &random,
         monitor: EngineBenchmark.Quiet())
-      let calibration = data.subset(Network.calibrationIndices(count: data.count, samples: 256))
       let ptq = try Timing.median(runs: 7, warmup: 1) {
-        _ = try net.prepareQuantization(QuantizationConfig(method: .ptq), calibration: calibration, pool: pool)
+        _ = try net.preparedForQuantization(QuantizationConfig(method: .ptq), training: data, pool: pool)
       }
       func trainingRate(_ network: Network) -> Double {
         let before = network.history.count
@@ -37,7 +36,7 @@ enum QuantizationBenchmark {
         return Double(later.count * data.count) / later.map(\.seconds).reduce(0, +)
       }
       let fp32Rate = trainingRate(try net.copy())
-      let prepared = try net.prepareQuantization(QuantizationConfig(method: .qat), calibration: calibration, pool: pool)
+      let prepared = try net.preparedForQuantization(QuantizationConfig(method: .qat), training: data, pool: pool)
       let qatRate = trainingRate(prepared)
       var predictions: [Int32] = []
       func throughput(_ network: Network) -> Double {

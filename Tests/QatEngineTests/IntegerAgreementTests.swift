@@ -57,11 +57,9 @@ import QatSupport
     let train = LabeledImages(nchw: digits.train.pixels, labels: digits.train.labels, shape: shape)
     let test = LabeledImages(nchw: digits.test.pixels, labels: digits.test.labels, shape: shape)
     let net = try PyTorchPTQAgreementTests.netA(reference, input: shape)
-    let calibration = train.subset(Network.calibrationIndices(count: train.count, samples: 256))
-    let simulation = try net.prepareQuantization(
-      Self.config(.ptq, bits: bits), calibration: calibration, pool: Self.pool)
-    simulation.quantization?.convert()
-    let program = try simulation.integerProgram()
+    let quantized = try net.quantized(Self.config(.ptq, bits: bits), training: train, pool: Self.pool) { _ in }
+    let simulation = quantized.simulation
+    let program = try #require(quantized.program)
     #expect(program.stepNames.count == 5, "\(program.stepNames)")
     let (error, step) = Self.worstStepError(program, simulation: simulation, data: test)
     #expect(error <= 1, "\(bits) bits: step \(step) is \(error) LSB from the simulation")

@@ -3,6 +3,8 @@ import CKernels
 /// Why a network cannot become an integer program.
 public struct IntegerConversionError: Error, Sendable {
   public let message: String
+
+  public init(message: String) { self.message = message }
 }
 
 /// Compiles a converted fake-quantized network (its batch norms folded, observers frozen) into the

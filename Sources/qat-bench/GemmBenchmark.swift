@@ -85,7 +85,10 @@ enum GemmBenchmark {
         "note: this CPU reports family \(family) (Zen 5 or later), whose 512-bit FMA units are full width: its one-core"
       )
       print(
-        "      zmm peak is about twice the NOTES.md figure (a register-only zmm FMA loop ran at 268 GFLOP/s on such a host)"
+        """
+              zmm peak is about twice the NOTES.md figure (a register-only zmm FMA loop ran at 268 GFLOP/s on such \
+        a host)
+        """
       )
     }
   }

@@ -15,7 +15,10 @@ enum ImageLoadingBenchmark {
     let bytes = try files.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) }
     let averageBytes = bytes.map(\.count).reduce(0, +) / max(1, bytes.count)
     print(
-      "image loading: \(files.count) PNG files, \(side)x\(side) gray, \(classes) classes, \(averageBytes) bytes each on average"
+      """
+      image loading: \(files.count) PNG files, \(side)x\(side) gray, \(classes) classes, \(averageBytes) bytes each \
+      on average
+      """
     )
 
     // libpng alone, one core: the C shim straight, then through Swift from memory and from files.

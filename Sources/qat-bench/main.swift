@@ -26,7 +26,10 @@ if sections.isEmpty { sections = ["images", "engine", "quantization", "integer",
   print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
 #endif
 print(
-  "qat-bench · \(threads) threads · \(ProcessInfo.processInfo.activeProcessorCount) cores · libpng \(PNGCodec.libpngVersion)"
+  """
+  qat-bench · \(threads) threads · \(ProcessInfo.processInfo.activeProcessorCount) cores · libpng \
+  \(PNGCodec.libpngVersion)
+  """
 )
 do {
   for section in sections {

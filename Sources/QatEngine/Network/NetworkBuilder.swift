@@ -30,7 +30,10 @@ struct NetworkBuilder {
       throw ShapeError(
         tag: 0,
         message:
-          "an input of \(input) = \(input.elements) values per image is more than this tool handles (\(Self.maxElements))",
+          """
+          an input of \(input) = \(input.elements) values per image is more than this tool handles \
+          (\(Self.maxElements))
+          """,
         hint: "use smaller images")
     }
     var shape = input
@@ -65,7 +68,10 @@ struct NetworkBuilder {
         throw ShapeError(
           tag: spec.tag,
           message:
-            "`\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this tool handles (\(Self.maxElements))",
+            """
+            `\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this \
+            tool handles (\(Self.maxElements))
+            """,
           hint: "use smaller images (images(…, size:)) or fewer channels")
       }
 
@@ -121,7 +127,10 @@ struct NetworkBuilder {
         by: kernel * kernel * input.channels)
       if loweredOverflow || lowered > Self.maxParameters {
         throw fail(
-          "`\(spec.description)` on \(input) would need more working memory than this tool allows (\(Self.maxParameters) values per image)",
+          """
+          `\(spec.description)` on \(input) would need more working memory than this tool allows \
+          (\(Self.maxParameters) values per image)
+          """,
           "use a smaller kernel or input, or a stride")
       }
       ops.append(

@@ -13,7 +13,12 @@ public enum ImageBuiltins {
     Builtin(
       "images", topic: "data",
       summary:
-        "Loads a folder of PNG images: ROOT/<class>/*.png (split by `split:` with a seeded stratified draw) or ROOT/train/<class>/… and ROOT/test/<class>/… (a fixed split). Classes are the folder names, sorted; images are resized and normalized by the training split's per-channel mean and std. Files that are not PNG or are damaged are skipped and listed in `.skipped`.",
+        """
+        Loads a folder of PNG images: ROOT/<class>/*.png (split by `split:` with a seeded stratified draw) or \
+        ROOT/train/<class>/… and ROOT/test/<class>/… (a fixed split). Classes are the folder names, sorted; images \
+        are resized and normalized by the training split's per-channel mean and std. Files that are not PNG or are \
+        damaged are skipped and listed in `.skipped`.
+        """,
       parameters: [
         .required("path", .string, "the folder"),
         .optional(
@@ -64,7 +69,10 @@ public enum ImageBuiltins {
         let n = dataset.skipped.count
         call.emit(
           PlainText(
-            "warning: \(n) \(n == 1 ? "file" : "files") skipped (not PNG or damaged); `.skipped` lists each with its reason"
+            """
+            warning: \(n) \(n == 1 ? "file" : "files") skipped (not PNG or damaged); `.skipped` lists each with its \
+            reason
+            """
           ))
       }
       return .object(dataset)
@@ -104,7 +112,10 @@ public enum ImageBuiltins {
     Builtin(
       "show", topic: "data",
       summary:
-        "Draws images: a dataset or split as a grid of `n` images spread over it, labelled with their class (half-block thumbnails in the terminal, real images in reports); an image on its own.",
+        """
+        Draws images: a dataset or split as a grid of `n` images spread over it, labelled with their class \
+        (half-block thumbnails in the terminal, real images in reports); an image on its own.
+        """,
       parameters: [
         .required(
           "images", .object(["dataset", "split", "image"]), "a dataset (its train split), a split, or one image"),

@@ -88,7 +88,10 @@ extension ImageDataset: HostObject {
         + "</p><table><thead><tr><th>class</th><th>train</th><th>test</th></tr></thead><tbody>"
       for (i, name) in classes.enumerated() {
         html +=
-          "<tr><td>\(HTMLEscaping.escape(name))</td><td class=\"num\">\(trainCounts[i])</td><td class=\"num\">\(testCounts[i])</td></tr>"
+          """
+          <tr><td>\(HTMLEscaping.escape(name))</td><td class=\"num\">\(trainCounts[i])</td><td \
+          class=\"num\">\(testCounts[i])</td></tr>
+          """
       }
       html += "</tbody></table><p>" + HTMLEscaping.escape(normalization) + "</p>"
       if let skippedLine { html += "<p>" + HTMLEscaping.escape(skippedLine) + "</p>" }

@@ -85,7 +85,10 @@ public final class ImageSample: HostObject {
   public var label: Int { split.labels[index] }
 
   public var summary: String {
-    "\(split.name)[\(index)]: class \(split.classes[label]) · \(split.width)x\(split.height) \(split.channels == 1 ? "gray" : "rgb") · \(split.paths[index])"
+    """
+    \(split.name)[\(index)]: class \(split.classes[label]) · \(split.width)x\(split.height) \
+    \(split.channels == 1 ? "gray" : "rgb") · \(split.paths[index])
+    """
   }
 
   public var memberNames: [String] { ["label", "class", "path", "shape", "values", "pixels"] }

@@ -21,7 +21,12 @@ enum CompareBuiltins {
     Builtin(
       "compare", topic: "quantization",
       summary:
-        "Models side by side on the same test images: method, bits, accuracy, the difference from the first model (in points and in test images), latency at batch 1 (one thread, median after warm-up), throughput at batch 256 (the session's threads, median), and the size of the file `save` writes. Returns a table (`json`, `write(t, \"x.csv\")`, `plot`).",
+        """
+        Models side by side on the same test images: method, bits, accuracy, the difference from the first model \
+        (in points and in test images), latency at batch 1 (one thread, median after warm-up), throughput at batch \
+        256 (the session's threads, median), and the size of the file `save` writes. Returns a table (`json`, \
+        `write(t, \"x.csv\")`, `plot`).
+        """,
       parameters: [
         .required("model", .object(["model"]), "the first model: the reference for Δ"),
         .optional("on", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
@@ -59,7 +64,10 @@ enum CompareBuiltins {
       let notes =
         call.bool("timing")
         ? [
-          "\(split.count) test images · latency: batch 1, 1 thread, median after warm-up · throughput: batch 256, \(threads) \(threads == 1 ? "thread" : "threads"), median · size: the model file (save)"
+          """
+          \(split.count) test images · latency: batch 1, 1 thread, median after warm-up · throughput: batch 256, \
+          \(threads) \(threads == 1 ? "thread" : "threads"), median · size: the model file (save)
+          """
         ]
         : ["\(split.count) test images · size: the model file (save)"]
       var shown = call.bool("timing") ? columns : columns.filter { $0.key != "latency_us" && $0.key != "throughput" }

@@ -16,12 +16,23 @@ enum InspectBuiltins {
     Builtin(
       "inspect", topic: "quantization",
       summary:
-        "One layer's weights — or, with `what: \"activations\"`, the activations at its quantization point (after its batch norm and ReLU) over `samples` calibration images — against the quantization grid: count, min and max, bits, scale(s) and zero point(s), levels, representable range, values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²), a histogram with the grid's levels, and for weights a table per output channel. A prepared or quantized model shows its own grids (weights with batch norm folded in, as they are deployed); an fp32 model shows what PTQ at `bits` would do (weights per channel, symmetric, min-max; activations with `observer`).",
+        """
+        One layer's weights — or, with `what: \"activations\"`, the activations at its quantization point (after \
+        its batch norm and ReLU) over `samples` calibration images — against the quantization grid: count, min and \
+        max, bits, scale(s) and zero point(s), levels, representable range, values clipped below and above, the \
+        SQNR 10·log10(Σx²/Σ(x − q(x))²), a histogram with the grid's levels, and for weights a table per output \
+        channel. A prepared or quantized model shows its own grids (weights with batch norm folded in, as they are \
+        deployed); an fp32 model shows what PTQ at `bits` would do (weights per channel, symmetric, min-max; \
+        activations with `observer`).
+        """,
       parameters: [
         .required("model", .object(["model"]), "an fp32, prepared or quantized model"),
         .required(
           "layer", .oneOf([.int, .string]),
-          "the layer: its number in summary(net), or its name as the model shows it (\"conv(16, kernel: 3, pad: 1)\", or \"dense\" when only one layer is a dense); \"input\" for the input's activations"
+          """
+          the layer: its number in summary(net), or its name as the model shows it (\"conv(16, kernel: 3, pad: \
+          1)\", or \"dense\" when only one layer is a dense); \"input\" for the input's activations
+          """
         ),
         .optional(
           "data", DataBinding.dataTypes,
@@ -60,7 +71,11 @@ enum InspectBuiltins {
       if state != nil {
         for name in ["bits", "per_channel", "observer"] where call.isGiven(name) {
           throw call.error(
-            "`\(name)` is for fp32 models; this model is already \(model.stage == .prepared ? "prepared" : "quantized") (\(model.quantizationText ?? "")) and shows its own grids",
+            """
+            `\(name)` is for fp32 models; this model is already \
+            \(model.stage == .prepared ? "prepared" : "quantized") (\(model.quantizationText ?? "")) and shows its \
+            own grids
+            """,
             argument: name, hint: "inspect the fp32 model with `\(name):` to see what PTQ would do")
         }
       }
@@ -79,7 +94,10 @@ enum InspectBuiltins {
         let layer = numbered[index]
         guard Network.hasQuantizedWeights(layer) else {
           throw call.error(
-            "layer \(index) (\(layer.spec.description)) has no weights; conv and dense layers do: \(weightedList(numbered))",
+            """
+            layer \(index) (\(layer.spec.description)) has no weights; conv and dense layers do: \
+            \(weightedList(numbered))
+            """,
             argument: "layer", hint: "or look at its output: what: \"activations\"")
         }
         let quantized: Network
@@ -97,7 +115,10 @@ enum InspectBuiltins {
         try checkFinite(grid.params, call: call, argument: "model")
         let context =
           modelText
-          ?? "fp32 model, as \(config.weightBits)-bit PTQ would quantize them (\(config.perChannel ? "per channel" : "per tensor"), symmetric, min-max)"
+            ?? """
+            fp32 model, as \(config.weightBits)-bit PTQ would quantize them \
+            (\(config.perChannel ? "per channel" : "per tensor"), symmetric, min-max)
+            """
         return .object(InspectionValue.weights(grid, layer: layer, index: index, context: context, bins: bins))
       }
       guard let split else {
@@ -116,7 +137,10 @@ enum InspectBuiltins {
       else {
         let name = target.map { "layer \($0) (\(numbered[$0].spec.description))" } ?? "the input"
         throw call.error(
-          "\(name) has no quantization point of its own: its output is quantized with the layer before it (pooling, flatten and a lone ReLU keep their input's grid) or as part of its conv/dense unit",
+          """
+          \(name) has no quantization point of its own: its output is quantized with the layer before it (pooling, \
+          flatten and a lone ReLU keep their input's grid) or as part of its conv/dense unit
+          """,
           argument: "layer", hint: "inspect the conv or dense layer whose unit it belongs to: \(weightedList(numbered))"
         )
       }
@@ -124,7 +148,10 @@ enum InspectBuiltins {
       let place = target.map { "after \(numbered[$0].spec.description) (layer \($0))" } ?? "at the input"
       let how =
         state == nil
-        ? "fp32 model: its fp32 activations (what calibration observes) against the grid \(config.activationBits)-bit PTQ would choose"
+        ? """
+        fp32 model: its fp32 activations (what calibration observes) against the grid \(config.activationBits)-bit \
+        PTQ would choose
+        """
         : "\(modelText ?? "") · as it computes them, every earlier layer quantized"
       let heading = "inspect: activations \(place) · quantization point \(grid.point) · \(how)"
       return .object(
@@ -160,7 +187,14 @@ enum InspectBuiltins {
     Builtin(
       "histogram", topic: "quantization",
       summary:
-        "A list of numbers (or a tensor such as `net.layers[0].weight`) against the quantization grid the named observer chooses for it, computed as calibration does: `minmax` takes the smallest and largest value; `histogram` bins them (2048 bins) and searches the range with the least L2 error; `percentile` cuts the outer (100 − p) %; `moving_average` sees the list as one batch, so it equals min-max here. Shows the grid (scale, zero point, levels, range), values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²) and a histogram with the levels.",
+        """
+        A list of numbers (or a tensor such as `net.layers[0].weight`) against the quantization grid the named \
+        observer chooses for it, computed as calibration does: `minmax` takes the smallest and largest value; \
+        `histogram` bins them (2048 bins) and searches the range with the least L2 error; `percentile` cuts the \
+        outer (100 − p) %; `moving_average` sees the list as one batch, so it equals min-max here. Shows the grid \
+        (scale, zero point, levels, range), values clipped below and above, the SQNR 10·log10(Σx²/Σ(x − q(x))²) and \
+        a histogram with the levels.
+        """,
       parameters: [
         .required("values", .oneOf([.listOf(.number), .object(["tensor"])]), "the numbers (finite, at least one)"),
         .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
@@ -187,7 +221,10 @@ enum InspectBuiltins {
       let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
       guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
         throw call.error(
-          "the values span more than float32 can divide into steps: the \(observer.rawValue) observer finds no usable range",
+          """
+          the values span more than float32 can divide into steps: the \(observer.rawValue) observer finds no \
+          usable range
+          """,
           argument: "values", hint: "quantization needs values within about ±1e36")
       }
       let symmetric = call.bool("symmetric")

@@ -13,7 +13,10 @@ enum IntegerMathBuiltins {
     Builtin(
       "multiplier", topic: "quantization",
       summary:
-        "The fixed-point form M0·2^−shift of a real rescaling factor M (s_x·s_w/s_y), as the integer engine stores it: M0 an int32 in [2^30, 2^31), so that x·M is computed as (x·M0 + 2^(shift−1)) >> shift.",
+        """
+        The fixed-point form M0·2^−shift of a real rescaling factor M (s_x·s_w/s_y), as the integer engine stores \
+        it: M0 an int32 in [2^30, 2^31), so that x·M is computed as (x·M0 + 2^(shift−1)) >> shift.
+        """,
       parameters: [.required("m", .positiveNumber, "the real factor, e.g. 0.0125")],
       returns: "record {m0, shift, value, error}"
     ) { call in
@@ -34,7 +37,10 @@ enum IntegerMathBuiltins {
     Builtin(
       "requantize", topic: "quantization",
       summary:
-        "One int32 accumulator onto the output grid, as the integer kernels do it: y = clamp(zero_point + ((acc·m0 + 2^(shift−1)) >> shift), low, high) — rounding to nearest, ties towards +∞.",
+        """
+        One int32 accumulator onto the output grid, as the integer kernels do it: y = clamp(zero_point + ((acc·m0 + \
+        2^(shift−1)) >> shift), low, high) — rounding to nearest, ties towards +∞.
+        """,
       parameters: [
         .required("acc", .int, "the int32 accumulator (bias plus Σ (q_x − z_x)·q_w)"),
         .required("m0", .int, "the multiplier's integer part (see `multiplier`)"),
@@ -66,7 +72,12 @@ enum IntegerMathBuiltins {
     Builtin(
       "trace", topic: "quantization",
       summary:
-        "Runs an integer model on one image and returns every step with the integers it read and wrote: kind, input and output integers with their scale and zero point, and for conv/dense/depthwise steps the int32 bias, the weight scales and the fixed-point multipliers (dense steps also list their int8 weights per output channel), so that any output can be recomputed by hand.",
+        """
+        Runs an integer model on one image and returns every step with the integers it read and wrote: kind, input \
+        and output integers with their scale and zero point, and for conv/dense/depthwise steps the int32 bias, the \
+        weight scales and the fixed-point multipliers (dense steps also list their int8 weights per output \
+        channel), so that any output can be recomputed by hand.
+        """,
       parameters: [
         .required("model", .object(["model"]), "an integer model (from quantize, convert or load)"),
         .required("image", .object(["image"]), "an image from a split, e.g. data.test[0]"),

@@ -51,7 +51,10 @@ enum LayerBuiltins {
         "globalavgpool", .globalAvgPool, "The mean of each channel over the whole feature map: [C, H, W] → [C, 1, 1]."),
       simple(
         "batchnorm", .batchNorm,
-        "Batch normalization per channel: batch statistics in training (running statistics updated with momentum 0.1), running statistics in evaluation; learns a scale γ and shift β."
+        """
+        Batch normalization per channel: batch statistics in training (running statistics updated with momentum \
+        0.1), running statistics in evaluation; learns a scale γ and shift β.
+        """
       ),
       simple("flatten", .flatten, "Turns a feature map [C, H, W] into a vector [C·H·W] for dense layers."),
       dropout, residual,
@@ -62,7 +65,10 @@ enum LayerBuiltins {
     Builtin(
       "conv", topic: "layers",
       summary:
-        "A 2-D convolution with `out` output channels and a bias (He-initialized). `groups` equal to the input channels makes it depthwise.",
+        """
+        A 2-D convolution with `out` output channels and a bias (He-initialized). `groups` equal to the input \
+        channels makes it depthwise.
+        """,
       parameters: [
         .required("out", .positiveInt, "output channels"),
         .optional("kernel", .positiveInt, default: .int(3), "kernel size (square)"),
@@ -120,7 +126,10 @@ enum LayerBuiltins {
     Builtin(
       "dropout", topic: "layers",
       summary:
-        "In training, zeroes each value with probability p and scales the rest by 1/(1 − p); the identity in evaluation.",
+        """
+        In training, zeroes each value with probability p and scales the rest by 1/(1 − p); the identity in \
+        evaluation.
+        """,
       parameters: [.optional("p", .nonNegativeNumber, default: .float(0.5), "the probability of dropping, in [0, 1)")],
       returns: Self.returns
     ) { call in

@@ -18,7 +18,11 @@ public enum ModelBuiltins {
     Builtin(
       "model", topic: "models",
       summary:
-        "Defines a network from the layers in its block (one per line or `;`-separated). Given data (a dataset or split) or `input: [C, H, W]`, the input shape is fixed and every layer's shape is checked now; otherwise at first use. Weights are He-initialized from the session's seed.",
+        """
+        Defines a network from the layers in its block (one per line or `;`-separated). Given data (a dataset or \
+        split) or `input: [C, H, W]`, the input shape is fixed and every layer's shape is checked now; otherwise at \
+        first use. Weights are He-initialized from the session's seed.
+        """,
       parameters: [
         .optional("data", DataBinding.dataTypes, "images whose shape, classes and normalization the model takes"),
         .optional("input", .listOf(.positiveInt), "the input shape [C, H, W] (instead of data)"),
@@ -90,7 +94,10 @@ public enum ModelBuiltins {
     Builtin(
       "copy", topic: "models",
       summary:
-        "An independent copy of a model: same weights, statistics and history; training one leaves the other as it was.",
+        """
+        An independent copy of a model: same weights, statistics and history; training one leaves the other as it \
+        was.
+        """,
       parameters: [.required("model", .object(["model"]), "the model")], returns: "model"
     ) { call in
       guard case .object(let object) = call.value("model"), let model = object as? ModelValue else { return .none }
@@ -109,7 +116,10 @@ public enum ModelBuiltins {
     Builtin(
       "threads", topic: "models",
       summary:
-        "Sets how many threads training and evaluation use (results do not depend on it); without an argument, returns it.",
+        """
+        Sets how many threads training and evaluation use (results do not depend on it); without an argument, \
+        returns it.
+        """,
       parameters: [.optional("n", .positiveInt, "threads (at most 64)")], returns: "int"
     ) { call in
       guard let n = call.optionalInt("n") else { return .int(call.interpreter.threads) }

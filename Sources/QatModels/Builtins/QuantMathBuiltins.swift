@@ -11,7 +11,13 @@ enum QuantMathBuiltins {
     Builtin(
       "qparams", topic: "quantization",
       summary:
-        "The scale and zero point for the observed range [min, max], as PyTorch's observers compute them with an explicit [qmin, qmax], in float32: the range is widened to include 0; affine: scale = (max − min)/(qmax − qmin), zero_point = qmin − round(min/scale) (half to even, clamped); symmetric: scale = max(−min, max)/((qmax − qmin)/2), zero_point 0 when signed and ⌊(qmin + qmax)/2⌋ when unsigned. The scale is at least float32's epsilon.",
+        """
+        The scale and zero point for the observed range [min, max], as PyTorch's observers compute them with an \
+        explicit [qmin, qmax], in float32: the range is widened to include 0; affine: scale = (max − min)/(qmax − \
+        qmin), zero_point = qmin − round(min/scale) (half to even, clamped); symmetric: scale = max(−min, \
+        max)/((qmax − qmin)/2), zero_point 0 when signed and ⌊(qmin + qmax)/2⌋ when unsigned. The scale is at least \
+        float32's epsilon.
+        """,
       parameters: [
         .required("min", .number, "the smallest observed value"),
         .required("max", .number, "the largest observed value"),
@@ -43,7 +49,11 @@ enum QuantMathBuiltins {
     Builtin(
       "fake_quant", topic: "quantization",
       summary:
-        "Quantizes and dequantizes values as PyTorch's fake_quantize_per_tensor_affine does, bit for bit in float32: q = clamp(round(x·(1/scale)) + zero_point, qmin, qmax), rounding half to even, and the result is (q − zero_point)·scale. Values beyond the grid are clipped to its ends.",
+        """
+        Quantizes and dequantizes values as PyTorch's fake_quantize_per_tensor_affine does, bit for bit in float32: \
+        q = clamp(round(x·(1/scale)) + zero_point, qmin, qmax), rounding half to even, and the result is (q − \
+        zero_point)·scale. Values beyond the grid are clipped to its ends.
+        """,
       parameters: [
         .required("values", .oneOf([.number, .listOf(.number)]), "the values to quantize (a list gives a list back)"),
         .required("scale", .number, "the grid step, positive"),
@@ -63,7 +73,10 @@ enum QuantMathBuiltins {
       // Below float32's smallest normal number 1/scale overflows to infinity and 0 would quantize to NaN.
       guard Float(scale) >= Float.leastNormalMagnitude, Float(scale).isFinite else {
         throw call.error(
-          "`scale` \(call.value("scale").repr) is outside float32's normal range [\(Float.leastNormalMagnitude), \(Float.greatestFiniteMagnitude)]",
+          """
+          `scale` \(call.value("scale").repr) is outside float32's normal range [\(Float.leastNormalMagnitude), \
+          \(Float.greatestFiniteMagnitude)]
+          """,
           argument: "scale")
       }
       let zeroPoint = call.int("zero_point")

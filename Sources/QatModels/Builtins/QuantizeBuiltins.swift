@@ -11,7 +11,14 @@ enum QuantizeBuiltins {
     Builtin(
       "quantize", topic: "quantization",
       summary:
-        "Quantizes a trained fp32 model (which stays as it was). PTQ: fold batch norm, calibrate observers on `samples` training images, freeze. QAT: fold batch norm the QAT way, fake-quantize weights and activations and fine-tune `epochs` epochs at `lr` with the straight-through estimator, freezing batch norm and observers on schedule. Returns the integer model — an integer-only program (uint8 activations, int8 weights, int32 accumulation, fixed-point requantization) that `evaluate`, `predict` and `save` use — with its test accuracy.",
+        """
+        Quantizes a trained fp32 model (which stays as it was). PTQ: fold batch norm, calibrate observers on \
+        `samples` training images, freeze. QAT: fold batch norm the QAT way, fake-quantize weights and activations \
+        and fine-tune `epochs` epochs at `lr` with the straight-through estimator, freezing batch norm and \
+        observers on schedule. Returns the integer model — an integer-only program (uint8 activations, int8 \
+        weights, int32 accumulation, fixed-point requantization) that `evaluate`, `predict` and `save` use — with \
+        its test accuracy.
+        """,
       parameters: QuantizationArguments.sharedParameters + QuantizationArguments.fineTuningParameters(what: ""),
       returns: "model"
     ) { call in
@@ -39,7 +46,11 @@ enum QuantizeBuiltins {
     Builtin(
       "prepare", topic: "quantization",
       summary:
-        "The first step of `quantize`, exposed: a fake-quantized copy of the fp32 model, calibrated on `samples` training images, that `evaluate` measures and `train` fine-tunes (quantization-aware training, with batch norm and observers frozen after `freeze_bn` and `freeze_observers` epochs).",
+        """
+        The first step of `quantize`, exposed: a fake-quantized copy of the fp32 model, calibrated on `samples` \
+        training images, that `evaluate` measures and `train` fine-tunes (quantization-aware training, with batch \
+        norm and observers frozen after `freeze_bn` and `freeze_observers` epochs).
+        """,
       parameters: QuantizationArguments.sharedParameters, returns: "model"
     ) { call in
       let (model, network, split, config) = try QuantizationArguments.setup(call)
@@ -53,7 +64,11 @@ enum QuantizeBuiltins {
     Builtin(
       "convert", topic: "quantization",
       summary:
-        "The integer model of a prepared model (after `train` fine-tuned it with fake quantization): observers and batch norm frozen as they are, batch norm folded into the weights, weights and activations turned into integers. The prepared model stays as it was.",
+        """
+        The integer model of a prepared model (after `train` fine-tuned it with fake quantization): observers and \
+        batch norm frozen as they are, batch norm folded into the weights, weights and activations turned into \
+        integers. The prepared model stays as it was.
+        """,
       parameters: [.required("model", .object(["model"]), "a model from `prepare`")], returns: "model"
     ) { call in
       guard let model = TrainingRun.modelArgument(call) else { return .none }

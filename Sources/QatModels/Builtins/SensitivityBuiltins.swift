@@ -14,7 +14,14 @@ enum SensitivityBuiltins {
     Builtin(
       "sensitivity", topic: "quantization",
       summary:
-        "Quantizes one part of a trained fp32 model at a time — the network input, then each conv or dense layer (its weights and its output after its batch norm and ReLU) — leaving the rest fp32, and measures the test accuracy of each: PTQ calibrates on `samples` training images; QAT also fine-tunes each copy `epochs` epochs. Returns a table ranked worst first (accuracy, change in points and in test images against fp32, SQNR of the layer's weights) with a bar chart of the drop. Deterministic: the same model and data give the same table (QAT draws its shuffling from the session's seed).",
+        """
+        Quantizes one part of a trained fp32 model at a time — the network input, then each conv or dense layer \
+        (its weights and its output after its batch norm and ReLU) — leaving the rest fp32, and measures the test \
+        accuracy of each: PTQ calibrates on `samples` training images; QAT also fine-tunes each copy `epochs` \
+        epochs. Returns a table ranked worst first (accuracy, change in points and in test images against fp32, \
+        SQNR of the layer's weights) with a bar chart of the drop. Deterministic: the same model and data give the \
+        same table (QAT draws its shuffling from the session's seed).
+        """,
       parameters: QuantizationArguments.sharedParameters.filter { $0.name != "keep" }
         + QuantizationArguments.fineTuningParameters(what: " for each copy"),
       returns: "table"

@@ -14,7 +14,12 @@ enum SweepBuiltins {
     Builtin(
       "sweep", topic: "quantization",
       summary:
-        "Quantizes the fp32 model (left untouched) with each method at each bit width and measures every integer model on the test split: accuracy (also as a count of test images against fp32), latency at batch 1 and file size. Adds an fp32 control fine-tuned for the same `epochs` as QAT. Returns a table, drawn with a chart of accuracy against bits (one line per method).",
+        """
+        Quantizes the fp32 model (left untouched) with each method at each bit width and measures every integer \
+        model on the test split: accuracy (also as a count of test images against fp32), latency at batch 1 and \
+        file size. Adds an fp32 control fine-tuned for the same `epochs` as QAT. Returns a table, drawn with a \
+        chart of accuracy against bits (one line per method).
+        """,
       parameters: [
         .required("model", .object(["model"]), "the trained fp32 model"),
         .required(

@@ -13,7 +13,14 @@ enum TrainingBuiltins {
     Builtin(
       "train", topic: "models",
       summary:
-        "Trains the model — in fp32, or with fake quantization for a model from `prepare` (quantization-aware training, freezing on its schedule) — on the data's training split (or the split given): shuffled mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake quantization, a NaN or infinite activation) stops training with the weights restored to their last finite state.",
+        """
+        Trains the model — in fp32, or with fake quantization for a model from `prepare` (quantization-aware \
+        training, freezing on its schedule) — on the data's training split (or the split given): shuffled \
+        mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at \
+        the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake \
+        quantization, a NaN or infinite activation) stops training with the weights restored to their last finite \
+        state.
+        """,
       parameters: [
         .required("model", .object(["model"]), "the model to train (changed in place)"),
         .required("data", DataBinding.dataTypes, "a dataset (its training split is used) or a split"),
@@ -66,7 +73,10 @@ enum TrainingBuiltins {
     Builtin(
       "evaluate", topic: "models",
       summary:
-        "Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split given), in evaluation mode; `confusion: true` adds the confusion matrix.",
+        """
+        Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split \
+        given), in evaluation mode; `confusion: true` adds the confusion matrix.
+        """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
         .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
@@ -105,7 +115,10 @@ enum TrainingBuiltins {
     Builtin(
       "predict", topic: "models",
       summary:
-        "The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, prepared like the training images — with its confidence and every class's probability.",
+        """
+        The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, \
+        prepared like the training images — with its confidence and every class's probability.
+        """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
         .required("image", .oneOf([.object(["image"]), .string]), "an image (`data.test[i]`) or a PNG path"),

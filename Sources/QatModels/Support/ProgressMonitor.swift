@@ -25,7 +25,11 @@ final class ProgressMonitor: TrainingMonitor {
     let bar = String(repeating: "━", count: filled) + String(repeating: "─", count: width - filled)
     call.interpreter.output.progress(
       (label.map { $0 + " · " } ?? "")
-        + "epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \(Units.duration(p.secondsLeft))"
+        + """
+        epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  \
+        train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \
+        \(Units.duration(p.secondsLeft))
+        """
     )
   }
 
@@ -35,7 +39,10 @@ final class ProgressMonitor: TrainingMonitor {
     let number = String(repeating: " ", count: max(0, digits - String(r.epoch).count)) + String(r.epoch)
     call.emit(
       PlainText(
-        "epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \(Units.duration(r.seconds))"
+        """
+        epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \
+        \(Units.duration(r.seconds))
+        """
       ))
   }
 

@@ -28,7 +28,10 @@ enum QuantizationArguments {
         "symmetric", .bool, default: .bool(false), "symmetric activation ranges (weights are always symmetric)"),
       .optional(
         "observer", .choice(ObserverKind.allCases.map(\.rawValue)),
-        "activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range) or \"percentile\" (99.99 %); default: histogram for PTQ, moving_average for QAT"
+        """
+        activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range) or \"percentile\" \
+        (99.99 %); default: histogram for PTQ, moving_average for QAT
+        """
       ),
       .optional(
         "percentile", .positiveNumber, default: .float(99.99),
@@ -136,7 +139,10 @@ enum QuantizationArguments {
   static func checkBits(_ bits: Int, argument: String, call: BuiltinCall) throws -> Int {
     guard QuantRange.modelBits.contains(bits) else {
       throw call.error(
-        "`\(argument)` must be between \(QuantRange.modelBits.lowerBound) and \(QuantRange.modelBits.upperBound), got \(bits)",
+        """
+        `\(argument)` must be between \(QuantRange.modelBits.lowerBound) and \(QuantRange.modelBits.upperBound), \
+        got \(bits)
+        """,
         argument: argument, hint: "8 bits is the usual deployment width; 4, 3 and 2 show where PTQ breaks")
     }
     return bits
@@ -152,7 +158,10 @@ enum QuantizationArguments {
     }
     if let bad = widths.first(where: { !QuantRange.modelBits.contains($0) }) {
       throw call.error(
-        "every bit width must be between \(QuantRange.modelBits.lowerBound) and \(QuantRange.modelBits.upperBound), got \(bad)",
+        """
+        every bit width must be between \(QuantRange.modelBits.lowerBound) and \(QuantRange.modelBits.upperBound), \
+        got \(bad)
+        """,
         argument: argument, hint: "bits: [8, 6, 4, 3, 2]")
     }
     return widths
@@ -173,7 +182,10 @@ enum QuantizationArguments {
       }
       guard let layer, Network.hasQuantizedWeights(layer), let index = layer.operationIndex else {
         throw call.error(
-          "`keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \"first\"/\"last\"; \(entry.repr) is not one",
+          """
+          `keep` names conv or dense layers by their number in summary(net) (0–\(numbered.count - 1)) or as \
+          \"first\"/\"last\"; \(entry.repr) is not one
+          """,
           argument: "keep", hint: "keep: [\"first\", \"last\"]")
       }
       kept.insert(index)

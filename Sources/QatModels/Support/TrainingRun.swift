@@ -38,11 +38,17 @@ enum TrainingRun {
     case let .interrupted(epoch, batch):
       throw QatsError(
         .interrupted,
-        "training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last finished batch",
+        """
+        training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last \
+        finished batch
+        """,
         at: call.location)
     case let .diverged(epoch, batch, what):
       throw call.error(
-        "training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before that batch",
+        """
+        training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before \
+        that batch
+        """,
         hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
     }
   }

@@ -20,7 +20,10 @@ extension InspectionValue {
     var notes: [String] = []
     if grid.perChannel && channels.count > 1 {
       notes.append(
-        "The histogram holds every channel's weights; each channel is rounded to its own grid (see the table), so no single set of levels is drawn."
+        """
+        The histogram holds every channel's weights; each channel is rounded to its own grid (see the table), so no \
+        single set of levels is drawn.
+        """
       )
     }
     if !grid.perChannel && channels.count > 1,
@@ -33,7 +36,10 @@ extension InspectionValue {
       let ratio =
         narrowest > 0 ? " (\(Units.fixed(Double(bound / narrowest), digits: 1))× the narrowest channel's)" : ""
       notes.append(
-        "Channel \(widest.index) has the widest range, |w| up to \(Units.significant4(Double(bound)))\(ratio): with one scale for the whole layer, it sets the step for all \(channels.count) channels."
+        """
+        Channel \(widest.index) has the widest range, |w| up to \(Units.significant4(Double(bound)))\(ratio): with \
+        one scale for the whole layer, it sets the step for all \(channels.count) channels.
+        """
       )
     }
     return InspectionValue(
@@ -44,7 +50,10 @@ extension InspectionValue {
       levelsUsed: levelsUsed, channels: channels,
       chart: chart(
         title:
-          "weights of \(layer.spec.description) against the \(params.first?.range.bits ?? 8)-bit grid\(grid.perChannel ? "s" : "")",
+          """
+          weights of \(layer.spec.description) against the \(params.first?.range.bits ?? 8)-bit \
+          grid\(grid.perChannel ? "s" : "")
+          """,
         valueLabel: "weight", values: all, grid: grid.perChannel ? nil : params.first, bins: bins),
       notes: notes)
   }
@@ -74,12 +83,18 @@ extension InspectionValue {
     let kind = "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") \(symmetric ? "symmetric" : "affine")"
     var notes = ["\(observer.rawValue): \(observer.summary)"]
     notes.append(
-      "observed range [\(Units.significant4(Double(low))), \(Units.significant4(Double(high)))]\(low > 0 || high < 0 ? ", widened to include 0" : "")"
+      """
+      observed range [\(Units.significant4(Double(low))), \
+      \(Units.significant4(Double(high)))]\(low > 0 || high < 0 ? ", widened to include 0" : "")
+      """
     )
     if range.levels > 256 { notes.append("(\(Units.grouped(range.levels)) levels: too many to mark on the chart)") }
     return InspectionValue(
       heading:
-        "histogram: \(Units.grouped(values.count)) \(values.count == 1 ? "value" : "values") against the \(kind) grid of the \(observer.rawValue) observer",
+        """
+        histogram: \(Units.grouped(values.count)) \(values.count == 1 ? "value" : "values") against the \(kind) \
+        grid of the \(observer.rawValue) observer
+        """,
       what: "values", valuesText: "\(Units.grouped(values.count))", statistics: statistics, params: [params],
       perChannel: false,
       symmetric: symmetric, observer: observer.rawValue, levelsUsed: distinct(quantized),

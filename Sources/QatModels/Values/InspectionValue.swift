@@ -79,7 +79,11 @@ public final class InspectionValue: HostObject, CompositeRenderable {
 
   /// "conv(16, kernel: 3, pad: 1) weights · 4-bit · SQNR 18.3 dB · 0 clipped".
   public var summary: String {
-    "\(what) · \(range.bits)-bit \(perChannel ? "per channel" : "per tensor") · SQNR \(Self.decibels(statistics.sqnrDB)) · \(Units.grouped(statistics.clipped)) clipped of \(Units.grouped(statistics.count))"
+    """
+    \(what) · \(range.bits)-bit \(perChannel ? "per channel" : "per tensor") · SQNR \
+    \(Self.decibels(statistics.sqnrDB)) · \(Units.grouped(statistics.clipped)) clipped of \
+    \(Units.grouped(statistics.count))
+    """
   }
 
   public var memberNames: [String] {
@@ -164,13 +168,19 @@ public final class InspectionValue: HostObject, CompositeRenderable {
     let s = statistics
     let stats = s.count > 0 ? " · min \(Self.short(s.min)) · max \(Self.short(s.max))" : ""
     var grid =
-      "\(range.bits)-bit \(range.signed ? "signed" : "unsigned") [\(range.qmin), \(range.qmax)] · \(symmetric ? "symmetric" : "affine")"
+      """
+      \(range.bits)-bit \(range.signed ? "signed" : "unsigned") [\(range.qmin), \(range.qmax)] · \
+      \(symmetric ? "symmetric" : "affine")
+      """
     var rangeLine: String
     if perChannel {
       let scales = params.map(\.scale)
       let zeros = Set(params.map(\.zeroPoint))
       grid +=
-        " · per channel: \(params.count) scales from \(Self.short(scales.min() ?? 0)) to \(Self.short(scales.max() ?? 0))"
+        """
+         · per channel: \(params.count) scales from \(Self.short(scales.min() ?? 0)) to \
+        \(Self.short(scales.max() ?? 0))
+        """
       grid +=
         zeros.count == 1
         ? " · zero point \(zeros.first ?? 0)"
@@ -182,7 +192,10 @@ public final class InspectionValue: HostObject, CompositeRenderable {
       let clip = p.clippingBounds
       rangeLine =
         Self.interval(p)
-        + " · clipped beyond [\(Self.short(clip.lowerBound)), \(Self.short(clip.upperBound))], half a step past the end levels"
+          + """
+           · clipped beyond [\(Self.short(clip.lowerBound)), \(Self.short(clip.upperBound))], half a step past the \
+          end levels
+          """
     }
     if let observer { grid += " · \(observer) observer" }
     let share = s.count > 0 ? " (\(Units.percent(Double(s.clipped) / Double(s.count))) of the values)" : ""

@@ -56,7 +56,10 @@ enum IntegerModelText {
       let p = point.params
       return [
         "\(i)", point.name, "\(p.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
-        "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]",
+        """
+        [\(Units.significant4(Double(p.representable.lowerBound))), \
+        \(Units.significant4(Double(p.representable.upperBound)))]
+        """,
       ]
     }
     return TextTable(

@@ -119,7 +119,10 @@ extension ModelValue {
     case .floatValues:
       guard stage == .integerOnly else { return nil }
       return (
-        "this integer model (\(what)) was loaded from a file, which keeps only its integers: there are no fp32 values to compare with the grid",
+        """
+        this integer model (\(what)) was loaded from a file, which keeps only its integers: there are no fp32 \
+        values to compare with the grid
+        """,
         "\(operation) the model quantize(net, data) returned, or the fp32 model"
       )
     case .network:

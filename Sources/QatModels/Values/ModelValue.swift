@@ -105,7 +105,10 @@ public final class ModelValue: HostObject {
     let s = network.inputShape
     let size = fileSize.map { " · \(Units.bytes($0)) file" } ?? ""
     return
-      "\(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \(s.channels)x\(s.height)x\(s.width)"
+      """
+      \(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \
+      \(s.channels)x\(s.height)x\(s.width)
+      """
   }
 
   public var memberNames: [String] {

@@ -58,7 +58,10 @@ enum QuantizedModelText {
       let p = q.params
       return [
         "\(i)", q.name, "\(q.range.bits)", Units.significant4(Double(p.scale)), "\(p.zeroPoint)",
-        "[\(Units.significant4(Double(p.representable.lowerBound))), \(Units.significant4(Double(p.representable.upperBound)))]",
+        """
+        [\(Units.significant4(Double(p.representable.lowerBound))), \
+        \(Units.significant4(Double(p.representable.upperBound)))]
+        """,
       ]
     }
     return TextTable(

@@ -35,7 +35,10 @@ enum SensitivityTable {
     }
     let bits = QuantizedModelText.bits(config)
     let title =
-      "sensitivity: \(config.method.rawValue) · \(bits) · one part quantized at a time, the rest fp32 · fp32 \(Units.percent(base)) (\(baseline.correct)/\(baseline.count)) on the test images"
+      """
+      sensitivity: \(config.method.rawValue) · \(bits) · one part quantized at a time, the rest fp32 · fp32 \
+      \(Units.percent(base)) (\(baseline.correct)/\(baseline.count)) on the test images
+      """
     let chart = BarChart(
       title: "accuracy lost when only this part is quantized (\(config.method.rawValue), \(bits))",
       valueLabel: "accuracy drop (points)", format: .number, bars: bars)
@@ -49,12 +52,18 @@ enum SensitivityTable {
       ],
       rows: records, figures: [chart],
       notes: [
-        "Worst first. A layer's row quantizes its weights and its output (after its batch norm and ReLU); the input row only the network input.",
+        """
+        Worst first. A layer's row quantizes its weights and its output (after its batch norm and ReLU); the input \
+        row only the network input.
+        """,
         "Δ: against the fp32 model, in percentage points and in test images.",
       ]
         + (config.method == .qat
           ? [
-            "QAT fine-tunes each whole copy, its fp32 layers too, so a row can beat the fp32 model: compare the rows with each other."
+            """
+            QAT fine-tunes each whole copy, its fp32 layers too, so a row can beat the fp32 model: compare the rows \
+            with each other.
+            """
           ] : []))
   }
 }

@@ -13,7 +13,11 @@ enum SweepTable {
     ]
     rows += result.entries.map { row($0.method.rawValue, bits: $0.bits, $0.measurement, reference: base) }
     var notes = [
-      "\(base.total) test images · \(plan.weightsOnly ? "weights at these bits, activations at 8 bits" : "weights and activations at these bits") · QAT: \(plan.epochs) epochs at lr \(Value.float(plan.lr).repr); the fp32 control trains as long"
+      """
+      \(base.total) test images · \
+      \(plan.weightsOnly ? "weights at these bits, activations at 8 bits" : "weights and activations at these bits") \
+      · QAT: \(plan.epochs) epochs at lr \(Value.float(plan.lr).repr); the fp32 control trains as long
+      """
     ]
     if plan.methods.contains(.ptq) && plan.methods.contains(.qat) {
       notes.append(

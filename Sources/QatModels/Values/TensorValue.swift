@@ -20,7 +20,10 @@ public final class TensorValue: HostObject {
       x == 0 ? "0" : String(format: abs(x) >= 0.01 && abs(x) < 1e4 ? "%.4g" : "%.3e", x)
     }
     return
-      "tensor \(array.shape) · \(Units.grouped(array.count)) values · min \(short(Double(s.min))) · max \(short(Double(s.max))) · mean \(short(s.mean)) · std \(short(s.std))"
+      """
+      tensor \(array.shape) · \(Units.grouped(array.count)) values · min \(short(Double(s.min))) · max \
+      \(short(Double(s.max))) · mean \(short(s.mean)) · std \(short(s.std))
+      """
   }
 
   public var memberNames: [String] { ["shape", "values", "count", "min", "max", "mean", "std"] }

@@ -53,7 +53,10 @@ struct SVGDocument {
     tooltip: String? = nil
   ) {
     var element =
-      "<rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" fill=\"\(fill)\""
+      """
+      <rect x=\"\(Self.n(x))\" y=\"\(Self.n(y))\" width=\"\(Self.n(max(0, w)))\" height=\"\(Self.n(max(0, h)))\" \
+      fill=\"\(fill)\"
+      """
     if let opacity { element += " fill-opacity=\"\(Self.n(opacity))\"" }
     element += tooltip.map { "><title>\(Self.escape($0))</title></rect>" } ?? "/>"
     body.append(element)
@@ -98,14 +101,20 @@ struct SVGDocument {
         "<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"\(color)\">\(tip)</circle>")
     case 1:
       body.append(
-        "<rect x=\"\(Self.n(x - r))\" y=\"\(Self.n(y - r))\" width=\"\(Self.n(2 * r))\" height=\"\(Self.n(2 * r))\" fill=\"\(color)\">\(tip)</rect>"
+        """
+        <rect x=\"\(Self.n(x - r))\" y=\"\(Self.n(y - r))\" width=\"\(Self.n(2 * r))\" height=\"\(Self.n(2 * r))\" \
+        fill=\"\(color)\">\(tip)</rect>
+        """
       )
     case 2: polygon([(x, y - r - 1), (x + r + 1, y + r), (x - r - 1, y + r)], color, tip)
     case 3: polygon([(x, y - r - 1), (x + r + 1, y), (x, y + r + 1), (x - r - 1, y)], color, tip)
     case 4: polygon([(x - r - 1, y - r), (x + r + 1, y - r), (x, y + r + 1)], color, tip)
     default:
       body.append(
-        "<circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\">\(tip)</circle>"
+        """
+        <circle cx=\"\(Self.n(x))\" cy=\"\(Self.n(y))\" r=\"\(Self.n(r))\" fill=\"none\" stroke=\"\(color)\" \
+        stroke-width=\"2\">\(tip)</circle>
+        """
       )
     }
   }
@@ -118,7 +127,10 @@ struct SVGDocument {
   mutating func polyline(_ points: [(Double, Double)], stroke: String, width: Double = 2) {
     let list = points.map { "\(Self.n($0.0)),\(Self.n($0.1))" }.joined(separator: " ")
     body.append(
-      "<polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>"
+      """
+      <polyline points=\"\(list)\" fill=\"none\" stroke=\"\(stroke)\" stroke-width=\"\(Self.n(width))\" \
+      stroke-linejoin=\"round\" stroke-linecap=\"round\"/>
+      """
     )
   }
 
@@ -164,7 +176,10 @@ struct SVGDocument {
 
   /// The finished document. The title is the accessible name (`role="img"` + `<title>`).
   func render(title: String) -> String {
-    "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" width=\"\(Self.n(width))\" height=\"\(Self.n(height))\""
+    """
+    <svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.n(width)) \(Self.n(height))\" \
+    width=\"\(Self.n(width))\" height=\"\(Self.n(height))\"
+    """
       + " role=\"img\" font-family=\"\(Self.fontFamily)\" font-size=\"\(Self.n(Self.fontSize))\" fill=\"currentColor\">"
       + "<title>\(Self.escape(title))</title>" + body.joined() + "</svg>"
   }

@@ -10,7 +10,10 @@ enum ChartBuiltins {
     Builtin(
       "table", topic: "charts",
       summary:
-        "A table from a list of records (columns in first-seen order). Columns named accuracy show as %, delta as points, …_bytes as KB/MB, …_us as µs, throughput as img/s.",
+        """
+        A table from a list of records (columns in first-seen order). Columns named accuracy show as %, delta as \
+        points, …_bytes as KB/MB, …_us as µs, throughput as img/s.
+        """,
       parameters: [
         .required("rows", .any, rowsHelp),
         .optional("title", .string, "a line shown above the table"),
@@ -33,7 +36,10 @@ enum ChartBuiltins {
     Builtin(
       "plot", topic: "charts",
       summary:
-        "A line chart of column `y` against column `x` of a table or list of records: one line per `y` column, or per distinct value of `by`. Accuracy columns are drawn as %, bits run from high to low.",
+        """
+        A line chart of column `y` against column `x` of a table or list of records: one line per `y` column, or \
+        per distinct value of `by`. Accuracy columns are drawn as %, bits run from high to low.
+        """,
       parameters: [
         .required("data", .any, rowsHelp),
         .required("x", .string, "the column along the horizontal axis (numbers)"),
@@ -95,7 +101,10 @@ enum ChartBuiltins {
     Builtin(
       "bars", topic: "charts",
       summary:
-        "A horizontal bar chart: one bar per row (`label` and `value` columns), or one per field of a record of numbers.",
+        """
+        A horizontal bar chart: one bar per row (`label` and `value` columns), or one per field of a record of \
+        numbers.
+        """,
       parameters: [
         .required("data", .any, "a record of numbers, or " + rowsHelp),
         .optional("label", .string, "the column naming each bar (rows only)"),

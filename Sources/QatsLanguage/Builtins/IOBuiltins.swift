@@ -59,7 +59,10 @@ enum IOBuiltins {
       Builtin(
         "write", topic: "io",
         summary:
-          "Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, `.svg` a chart as a picture, anything else as text.",
+          """
+          Writes a value to a file, atomically: `.json` as JSON, `.csv` as rows of a table or list of records, \
+          `.svg` a chart as a picture, anything else as text.
+          """,
         parameters: [.required("value", .any, "what to write"), .required("path", .string, "the file to write")]
       ) { call in
         let path = call.string("path")

@@ -151,7 +151,10 @@ extension Interpreter {
     guard positional.count <= params.count else {
       throw QatsError(
         .runtime,
-        "`\(name)` takes \(params.count) argument\(params.count == 1 ? "" : "s") (\(params.joined(separator: ", "))), got \(positional.count + keywords.count)",
+        """
+        `\(name)` takes \(params.count) argument\(params.count == 1 ? "" : "s") \
+        (\(params.joined(separator: ", "))), got \(positional.count + keywords.count)
+        """,
         at: location)
     }
     let scope = Environment(parent: captured)

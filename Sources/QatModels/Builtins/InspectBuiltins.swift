@@ -52,7 +52,7 @@ enum InspectBuiltins {
       ],
       returns: "inspection"
     ) { call in
-      guard let model = TrainingRun.modelArgument(call) else { return .none }
+      guard let model = ModelArguments.model(call) else { return .none }
       let bins = try binCount(call)
       let activations = call.string("what") == "activations"
       try model.require(.floatValues, call: call)
@@ -82,7 +82,7 @@ enum InspectBuiltins {
       // An fp32 model shows what PTQ would do with the options given.
       let config =
         state == nil
-        ? try QuantizationArguments.config(call, network: network, method: .ptq) : QuantizationConfig(method: .ptq)
+        ? try ModelArguments.config(call, network: network, method: .ptq) : QuantizationConfig(method: .ptq)
       let numbered = network.numberedLayers
       let target = try LayerReference.resolve(call.value("layer"), in: numbered, call: call)
       let modelText = state.map { "\($0.config.method.rawValue) · \(QuantizedModelText.bits($0.config)) model" }
@@ -197,7 +197,7 @@ enum InspectBuiltins {
         """,
       parameters: [
         .required("values", .oneOf([.listOf(.number), .object(["tensor"])]), "the numbers (finite, at least one)"),
-        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
+        .optional("bits", .int, default: .int(8), ModelArguments.bitsHelp),
         .optional(
           "symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to the range"),
         .optional(
@@ -213,10 +213,10 @@ enum InspectBuiltins {
       ],
       returns: "inspection"
     ) { call in
-      let range = try QuantizationArguments.quantRange(call)
+      let range = try ModelArguments.quantRange(call)
       let bins = try binCount(call)
       let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
-      let percentile = try QuantizationArguments.checkPercentile(call, observer: observer)
+      let percentile = try ModelArguments.checkPercentile(call, observer: observer)
       let values = try numbers(call)
       let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
       guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
@@ -246,7 +246,7 @@ enum InspectBuiltins {
       guard let tensor = object as? TensorValue else { return [] }
       values = tensor.array.values
     case .list(let items):
-      values = try QuantizationArguments.float32Values(items, positions: true, call: call)
+      values = try ModelArguments.float32Values(items, positions: true, call: call)
     default:
       values = []
     }

@@ -84,7 +84,7 @@ enum IntegerMathBuiltins {
       ],
       returns: "list of records, one per step"
     ) { call in
-      guard let model = TrainingRun.modelArgument(call), case .object(let o) = call.value("image"),
+      guard let model = ModelArguments.model(call), case .object(let o) = call.value("image"),
         let sample = o as? ImageSample
       else { return .none }
       try model.require(.integer, call: call)

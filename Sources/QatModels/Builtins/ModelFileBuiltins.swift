@@ -16,7 +16,7 @@ enum ModelFileBuiltins {
         .required("model", .object(["model"]), "the model"), .required("path", .string, "the file to write (.qnet)"),
       ]
     ) { call in
-      guard let model = TrainingRun.modelArgument(call) else { return .none }
+      guard let model = ModelArguments.model(call) else { return .none }
       let path = call.string("path")
       let file: ModelFile
       do throws(ModelFileMapping.Refusal) {

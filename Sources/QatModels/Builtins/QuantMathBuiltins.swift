@@ -21,7 +21,7 @@ enum QuantMathBuiltins {
       parameters: [
         .required("min", .number, "the smallest observed value"),
         .required("max", .number, "the largest observed value"),
-        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
+        .optional("bits", .int, default: .int(8), ModelArguments.bitsHelp),
         .optional(
           "symmetric", .bool, default: .bool(false), "a grid symmetric around 0 instead of one fitted to [min, max]"),
         .optional(
@@ -30,8 +30,8 @@ enum QuantMathBuiltins {
       ],
       returns: "record {scale, zero_point, qmin, qmax}"
     ) { call in
-      let range = try QuantizationArguments.quantRange(call)
-      let low = try QuantizationArguments.float32(call, "min"), high = try QuantizationArguments.float32(call, "max")
+      let range = try ModelArguments.quantRange(call)
+      let low = try ModelArguments.float32(call, "min"), high = try ModelArguments.float32(call, "max")
       guard low <= high else {
         throw call.error(
           "`min` (\(call.value("min").repr)) is above `max` (\(call.value("max").repr))", argument: "min")
@@ -58,14 +58,14 @@ enum QuantMathBuiltins {
         .required("values", .oneOf([.number, .listOf(.number)]), "the values to quantize (a list gives a list back)"),
         .required("scale", .number, "the grid step, positive"),
         .required("zero_point", .int, "the integer that stands for 0, within [qmin, qmax]"),
-        .optional("bits", .int, default: .int(8), QuantizationArguments.bitsHelp),
+        .optional("bits", .int, default: .int(8), ModelArguments.bitsHelp),
         .optional(
           "signed", .bool, default: .bool(false), "integers in [−2^(bits−1), 2^(bits−1) − 1] instead of [0, 2^bits − 1]"
         ),
       ],
       returns: "float, or a list of floats"
     ) { call in
-      let range = try QuantizationArguments.quantRange(call)
+      let range = try ModelArguments.quantRange(call)
       let scale = call.double("scale")
       guard scale > 0 else {
         throw call.error("`scale` must be positive, got \(call.value("scale").repr)", argument: "scale")
@@ -91,7 +91,7 @@ enum QuantMathBuiltins {
       let given = call.value("values")
       let items: [Value]
       if case .list(let list) = given { items = list } else { items = [given] }
-      let inputs = try QuantizationArguments.float32Values(items, positions: isList(given), call: call)
+      let inputs = try ModelArguments.float32Values(items, positions: isList(given), call: call)
       var outputs = [Float](repeating: 0, count: inputs.count)
       inputs.withUnsafeBufferPointer { x in
         outputs.withUnsafeMutableBufferPointer { y in

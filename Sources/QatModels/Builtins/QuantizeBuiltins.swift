@@ -19,11 +19,11 @@ enum QuantizeBuiltins {
         weights, int32 accumulation, fixed-point requantization) that `evaluate`, `predict` and `save` use — with \
         its test accuracy.
         """,
-      parameters: QuantizationArguments.sharedParameters + QuantizationArguments.fineTuningParameters(what: ""),
+      parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: ""),
       returns: "model"
     ) { call in
-      try TrainingRun.checkEpochs(call)
-      let (model, network, split, config) = try QuantizationArguments.setup(call)
+      try ModelArguments.checkEpochs(call)
+      let (model, network, split, config) = try ModelArguments.setup(call)
       let images = DataBinding.images(split, interpreter: call.interpreter)
       let quantized = try QuantizationRun.quantize(
         network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call)
@@ -51,9 +51,9 @@ enum QuantizeBuiltins {
         training images, that `evaluate` measures and `train` fine-tunes (quantization-aware training, with batch \
         norm and observers frozen after `freeze_bn` and `freeze_observers` epochs).
         """,
-      parameters: QuantizationArguments.sharedParameters, returns: "model"
+      parameters: ModelArguments.sharedParameters, returns: "model"
     ) { call in
-      let (model, network, split, config) = try QuantizationArguments.setup(call)
+      let (model, network, split, config) = try ModelArguments.setup(call)
       let prepared = try QuantizationRun.prepare(
         network, config: config, images: DataBinding.images(split, interpreter: call.interpreter), call: call)
       return .object(ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input))
@@ -71,7 +71,7 @@ enum QuantizeBuiltins {
         """,
       parameters: [.required("model", .object(["model"]), "a model from `prepare`")], returns: "model"
     ) { call in
-      guard let model = TrainingRun.modelArgument(call) else { return .none }
+      guard let model = ModelArguments.model(call) else { return .none }
       try model.require(.prepared, call: call)
       guard let network = model.network else { return .none }
       let program = try QuantizationRun.integerProgram(of: network, call: call)

@@ -22,12 +22,12 @@ enum SensitivityBuiltins {
         SQNR of the layer's weights) with a bar chart of the drop. Deterministic: the same model and data give the \
         same table (QAT draws its shuffling from the session's seed).
         """,
-      parameters: QuantizationArguments.sharedParameters.filter { $0.name != "keep" }
-        + QuantizationArguments.fineTuningParameters(what: " for each copy"),
+      parameters: ModelArguments.sharedParameters.filter { $0.name != "keep" }
+        + ModelArguments.fineTuningParameters(what: " for each copy"),
       returns: "table"
     ) { call in
-      try TrainingRun.checkEpochs(call)
-      let (_, network, split, config) = try QuantizationArguments.setup(call)
+      try ModelArguments.checkEpochs(call)
+      let (_, network, split, config) = try ModelArguments.setup(call)
       guard let testSplit = DataBinding.split(call.value("data"), for: .measure) else { return .none }
       let pool = WorkerPool.shared(threads: call.interpreter.threads)
       let train = DataBinding.images(split, interpreter: call.interpreter)

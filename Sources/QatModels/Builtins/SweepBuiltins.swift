@@ -44,12 +44,12 @@ enum SweepBuiltins {
       ],
       returns: "table"
     ) { call in
-      try TrainingRun.checkEpochs(call)
-      guard let model = TrainingRun.modelArgument(call), case .object(let o) = call.value("data"),
+      try ModelArguments.checkEpochs(call)
+      guard let model = ModelArguments.model(call), case .object(let o) = call.value("data"),
         let dataset = o as? ImageDataset
       else { return .none }
       try model.require(.fp32, call: call)
-      let widths = try QuantizationArguments.checkBitsList(call)
+      let widths = try ModelArguments.checkBitsList(call)
       let methods = call.list("methods").compactMap { v -> QuantMethod? in
         if case .string(let m) = v { return QuantMethod(rawValue: m) } else { return nil }
       }

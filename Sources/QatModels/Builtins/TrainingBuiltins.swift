@@ -37,11 +37,11 @@ enum TrainingBuiltins {
           "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
       ]
     ) { call in
-      guard let model = TrainingRun.modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit)
+      guard let model = ModelArguments.model(call), let split = DataBinding.split(call.value("data"), for: .fit)
       else {
         return .none
       }
-      try TrainingRun.checkEpochs(call)
+      try ModelArguments.checkEpochs(call)
       let momentum = call.double("momentum")
       guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
       guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
@@ -84,7 +84,7 @@ enum TrainingBuiltins {
       ],
       returns: "evaluation"
     ) { call in
-      guard let model = TrainingRun.modelArgument(call),
+      guard let model = ModelArguments.model(call),
         let split = DataBinding.split(call.value("data"), for: .measure)
       else {
         return .none
@@ -125,7 +125,7 @@ enum TrainingBuiltins {
       ],
       returns: "record"
     ) { call in
-      guard let model = TrainingRun.modelArgument(call) else { return .none }
+      guard let model = ModelArguments.model(call) else { return .none }
       let pixels: [Float]
       let description: InputDescription
       var label: Int?

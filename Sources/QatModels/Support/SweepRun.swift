@@ -62,7 +62,7 @@ enum SweepRun {
       for method in plan.methods {
         step += 1
         progress(step, "\(method.rawValue) \(bits) bits")
-        var config = try QuantizationArguments.config(
+        var config = try ModelArguments.config(
           call, network: network, method: method, bits: bits, activationBits: plan.weightsOnly ? 8 : bits)
         // `observer` is PTQ's choice; QAT keeps its moving averages.
         if method == .qat { config.observer = nil }

@@ -6,22 +6,6 @@ import QatsLanguage
 /// and its outcome (finished, Ctrl-C, divergence) as the language reports it. Shared by `train`,
 /// QAT's fine-tuning in `quantize`, `sensitivity` and `sweep`, and sweep's fp32 control.
 enum TrainingRun {
-  /// The `model` argument (the registry has already checked that it is a model).
-  static func modelArgument(_ call: BuiltinCall) -> ModelValue? {
-    guard case .object(let object) = call.value("model") else { return nil }
-    return object as? ModelValue
-  }
-
-  /// `epochs`, bounded so that a huge count is refused rather than run for ever.
-  static func checkEpochs(_ call: BuiltinCall) throws {
-    let epochs = call.int("epochs")
-    guard epochs <= 1_000_000 else {
-      throw call.error(
-        "`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
-        hint: "Ctrl-C stops training at the next batch whenever you like")
-    }
-  }
-
   /// Trains `network` in place. `label` replaces the per-epoch lines with one labelled progress
   /// line (sweep and sensitivity train many copies).
   static func run(

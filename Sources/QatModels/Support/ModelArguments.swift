@@ -1,12 +1,30 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
-/// Quantization arguments as users write them, checked once for every built-in that takes them
-/// (`quantize`, `prepare`, `sensitivity`, `sweep`, `inspect`, `qparams`, `fake_quant`,
-/// `histogram`), and the one place a `QuantizationConfig` is made from them.
-enum QuantizationArguments {
+/// The arguments the model built-ins share, read and checked in one place: the model, epochs, bit
+/// widths, percentiles, the layers `keep:` names, float32 values — and the one place a
+/// `QuantizationConfig` is made from what the user wrote (`quantize`, `prepare`, `sensitivity`,
+/// `sweep`, `inspect`; `qparams`, `fake_quant` and `histogram` take the arithmetic's own widths).
+enum ModelArguments {
+  /// The `model` argument (the registry has already checked that it is a model).
+  static func model(_ call: BuiltinCall) -> ModelValue? {
+    guard case .object(let object) = call.value("model") else { return nil }
+    return object as? ModelValue
+  }
+
+  /// `epochs`, bounded so that a huge count is refused rather than run for ever.
+  static func checkEpochs(_ call: BuiltinCall) throws {
+    let epochs = call.int("epochs")
+    guard epochs <= 1_000_000 else {
+      throw call.error(
+        "`epochs` must be at most 1,000,000, got \(Units.grouped(epochs))", argument: "epochs",
+        hint: "Ctrl-C stops training at the next batch whenever you like")
+    }
+  }
+
   /// The options `quantize`, `prepare` and `sensitivity` share.
   static var sharedParameters: [Parameter] {
     [
@@ -56,13 +74,13 @@ enum QuantizationArguments {
   /// The `model` and `data` arguments of `quantize`, `prepare` and `sensitivity`, checked (an fp32
   /// model, built for the data), and the configuration.
   static func setup(_ call: BuiltinCall) throws -> (ModelValue, Network, ImageSplit, QuantizationConfig) {
-    guard let model = TrainingRun.modelArgument(call), let split = DataBinding.split(call.value("data"), for: .fit)
+    guard let model = ModelArguments.model(call), let split = DataBinding.split(call.value("data"), for: .fit)
     else {
       throw call.error("expected a model and data")
     }
     try model.require(.fp32, call: call)
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
-    return (model, network, split, try QuantizationArguments.config(call, network: network))
+    return (model, network, split, try ModelArguments.config(call, network: network))
   }
 
   /// QAT's fine-tuning options (`quantize`, `sensitivity`).

@@ -37,8 +37,14 @@ let package = Package(
     // MARK: - Numeric kernels in C: reference, portable and AVX-512 versions chosen at run time
     .target(name: "CKernels"),
 
-    // MARK: - The fp32 engine: tensors, layers, networks, optimizers, the train loop
-    .target(name: "QatEngine", dependencies: ["CKernels", "QatSupport"]),
+    // MARK: - The model file container (.qnet), engine-free: signature, version, CRC-32 checksums, varint
+    // fields, packed tensors, generic layer-table records, metadata and properties, strict decoding that
+    // names foreign, truncated and corrupted files, reading and atomic writing
+    .target(name: "QatModelFile", dependencies: ["QatSupport"]),
+
+    // MARK: - The fp32 engine: tensors, layers, networks, optimizers, the train loop; what its models put in
+    // a model file (layer tables, typed metadata)
+    .target(name: "QatEngine", dependencies: ["CKernels", "QatModelFile", "QatSupport"]),
 
     // MARK: - The image library: PNG decoding, folder scans, resizing, normalization, datasets (no language)
     .target(name: "QatImages", dependencies: ["QatSupport", "CPNG"]),
@@ -49,7 +55,9 @@ let package = Package(
     // MARK: - Models in the language: model { … }, layers, train, evaluate, predict
     .target(
       name: "QatModels",
-      dependencies: ["QatEngine", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport"]),
+      dependencies: [
+        "QatEngine", "QatModelFile", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport",
+      ]),
 
     // MARK: - The shell: sessions, notebooks, reports, line editing
     .target(
@@ -68,7 +76,8 @@ let package = Package(
     ),
 
     // MARK: - The benchmark executable (release builds; scripts/bench)
-    .executableTarget(name: "qat-bench", dependencies: ["QatSupport", "QatImages", "CPNG", "CKernels", "QatEngine"]),
+    .executableTarget(
+      name: "qat-bench", dependencies: ["QatSupport", "QatImages", "CPNG", "CKernels", "QatEngine", "QatModelFile"]),
 
     // MARK: - Tests
     .testTarget(name: "QatsLanguageTests", dependencies: ["QatsLanguage", "QatOutput", "QatSupport"]),
@@ -76,8 +85,9 @@ let package = Package(
       name: "QatImagesTests", dependencies: ["QatImages", "QatImagesLanguage", "CPNG", "QatsLanguage", "QatSupport"],
       exclude: ["Fixtures"]),
     .testTarget(name: "CKernelsTests", dependencies: ["CKernels", "QatSupport"]),
+    .testTarget(name: "QatModelFileTests", dependencies: ["QatModelFile", "QatSupport"]),
     .testTarget(
-      name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatSupport", "QatImages"],
+      name: "QatEngineTests", dependencies: ["QatEngine", "QatModelFile", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
   ],

@@ -1,6 +1,7 @@
 import Foundation
 import QatEngine
 import QatImages
+import QatModelFile
 import QatSupport
 
 /// The integer engine against fp32 (SPEC §8): batch-1 latency on one thread (median µs), batch-256

@@ -1,5 +1,6 @@
 import Foundation
 import QatImages
+import QatModelFile
 import Testing
 
 @testable import QatEngine

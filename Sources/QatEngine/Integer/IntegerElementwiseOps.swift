@@ -1,4 +1,5 @@
 import CKernels
+import QatModelFile
 
 /// Max pooling on the input's grid (the maximum of the integers is the integer of the maximum).
 final class IntegerMaxPoolOp: IntegerOp {

@@ -1,4 +1,5 @@
 import CKernels
+import QatModelFile
 
 /// An integer program in a model file's layer table: one "q.activation" entry per activation (its
 /// shape and grid), then one entry per step. Requantization multipliers are not stored: they are
@@ -89,20 +90,18 @@ extension IntegerNetwork {
 }
 
 extension ModelFile {
-  /// The file of an integer program: the layer specs it was made from (to show them), then the program.
+  /// The file of an integer program: the layer specs it was made from (to show them), then the program;
+  /// its metadata describes the program and gives the accuracy it was measured at if known.
   public static func integer(
     _ program: IntegerNetwork, specs: [LayerSpec], mean: [Double], std: [Double],
-    classNames: [String]
+    classNames: [String], accuracy: Double? = nil
   ) -> ModelFile {
-    let info = program.info
-    var file = ModelFile(
-      kind: .integer, mean: mean, std: std, classNames: classNames,
-      properties: [
-        .init("method", info.method.rawValue), .init("weight_bits", "\(info.weightBits)"),
-        .init("act_bits", "\(info.activationBits)"), .init("output", "\(program.outputIndex)"),
-      ],
-      layers: LayerSpec.fileLayers(specs) + program.fileLayers())
-    file.describeInput(program.inputShape)
+    var file = ModelFile(kind: .integer, layers: LayerSpec.fileLayers(specs) + program.fileLayers())
+    let description = ModelFileMetadata.IntegerProgram(info: program.info, output: program.outputIndex)
+    ModelFileMetadata(
+      input: program.inputShape, mean: mean, std: std, classNames: classNames, program: description,
+      accuracy: accuracy
+    ).write(into: &file)
     return file
   }
 }

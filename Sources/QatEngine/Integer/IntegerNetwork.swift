@@ -1,4 +1,5 @@
 import CKernels
+import QatModelFile
 
 /// One activation of an integer program: its shape and the grid its integers live on,
 /// real value ≈ (q − zero point)·scale with q in [0, 2^bits − 1], kept in a uint8 container.

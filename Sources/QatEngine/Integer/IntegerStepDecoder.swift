@@ -1,4 +1,5 @@
 import CKernels
+import QatModelFile
 
 /// Reads an integer program's steps back from a model file, checking every index, shape and range
 /// against the activation table before anything reaches a kernel: a file that passes its checksum

@@ -1,4 +1,5 @@
 import CKernels
+import QatModelFile
 
 /// A conv or dense layer's weights as integers: what a model file stores and the program runs.
 public struct QuantizedWeights: Sendable, Equatable {

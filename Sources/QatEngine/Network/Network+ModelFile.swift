@@ -1,3 +1,5 @@
+import QatModelFile
+
 /// How layer specs are written into a model file's layer table (the order and meaning of every
 /// attribute is in docs/model-format.md, "Layer table contents"). Integer models store their specs
 /// too, so that they show their layers as written.
@@ -241,15 +243,14 @@ public struct ModelFileReason: Error, Sendable {
 }
 
 extension ModelFile {
-  /// The file of an fp32 network, with the normalization and class names deployment needs.
-  public static func fp32(_ network: Network, mean: [Double], std: [Double], classNames: [String]) -> ModelFile {
-    var file = ModelFile(kind: .fp32, mean: mean, std: std, classNames: classNames, layers: network.fileLayers())
-    file.describeInput(network.inputShape)
+  /// The file of an fp32 network, with the normalization and class names deployment needs, and the
+  /// accuracy it was measured at if known.
+  public static func fp32(
+    _ network: Network, mean: [Double], std: [Double], classNames: [String], accuracy: Double? = nil
+  ) -> ModelFile {
+    var file = ModelFile(kind: .fp32, layers: network.fileLayers())
+    ModelFileMetadata(input: network.inputShape, mean: mean, std: std, classNames: classNames, accuracy: accuracy)
+      .write(into: &file)
     return file
-  }
-
-  mutating func describeInput(_ shape: ActivationShape) {
-    inputShape = shape.dimensions
-    colorMode = shape.channels == 1 ? "gray" : shape.channels == 3 ? "rgb" : "channels"
   }
 }

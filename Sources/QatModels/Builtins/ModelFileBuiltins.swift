@@ -1,4 +1,5 @@
 import QatEngine
+import QatModelFile
 import QatOutput
 import QatSupport
 import QatsLanguage

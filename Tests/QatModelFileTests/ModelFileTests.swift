@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import QatEngine
+@testable import QatModelFile
 import QatSupport
 
 /// Model files: round trips of every element type and width, exact packed sizes, the byte layout,

@@ -1,4 +1,3 @@
-
 /// The writer. Layout (docs/model-format.md has the full table). Fixed-width fields are
 /// little-endian; counts, string lengths, dimensions and byte lengths are unsigned LEB128 varints
 /// (`var`), layer integers zigzag varints (`zvar`):

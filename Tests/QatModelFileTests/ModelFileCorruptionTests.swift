@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 
-@testable import QatEngine
+@testable import QatModelFile
 import QatSupport
 
 /// Broken model files: each is refused with its own reason, nothing crashes, and no damage goes

@@ -4,7 +4,7 @@
 // qk_round_shift, which never forms the possibly overflowing p + 2^(shift−1).
 #include <math.h>
 #include "int8_internal.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_requantize(const int32_t *restrict acc, int rows, int n, int ld_acc, const qk_requant *rq,
                                    uint8_t *restrict out, int ld_out) {

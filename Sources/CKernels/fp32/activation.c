@@ -1,6 +1,6 @@
 // ReLU and ReLU6 (a capped ReLU), forward and backward.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_relu_forward(const float *restrict x, int64_t count, float cap, float *restrict y) {
   if (cap > 0.0f) {

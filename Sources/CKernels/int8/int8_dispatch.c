@@ -3,7 +3,7 @@
 #include <stddef.h>
 #include <string.h>
 #include "CKernels.h"
-#include "gemm_internal.h"
+#include "../fp32/gemm_internal.h"
 #include "int8_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)

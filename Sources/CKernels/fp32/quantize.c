@@ -6,7 +6,7 @@
 // inv_scale is computed by the caller as 1.0f / scale in float32: a multiply, never a division.
 #include <math.h>
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_fake_quant(const float *restrict x, int64_t count, float scale, float inv_scale,
                                    int32_t zero_point, int32_t qmin, int32_t qmax, float *restrict y,

@@ -6,7 +6,7 @@
 //             above, so one `vpmaddwd` is the exact product (the high halves multiply 0). The
 //             requantization is the GEMM's vector epilogue (int8_avx512.h).
 #include "int8_internal.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 enum { BLOCK = 256 };  // channels per portable block (1 KB of int32 accumulators on the stack)
 

@@ -1,7 +1,7 @@
 // Batch normalization over rows of channels: partial sums per chunk (combined by the caller in a
 // fixed order, so the thread count never changes a result), then the per-element passes.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_bn_partial_stats(const float *restrict x, int rows, int c, double *restrict sum, double *restrict sumsq) {
   for (int ch = 0; ch < c; ch++) { sum[ch] = 0.0; sumsq[ch] = 0.0; }

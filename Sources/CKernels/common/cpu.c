@@ -1,6 +1,6 @@
 // Run-time choice of kernel variants: the CPU is asked once, never assumed at compile time.
 #include "CKernels.h"
-#include "gemm_internal.h"
+#include "../fp32/gemm_internal.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>

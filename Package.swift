@@ -34,7 +34,8 @@ let package = Package(
       linkerSettings: [.linkedLibrary("png")]
     ),
 
-    // MARK: - Numeric kernels in C: reference, portable and AVX-512 versions chosen at run time
+    // MARK: - Numeric kernels in C, one folder per family (common/, fp32/, int8/): reference, portable and
+    // AVX-512 versions chosen at run time
     .target(name: "CKernels"),
 
     // MARK: - The model file container (.qnet), engine-free: signature, version, CRC-32 checksums, varint

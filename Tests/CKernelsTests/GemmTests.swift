@@ -79,7 +79,7 @@ import Testing
             sum += Double(c0[i * t.ldc + j])
             magnitude += abs(Double(c0[i * t.ldc + j]))
           }
-          if !(abs(Double(got) - sum) <= 1e-5 * magnitude + 1e-6) { failures += 1 }
+          if !(abs(Double(got) - sum) <= Tolerance.gemmRelative * magnitude + Tolerance.gemmAbsolute) { failures += 1 }
         }
       }
       #expect(

@@ -78,9 +78,10 @@ import Testing
               }
             }
             let got = viaGemm[((img * oh + oy) * ow + ox) * cout + o]
-            #expect(abs(got - sum) <= 1e-5 * max(1, abs(sum)))
+            #expect(abs(got - sum) <= Tolerance.convolution * max(1, abs(sum)))
             if isDepthwise {
-              #expect(abs(direct[((img * oh + oy) * ow + ox) * cout + o] - sum) <= 1e-5 * max(1, abs(sum)))
+              #expect(
+                abs(direct[((img * oh + oy) * ow + ox) * cout + o] - sum) <= Tolerance.convolution * max(1, abs(sum)))
             }
           }
         }
@@ -100,7 +101,7 @@ import Testing
     qk_col2im_nhwc(&s, c, &dx)
     let left = zip(col, c).reduce(0.0) { $0 + Double($1.0 * $1.1) }
     let right = zip(x, dx).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-    #expect(abs(left - right) < 1e-4)
+    #expect(abs(left - right) < Tolerance.float32Accumulation)
   }
 
   /// The depthwise backward pass against sums over the definition.
@@ -130,8 +131,8 @@ import Testing
         }
       }
     }
-    for i in dw.indices { #expect(abs(Double(dw[i]) - expectW[i]) < 1e-4) }
-    for i in dx.indices { #expect(abs(Double(dx[i]) - expectX[i]) < 1e-4) }
+    for i in dw.indices { #expect(abs(Double(dw[i]) - expectW[i]) < Tolerance.float32Accumulation) }
+    for i in dx.indices { #expect(abs(Double(dx[i]) - expectX[i]) < Tolerance.float32Accumulation) }
   }
 
   @Test func maxPoolPicksTheFirstMaximumAndRoutesGradients() {
@@ -160,10 +161,10 @@ import Testing
     var y = [Float](repeating: 0, count: g.count), dx = [Float](repeating: 0, count: x.count)
     qk_avgpool_forward(x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &y)
     qk_avgpool_backward(g, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &dx)
-    #expect(abs(y[0] - (x[0] + x[c] + x[w * c] + x[w * c + c]) / 4) < 1e-6)
+    #expect(abs(y[0] - (x[0] + x[c] + x[w * c] + x[w * c + c]) / 4) < Tolerance.float32Expression)
     let left = zip(y, g).reduce(0.0) { $0 + Double($1.0 * $1.1) },
       right = zip(x, dx).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-    #expect(abs(left - right) < 1e-5)
+    #expect(abs(left - right) < Tolerance.avgPoolAdjoint)
   }
 
   @Test func batchNormStatisticsAndBackwardMatchTheFormulas() {
@@ -173,14 +174,14 @@ import Testing
     qk_bn_partial_stats(x, Int32(rows), Int32(c), &sum, &sumsq)
     for ch in 0..<c {
       let column = (0..<rows).map { Double(x[$0 * c + ch]) }
-      #expect(abs(sum[ch] - column.reduce(0, +)) < 1e-9)
-      #expect(abs(sumsq[ch] - column.map { $0 * $0 }.reduce(0, +)) < 1e-9)
+      #expect(abs(sum[ch] - column.reduce(0, +)) < Tolerance.float64Sums)
+      #expect(abs(sumsq[ch] - column.map { $0 * $0 }.reduce(0, +)) < Tolerance.float64Sums)
     }
     let mean: [Float] = [0.1, -0.2, 0.3], invstd: [Float] = [2, 0.5, 1.5], gamma: [Float] = [1.5, -1, 0.25],
       beta: [Float] = [0, 1, -2]
     var y = [Float](repeating: 0, count: x.count), xhat = [Float](repeating: 0, count: x.count)
     qk_bn_apply(x, Int32(rows), Int32(c), mean, invstd, gamma, beta, &y, &xhat, -1)
-    #expect(abs(y[4] - ((x[4] - mean[1]) * invstd[1] * gamma[1] + beta[1])) < 1e-6)
+    #expect(abs(y[4] - ((x[4] - mean[1]) * invstd[1] * gamma[1] + beta[1])) < Tolerance.float32Expression)
     // With a fused ReLU6: the same bits as applying qk_relu_forward afterwards.
     var fused = [Float](repeating: 0, count: x.count), separate = [Float](repeating: 0, count: x.count)
     qk_bn_apply(x.map { $0 * 8 }, Int32(rows), Int32(c), mean, invstd, gamma, beta, &fused, nil, 6)
@@ -194,7 +195,7 @@ import Testing
     var dx = [Float](repeating: 0, count: x.count)
     qk_bn_backward_apply(dy, xhat, Int32(rows), Int32(c), gamma, invstd, mdy, mdyx, &dx)
     let expected = gamma[2] * invstd[2] * (dy[5] - mdy[2] - xhat[5] * mdyx[2])
-    #expect(abs(dx[5] - expected) < 1e-6)
+    #expect(abs(dx[5] - expected) < Tolerance.float32Expression)
   }
 
   @Test func reluAndRelu6ClipAndPassGradientsInside() {

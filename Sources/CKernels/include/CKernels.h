@@ -1,4 +1,10 @@
-// CKernels: the hot numeric loops of the fp32 engine, in C.
+// CKernels: the hot numeric loops of the engine, in C, one folder per family:
+//   common/  the CPU checks and the variant choice declared here, the multiversioning macro;
+//   fp32/    the fp32 kernels (CKernelsFP32.h): GEMM, convolution lowering, pooling, batch norm, ReLU,
+//            fake quantization and the observers' range scans;
+//   int8/    the integer-only inference kernels (CKernelsInt8.h).
+// Each version of a kernel has its own file, named for it (fp32/gemm_reference.c, fp32/gemm_avx512.c,
+// int8/qgemm_vnni.c, …); kernels in one version compiled per instruction set (QK_MULTIVERSION) have one.
 //
 // Every kernel that matters for speed exists in up to three versions:
 //   - QK_REFERENCE: the plain loops, written to be obviously right; tests compare against them;
@@ -33,16 +39,6 @@ qk_variant qk_best_variant(void);
 /// "reference", "portable" or "avx512".
 const char *qk_variant_name(qk_variant v);
 
-/// C = beta·C + op(A)·op(B), with C m×n (row stride ldc), op(A) m×k, op(B) k×n.
-/// op(A) = A (m×k, stride lda) when trans_a == 0, or Aᵀ where A is k×m (stride lda).
-/// op(B) = B (k×n, stride ldb) when trans_b == 0, or Bᵀ where B is n×k (stride ldb).
-/// beta is 0 (C is overwritten; its old contents may be NaN) or 1 (accumulate).
-/// k == 0 with beta 0 writes zeros. Every variant sums over k in increasing order per block, but
-/// variants may differ in the last bits; each one is deterministic.
-void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k,
-              const float *a, int lda, const float *b, int ldb,
-              float beta, float *c, int ldc);
-
 /// Shape of one convolution over NHWC activations. Weights are stored per group as a
 /// [kernel·kernel·(c_in/groups)] × (c_out/groups) matrix (rows ordered kh, kw, ci), groups one after
 /// another; bias has c_out entries.
@@ -52,89 +48,12 @@ typedef struct {
   int out_h, out_w;        // (h + 2·pad − kernel) / stride + 1, likewise for w
 } qk_conv_shape;
 
-/// Lowers the input to columns: col is (n·out_h·out_w) × (groups · kernel·kernel·c_in/groups), each row
-/// ordered (group, kh, kw, ci) so that one group's columns are contiguous. Padding reads as zero.
-void qk_im2col_nhwc(const qk_conv_shape *s, const float *x, float *col);
-/// The adjoint of qk_im2col_nhwc: dx (n·h·w·c_in) is overwritten with the sum of col's entries
-/// that came from each input element (padding entries are dropped).
-void qk_col2im_nhwc(const qk_conv_shape *s, const float *col, float *dx);
-
-/// Depthwise convolution (groups = c_in = c_out), computed directly; weights [channel][kh][kw] (the
-/// per-group layout of a depthwise conv), bias per channel; y (NHWC) is overwritten. `work` holds
-/// 2·c_in·kernel·kernel floats of scratch.
-void qk_depthwise_forward(const qk_conv_shape *s, const float *x, const float *w, const float *bias, float *y,
-                          float *work);
-/// Its backward pass: dw is overwritten with Σ over positions (in order) of x·dy; dx (may be NULL) with
-/// the input gradient. `work` as for the forward pass.
-void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *w, const float *dy, float *dw,
-                           float *dx, float *work);
-
-/// y[r][c] += bias[c] for r < rows, c < cols.
-void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);
-/// db[c] (+)= Σ_r dy[r][c], summed in increasing r; overwrites db when accumulate == 0.
-void qk_sum_rows(const float *dy, int rows, int cols, float *db, int accumulate);
-
-/// Pooling over NHWC. Max pooling records, for every output, the flat input index (within the batch
-/// the call covers) of the maximum — the first one on ties — for the backward pass; pass NULL for
-/// argmax when no backward pass follows (evaluation).
-void qk_maxpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
-                        int out_h, int out_w, float *y, int32_t *argmax);
-/// dx (n·h·w·c) is overwritten: zero, plus dy routed to each output's recorded maximum.
-void qk_maxpool_backward(const float *dy, const int32_t *argmax, int outputs, int inputs, float *dx);
-void qk_avgpool_forward(const float *x, int n, int h, int w, int c, int kernel, int stride,
-                        int out_h, int out_w, float *y);
-/// dx (n·h·w·c) is overwritten.
-void qk_avgpool_backward(const float *dy, int n, int h, int w, int c, int kernel, int stride,
-                         int out_h, int out_w, float *dx);
-
-/// Batch normalization over rows × channels (NHWC flattened to rows of c).
-/// Partial sums of one chunk: sum[c] = Σ x, sumsq[c] = Σ x², accumulated in double, rows in order.
-void qk_bn_partial_stats(const float *x, int rows, int c, double *sum, double *sumsq);
-/// y = (x − mean)·invstd·gamma + beta per channel; xhat (may be NULL) receives (x − mean)·invstd.
-/// relu_cap applies a following ReLU in the same pass: negative for none, 0 for ReLU, > 0 for a
-/// ReLU capped there (ReLU6) — bit-identical to qk_relu_forward on the result.
-void qk_bn_apply(const float *x, int rows, int c, const float *mean, const float *invstd,
-                 const float *gamma, const float *beta, float *y, float *xhat, float relu_cap);
-/// Partial sums for the backward pass: sum_dy[c] = Σ dy, sum_dy_xhat[c] = Σ dy·xhat (double, in order).
-void qk_bn_backward_partial(const float *dy, const float *xhat, int rows, int c,
-                            double *sum_dy, double *sum_dy_xhat);
-/// dx = gamma·invstd·(dy − mean_dy − xhat·mean_dy_xhat), the batch means given per channel.
-void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, const float *gamma,
-                          const float *invstd, const float *mean_dy, const float *mean_dy_xhat, float *dx);
-
-/// y = min(max(x, 0), cap) for cap > 0, or max(x, 0) when cap <= 0 (count elements).
-void qk_relu_forward(const float *x, int64_t count, float cap, float *y);
-/// dx = dy where 0 < y (and y < cap when cap > 0), else 0; computed from the layer's output y.
-void qk_relu_backward(const float *dy, const float *y, int64_t count, float cap, float *dx);
-
-// ---- Quantization (quantize.c) ----
-/// Fake quantization per tensor, PyTorch's arithmetic bit for bit: q = nearbyint(x·inv_scale) + zp in
-/// float32 (ties to even), y = (clamp(q, qmin, qmax) − zp)·scale. inv_scale must be 1.0f/scale. When
-/// mask is not NULL, mask[i] = 1 where qmin ≤ q ≤ qmax (the straight-through estimator passes), else 0.
-void qk_fake_quant(const float *x, int64_t count, float scale, float inv_scale, int32_t zero_point,
-                   int32_t qmin, int32_t qmax, float *y, uint8_t *mask);
-/// The same per column of a rows×cols row-major matrix (column c uses scale[c], inv_scale[c], zero_point[c]).
-void qk_fake_quant_columns(const float *x, int64_t rows, int64_t cols, const float *scale, const float *inv_scale,
-                           const int32_t *zero_point, int32_t qmin, int32_t qmax, float *y, uint8_t *mask);
-/// y[r][c] = y[r][c] / divisor[c] (+ bias[c] when bias is not NULL), for a rows×cols row-major matrix:
-/// the QAT batch-norm fold's division of a layer's output (and of its gradient) by γ/σ.
-void qk_divide_columns(float *y, int64_t rows, int64_t cols, const float *divisor, const float *bias);
-/// g[i] = 0 where mask[i] == 0 (the straight-through estimator's backward).
-void qk_mask_multiply(float *g, const uint8_t *mask, int64_t count);
-/// 1 when none of count values is NaN or infinite, else 0.
-int qk_all_finite(const float *x, int64_t count);
-/// The smallest and largest of count values (+inf and −inf when count is 0; NaNs are skipped).
-void qk_min_max(const float *x, int64_t count, float *min_out, float *max_out);
-/// Adds count values to a histogram of `bins` equal bins over [lower, upper] (torch.histc's rule:
-/// bin = ⌊(x − lower)·bins/(upper − lower)⌋, the upper edge in the last bin; values outside are
-/// skipped; when upper == lower every value goes to bin 0; infinite or NaN bounds count nothing).
-void qk_histogram(const float *x, int64_t count, float lower, float upper, int32_t bins, int64_t *counts);
-
 #ifdef __cplusplus
 }
 #endif
 
-// The integer-only inference kernels (part of this module).
+// The two families' kernels (part of this module).
+#include "CKernelsFP32.h"
 #include "CKernelsInt8.h"
 
 #endif

@@ -1,4 +1,4 @@
-// CKernels, integer part: the kernels of the integer-only inference path (SPEC §5.5).
+// CKernels, integer part: the kernels of the integer-only inference path (SPEC §5.5), implemented in int8/.
 //
 // Activations are unsigned 8-bit containers (any width ≤ 8 bits, with a zero point), weights signed
 // 8-bit containers (symmetric, zero point 0), accumulation in int32, requantization by a fixed-point

@@ -1,6 +1,6 @@
 // im2col / col2im over NHWC activations, so that a convolution is one GEMM per group.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 #include <string.h>
 
 QK_MULTIVERSION void qk_im2col_nhwc(const qk_conv_shape *s, const float *restrict x, float *restrict col) {

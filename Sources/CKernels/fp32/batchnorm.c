@@ -1,9 +1,10 @@
 // Batch normalization over rows of channels: partial sums per chunk (combined by the caller in a
 // fixed order, so the thread count never changes a result), then the per-element passes.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
-QK_MULTIVERSION void qk_bn_partial_stats(const float *restrict x, int rows, int c, double *restrict sum, double *restrict sumsq) {
+QK_MULTIVERSION void qk_bn_partial_stats(const float *restrict x, int rows, int c, double *restrict sum,
+                                         double *restrict sumsq) {
   for (int ch = 0; ch < c; ch++) { sum[ch] = 0.0; sumsq[ch] = 0.0; }
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (long)r * c;
@@ -34,7 +35,10 @@ QK_MULTIVERSION void qk_bn_apply(const float *restrict x, int rows, int c, const
     // A following ReLU (or ReLU6), applied while the row is in L1: the same selects as
     // qk_relu_forward, so fused and separate layers give identical bits.
     if (relu_cap > 0.0f) {
-      for (int ch = 0; ch < c; ch++) { const float v = yr[ch] > 0.0f ? yr[ch] : 0.0f; yr[ch] = v < relu_cap ? v : relu_cap; }
+      for (int ch = 0; ch < c; ch++) {
+        const float v = yr[ch] > 0.0f ? yr[ch] : 0.0f;
+        yr[ch] = v < relu_cap ? v : relu_cap;
+      }
     } else if (relu_cap == 0.0f) {
       for (int ch = 0; ch < c; ch++) yr[ch] = yr[ch] > 0.0f ? yr[ch] : 0.0f;
     }

@@ -1,6 +1,6 @@
 // Max and average pooling over NHWC activations, forward and backward.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 #include <string.h>
 
 QK_MULTIVERSION void qk_maxpool_forward(const float *restrict x, int n, int h, int w, int c, int kernel, int stride,

@@ -8,7 +8,7 @@
 // results are computed and dropped, so no byte beyond the m × k matrix is ever read.
 #include <string.h>
 #include "int8_internal.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 enum { MR = 8 };
 

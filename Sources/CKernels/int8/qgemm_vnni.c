@@ -45,7 +45,8 @@ QK_AVX_INLINE void store_u8(const int R, const int NV, __m512i acc[16][NV_MAX], 
   UNROLL for (int i = 0; i < R * NV; i += 4) {
     __m512i q[4];
     UNROLL for (int e = 0; e < 4; e++)
-      q[e] = i + e < R * NV ? qk_rq_apply(acc[(i + e) / NV][(i + e) % NV], table, (i + e) % NV) : _mm512_setzero_si512();
+      q[e] = i + e < R * NV ? qk_rq_apply(acc[(i + e) / NV][(i + e) % NV], table, (i + e) % NV)
+                            : _mm512_setzero_si512();
     const __m512i bytes = qk_narrow4(q[0], q[1], q[2], q[3], low, high);
     if (NV == 4) {
       _mm512_mask_storeu_epi8(c + (i / 4) * ldc, row_mask, bytes);
@@ -112,7 +113,8 @@ QK_AVX_INLINE void tiles(const int R, const int NV, int count, const qtile_args 
       UNROLL for (int r = 0; r < R; r++) {
         int32_t word;
         if (t->short_k) {
-          word = (int32_t)((uint32_t)_mm_cvtsi128_si32(_mm_maskz_loadu_epi8(qk_mask16(t->rem), a + r * lda)) << (8 * back));
+          word = (int32_t)((uint32_t)_mm_cvtsi128_si32(_mm_maskz_loadu_epi8(qk_mask16(t->rem), a + r * lda))
+                           << (8 * back));
         } else {
           memcpy(&word, a + r * lda - back, 4);
         }
@@ -125,7 +127,8 @@ QK_AVX_INLINE void tiles(const int R, const int NV, int count, const qtile_args 
       store_u8(R, NV, acc, t->table, low, high, c, t->ldc, last, packed);
     } else {
       UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < NV; v++)
-        _mm512_mask_storeu_epi32(c + r * t->ldc + 64 * v, v == NV - 1 ? last : 0xFFFF, _mm512_add_epi32(acc[r][v], bias[v]));
+        _mm512_mask_storeu_epi32(c + r * t->ldc + 64 * v, v == NV - 1 ? last : 0xFFFF,
+                                 _mm512_add_epi32(acc[r][v], bias[v]));
     }
   }
 }

@@ -6,7 +6,7 @@
 // inv_scale is computed by the caller as 1.0f / scale in float32: a multiply, never a division.
 #include <math.h>
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_fake_quant(const float *restrict x, int64_t count, float scale, float inv_scale,
                                    int32_t zero_point, int32_t qmin, int32_t qmax, float *restrict y,
@@ -26,9 +26,10 @@ QK_MULTIVERSION void qk_fake_quant(const float *restrict x, int64_t count, float
   }
 }
 
-QK_MULTIVERSION void qk_fake_quant_columns(const float *restrict x, int64_t rows, int64_t cols, const float *restrict scale,
-                                           const float *restrict inv_scale, const int32_t *restrict zero_point,
-                                           int32_t qmin, int32_t qmax, float *restrict y, uint8_t *restrict mask) {
+QK_MULTIVERSION void qk_fake_quant_columns(const float *restrict x, int64_t rows, int64_t cols,
+                                           const float *restrict scale, const float *restrict inv_scale,
+                                           const int32_t *restrict zero_point, int32_t qmin, int32_t qmax,
+                                           float *restrict y, uint8_t *restrict mask) {
   const float lo = (float)qmin, hi = (float)qmax;
   for (int64_t r = 0; r < rows; r++) {
     const float *xr = x + r * cols;
@@ -73,7 +74,8 @@ QK_MULTIVERSION void qk_min_max(const float *restrict x, int64_t count, float *m
   *max_out = b;
 }
 
-void qk_histogram(const float *restrict x, int64_t count, float lower, float upper, int32_t bins, int64_t *restrict counts) {
+void qk_histogram(const float *restrict x, int64_t count, float lower, float upper, int32_t bins,
+                  int64_t *restrict counts) {
   if (bins <= 0) return;
   // Infinite or NaN bounds would make the bin index below NaN or infinite, and converting that to
   // an integer is undefined (on x86 it yields INT64_MIN, an out-of-bounds write): count nothing.

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "int8_internal.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 typedef uint8_t v16u8 __attribute__((vector_size(16)));
 

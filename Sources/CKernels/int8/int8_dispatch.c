@@ -1,32 +1,11 @@
 // Run-time choice of the integer kernels: QK_AVX512 means AVX-512 VNNI for the GEMM (asked of the CPU
-// once, never assumed at compile time) and falls back to the portable code without it.
+// once, in common/cpu.c, never assumed at compile time) and falls back to the portable code without it.
+// Also the packing of B, whose layout (int8_internal.h) every GEMM variant shares.
 #include <stddef.h>
 #include <string.h>
 #include "CKernels.h"
-#include "gemm_internal.h"
+#include "../common/cpu.h"
 #include "int8_internal.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#include <cpuid.h>
-
-// cpuid traps to the hypervisor in a VM: ask once (the benign race computes the same answer twice).
-static int vnni_cached = -1;
-
-static int detect_vnni(void) {
-  // qk_cpu_has_avx512 has checked F/BW/VL and that the OS saves the ZMM and opmask state.
-  if (!qk_cpu_has_avx512()) return 0;
-  unsigned int eax, ebx, ecx, edx;
-  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
-  return (ecx >> 11) & 1;  // CPUID.(EAX=7, ECX=0):ECX[11] = AVX512_VNNI
-}
-
-int qk_cpu_has_avx512_vnni(void) {
-  if (vnni_cached < 0) vnni_cached = detect_vnni();
-  return vnni_cached;
-}
-#else
-int qk_cpu_has_avx512_vnni(void) { return 0; }
-#endif
 
 int64_t qk_qgemm_packed_size(int k, int n) {
   if (k <= 0 || n <= 0) return 0;

@@ -1,6 +1,6 @@
 // ReLU and ReLU6 (a capped ReLU), forward and backward.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 QK_MULTIVERSION void qk_relu_forward(const float *restrict x, int64_t count, float cap, float *restrict y) {
   if (cap > 0.0f) {
@@ -10,7 +10,8 @@ QK_MULTIVERSION void qk_relu_forward(const float *restrict x, int64_t count, flo
   }
 }
 
-QK_MULTIVERSION void qk_relu_backward(const float *restrict dy, const float *restrict y, int64_t count, float cap, float *restrict dx) {
+QK_MULTIVERSION void qk_relu_backward(const float *restrict dy, const float *restrict y, int64_t count, float cap,
+                                      float *restrict dx) {
   if (cap > 0.0f) {
     for (int64_t i = 0; i < count; i++) { const float g = dy[i]; dx[i] = (y[i] > 0.0f && y[i] < cap) ? g : 0.0f; }
   } else {

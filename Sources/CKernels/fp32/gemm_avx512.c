@@ -1,5 +1,5 @@
 // The AVX-512 GEMM: register-tiled micro-kernels over 512-bit vectors, compiled for this CPU with a
-// target attribute (never -march) and reached only after dispatch.c's cpuid check.
+// target attribute (never -march) and reached only after gemm_dispatch.c's cpuid check.
 //
 // A tile is ROWS × NV·16 floats of C held in ROWS·NV zmm accumulators (ROWS ≤ 14 for NV = 2, ≤ 16 for
 // NV = 1: up to 28 independent FMA chains). Each k step loads NV vectors of op(B) (the last one
@@ -133,7 +133,8 @@ typedef void (*tile_fn)(int count, int kc, const float *a, long a_stride, const 
       tile(ROWS, (KIND) / 2 == 1 ? 2 : 1, (KIND) % 2, (KIND) >= 4, kc, a + t * a_step, a_stride, b,    \
            b_ks, c + t * c_step, ldc, accumulate, lanes);                                             \
   }
-#define TILE_FNS(ROWS) TILE_FN(ROWS, 0) TILE_FN(ROWS, 1) TILE_FN(ROWS, 2) TILE_FN(ROWS, 3) TILE_FN(ROWS, 4) TILE_FN(ROWS, 5)
+#define TILE_FNS(ROWS) \
+  TILE_FN(ROWS, 0) TILE_FN(ROWS, 1) TILE_FN(ROWS, 2) TILE_FN(ROWS, 3) TILE_FN(ROWS, 4) TILE_FN(ROWS, 5)
 TILE_FNS(1) TILE_FNS(2) TILE_FNS(3) TILE_FNS(4) TILE_FNS(5) TILE_FNS(6) TILE_FNS(7) TILE_FNS(8)
 TILE_FNS(9) TILE_FNS(10) TILE_FNS(11) TILE_FNS(12) TILE_FNS(13) TILE_FNS(14)
 TILE_FN(15, 0) TILE_FN(15, 1) TILE_FN(15, 4) TILE_FN(15, 5)

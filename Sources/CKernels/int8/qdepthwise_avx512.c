@@ -1,43 +1,10 @@
-// The integer depthwise convolution computed directly (one filter per channel): as im2col + GEMM it
-// would be a 1-column product per channel. The loops run over channels, contiguous in NHWC.
-//   portable: plain C over a stack block of channels (QK_MULTIVERSION clones it per instruction set);
-//   avx512:   16 channels per vector in int32 lanes, AVX-512 F/BW only (no VNNI needed): a lane's low
-//             16 bits hold x − x_zero ∈ [−255, 255] and the weight's lane holds w in its low 16 bits and 0
-//             above, so one `vpmaddwd` is the exact product (the high halves multiply 0). The
-//             requantization is the GEMM's vector epilogue (int8_avx512.h).
+// The AVX-512 integer depthwise convolution computed directly (one filter per channel), the loops over
+// channels, contiguous in NHWC: 16 channels per vector in int32 lanes, AVX-512 F/BW only (no VNNI needed):
+// a lane's low 16 bits hold x − x_zero ∈ [−255, 255] and the weight's lane holds w in its low 16 bits and 0
+// above, so one `vpmaddwd` is the exact product (the high halves multiply 0). The requantization is the
+// GEMM's vector epilogue (int8_avx512.h). Compiled with a target attribute (never -march) and reached only
+// after int8_dispatch.c's cpuid check; what it cannot take goes to qdepthwise_portable.c.
 #include "int8_internal.h"
-#include "multiversion.h"
-
-enum { BLOCK = 256 };  // channels per portable block (1 KB of int32 accumulators on the stack)
-
-QK_MULTIVERSION void qk_qdepthwise_portable(const qk_conv_shape *s, const uint8_t *restrict x, int32_t x_zero,
-                                            const int8_t *restrict w, const qk_requant *rq, uint8_t *restrict y) {
-  const int c = s->c_in, k = s->kernel;
-  int32_t acc[BLOCK];
-  for (int img = 0; img < s->n; img++) {
-    const uint8_t *xi = x + (long)img * s->h * s->w * c;
-    for (int oy = 0; oy < s->out_h; oy++)
-      for (int ox = 0; ox < s->out_w; ox++) {
-        uint8_t *yo = y + (((long)img * s->out_h + oy) * s->out_w + ox) * c;
-        for (int c0 = 0; c0 < c; c0 += BLOCK) {
-          const int width = c - c0 < BLOCK ? c - c0 : BLOCK;
-          for (int ch = 0; ch < width; ch++) acc[ch] = 0;
-          for (int ky = 0; ky < k; ky++) {
-            const int iy = oy * s->stride - s->pad + ky;
-            if (iy < 0 || iy >= s->h) continue;  // padding contributes 0
-            for (int kx = 0; kx < k; kx++) {
-              const int ix = ox * s->stride - s->pad + kx;
-              if (ix < 0 || ix >= s->w) continue;
-              const uint8_t *restrict xp = xi + ((long)iy * s->w + ix) * c + c0;
-              const int8_t *restrict wp = w + ((long)ky * k + kx) * c + c0;
-              for (int ch = 0; ch < width; ch++) acc[ch] += ((int32_t)xp[ch] - x_zero) * wp[ch];
-            }
-          }
-          for (int ch = 0; ch < width; ch++) yo[c0 + ch] = qk_requant_one(acc[ch], rq, c0 + ch);
-        }
-      }
-  }
-}
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512vl"))), apply_to = function)
 
@@ -125,7 +92,8 @@ void qk_qdepthwise_avx512(const qk_conv_shape *s, const uint8_t *x, int32_t x_ze
     return;
   }
   static void (*const blocks[2][5])(const dw_block_args *) = {
-      {NULL, dw_block_1, dw_block_2, dw_block_3, dw_block_4}, {NULL, dw_block_1p, dw_block_2p, dw_block_3p, dw_block_4p}};
+      {NULL, dw_block_1, dw_block_2, dw_block_3, dw_block_4},
+      {NULL, dw_block_1p, dw_block_2p, dw_block_3p, dw_block_4p}};
   __m512i wt[MAX_TAPS][4];
   qk_rq_table table;
   const __m512i low16 = _mm512_set1_epi32(0xFFFF);

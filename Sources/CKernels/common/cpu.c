@@ -1,6 +1,8 @@
-// Run-time choice of kernel variants: the CPU is asked once, never assumed at compile time.
+// What this CPU runs, shared by both kernel families: the cpuid/xgetbv checks for AVX-512 and AVX-512
+// VNNI, and the run-time choice of kernel variants built on them. The CPU is asked once, never assumed
+// at compile time.
 #include "CKernels.h"
-#include "gemm_internal.h"
+#include "cpu.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -31,8 +33,25 @@ int qk_cpu_has_avx512(void) {
   if (avx512_cached < 0) avx512_cached = detect_avx512();
   return avx512_cached;
 }
+
+// cpuid traps to the hypervisor in a VM: ask once (the benign race computes the same answer twice).
+static int vnni_cached = -1;
+
+static int detect_vnni(void) {
+  // qk_cpu_has_avx512 has checked F/BW/VL and that the OS saves the ZMM and opmask state.
+  if (!qk_cpu_has_avx512()) return 0;
+  unsigned int eax, ebx, ecx, edx;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return 0;
+  return (ecx >> 11) & 1;  // CPUID.(EAX=7, ECX=0):ECX[11] = AVX512_VNNI
+}
+
+int qk_cpu_has_avx512_vnni(void) {
+  if (vnni_cached < 0) vnni_cached = detect_vnni();
+  return vnni_cached;
+}
 #else
 int qk_cpu_has_avx512(void) { return 0; }
+int qk_cpu_has_avx512_vnni(void) { return 0; }
 #endif
 
 int qk_variant_available(qk_variant v) {
@@ -57,27 +76,4 @@ const char *qk_variant_name(qk_variant v) {
   case QK_AVX512: return "avx512";
   }
   return "unknown";
-}
-
-void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
-              const float *b, int ldb, float beta, float *c, int ldc) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    // An empty sum: C keeps its value (beta 1) or becomes zero (beta 0), whatever the variant.
-    if (beta == 0.0f)
-      for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) c[(long)i * ldc + j] = 0.0f;
-    return;
-  }
-  switch (v) {
-  case QK_REFERENCE: qk_sgemm_reference(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;
-  case QK_PORTABLE: qk_sgemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc); return;
-  case QK_AVX512:
-    if (qk_cpu_has_avx512()) {
-      qk_sgemm_avx512(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
-    } else {
-      qk_sgemm_portable(trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
-    }
-    return;
-  }
 }

@@ -8,7 +8,5 @@ void qk_sgemm_portable(int trans_a, int trans_b, int m, int n, int k, const floa
                        const float *b, int ldb, float beta, float *c, int ldc);
 void qk_sgemm_avx512(int trans_a, int trans_b, int m, int n, int k, const float *a, int lda,
                      const float *b, int ldb, float beta, float *c, int ldc);
-/// 1 when the CPU and OS support AVX-512 F/BW/VL (checked with cpuid/xgetbv).
-int qk_cpu_has_avx512(void);
 
 #endif

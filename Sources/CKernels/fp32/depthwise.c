@@ -2,7 +2,7 @@
 // im2col + GEMM it would be one 1-column product per channel; here the inner loops run over the
 // channels, contiguous in NHWC, so they vectorize. Sums run over positions in order.
 #include "CKernels.h"
-#include "multiversion.h"
+#include "../common/multiversion.h"
 
 // Weights arrive as [channel][tap]; the loops want [tap][channel], written into t.
 static void taps_by_channel(const float *w, int c, int taps, float *t) {

@@ -60,7 +60,8 @@ QK_AVX_INLINE int qk_rq_table_fill(const qk_requant *rq, int j0, int cols, int64
   for (int v = 0; 16 * v < cols; v++) {
     const __mmask16 mask = qk_mask16(cols - 16 * v);
     const int j = j0 + 16 * v;
-    const __m512i m = _mm512_maskz_loadu_epi32(mask, rq->multiplier + j), s = _mm512_maskz_loadu_epi32(mask, rq->shift + j);
+    const __m512i m = _mm512_maskz_loadu_epi32(mask, rq->multiplier + j),
+                  s = _mm512_maskz_loadu_epi32(mask, rq->shift + j);
     const __m512i b = rq->bias ? _mm512_maskz_loadu_epi32(mask, rq->bias + j) : _mm512_setzero_si512();
     const __m512i m_even = _mm512_and_si512(m, low32), m_odd = _mm512_srli_epi64(m, 32);
     const __m512i s_even = _mm512_and_si512(s, low32), s_odd = _mm512_srli_epi64(s, 32);

@@ -61,7 +61,10 @@ extension ModelFile {
     guard length >= UInt64(minimum) else {
       throw refuse(
         .corrupted,
-        "structurally invalid: its header gives a length of \(length) bytes, less than the \(minimum) of header and checksum",
+        """
+        structurally invalid: its header gives a length of \(length) bytes, less than the \(minimum) of header and \
+        checksum
+        """,
         invalid)
     }
     guard UInt64(b.count) >= length else {
@@ -72,7 +75,10 @@ extension ModelFile {
     guard b.count == total else {
       throw refuse(
         .corrupted,
-        "\(Units.grouped(b.count - total)) extra bytes after the end of the model (which ends at byte \(Units.grouped(total)))",
+        """
+        \(Units.grouped(b.count - total)) extra bytes after the end of the model (which ends at byte \
+        \(Units.grouped(total)))
+        """,
         "something was appended to the file; save the model again, or cut the file to \(Units.grouped(total)) bytes")
     }
     let storedCRC = ByteReader.littleEndian(UInt32.self, b, at: total - trailerSize)

@@ -12,7 +12,12 @@ enum ModelFileBuiltins {
     Builtin(
       "save", topic: "models",
       summary:
-        "Saves a model — fp32, or the integer model from `quantize`/`convert` with its weights packed to their bits — to a `.qnet` file, atomically (a temporary file, fsync, rename). The file carries the input shape, colour mode, normalization and class names, so `predict(load(path), \"x.png\")` works on its own. Its byte count is the size every table reports.",
+        """
+        Saves a model — fp32, or the integer model from `quantize`/`convert` with its weights packed to their bits \
+        — to a `.qnet` file, atomically (a temporary file, fsync, rename). The file carries the input shape, colour \
+        mode, normalization and class names, so `predict(load(path), \"x.png\")` works on its own. Its byte count \
+        is the size every table reports.
+        """,
       parameters: [
         .required("model", .object(["model"]), "the model"), .required("path", .string, "the file to write (.qnet)"),
       ]
@@ -39,7 +44,10 @@ enum ModelFileBuiltins {
     Builtin(
       "load", topic: "models",
       summary:
-        "Reads a model saved by `save`. Truncated, corrupted (every byte is covered by a CRC-32) or foreign files are refused with the reason. An integer model runs inference only (`evaluate`, `predict`).",
+        """
+        Reads a model saved by `save`. Truncated, corrupted (every byte is covered by a CRC-32) or foreign files \
+        are refused with the reason. An integer model runs inference only (`evaluate`, `predict`).
+        """,
       parameters: [.required("path", .string, "the .qnet file")], returns: "model"
     ) { call in
       let path = call.string("path")

@@ -13,24 +13,17 @@ enum ModelFileMapping {
   }
 
   static func file(for model: ModelValue) throws(Refusal) -> ModelFile {
-    guard let program = model.program else {
-      throw Refusal(
-        message: "the model's input shape is not known yet, so it has no weights to save",
-        hint: "define it with model(data) { … } or model(input: [C, H, W]) { … }, or train it once")
-    }
+    if let (message, hint) = model.refusal(.savable, operation: "save") { throw Refusal(message: message, hint: hint) }
+    guard let program = model.program else { throw Refusal(message: "the model has nothing to save", hint: nil) }
     let input = model.input ?? InputDescription(shape: program.inputShape)
     let classes = input.classes ?? []
     if let integer = model.integer {
       return .integer(
         integer, specs: model.network?.layers.map(\.spec) ?? model.specs, mean: input.mean, std: input.std,
         classNames: classes, accuracy: model.knownAccuracy)
-    } else if let network = model.network, network.quantization == nil {
-      return .fp32(network, mean: input.mean, std: input.std, classNames: classes, accuracy: model.knownAccuracy)
-    } else {
-      throw Refusal(
-        message: "this model is prepared (fake quantization, still trainable): it has no integer program to save yet",
-        hint: "save convert(prepared), or the result of quantize(…)")
     }
+    guard let network = model.network else { throw Refusal(message: "the model has nothing to save", hint: nil) }
+    return .fp32(network, mean: input.mean, std: input.std, classNames: classes, accuracy: model.knownAccuracy)
   }
 
   /// The model a file describes, or why it does not make one.

@@ -35,6 +35,8 @@ enum ModelRequirement {
   case copyable
   /// A network to build or run in float: anything but an integer program alone.
   case network
+  /// Something a model file can hold: fp32 weights or an integer program (save, and every size).
+  case savable
 }
 
 extension ModelValue {
@@ -131,6 +133,20 @@ extension ModelValue {
         "this integer model was loaded from a file: it runs inference (evaluate, predict) only",
         "train, prepare or quantize the fp32 model it came from"
       )
+    case .savable:
+      switch stage {
+      case .fp32, .quantized, .integerOnly: return nil
+      case .unbuilt:
+        return (
+          "the model's input shape is not known yet, so it has no weights to save",
+          "define it with model(data) { … } or model(input: [C, H, W]) { … }, or train it once"
+        )
+      case .prepared, .simulated:
+        return (
+          "this model is prepared (fake quantization, still trainable): it has no integer program to save yet",
+          "save convert(prepared), or the result of quantize(…)"
+        )
+      }
     case .copyable:
       switch stage {
       case .unbuilt, .fp32: return nil

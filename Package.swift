@@ -80,6 +80,8 @@ let package = Package(
       name: "QatEngineTests", dependencies: ["QatEngine", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
+    .testTarget(
+      name: "QatModelsTests", dependencies: ["QatModels", "QatEngine", "QatsLanguage", "QatOutput", "QatSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -91,6 +91,8 @@ let package = Package(
       name: "QatEngineTests", dependencies: ["QatEngine", "QatModelFile", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
+    .testTarget(
+      name: "QatModelsTests", dependencies: ["QatModels", "QatEngine", "QatsLanguage", "QatOutput", "QatSupport"]),
   ],
   swiftLanguageModes: [.v6]
 )

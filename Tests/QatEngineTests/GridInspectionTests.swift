@@ -22,10 +22,10 @@ import Testing
     let noise =
       pow(Double(Float(0.3)), 2) + pow(Double(Float(0.7)), 2) + pow(Double(Float(1.1)), 2)
       + pow(Double(Float(1.5)) - step, 2) + pow(Double(Float(1.9)) - step, 2)
-    #expect(abs(s.signal - signal) < 1e-9 && abs(s.signal - 71.65) < 1e-5)
-    #expect(abs(s.noise - noise) < 1e-9)
-    #expect(abs(s.sqnrDB - 10 * log10(signal / noise)) < 1e-9)
-    #expect(abs(s.sqnrDB - 12.82) < 0.01, "\(s.sqnrDB)")
+    #expect(abs(s.signal - signal) < Tolerance.float64Sum && abs(s.signal - 71.65) < Tolerance.float32Decimals)
+    #expect(abs(s.noise - noise) < Tolerance.float64Sum)
+    #expect(abs(s.sqnrDB - 10 * log10(signal / noise)) < Tolerance.float64Sum)
+    #expect(abs(s.sqnrDB - 12.82) < Tolerance.documentedTwoDecimals, "\(s.sqnrDB)")
     #expect(s.count == 6 && s.min == 0.3 && s.max == 8 && s.clipped == 0)
   }
 
@@ -78,7 +78,7 @@ import Testing
     #expect(bins.lower <= -0.5 && bins.upper >= 8 && (38...42).contains(bins.counts.count))
     let width = Double(bins.upper - bins.lower) / Double(bins.counts.count)
     let edge = (Double(params.clippingBounds.upperBound) - Double(bins.lower)) / width
-    #expect(abs(edge - edge.rounded()) < 1e-3, "the upper clip end is a bin edge")
+    #expect(abs(edge - edge.rounded()) < Tolerance.binEdgePosition, "the upper clip end is a bin edge")
     // No grid: the values' own range; one value: a range around it.
     #expect(ChartBins([3, 3], clip: nil, bins: 10).counts.reduce(0, +) == 2)
   }

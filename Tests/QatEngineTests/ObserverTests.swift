@@ -88,11 +88,11 @@ import Testing
     // 4 bins of width 1 over [0, 4], 2 levels over bins 0…3: destination bins [0, 2) and [2, 4),
     // centres 1 and 3. Bin 1 holds 3 values spread over [1, 2]: ∫₁² 3·(x − 1)² dx = 1.
     let one = L2Search(counts: [0, 3, 0, 0], binWidth: 1, levels: 2)
-    #expect(abs(one.error(start: 0, end: 3) - 1) < 1e-12)
+    #expect(abs(one.error(start: 0, end: 3) - 1) < Tolerance.float64Formula)
     // Range bins 0…1 ([0, 2], destination centres 0.5 and 1.5): bin 3 ([3, 4]) lies beyond it and is
     // charged against the last centre 1.5: ∫₃⁴ 2·(x − 1.5)² dx = 2·(2.5³ − 1.5³)/3 = 49/6.
     let clipped = L2Search(counts: [0, 0, 0, 2], binWidth: 1, levels: 2)
-    #expect(abs(clipped.error(start: 0, end: 1) - 49.0 / 6) < 1e-12)
+    #expect(abs(clipped.error(start: 0, end: 1) - 49.0 / 6) < Tolerance.float64Formula)
     // Python-style floor division, as PyTorch's div(…, rounding_mode: "floor").
     #expect(L2Search.floorDivide(7, 2) == 3 && L2Search.floorDivide(-7, 2) == -4 && L2Search.floorDivide(-0.5, 2) == -1)
     #expect(L2Search.floorDivide(0.3, 0.1) == 2)  // 0.3/0.1 = 2.9999999999999996 in Double
@@ -174,7 +174,7 @@ import Testing
     #expect(h.counts[2047] == 5 && h.counts[0] == 5 && h.total == 10_000)
     let r = h.percentileRange()
     #expect(r.max == Float(9999.0 / 2048 * 2047.8))
-    #expect(abs(r.max - 9998.0235) < 1e-3)
+    #expect(abs(r.max - 9998.0235) < Tolerance.float32NearTenThousand)
     // No negative values: the lower bound is the data's lower edge.
     #expect(r.min == 0)
     // 100 % keeps the outermost non-empty bins' edges.
@@ -188,8 +188,8 @@ import Testing
     let values = (0..<10_000).map { Float($0 - 5000) }
     h.add(values, count: values.count)
     let r = h.percentileRange()
-    #expect(abs(r.min - -4999.0235) < 1e-3)
-    #expect(abs(r.max - 4998.0235) < 1e-3)
+    #expect(abs(r.min - -4999.0235) < Tolerance.float32NearTenThousand)
+    #expect(abs(r.max - 4998.0235) < Tolerance.float32NearTenThousand)
     #expect(h.percentileRange(100) == (-5000, 4999))
   }
 

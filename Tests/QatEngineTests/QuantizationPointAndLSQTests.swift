@@ -64,11 +64,15 @@ import QatSupport
     let prepared = try net.prepareQuantization(
       QuantizationConfig(method: method), calibration: data, pool: QuantizedNetworkTests.pool)
     QuantizedNetworkTests.withoutFakeQuantization(prepared)
-    #expect(QuantizedNetworkTests.worstDifference(before, QuantizedNetworkTests.logits(prepared, data)) < 1e-5)
+    #expect(
+      QuantizedNetworkTests.worstDifference(before, QuantizedNetworkTests.logits(prepared, data))
+        < Tolerance.foldedBatchNorm)
     // With fake quantization on at 8 bits, the logits stay close.
     for q in prepared.quantization?.activations ?? [] { q.fakeQuantizing = true }
     for w in prepared.quantization?.weights ?? [] { w.fakeQuantizing = true }
-    #expect(QuantizedNetworkTests.worstDifference(before, QuantizedNetworkTests.logits(prepared, data)) < 0.1)
+    #expect(
+      QuantizedNetworkTests.worstDifference(before, QuantizedNetworkTests.logits(prepared, data))
+        < Tolerance.eightBitFakeQuantization)
   }
 }
 
@@ -86,7 +90,7 @@ import QatSupport
       (3.0, 2),  // clipped high: qmax − zp = 3 − 1
     ]
     for (x, expected) in cases {
-      #expect(abs(LearnedStepSize.derivative(x, params: p) - expected) < 1e-6, "x = \(x)")
+      #expect(abs(LearnedStepSize.derivative(x, params: p) - expected) < Tolerance.float32Rounding, "x = \(x)")
     }
     #expect(LearnedStepSize.gradientScale(elements: 4, range: p.range) == 1 / Float(12).squareRoot())
   }
@@ -109,7 +113,7 @@ import QatSupport
     op.forward(phase: 0, io, training: true)
     op.backward(phase: 0, io)
     let expected = (1 * 0.4 + 2 * 0.4 + 3 * -0.48 + 4 * -1 + 5 * 2) / Float(15).squareRoot()
-    #expect(abs(scratch.gradients[0][0] - expected) < 1e-5)
+    #expect(abs(scratch.gradients[0][0] - expected) < Tolerance.float32OfOrderTen)
     #expect(dx.array == [1, 2, 3, 0, 0])
   }
 

@@ -64,7 +64,7 @@ import QatSupport
     let prepared = try net.prepareQuantization(QuantizationConfig(method: .ptq), calibration: data, pool: Self.pool)
     #expect(!prepared.ops.contains { $0 is BatchNormOp })
     Self.withoutFakeQuantization(prepared)
-    #expect(Self.worstDifference(before, Self.logits(prepared, data)) < 1e-5)
+    #expect(Self.worstDifference(before, Self.logits(prepared, data)) < Tolerance.foldedBatchNorm)
     // The fp32 network is untouched.
     #expect(Self.logits(net, data) == before)
   }
@@ -77,7 +77,7 @@ import QatSupport
     let prepared = try net.prepareQuantization(QuantizationConfig(method: .qat), calibration: data, pool: Self.pool)
     #expect(prepared.ops.filter { $0 is BatchNormOp }.count == 2)
     Self.withoutFakeQuantization(prepared)
-    #expect(Self.worstDifference(before, Self.logits(prepared, data)) < 1e-5)
+    #expect(Self.worstDifference(before, Self.logits(prepared, data)) < Tolerance.foldedBatchNorm)
   }
 
   /// Every fake-quantized activation lies on its grid: logits/scale + zero point is an integer in range.
@@ -92,7 +92,7 @@ import QatSupport
     var levels: Set<Float> = []
     for v in Self.logits(prepared, data) {
       let q = v / p.scale + Float(p.zeroPoint)
-      #expect(abs(q - q.rounded()) < 1e-3 && q.rounded() >= 0 && q.rounded() <= 15)
+      #expect(abs(q - q.rounded()) < Tolerance.logitGridLevel && q.rounded() >= 0 && q.rounded() <= 15)
       levels.insert(q.rounded())
     }
     #expect(levels.count > 2)
@@ -117,7 +117,7 @@ import QatSupport
     for i in 0..<q.effective.count {
       let channel = i % conv.outChannels
       let level = q.effective[i] / q.params[channel].scale
-      #expect(abs(level - level.rounded()) < 1e-4 && level.rounded() >= -4 && level.rounded() <= 3)
+      #expect(abs(level - level.rounded()) < Tolerance.weightGridLevel && level.rounded() >= -4 && level.rounded() <= 3)
       distinct.insert(level.rounded())
     }
     #expect(distinct.count >= 5)
@@ -151,7 +151,7 @@ import QatSupport
         min(max(v, Double(range.lowerBound) - half), Double(range.upperBound) + half)
       }
       let slope = (clamp(Double(xs[i]) + h) - clamp(Double(xs[i]) - h)) / (2 * h)
-      #expect(abs(Double(dx[i]) - slope * Double(dy[i])) < 1e-6, "x = \(xs[i])")
+      #expect(abs(Double(dx[i]) - slope * Double(dy[i])) < Tolerance.float32InFloat64, "x = \(xs[i])")
       #expect(y[i] == quantizer.params.fakeQuantize(xs[i]))
     }
     #expect(dx.array.filter { $0 == 0 }.count == 3)
@@ -213,7 +213,7 @@ import QatSupport
       }
     }
     #expect(smooth * 2 >= sampled)
-    #expect(worst < 2e-2)
+    #expect(worst < Tolerance.gradientCheck)
     // A good share of the weights is clipped, and their gradient is exactly zero.
     let clipped = state.weights.map { w in (0..<w.mask.count).filter { w.mask[$0] == 0 }.count }.reduce(0, +)
     #expect(clipped > 20)
@@ -330,9 +330,9 @@ import QatSupport
     #expect(deployed.ops.filter { $0 is BatchNormOp }.isEmpty)
     let after = QuantizedNetworkTests.logits(deployed, data)
     #expect(deployed.ops.compactMap { ($0 as? WeightedOperation)?.weightQuantizer?.effective.array } == trainedWeights)
-    #expect(QuantizedNetworkTests.worstDifference(before, after) < 1e-3)
+    #expect(QuantizedNetworkTests.worstDifference(before, after) < Tolerance.foldedQATBatchNorm)
     _ = deployed.evaluate(data, pool: QuantizedNetworkTests.pool, predictions: &p2)
-    #expect(zip(p1, p2).filter { $0 != $1 }.count <= 1)
+    #expect(zip(p1, p2).filter { $0 != $1 }.count <= Tolerance.foldedPredictionChanges)
     #expect(deployed.layers.map(\.spec) == net.layers.map(\.spec))
   }
 }

@@ -21,11 +21,11 @@ import QatSupport
     let sgd = Optimizer(kind: .sgd(momentum: 0.9), weightDecay: 0.1, parameters: [w])
     sgd.step(lr: 0.1)
     // g' = g + 0.1·w = [0.6, 0.05]; v = g'; w = w − 0.1·v
-    #expect(abs(w.value[0] - 0.94) < 1e-6 && abs(w.value[1] - -2.005) < 1e-6)
+    #expect(abs(w.value[0] - 0.94) < Tolerance.float32Rounding && abs(w.value[1] - -2.005) < Tolerance.float32Rounding)
     sgd.step(lr: 0.1)
     // g' = [0.5 + 0.094, 0.25 − 0.2005] = [0.594, 0.0495]; v = 0.9·v + g' = [1.134, 0.0945]
-    #expect(abs(w.value[0] - (0.94 - 0.1134)) < 1e-6)
-    #expect(abs(w.value[1] - (-2.005 - 0.00945)) < 1e-6)
+    #expect(abs(w.value[0] - (0.94 - 0.1134)) < Tolerance.float32Rounding)
+    #expect(abs(w.value[1] - (-2.005 - 0.00945)) < Tolerance.float32Rounding)
   }
 
   @Test func adamTakesBiasCorrectedSteps() {
@@ -33,12 +33,12 @@ import QatSupport
     let adam = Optimizer(kind: .adam, weightDecay: 0, parameters: [w])
     adam.step(lr: 0.01)
     // First step: m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε) ≈ lr.
-    #expect(abs(w.value[0] - (1 - 0.01 * 0.2 / (0.2 + 1e-8))) < 1e-6)
+    #expect(abs(w.value[0] - (1 - 0.01 * 0.2 / (0.2 + 1e-8))) < Tolerance.float32Rounding)
     w.gradient[0] = -0.4
     adam.step(lr: 0.01)
     let m = 0.9 * 0.02 + 0.1 * -0.4, v = 0.999 * 0.00004 + 0.001 * 0.16
     let expected = Float(0.99) - Float(0.01 * (m / (1 - 0.81)) / ((v / (1 - 0.998001)).squareRoot() + 1e-8))
-    #expect(abs(w.value[0] - expected) < 1e-6)
+    #expect(abs(w.value[0] - expected) < Tolerance.float32Rounding)
   }
 
   @Test func schedulesGiveTheDocumentedRates() {
@@ -48,8 +48,10 @@ import QatSupport
       [0, 3, 4, 7, 8, 9].map { Schedule.step.rate(base: 1, epoch: $0, epochs: 10) }.map { ($0 * 1000).rounded() / 1000 }
         == [1, 1, 0.1, 0.1, 0.01, 0.01])
     #expect(Schedule.cosine.rate(base: 0.1, epoch: 0, epochs: 4) == 0.1)
-    #expect(abs(Schedule.cosine.rate(base: 0.1, epoch: 2, epochs: 4) - 0.05) < 1e-12)
-    #expect(abs(Schedule.cosine.rate(base: 0.1, epoch: 1, epochs: 4) - 0.1 * (1 + cos(Double.pi / 4)) / 2) < 1e-12)
+    #expect(abs(Schedule.cosine.rate(base: 0.1, epoch: 2, epochs: 4) - 0.05) < Tolerance.float64Formula)
+    #expect(
+      abs(Schedule.cosine.rate(base: 0.1, epoch: 1, epochs: 4) - 0.1 * (1 + cos(Double.pi / 4)) / 2)
+        < Tolerance.float64Formula)
   }
 
   @Test func softmaxCrossEntropyMatchesTheFormula() {
@@ -62,10 +64,12 @@ import QatSupport
       predictions: &predictions, gradient: &gradient, scale: 0.5)
     let first = log(exp(1.0) + exp(2.0) + exp(3.0)) - 3
     let second = log(2.0)  // two equal large logits: no overflow, ties go to the lowest class
-    #expect(abs(loss - (first + second)) < 1e-5)
+    #expect(abs(loss - (first + second)) < Tolerance.crossEntropy)
     #expect(predictions == [2, 0] && correct == 2)
-    #expect(abs(Double(gradient[0]) - 0.5 * exp(1.0) / (exp(1.0) + exp(2.0) + exp(3.0))) < 1e-6)
-    #expect(abs(gradient[3] - 0.5 * (0.5 - 1)) < 1e-6 && abs(gradient[4] - 0.25) < 1e-6)
+    #expect(abs(Double(gradient[0]) - 0.5 * exp(1.0) / (exp(1.0) + exp(2.0) + exp(3.0))) < Tolerance.float32InFloat64)
+    #expect(
+      abs(gradient[3] - 0.5 * (0.5 - 1)) < Tolerance.float32Rounding
+        && abs(gradient[4] - 0.25) < Tolerance.float32Rounding)
   }
 
   /// Batch norm in training: batch statistics normalize; running statistics move by momentum 0.1
@@ -78,9 +82,9 @@ import QatSupport
     _ = net.trainBatch(Array(0..<4)[...], of: data, pool: WorkerPool.shared(threads: 1), stepSeed: 0)
     let stats = try #require(net.layers[0].runningStatistics)
     // Feature 0: mean 3, biased variance 3.5, unbiased 14/3.
-    #expect(abs(stats.mean[0] - 0.3) < 1e-6)
-    #expect(abs(stats.variance[0] - (0.9 + 0.1 * 14.0 / 3)) < 1e-5)
-    #expect(abs(stats.mean[1] - 2.5) < 1e-5)
+    #expect(abs(stats.mean[0] - 0.3) < Tolerance.float32Rounding)
+    #expect(abs(stats.variance[0] - (0.9 + 0.1 * 14.0 / 3)) < Tolerance.float32OfOrderTen)
+    #expect(abs(stats.mean[1] - 2.5) < Tolerance.float32OfOrderTen)
   }
 
   @Test func dropoutScalesInTrainingAndIsTheIdentityInEvaluation() throws {
@@ -92,8 +96,8 @@ import QatSupport
     _ = net.trainBatch([0][...], of: data, pool: WorkerPool.shared(threads: 1), stepSeed: 99)
     let out = Array(net.slots[0].activations[1].array.prefix(1000))
     let kept = out.filter { $0 != 0 }
-    #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < 1e-6 })
-    #expect(abs(Double(kept.count) / 1000 - 0.75) < 0.05)
+    #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < Tolerance.float32Rounding })
+    #expect(abs(Double(kept.count) / 1000 - 0.75) < Tolerance.dropoutKeptShare)
     var predictions: [Int32] = []
     _ = net.evaluate(data, pool: WorkerPool.shared(threads: 1), predictions: &predictions)
     let evaluated = net.slots[0].activations[1].array.prefix(1000)

@@ -19,12 +19,12 @@ import Testing
     #expect(data.classes == ["a", "b"])
     #expect(data.train.labels == [0, 1] && data.test.labels == [0, 1])
     let std = (0.1875).squareRoot()
-    #expect(abs(data.train.mean[0] - 0.75) < 1e-12)
-    #expect(abs(data.train.std[0] - std) < 1e-12)
+    #expect(abs(data.train.mean[0] - 0.75) < Tolerance.float64Statistics)
+    #expect(abs(data.train.std[0] - std) < Tolerance.float64Statistics)
     let expectedTrain = [0.0, 1, 1, 1].map { Float(($0 - 0.75) / std) }
     let expectedTest = [0.2, 0, 1, 0.4].map { Float(($0 - 0.75) / std) }
-    #expect(zip(data.train.pixels, expectedTrain).allSatisfy { abs($0 - $1) < 1e-5 })
-    #expect(zip(data.test.pixels, expectedTest).allSatisfy { abs($0 - $1) < 1e-5 })
+    #expect(zip(data.train.pixels, expectedTrain).allSatisfy { abs($0 - $1) < Tolerance.normalizedPixel })
+    #expect(zip(data.test.pixels, expectedTest).allSatisfy { abs($0 - $1) < Tolerance.normalizedPixel })
     // Undoing the normalization gives the file's samples back.
     #expect(data.test.displayImage(1).pixels == [255, 102])
   }

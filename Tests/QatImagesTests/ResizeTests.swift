@@ -16,7 +16,7 @@ import Testing
     PixelImage(width: width, height: height, channels: 1, pixels: pixels)
   }
 
-  func close(_ a: [Float], _ b: [Float], _ tolerance: Float = 1e-3) -> Bool {
+  func close(_ a: [Float], _ b: [Float], _ tolerance: Float = Tolerance.resizedPixel) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { abs($0 - $1) <= tolerance }
   }
 
@@ -69,7 +69,7 @@ import Testing
       let out = planar(image, side, side)
       let meanIn = Float(pixels.map(Int.init).reduce(0, +)) / Float(pixels.count)
       let meanOut = out.reduce(0, +) / Float(out.count)
-      #expect(abs(meanIn - meanOut) < 1e-2, "side \(side)")
+      #expect(abs(meanIn - meanOut) < Tolerance.shrunkImageMean, "side \(side)")
     }
   }
 

@@ -139,7 +139,9 @@ import QatsLanguage
     #expect(s.input("t.count") == "3\n")
     #expect(s.input("sort(t.kind)") == "[\"conv\", \"dense\", \"input\"]\n")
     for i in 0..<3 {
-      #expect(s.input("abs(t[\(i)].delta - (t[\(i)].accuracy - base.accuracy)) < 1e-12") == "true\n", "row \(i)")
+      #expect(
+        s.input("abs(t[\(i)].delta - (t[\(i)].accuracy - base.accuracy)) < \(Tolerance.float64Formula)") == "true\n",
+        "row \(i)")
       #expect(s.input("t[\(i)].images == round(t[\(i)].delta * base.total)") == "true\n", "row \(i)")
     }
     #expect(s.input("t[0].accuracy <= t[1].accuracy and t[1].accuracy <= t[2].accuracy") == "true\n", "worst first")

@@ -12,7 +12,7 @@ import QatsLanguage
     let s = CapturedSession()
     // M = 0.0125: shift 37, M0 = round(0.0125·2^37) = 1,717,986,918.
     #expect(s.input("m = multiplier(0.0125)", "m.m0", "m.shift") == "1717986918\n37\n")
-    #expect(s.input("abs(m.error) < 1e-11") == "true\n")
+    #expect(s.input("abs(m.error) < \(Tolerance.fixedPointMultiplier)") == "true\n")
     // M0·2^−37 is a hair below 0.0125, so 1000·M = 12.4999999971 rounds down and −1000·M to −12;
     // 1040·M = 12.99999… rounds to 13.
     #expect(

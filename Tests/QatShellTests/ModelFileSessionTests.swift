@@ -57,7 +57,8 @@ import QatsLanguage
     let converted = s.input("c = convert(p)")
     #expect(converted.contains("c: qat · 4-bit · integer-only"), "\(converted)")
     // The integer program predicts what the simulation predicts on nearly every image.
-    #expect(s.input("abs(evaluate(c, d).accuracy - evaluate(p, d).accuracy) <= 4 / 360") == "true\n")
+    #expect(
+      s.input("abs(evaluate(c, d).accuracy - evaluate(p, d).accuracy) <= \(Tolerance.convertedAccuracy)") == "true\n")
     // The prepared model is left as it was: it still trains.
     #expect(!s.input("train(p, d, epochs: 1, lr: 0.01)").contains("error"))
   }

@@ -155,11 +155,13 @@ import QatsLanguage
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
     s.input("train(m, d, epochs: 4, lr: 0.01, optimizer: \"adam\", schedule: \"cosine\", weight_decay: 0.0001)")
     #expect(
-      s.input("m.history.lr[0]", "abs(m.history.lr[2] - 0.005) < 1e-12", "m.history.loss[3] < m.history.loss[0]")
+      s.input(
+        "m.history.lr[0]", "abs(m.history.lr[2] - 0.005) < \(Tolerance.float64Formula)",
+        "m.history.loss[3] < m.history.loss[0]")
         == "0.01\ntrue\ntrue\n")
     s.input("train(m, d, epochs: 3, lr: 0.1, schedule: \"step\")")
     #expect(
-      s.input("m.history.epochs", "m.history.lr[4]", "abs(m.history.lr[5] - 0.01) < 1e-12")
+      s.input("m.history.epochs", "m.history.lr[4]", "abs(m.history.lr[5] - 0.01) < \(Tolerance.float64Formula)")
         == "[1, 2, 3, 4, 5, 6, 7]\n0.1\ntrue\n")
   }
 

@@ -19,7 +19,7 @@ import QatsLanguage
       line.contains("· integer-only, 3 steps · ") && line.hasSuffix("KB file · 6 layers · input 1x8x8\n"), "\(line)")
     #expect(s.input("q.method", "q.bits", "q.weight_bits", "q.act_bits", "q.quantized") == "ptq\n8\n8\n8\ntrue\n")
     // 8-bit PTQ loses at most a couple of test images here.
-    #expect(s.input("abs(q.accuracy - evaluate(net, d).accuracy) <= 2 / 360") == "true\n")
+    #expect(s.input("abs(q.accuracy - evaluate(net, d).accuracy) <= \(Tolerance.eightBitPTQAccuracy)") == "true\n")
     #expect(s.input("evaluate(q, d).accuracy == q.accuracy") == "true\n")
     let table = s.input("q")
     #expect(table.contains("activations after"))

@@ -4,18 +4,18 @@ import Testing
 
 @testable import QatModels
 
-/// `QuantizationArguments`: the one place a `QuantizationConfig` is made from what users write,
+/// `ModelArguments`: the one place a `QuantizationConfig` is made from what users write,
 /// driven by calls the interpreter binds against the real parameter declarations.
-@Suite struct QuantizationArgumentsTests {
+@Suite struct ModelArgumentsTests {
   /// `quantize`'s and `prepare`'s parameters without `model` and `data` (the probe needs no model:
   /// the network is given to `config` directly).
   static var parameters: [Parameter] {
-    QuantizationArguments.sharedParameters.filter { $0.name != "model" && $0.name != "data" }
+    ModelArguments.sharedParameters.filter { $0.name != "model" && $0.name != "data" }
   }
 
   static func config(_ arguments: String, mode: String = "ptq") throws -> QuantizationConfig {
     let call = try probeCall(arguments, parameters: parameters, mode: mode)
-    return try QuantizationArguments.config(call, network: ModelFixtures.network())
+    return try ModelArguments.config(call, network: ModelFixtures.network())
   }
 
   static func configFailure(_ arguments: String) -> (message: String, hint: String?)? {
@@ -52,7 +52,7 @@ import Testing
   /// Sweep's path: the method and widths passed by the built-in win over the arguments.
   @Test func bitsPassedByTheBuiltinWinOverTheArguments() throws {
     let call = try probeCall("bits: 4, act_bits: 6", parameters: Self.parameters, mode: "ptq")
-    let c = try QuantizationArguments.config(
+    let c = try ModelArguments.config(
       call, network: ModelFixtures.network(), method: .qat, bits: 3, activationBits: 8)
     // `bits` is not read when passed; `act_bits` is, then `activationBits` replaces it.
     #expect(c.method == .qat && c.weightBits == 3 && c.activationBits == 8)
@@ -105,7 +105,7 @@ import Testing
   @Test func bitsListsAreCheckedEveryWidth() throws {
     let parameters: [Parameter] = [.optional("bits", .listOf(.positiveInt), default: .list([]), "widths")]
     func widths(_ arguments: String) throws -> [Int] {
-      try QuantizationArguments.checkBitsList(probeCall(arguments, parameters: parameters))
+      try ModelArguments.checkBitsList(probeCall(arguments, parameters: parameters))
     }
     #expect(try widths("bits: [8, 4, 2]") == [8, 4, 2])
     let empty = failure { try widths("bits: []") }
@@ -122,7 +122,7 @@ import Testing
       .optional("bits", .int, default: .int(8), "width"), .optional("signed", .bool, default: .bool(false), "signed"),
     ]
     func range(_ arguments: String) throws -> QuantRange {
-      try QuantizationArguments.quantRange(probeCall(arguments, parameters: parameters))
+      try ModelArguments.quantRange(probeCall(arguments, parameters: parameters))
     }
     #expect(try range("") == QuantRange(bits: 8, signed: false))
     #expect(try range("bits: 16, signed: true") == QuantRange(bits: 16, signed: true))
@@ -132,9 +132,9 @@ import Testing
   @Test func float32ValuesRefuseNumbersBeyondFloat32() throws {
     let call = try probeCall("", parameters: [])
     #expect(
-      try QuantizationArguments.float32Values([.int(2), .float(-0.5)], positions: true, call: call) == [2, -0.5])
+      try ModelArguments.float32Values([.int(2), .float(-0.5)], positions: true, call: call) == [2, -0.5])
     let tooLarge = failure {
-      try QuantizationArguments.float32Values([.int(1), .float(1e39)], positions: true, call: call)
+      try ModelArguments.float32Values([.int(1), .float(1e39)], positions: true, call: call)
     }
     #expect(
       tooLarge?.message

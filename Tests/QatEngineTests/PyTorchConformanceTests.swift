@@ -52,7 +52,10 @@ import Testing
         mismatches += 1
         if mismatches < 5 {
           Issue.record(
-            "qparams [\(Self.float(c.min)), \(Self.float(c.max))] \(range) symmetric \(c.symmetric): \(p.scale) \(p.zeroPoint), PyTorch \(Self.float(c.scale)) \(c.zero_point)"
+            """
+            qparams [\(Self.float(c.min)), \(Self.float(c.max))] \(range) symmetric \(c.symmetric): \(p.scale) \
+            \(p.zeroPoint), PyTorch \(Self.float(c.scale)) \(c.zero_point)
+            """
           )
         }
         continue

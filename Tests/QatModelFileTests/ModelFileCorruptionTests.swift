@@ -213,7 +213,10 @@ import QatSupport
       structural {
         for i in 0..<3 { $0[layers + i] = 0xFF }; $0[layers + 3] = 0x7F
       } == prefix
-        + "268,435,455 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table section)"
+        + """
+        268,435,455 layers cannot fit in the \(Units.grouped(v.count - layers - 8)) bytes left (in the layer table \
+        section)
+        """
     )
     // The layer count 3 written non-minimally (83 00), with the section length grown to match.
     #expect(

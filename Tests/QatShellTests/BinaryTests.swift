@@ -68,7 +68,7 @@ import Testing
     defer { try? FileManager.default.removeItem(atPath: dir) }
     func script(_ text: String) -> String {
       let path = dir + "/s\(text.hashValue & 0xffff).qats"
-      FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+      _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
       return path
     }
     #expect(try run([script("print(1)")]).status == 0)
@@ -98,7 +98,7 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/slow.qats"
-    FileManager.default.createFile(atPath: path, contents: Data("done = 1\nsleep(30)\nprint(\"never\")\n".utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data("done = 1\nsleep(30)\nprint(\"never\")\n".utf8))
     let p = Process()
     p.executableURL = URL(fileURLWithPath: binary)
     p.arguments = [path, "--report", dir + "/r.md"]
@@ -128,7 +128,7 @@ import Testing
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let path = dir + "/v.qats"
-    FileManager.default.createFile(atPath: path, contents: Data("answer = 42\n".utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data("answer = 42\n".utf8))
     let r = try run(["-i", path], stdin: "answer + 0\n")
     #expect(r.out == "42\n")
   }

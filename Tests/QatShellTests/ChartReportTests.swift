@@ -149,7 +149,10 @@ private func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).pa
   @Test func chartBuiltinsInASessionReachTheReports() throws {
     let s = CapturedSession()
     let out = s.input(
-      "rows = [{method: \"ptq\", bits: 8, accuracy: 0.98}, {method: \"qat\", bits: 8, accuracy: 0.99}, {method: \"ptq\", bits: 4, accuracy: 0.9}, {method: \"qat\", bits: 4, accuracy: 0.97}]",
+      """
+      rows = [{method: \"ptq\", bits: 8, accuracy: 0.98}, {method: \"qat\", bits: 8, accuracy: 0.99}, {method: \
+      \"ptq\", bits: 4, accuracy: 0.9}, {method: \"qat\", bits: 4, accuracy: 0.97}]
+      """,
       "t = table(rows)", "plot(t, x: \"bits\", y: \"accuracy\", by: \"method\")", "c = bars({a: 1, b: 2})", "c")
     #expect(out.contains("t: table: 4 rows × 3 columns (method, bits, accuracy)\n"))
     #expect(out.contains("● ptq   ■ qat"))

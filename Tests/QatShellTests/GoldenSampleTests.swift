@@ -29,8 +29,8 @@ import QatShell
   @Test(arguments: samples)
   func sampleMatchesGolden(_ name: String) throws {
     let previous = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(repoRoot.path)
-    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
+    _ = FileManager.default.changeCurrentDirectoryPath(repoRoot.path)
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
     let s = CapturedSession()
     let status = s.session.runScript(path: "samples/" + name)
     #expect(status == .success, "\(s.err)")

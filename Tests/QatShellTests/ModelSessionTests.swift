@@ -95,7 +95,10 @@ import QatsLanguage
       let s = CapturedSession()
       s.input(
         "threads(\(threads))", "d = images(\"\(digits)\")",
-        "m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); dense(10) }",
+        """
+        m = model(d) { conv(4, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); dropout(0.2); flatten(); \
+        dense(10) }
+        """,
         "train(m, d, epochs: 2, batch: 50)")
       return s.input("m.layers[0].weights", "m.layers[6].weights", "m.layers[1].running_var.values")
     }

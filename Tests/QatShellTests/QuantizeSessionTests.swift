@@ -100,12 +100,18 @@ import QatsLanguage
     // so its ranges are narrower than the extremes over all the images.
     #expect(
       s.input(
-        "quantize(net, d, observer: \"moving_average\").quantizers[1].max < quantize(net, d, observer: \"minmax\").quantizers[1].max"
+        """
+        quantize(net, d, observer: \"moving_average\").quantizers[1].max < quantize(net, d, observer: \
+        \"minmax\").quantizers[1].max
+        """
       ) == "true\n")
     // A lower percentile clips more: the conv output's range shrinks.
     #expect(
       s.input(
-        "quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \"percentile\").quantizers[1].max"
+        """
+        quantize(net, d, observer: \"percentile\", percentile: 99.0).quantizers[1].max < quantize(net, d, observer: \
+        \"percentile\").quantizers[1].max
+        """
       ) == "true\n")
     #expect(
       s.input("quantize(net, d, observer: \"percentile\", percentile: 40)").contains(

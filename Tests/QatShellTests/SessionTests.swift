@@ -93,7 +93,7 @@ import QatsLanguage
     defer { try? FileManager.default.removeItem(atPath: dir) }
     func status(_ text: String) -> (QatShell.ExitStatus, String) {
       let path = dir + "/s.qats"
-      FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+      _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
       let s = CapturedSession()
       let st = s.session.runScript(path: path)
       return (st, s.out + s.err)
@@ -110,7 +110,7 @@ import QatsLanguage
     let s = CapturedSession()
     #expect(s.session.runScript(path: dir + "/nothing.qats") == .usage)
     #expect(s.err.contains("nothing.qats: no such file"))
-    FileManager.default.createFile(atPath: dir + "/bad.qats", contents: Data([0x78, 0x0A, 0x79, 0xFF, 0x0A]))
+    _ = FileManager.default.createFile(atPath: dir + "/bad.qats", contents: Data([0x78, 0x0A, 0x79, 0xFF, 0x0A]))
     #expect(s.session.runScript(path: dir + "/bad.qats") == .usage)
     #expect(s.err.contains("bad.qats:2: the file is not valid UTF-8"))
   }

@@ -5,9 +5,12 @@ import Testing
 
 /// A small sweep as qats source: two methods over three bit widths.
 private let sweepRows = """
-  rows = [{method: "ptq", bits: 8, accuracy: 0.98, size_bytes: 7300}, {method: "ptq", bits: 4, accuracy: 0.9, size_bytes: 4100},
-          {method: "ptq", bits: 2, accuracy: 0.4, size_bytes: 2500}, {method: "qat", bits: 8, accuracy: 0.985, size_bytes: 7300},
-          {method: "qat", bits: 4, accuracy: 0.97, size_bytes: 4100}, {method: "qat", bits: 2, accuracy: 0.8, size_bytes: 2500}]
+  rows = [{method: "ptq", bits: 8, accuracy: 0.98, size_bytes: 7300}, \
+  {method: "ptq", bits: 4, accuracy: 0.9, size_bytes: 4100},
+          {method: "ptq", bits: 2, accuracy: 0.4, size_bytes: 2500}, \
+  {method: "qat", bits: 8, accuracy: 0.985, size_bytes: 7300},
+          {method: "qat", bits: 4, accuracy: 0.97, size_bytes: 4100}, \
+  {method: "qat", bits: 2, accuracy: 0.8, size_bytes: 2500}]
   """
 
 /// The value the last expression statement of `code` evaluates to.

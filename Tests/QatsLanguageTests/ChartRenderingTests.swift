@@ -143,7 +143,8 @@ private var everyFigure: [(String, any Figure)] { ChartFixtures.all + edgeCases 
     let row = FigureRow([ChartFixtures.loss, ChartFixtures.sweep])
     let wide = row.render(.text(color: true, width: 120))
     #expect(wide.split(separator: "\n").allSatisfy { ANSIText.visibleWidth(String($0)) <= 120 })
-    #expect(wide.split(separator: "\n").first?.contains("accuracy against bits") == true)  // second chart's title beside the first
+    // The second chart's title beside the first.
+    #expect(wide.split(separator: "\n").first?.contains("accuracy against bits") == true)
     let narrow = row.render(.text(color: false, width: 60))
     #expect(narrow.split(separator: "\n").allSatisfy { $0.count <= 60 })
     #expect(narrow.contains("\naccuracy against bits\n"))  // stacked

@@ -30,7 +30,10 @@ import Testing
 
   @Test func elseIfChains() throws {
     let code =
-      "fn sign(x) {\n if x > 0 { return 1 } else if x < 0 { return -1 } else { return 0 }\n}\n[sign(5), sign(-2), sign(0)]"
+      """
+      fn sign(x) {\n if x > 0 { return 1 } else if x < 0 { return -1 } else { return 0 }\n}\n[sign(5), sign(-2), \
+      sign(0)]
+      """
     #expect(try run(code) == "[1, -1, 0]")
   }
 
@@ -68,7 +71,10 @@ import Testing
     #expect(try run("mode qat\nmode") == "mode: qat")
     #expect(
       failure("mode qta").contains(
-        "test.qats:1:6: syntax error: unknown mode `qta`: expected `ptq` or `qat`\n  mode qta\n       ^\n  did you mean `qat`?"
+        """
+        test.qats:1:6: syntax error: unknown mode `qta`: expected `ptq` or `qat`\n  mode qta\n       ^\n  did you \
+        mean `qat`?
+        """
       ))
   }
 

@@ -69,7 +69,7 @@ extension IntegerNetwork {
       let n = table[(7 * i)..<(7 * i + 7)].map(Int64.init)
       guard (1...1 << 20).contains(n[0]), (1...4_096).contains(n[1]), (1...4_096).contains(n[2]),
         n[0] * n[1] * n[2] <= 1 << 24,
-        (2...8).contains(n[5]), (0...1).contains(n[3]), (0...1).contains(n[6])
+        QuantRange.modelBits.contains(Int(n[5])), (0...1).contains(n[3]), (0...1).contains(n[6])
       else {
         throw ModelFileReason("an activation entry is malformed")
       }

@@ -83,8 +83,9 @@ public struct ModelFileMetadata: Equatable, Sendable {
     classNames = file.classNames
     program = nil
     if file.kind == .integer, let method = file.property(Key.method).flatMap(QuantMethod.init(rawValue:)),
-      let weightBits = file.property(Key.weightBits).flatMap(Int.init), (2...8).contains(weightBits),
-      let activationBits = file.property(Key.activationBits).flatMap(Int.init), (2...8).contains(activationBits),
+      let weightBits = file.property(Key.weightBits).flatMap(Int.init), QuantRange.modelBits.contains(weightBits),
+      let activationBits = file.property(Key.activationBits).flatMap(Int.init),
+      QuantRange.modelBits.contains(activationBits),
       let output = file.property(Key.output).flatMap(Int.init)
     {
       let info = IntegerProgramInfo(method: method, weightBits: weightBits, activationBits: activationBits)

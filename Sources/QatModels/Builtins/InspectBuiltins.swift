@@ -39,7 +39,8 @@ enum InspectBuiltins {
           "images for activations (a dataset: its training split) — the calibration images are taken from them"),
         .optional(
           "what", .choice(["weights", "activations"]), default: .string("weights"), "\"weights\" or \"activations\""),
-        .optional("bits", .positiveInt, "fp32 models: the bit width PTQ would use, 2–8 (default 8)"),
+        .optional(
+          "bits", .positiveInt, "fp32 models: the bit width PTQ would use, \(ModelArguments.modelBitsText) (default 8)"),
         .optional(
           "per_channel", .bool, "fp32 models: one weight scale per output channel (default true) or one per layer"),
         .optional(

@@ -26,7 +26,8 @@ enum SweepBuiltins {
           "data", .object(["dataset"]),
           "a dataset: the training split calibrates and fine-tunes, the test split measures"),
         .optional(
-          "bits", .listOf(.positiveInt), default: .list([8, 6, 4, 3, 2].map(Value.int)), "the bit widths, 2–8"),
+          "bits", .listOf(.positiveInt), default: .list([8, 6, 4, 3, 2].map(Value.int)),
+          "the bit widths, \(ModelArguments.modelBitsText)"),
         .optional(
           "methods", .listOf(.choice(["ptq", "qat"])), default: .list([.string("ptq"), .string("qat")]),
           "the methods, in order"),

@@ -35,7 +35,7 @@ enum ModelArguments {
       .optional(
         "method", .choice(["ptq", "qat"]),
         "\"ptq\" or \"qat\" (the constants ptq and qat); default: the session's `mode`"),
-      .optional("bits", .positiveInt, default: .int(8), "bits for weights and activations, 2–8"),
+      .optional("bits", .positiveInt, default: .int(8), "bits for weights and activations, \(modelBitsText)"),
       .optional("weight_bits", .positiveInt, "bits for weights (default: bits)"),
       .optional(
         "act_bits", .positiveInt,
@@ -92,7 +92,9 @@ enum ModelArguments {
     ]
   }
 
-  static let bitsHelp = "bit width: 2–8, or 16 for teaching"
+  /// "2–8": the widths models are quantized to, as help texts say them.
+  static let modelBitsText = "\(QuantRange.modelBits.lowerBound)–\(QuantRange.modelBits.upperBound)"
+  static let bitsHelp = "bit width: \(modelBitsText), or 16 for teaching"
 
   /// The configuration the call's arguments describe, for `network` (whose layers `keep:` names).
   /// Each option is read only when the built-in declares it, so one function serves them all:
@@ -215,7 +217,7 @@ enum ModelArguments {
   static func quantRange(_ call: BuiltinCall) throws -> QuantRange {
     let bits = call.int("bits")
     guard QuantRange.isSupported(bits: bits) else {
-      throw call.error("bits must be 2–8 (or 16 for teaching), got \(bits)", argument: "bits")
+      throw call.error("bits must be \(modelBitsText) (or 16 for teaching), got \(bits)", argument: "bits")
     }
     return QuantRange(bits: bits, signed: call.bool("signed"))
   }

@@ -12,7 +12,7 @@ struct QatReplCommand: ParsableCommand {
       Without SCRIPT: an interactive session (or, with piped input, one cell per complete statement).
       Exit statuses: 0 success, 64 usage error, 65 syntax error, 70 runtime error, 130 interrupted.
       """,
-    version: Version.number)
+    version: Version.banner)
 
   @Argument(help: "A .qats script to run.")
   var script: String?
@@ -29,7 +29,7 @@ struct QatReplCommand: ParsableCommand {
   @Option(help: "Worker threads for the numeric engine (default: all cores).")
   var threads: Int?
 
-  @Flag(help: "Never use ANSI colour (NO_COLOR does the same).")
+  @Flag(help: "Never use ANSI colour (NO_COLOR and TERM=dumb do the same).")
   var noColor = false
 
   func validate() throws {

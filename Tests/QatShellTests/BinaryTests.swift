@@ -81,7 +81,7 @@ import Testing
   }
 
   @Test func versionHelpAndReport() throws {
-    #expect(try run(["--version"]).out == "0.1.0\n")
+    #expect(try run(["--version"]).out == "qat-repl 0.1.0\n")
     let help = try run(["--help"]).out
     for flag in ["--report", "--seed", "--threads", "--no-color", "-i"] { #expect(help.contains(flag)) }
     let dir = try temporaryDirectory()
@@ -115,6 +115,44 @@ import Testing
     #expect(err.contains("slow.qats:2:6: interrupted: stopped by Ctrl-C"))
     let report = try String(contentsOfFile: dir + "/r.md", encoding: .utf8)
     #expect(report.contains("sleep(30)") && report.contains("interrupted"))
+  }
+
+  @Test func pipedHelpShortcutsAndQuit() throws {
+    let r = try run([], stdin: "?len\nlen?\n:vars x*\nx = 1\nquit\nprint(\"not reached\")\n")
+    #expect(r.status == 0 && r.err.isEmpty)
+    #expect(r.out.hasPrefix("len(x)\n") && r.out.components(separatedBy: "len(x)\n").count == 3)
+    #expect(r.out.contains("no variables yet") && !r.out.contains("not reached"))
+  }
+
+  /// On a terminal errors are red; with TERM=dumb (or NO_COLOR) they are plain. `script` gives the
+  /// binary a pseudo-terminal; without it (not util-linux) the test has nothing to check.
+  @Test func dumbTerminalGetsNoColour() throws {
+    guard let binary = Self.binary, FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/e.qats"
+    _ = FileManager.default.createFile(atPath: path, contents: Data("nope\n".utf8))
+    func onTerminal(_ term: String) throws -> String {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+      p.arguments = ["-q", "-e", "-c", "'\(binary)' '\(path)'", "/dev/null"]
+      var env = ProcessInfo.processInfo.environment
+      env["TERM"] = term
+      env["NO_COLOR"] = nil
+      p.environment = env
+      let output = Pipe()
+      p.standardOutput = output
+      p.standardError = output
+      p.standardInput = FileHandle.nullDevice
+      try p.run()
+      let out = output.fileHandleForReading.readDataToEndOfFile()
+      p.waitUntilExit()
+      return String(decoding: out, as: UTF8.self)
+    }
+    let coloured = try onTerminal("xterm")
+    #expect(coloured.contains("unknown name `nope`") && coloured.contains("\u{1B}["))
+    let dumb = try onTerminal("dumb")
+    #expect(dumb.contains("unknown name `nope`") && !dumb.contains("\u{1B}"))
   }
 
   @Test func seedFlagSeedsTheSession() throws {

@@ -123,10 +123,13 @@ import QatsLanguage
     let s = CapturedSession()
     let help = s.input(":help")
     // The topic's names, whatever other built-ins join them (inspect, sweep, …).
-    let line = help.split(separator: "\n").first { $0.hasPrefix("  quantization ") }.map(String.init) ?? ""
+    // The line is word-wrapped at the width, its continuation lines aligned under the names.
+    let lines = help.split(separator: "\n").drop { !$0.hasPrefix("  quantization ") }
+    let continued = lines.prefix(1) + lines.dropFirst().prefix { $0.hasPrefix(String(repeating: " ", count: 16)) }
+    let line = continued.map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
     for name in ["convert", "fake_quant", "histogram", "inspect", "prepare", "qparams", "quantize", "sensitivity"] {
       #expect(line.contains(" \(name),") || line.hasSuffix(" \(name)"), "\(name): \(help)")
     }
-    #expect(help.contains("  models       copy, evaluate, load, model, predict, save, summary, threads, train"))
+    #expect(help.contains("  models        copy, evaluate, load, model, predict, save, summary, threads, train"))
   }
 }

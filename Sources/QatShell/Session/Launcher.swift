@@ -29,7 +29,8 @@ public enum Launcher {
     let session = Session(
       options: SessionOptions(
         color: Terminal.colorEnabled(noColorFlag: options.noColor), width: Terminal.columns, seed: options.seed,
-        title: title, progress: Terminal.stdoutIsTTY, liveWidth: Terminal.stdoutIsTTY ? Terminal.currentColumns : nil))
+        title: title, progress: Terminal.drawsProgress, liveWidth: Terminal.stdoutIsTTY ? Terminal.currentColumns : nil)
+    )
     if let threads = options.threads { session.interpreter.threads = threads }
     session.interpreter.interruptCheck = { Interrupts.isPending }
 

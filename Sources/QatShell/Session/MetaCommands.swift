@@ -7,14 +7,14 @@ import QatsLanguage
 extension Session {
   /// Every meta command with its one-line help, in the order `:help` lists them.
   public static let metaCommands: [(name: String, usage: String, help: String)] = [
-    (":help", ":help [name|topic]", "this overview, a built-in's parameters, or a topic's built-ins"),
-    (":vars", ":vars", "the session's variables with their types and values"),
+    (":help", ":help [name|topic]", "this overview, or a built-in, concept or topic"),
+    (":vars", ":vars [PATTERN]", "variables, their types and values (`net*` filters)"),
     (":load", ":load FILE.qats", "run a script in this session (its variables stay)"),
     (":save", ":save FILE.qats", "write the session's successful inputs as a runnable script"),
     (":export", ":export FILE.html|FILE.md", "write the notebook so far (inputs, outputs, narrative)"),
     (":reset", ":reset", "forget every variable, return to ptq mode and the start seed"),
     (":time", ":time EXPR", "run EXPR as a cell and show how long it took"),
-    (":quit", ":quit", "leave (Ctrl-D does the same)"),
+    (":quit", ":quit", "leave (`quit`, `exit` and Ctrl-D do the same)"),
   ]
 
   func runMeta(_ text: String) -> QatsError? {
@@ -33,10 +33,10 @@ extension Session {
           hint: "usage: " + (Session.metaCommands.first { $0.name == command }?.usage ?? command)) : nil
     }
     switch command {
-    case ":help", ":h", ":?":
-      console.out(HelpText.render(argument, registry: interpreter.registry) + "\n")
+    case ":help", ":h", ":?", ":doc":
+      showHelp(argument)
     case ":vars":
-      console.out(variablesTable() + "\n")
+      console.out(variablesTable(matching: argument) + "\n")
     case ":load":
       if let e = needArgument("a script path") { return e }
       let path = Session.unquote(argument)
@@ -85,22 +85,50 @@ extension Session {
     return nil
   }
 
-  /// `:vars`: one line per variable the user defined (predefined constants are left out unless changed).
-  func variablesTable() -> String {
+  /// Prints `:help topic`, word-wrapped to the terminal's current width.
+  func showHelp(_ topic: String) {
+    console.out(
+      HelpText.render(topic, registry: interpreter.registry, width: sink.columns, variable: userVariable) + "\n")
+  }
+
+  /// The variables the user defined, sorted by name (predefined constants are left out unless changed).
+  var userVariables: [(name: String, value: Value)] {
     let predefined = Dictionary(uniqueKeysWithValues: Interpreter.predefined)
-    let rows = interpreter.globals.localBindings.filter { binding in
+    return interpreter.globals.localBindings.filter { binding in
       guard let original = predefined[binding.name] else { return true }
       return !original.isEqual(to: binding.value)
     }
-    if rows.isEmpty { return "no variables yet (mode \(interpreter.mode), seed \(interpreter.seed))" }
+  }
+
+  /// The value of a variable the user defined, if `name` is one.
+  func userVariable(_ name: String) -> Value? {
+    userVariables.first { $0.name == name }?.value
+  }
+
+  /// A value in one line of at most 70 characters: a host object's summary, or the source-like form.
+  static func shortDisplay(_ value: Value) -> String {
+    let shown: String
+    if case .object(let o) = value { shown = o.summary } else { shown = value.repr }
+    return shown.count > 70 ? String(shown.prefix(69)) + "…" : shown
+  }
+
+  /// `:vars`: one line per variable the user defined; with a pattern, only the names that contain it
+  /// (`net`) or match it as a glob (`net*`, `q?`), ignoring case.
+  func variablesTable(matching pattern: String = "") -> String {
+    let all = userVariables
+    if all.isEmpty { return "no variables yet (mode \(interpreter.mode), seed \(interpreter.seed))" }
+    let matcher = NamePattern(pattern)
+    let rows = all.filter { matcher.matches($0.name) }
+    if rows.isEmpty {
+      return "no variable matches `\(pattern)` (\(all.count) variable\(all.count == 1 ? "" : "s"); "
+        + "`:vars` lists them all, `net*` matches names starting with net)"
+    }
     let nameWidth = min(24, rows.map(\.name.count).max() ?? 4)
     let typeWidth = min(12, rows.map(\.value.typeName.count).max() ?? 4)
     return rows.map { row in
-      let shown: String
-      if case .object(let o) = row.value { shown = o.summary } else { shown = row.value.repr }
-      let clipped = shown.count > 70 ? String(shown.prefix(69)) + "…" : shown
-      return row.name.padding(toLength: max(nameWidth, row.name.count), withPad: " ", startingAt: 0) + "  "
-        + row.value.typeName.padding(toLength: typeWidth, withPad: " ", startingAt: 0) + "  " + clipped
+      row.name.padding(toLength: max(nameWidth, row.name.count), withPad: " ", startingAt: 0) + "  "
+        + row.value.typeName.padding(toLength: typeWidth, withPad: " ", startingAt: 0) + "  "
+        + Session.shortDisplay(row.value)
     }.joined(separator: "\n")
   }
 

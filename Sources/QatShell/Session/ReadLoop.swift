@@ -24,7 +24,7 @@ public enum ReadLoop {
         session.console.out("\n")
       case .line(let line):
         buffer += line + "\n"
-        if Completeness.needsMoreInput(buffer) { continue }
+        if needsMoreInput(buffer) { continue }
         let cell = buffer
         buffer = ""
         let trimmed = cell.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -35,6 +35,15 @@ public enum ReadLoop {
         Interrupts.clear()
       }
     }
+  }
+
+  /// Whether the cell read so far continues on the next line: while a bracket or string is open or
+  /// a line ends in an operator. A `:` command is one line (`:vars net*` ends in `*` but is whole),
+  /// except `:time`, whose argument is code.
+  static func needsMoreInput(_ buffer: String) -> Bool {
+    let text = buffer.drop { $0 == " " || $0 == "\t" }
+    if text.hasPrefix(":") && !text.hasPrefix(":time ") { return false }
+    return Completeness.needsMoreInput(buffer)
   }
 
   /// `   ...> ` lined up under the prompt.
@@ -53,7 +62,7 @@ public enum ReadLoop {
       lineNumber += 1
       if buffer.isEmpty { firstLine = lineNumber }
       buffer += line + "\n"
-      if Completeness.needsMoreInput(buffer) { continue }
+      if needsMoreInput(buffer) { continue }
       let cell = buffer
       buffer = ""
       if let e = session.runInput(cell, sourceName: "<stdin>", firstLine: firstLine) {

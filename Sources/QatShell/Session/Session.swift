@@ -93,6 +93,10 @@ public final class Session {
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
     if trimmed.isEmpty { return nil }
     if trimmed.hasPrefix(":") { return runMeta(trimmed) }
+    if let shortcut = shortcut(trimmed) {
+      run(shortcut)
+      return nil
+    }
     let source = Source(name: sourceName ?? "<cell \(nextCellNumber)>", text: text, firstLine: firstLine)
     let statements: [Stmt]
     do {

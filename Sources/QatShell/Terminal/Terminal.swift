@@ -31,11 +31,25 @@ public enum Terminal {
     return try body()
   }
 
-  /// Whether to print colours: only on a terminal, never with `--no-color`, and never when
-  /// the environment sets `NO_COLOR` to anything non-empty (https://no-color.org).
+  /// Whether to print colours: only on a terminal, never with `--no-color`, never when the
+  /// environment sets `NO_COLOR` to anything non-empty (https://no-color.org), and never on a
+  /// `TERM=dumb` terminal (Emacs shells, some CI logs), which shows escape codes as text.
   public static func colorEnabled(noColorFlag: Bool) -> Bool {
-    guard !noColorFlag, stdoutIsTTY else { return false }
-    let noColor = ProcessInfo.processInfo.environment["NO_COLOR"] ?? ""
-    return noColor.isEmpty
+    colorEnabled(noColorFlag: noColorFlag, isTTY: stdoutIsTTY, environment: ProcessInfo.processInfo.environment)
   }
+
+  /// The decision of `colorEnabled(noColorFlag:)` from its inputs.
+  public static func colorEnabled(noColorFlag: Bool, isTTY: Bool, environment: [String: String]) -> Bool {
+    guard !noColorFlag, isTTY, !isDumb(environment) else { return false }
+    return (environment["NO_COLOR"] ?? "").isEmpty
+  }
+
+  /// `TERM=dumb`: a terminal that understands no escape codes (no colour, no redrawn progress lines).
+  public static func isDumb(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+    environment["TERM"] == "dumb"
+  }
+
+  /// Progress lines are redrawn in place (carriage return and an erase-line code) only on a
+  /// terminal that understands the codes.
+  public static var drawsProgress: Bool { stdoutIsTTY && !isDumb() }
 }

@@ -11,11 +11,26 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Input read after the last row, at most: enough for the end of the IDAT stream, the chunks that
+   may follow it and IEND in any ordinary file, so their checksums are still checked. A stream that
+   goes on (an IDAT that inflates to gigabytes after the rows) or more chunks than this end the
+   decoding there, with the image already complete. */
+#define QPNG_TAIL_BYTES ((uint64_t)8 << 10)
+
 /* Everything that must survive a longjmp lives here (not in locals of the setjmp frame). */
 typedef struct {
-  const uint8_t *data;
+  const uint8_t *data;   /* the bytes, when decoding from memory */
   size_t size;
   size_t position;
+  int fd;                /* the file, when decoding from a file (-1 otherwise) */
+  uint64_t consumed;     /* bytes handed to libpng so far */
+  uint64_t max_bytes;    /* most bytes read before the rows are complete */
+  uint64_t rows_done_at; /* `consumed` when the last row was decoded; 0 before */
+  uint64_t rows_expected; /* rows libpng decodes, over all interlace passes */
+  uint64_t rows_seen;
+  int rows_done;
+  int stopped_after_rows; /* decoding ended after the rows because the tail went on too long */
+  int over_limit;         /* more than max_bytes before the rows were complete */
   char error[160];
   char warnings[160];
   uint8_t *rows;         /* the decoded rows before conversion */
@@ -35,13 +50,61 @@ static void on_warning(png_structp png, png_const_charp message) {
   snprintf(ctx->warnings + used, sizeof ctx->warnings - used, "%s%s", used ? "; " : "", message);
 }
 
-static void read_from_memory(png_structp png, png_bytep into, png_size_t length) {
+/* libpng's input: from memory or from the file, never past what the image needs. Before the rows
+   are complete at most `max_bytes` are read; after them at most QPNG_TAIL_BYTES more. */
+static void read_input(png_structp png, png_bytep into, png_size_t length) {
   decode_context *ctx = (decode_context *)png_get_io_ptr(png);
-  if (length > ctx->size - ctx->position) {
-    png_error(png, "unexpected end of file (the file is truncated)");
+  if (ctx->rows_done && ctx->consumed + length - ctx->rows_done_at > QPNG_TAIL_BYTES) {
+    ctx->stopped_after_rows = 1;
+    png_longjmp(png, 1);
   }
-  memcpy(into, ctx->data + ctx->position, length);
-  ctx->position += length;
+  if (!ctx->rows_done && ctx->consumed + length > ctx->max_bytes) {
+    snprintf(ctx->error, sizeof ctx->error,
+             "the image data goes on past %llu MiB, the limit for one image",
+             (unsigned long long)(ctx->max_bytes >> 20));
+    ctx->over_limit = 1;
+    png_longjmp(png, 1);
+  }
+  size_t got = 0;
+  if (ctx->position < ctx->size) { /* the bytes in memory first (for a file: its header) */
+    got = length < ctx->size - ctx->position ? length : ctx->size - ctx->position;
+    memcpy(into, ctx->data + ctx->position, got);
+    ctx->position += got;
+  }
+  while (got < length) {
+    if (ctx->fd < 0) png_error(png, "unexpected end of file (the file is truncated)");
+    ssize_t n = read(ctx->fd, into + got, length - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) png_error(png, "the file could not be read");
+    if (n == 0) png_error(png, "unexpected end of file (the file is truncated)");
+    got += (size_t)n;
+  }
+  ctx->consumed += length;
+}
+
+/* The rows libpng decodes from the data: `height` rows, or for Adam7 the rows of each pass that
+   has any columns (a pass without columns is skipped, rows and all). */
+static uint64_t data_rows(png_uint_32 width, png_uint_32 height, int interlaced) {
+  if (!interlaced) return height;
+  uint64_t rows = 0;
+  for (int pass = 0; pass < 7; pass++) {
+    if (PNG_PASS_COLS(width, pass) > 0) rows += PNG_PASS_ROWS(height, pass);
+  }
+  return rows;
+}
+
+/* Called by libpng for each decoded row, after its data is inflated and before libpng goes on:
+   after the last one, libpng only checks the end of the data (png_read_finish_row inflates the
+   rest of the stream there, which is where a stream that goes on would take its time). */
+static void count_row(png_structp png, png_row_infop row_info, png_bytep data) {
+  (void)row_info;
+  (void)data;
+  decode_context *ctx = (decode_context *)png_get_io_ptr(png);
+  ctx->rows_seen++;
+  if (ctx->rows_seen == ctx->rows_expected) {
+    ctx->rows_done = 1;
+    ctx->rows_done_at = ctx->consumed;
+  }
 }
 
 qpng_limits qpng_default_limits(void) {
@@ -124,6 +187,8 @@ static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_im
   }
   if (setjmp(png_jmpbuf(png))) {
     png_destroy_read_struct(&png, &info, NULL);
+    if (ctx->stopped_after_rows) return QPNG_OK; /* the rows are all there */
+    if (ctx->over_limit) return fail(out, QPNG_ERR_TOO_LARGE, ctx->error);
     char message[sizeof out->message];
     if (ctx->warnings[0]) {
       snprintf(message, sizeof message, "%s (libpng: %s)", ctx->error, ctx->warnings);
@@ -132,7 +197,7 @@ static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_im
     }
     return fail(out, QPNG_ERR_CORRUPT, message);
   }
-  png_set_read_fn(png, ctx, read_from_memory);
+  png_set_read_fn(png, ctx, read_input);
   png_set_user_limits(png, limits.max_side, limits.max_side);
   png_set_chunk_malloc_max(png, 8u << 20); /* no zTXt/iCCP bombs */
 
@@ -152,6 +217,8 @@ static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_im
   if (png_get_valid(png, info, PNG_INFO_tRNS)) png_set_tRNS_to_alpha(png);
   if (bit_depth == 16) png_set_strip_16(png); /* keeps the high byte */
   png_set_interlace_handling(png);
+  png_set_read_user_transform_fn(png, count_row); /* changes nothing, counts the rows */
+  ctx->rows_expected = data_rows(width, height, out->interlaced);
   png_read_update_info(png, info);
 
   *src_channels = png_get_channels(png, info);
@@ -164,82 +231,103 @@ static int run_libpng(decode_context *ctx, int want, qpng_limits limits, qpng_im
   if (!ctx->rows || !ctx->row_pointers) png_error(png, "out of memory");
   for (png_uint_32 y = 0; y < height; y++) ctx->row_pointers[y] = ctx->rows + y * row_bytes;
   png_read_image(png, ctx->row_pointers);
-  png_read_end(png, NULL); /* a missing IEND or a bad trailing chunk fails here */
+  /* A missing IEND or a bad trailing chunk fails here (or at the last row, for the end of the
+     image data), unless the tail is longer than QPNG_TAIL_BYTES: then read_input stops it there,
+     and the complete rows are kept. */
+  png_read_end(png, NULL);
   png_destroy_read_struct(&png, &info, NULL);
   return QPNG_OK;
 }
 
-int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out) {
-  memset(out, 0, sizeof *out);
+/* Checks the header bytes `head` (all of a memory image, or the start of a file), then decodes
+   with `ctx` as the input. */
+static int decode(decode_context *ctx, const uint8_t *head, size_t head_size, int want, qpng_limits limits,
+                  qpng_image *out) {
   if (want != QPNG_AUTO && want != QPNG_GRAY && want != QPNG_RGB) {
     return fail(out, QPNG_ERR_IO, "internal: unknown colour request");
   }
-  if (size == 0) return fail(out, QPNG_ERR_NOT_PNG, "the file is empty");
-  if (size >= 4 && memcmp(data + 1, "PNG", 3) == 0 && (size < 8 || png_sig_cmp(data, 0, 8) != 0)) {
+  if (head_size == 0) return fail(out, QPNG_ERR_NOT_PNG, "the file is empty");
+  if (head_size >= 4 && memcmp(head + 1, "PNG", 3) == 0 && (head_size < 8 || png_sig_cmp(head, 0, 8) != 0)) {
     return fail(out, QPNG_ERR_NOT_PNG,
                 "the PNG signature is damaged (was the file copied in text mode, changing line endings?)");
   }
-  if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
+  if (head_size < 8 || png_sig_cmp(head, 0, 8) != 0) {
     return fail(out, QPNG_ERR_NOT_PNG, "not a PNG file (the first bytes are not the PNG signature)");
   }
-  if (check_header_size(data, size, limits, out) != QPNG_OK) return out->status;
+  if (check_header_size(head, head_size, limits, out) != QPNG_OK) return out->status;
 
-  decode_context ctx;
-  memset(&ctx, 0, sizeof ctx);
-  ctx.data = data;
-  ctx.size = size;
+  ctx->max_bytes = limits.max_file_bytes;
   int src_channels = 0;
-  int status = run_libpng(&ctx, want, limits, out, &src_channels);
+  int status = run_libpng(ctx, want, limits, out, &src_channels);
   if (status == QPNG_OK && src_channels == out->channels) {
-    out->pixels = ctx.rows; /* already in the asked form: hand the buffer over */
-    ctx.rows = NULL;
+    out->pixels = ctx->rows; /* already in the asked form: hand the buffer over */
+    ctx->rows = NULL;
   } else if (status == QPNG_OK) {
     size_t pixel_count = (size_t)out->width * out->height;
     out->pixels = malloc(pixel_count * (size_t)out->channels + 1);
     if (!out->pixels) {
       status = fail(out, QPNG_ERR_MEMORY, "out of memory for the decoded pixels");
     } else {
-      convert_pixels(ctx.rows, src_channels, out->pixels, out->channels, pixel_count);
+      convert_pixels(ctx->rows, src_channels, out->pixels, out->channels, pixel_count);
     }
   }
-  free(ctx.rows);
-  free(ctx.row_pointers);
+  free(ctx->rows);
+  free(ctx->row_pointers);
+  ctx->rows = NULL;
+  ctx->row_pointers = NULL;
   out->status = status;
   return status;
 }
 
+int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out) {
+  memset(out, 0, sizeof *out);
+  decode_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.data = data;
+  ctx.size = size;
+  ctx.fd = -1;
+  return decode(&ctx, data, size, want, limits, out);
+}
+
 int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image *out) {
   memset(out, 0, sizeof *out);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(out, QPNG_ERR_IO, "cannot open the file");
+  /* The kind first, by stat: opening a named pipe would wait for a writer. The open is
+     non-blocking too, in case the file was replaced since; for a regular file it reads the same. */
   struct stat st;
+  if (stat(path, &st) != 0) return fail(out, QPNG_ERR_IO, "cannot open the file");
+  if (!S_ISREG(st.st_mode)) return fail(out, QPNG_ERR_IO, "not a regular file");
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return fail(out, QPNG_ERR_IO, "cannot open the file");
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
     return fail(out, QPNG_ERR_IO, "not a regular file");
   }
-  if ((uint64_t)st.st_size > limits.max_file_bytes) {
-    close(fd);
-    char message[120];
-    snprintf(message, sizeof message, "the file is larger than the %llu MiB limit",
-             (unsigned long long)(limits.max_file_bytes >> 20));
-    return fail(out, QPNG_ERR_TOO_LARGE, message);
-  }
-  size_t length = (size_t)st.st_size;
-  uint8_t *data = malloc(length + 1);
-  if (!data) { close(fd); return fail(out, QPNG_ERR_MEMORY, "out of memory reading the file"); }
+  /* The header is read first, to check the signature and the size before libpng starts; the rest
+     is read as libpng asks for it, so nothing after the image's end is ever read. */
+  uint8_t head[8 + 8 + 13];
   size_t got = 0;
-  while (got < length) {
-    ssize_t n = read(fd, data + got, length - got);
+  while (got < sizeof head) {
+    ssize_t n = read(fd, head + got, sizeof head - got);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
+    if (n < 0) {
+      close(fd);
+      return fail(out, QPNG_ERR_IO, "cannot read the file");
+    }
+    if (n == 0) break;
     got += (size_t)n;
   }
-  close(fd);
-  if (got != length) {
-    free(data);
-    return fail(out, QPNG_ERR_IO, "cannot read the whole file");
+  decode_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.data = head; /* served first, then the file */
+  ctx.size = got;
+  ctx.fd = -1;
+  int status;
+  if (got < sizeof head) {
+    status = decode(&ctx, head, got, want, limits, out); /* short: decoded from memory */
+  } else {
+    ctx.fd = fd;
+    status = decode(&ctx, head, got, want, limits, out);
   }
-  int status = qpng_decode_memory(data, length, want, limits, out);
-  free(data);
+  close(fd);
   return status;
 }

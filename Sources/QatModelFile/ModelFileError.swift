@@ -1,3 +1,5 @@
+import QatSupport
+
 /// Why a model file could not be read or written: the path, what is wrong, and what to do.
 public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertible {
   /// What went wrong, in the terms of the file (not the code).
@@ -47,7 +49,7 @@ public struct ModelFileError: Error, Equatable, Sendable, CustomStringConvertibl
     case .invalidModel, .cannotWrite: verb = path == nil ? "cannot encode the model" : "cannot save"
     default: verb = path == nil ? "cannot decode the model" : "cannot load"
     }
-    return (path.map { "\(verb) '\($0)'" } ?? verb) + ": " + reason
+    return (path.map { "\(verb) '\(PrintableName.of($0))'" } ?? verb) + ": " + reason
   }
 
   /// The message, then the hint on a second line (the layout of the language's own errors).

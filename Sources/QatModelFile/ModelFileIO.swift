@@ -9,35 +9,27 @@ enum ModelFileIO {
     func refuse(_ kind: ModelFileError.Kind, _ reason: String, _ hint: String?) -> ModelFileError {
       ModelFileError(kind, path: path, reason: reason, hint: hint)
     }
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else {
-      let code = errno
-      switch code {
-      case ENOENT, ENOTDIR:
-        throw refuse(
-          .notFound, "no such file",
-          "check the path (relative paths start from \(FileManager.default.currentDirectoryPath))")
-      case EACCES, EPERM:
-        throw refuse(
-          .unreadable, "permission denied", "make the file readable (chmod +r) or copy it somewhere you can read")
-      case EISDIR:
-        throw refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
+    func refuseKind(_ mode: mode_t) -> ModelFileError? {
+      switch mode & S_IFMT {
+      case S_IFREG: return nil
+      case S_IFDIR:
+        return refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
       default:
-        throw refuse(.unreadable, String(cString: strerror(code)), nil)
+        return refuse(
+          .notAFile, "it is not a regular file (\(fileKind(mode)))",
+          "give the path of a saved .\(ModelFile.fileExtension) file")
       }
     }
-    defer { close(fd) }
+    // The kind first, by stat: opening a named pipe would wait for a writer, with Ctrl-C unheard.
     var info = stat()
+    guard stat(path, &info) == 0 else { throw openFailure(errno, path: path) }
+    if let refusal = refuseKind(info.st_mode) { throw refusal }
+    // Non-blocking, in case the file was replaced by a pipe since; a regular file reads the same.
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)
+    guard fd >= 0 else { throw openFailure(errno, path: path) }
+    defer { close(fd) }
     guard fstat(fd, &info) == 0 else { throw refuse(.unreadable, String(cString: strerror(errno)), nil) }
-    switch info.st_mode & S_IFMT {
-    case S_IFREG: break
-    case S_IFDIR:
-      throw refuse(.notAFile, "it is a directory", "give the path of a .\(ModelFile.fileExtension) file inside it")
-    default:
-      throw refuse(
-        .notAFile, "it is not a regular file (a device, pipe or socket)",
-        "give the path of a saved .\(ModelFile.fileExtension) file")
-    }
+    if let refusal = refuseKind(info.st_mode) { throw refusal }
 
     var bytes: [UInt8] = []
     let size = max(0, Int(info.st_size))
@@ -62,6 +54,37 @@ enum ModelFileIO {
     return bytes
   }
 
+  /// Why `path` could not be stat'ed or opened, as the error `read` throws.
+  static func openFailure(_ code: Int32, path: String) -> ModelFileError {
+    switch code {
+    case ENOENT, ENOTDIR:
+      return ModelFileError(
+        .notFound, path: path, reason: "no such file",
+        hint: "check the path (relative paths start from \(FileManager.default.currentDirectoryPath))")
+    case EACCES, EPERM:
+      return ModelFileError(
+        .unreadable, path: path, reason: "permission denied",
+        hint: "make the file readable (chmod +r) or copy it somewhere you can read")
+    case EISDIR:
+      return ModelFileError(
+        .notAFile, path: path, reason: "it is a directory",
+        hint: "give the path of a .\(ModelFile.fileExtension) file inside it")
+    default:
+      return ModelFileError(.unreadable, path: path, reason: String(cString: strerror(code)))
+    }
+  }
+
+  /// "a named pipe (FIFO)", "a socket", "a device": what a file that is not regular is.
+  static func fileKind(_ mode: mode_t) -> String {
+    switch mode & S_IFMT {
+    case S_IFIFO: return "a named pipe (FIFO)"
+    case S_IFSOCK: return "a socket"
+    case S_IFCHR, S_IFBLK: return "a device"
+    case S_IFDIR: return "a directory"
+    default: return "not a file"
+    }
+  }
+
   /// Writes through `AtomicFile` (temporary file, fsync, rename), so a failure leaves any earlier
   /// file at `path` as it was and no temporary file behind.
   static func write(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
@@ -76,12 +99,14 @@ enum ModelFileIO {
       }
       switch reason {
       case .missingDirectory(let directory):
+        let shown = PrintableName.of(directory)
         throw ModelFileError(
-          .cannotWrite, path: path, reason: "the directory '\(directory)' does not exist",
-          hint: "create it first (mkdir -p '\(directory)'), or save somewhere else")
+          .cannotWrite, path: path, reason: "the directory '\(shown)' does not exist",
+          hint: "create it first (mkdir -p '\(shown)'), or save somewhere else")
       case .notADirectory(let directory):
         throw ModelFileError(
-          .cannotWrite, path: path, reason: "'\(directory)' is not a directory", hint: "save somewhere else")
+          .cannotWrite, path: path, reason: "'\(PrintableName.of(directory))' is not a directory",
+          hint: "save somewhere else")
       case .namesADirectory, .system:
         throw ModelFileError(
           .cannotWrite, path: path, reason: reason.message, hint: "check the path and that the directory is writable")

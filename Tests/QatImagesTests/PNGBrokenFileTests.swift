@@ -127,4 +127,82 @@ import Testing
     #expect(refused > 1_000)  // nearly all damage is caught by CRCs and the zlib checksum
     #expect(accepted + refused == 2_000)
   }
+
+  /// An 8×6 image whose one zlib stream goes on for `extra` bytes after the rows (stored blocks, so
+  /// no compressor is needed), split into IDAT chunks of 64 KiB, with the last chunk's CRC damaged
+  /// when `damagedEnd`: a reader that goes through the whole tail refuses it.
+  static func imageWithLongTail(extra: Int, damagedEnd: Bool) -> [UInt8] {
+    var raw: [UInt8] = []
+    for y in 0..<6 {
+      raw.append(0)
+      for x in 0..<8 { raw.append(UInt8((x * 31 + y * 17) % 256)) }
+    }
+    let stream = PNGBytes.zlibStored(raw + [UInt8](repeating: 0, count: extra))
+    var bytes = PNGBytes.signature
+    bytes += PNGBytes.chunk("IHDR", PNGBytes.be32(8) + PNGBytes.be32(6) + [8, 0, 0, 0, 0])
+    var offset = 0
+    while offset < stream.count {
+      var chunk = PNGBytes.chunk("IDAT", Array(stream[offset..<min(stream.count, offset + 65_536)]))
+      offset += 65_536
+      if offset >= stream.count && damagedEnd { chunk[chunk.count - 1] ^= 0x40 }
+      bytes += chunk
+    }
+    return bytes + PNGBytes.chunk("IEND", [])
+  }
+
+  @Test func decodingStopsOnceTheRowsAreRead() throws {
+    // The tail (an IDAT stream that goes on, here 1 MB with a bad CRC at its far end) is not read:
+    // the image is complete after its rows, so it decodes.
+    let image = try PNGCodec.decode(data: Self.imageWithLongTail(extra: 1 << 20, damagedEnd: true))
+    #expect(image.pixels == (try PNGCodec.decode(data: Self.valid)).pixels)
+    // A short tail is still checked to its end: the same damage a few bytes after the rows is found.
+    #expect(refusal(Self.imageWithLongTail(extra: 100, damagedEnd: true))?.reason.hasPrefix("IDAT: CRC error") == true)
+    #expect(try PNGCodec.decode(data: Self.imageWithLongTail(extra: 100, damagedEnd: false)).pixels.count == 48)
+  }
+
+  @Test func aFileIsNotReadPastTheImage() throws {
+    // 300 MiB of nothing after IEND (a sparse file: no disk is used), more than the 256 MiB that may
+    // be read for one image: only the image's own bytes are read, so it decodes.
+    let dir = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/tail.png"
+    try Data(Self.valid).write(to: URL(fileURLWithPath: path))
+    #expect(truncate(path, 300 << 20) == 0)
+    #expect(try PNGCodec.decode(path: path).pixels == (try PNGCodec.decode(data: Self.valid)).pixels)
+  }
+
+  @Test func aNamedPipeIsRefusedWithoutWaiting() throws {
+    let dir = try makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fifo = dir + "/pipe.png"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let start = Date()
+    let error = withPipeReleased(fifo) { () -> PNGError? in
+      do throws(PNGError) {
+        _ = try PNGCodec.decode(path: fifo)
+        return nil
+      } catch {
+        return error
+      }
+    }
+    #expect(error?.kind == .io)
+    #expect(error?.reason == "not a regular file")
+    #expect(Date().timeIntervalSince(start) < 1)
+  }
+}
+
+/// Runs `body`, which may open the named pipe `fifo`; should it block there (the bug being tested),
+/// a writer opens the pipe after two seconds, so the test fails instead of hanging.
+func withPipeReleased<R>(_ fifo: String, _ body: () -> R) -> R {
+  let done = DispatchSemaphore(value: 0)
+  let path = fifo
+  DispatchQueue.global().async {
+    if done.wait(timeout: .now() + 2) == .timedOut {
+      let fd = open(path, O_RDWR | O_NONBLOCK)
+      if fd >= 0 { close(fd) }
+    }
+  }
+  let result = body()
+  done.signal()
+  return result
 }

@@ -388,6 +388,40 @@ import QatSupport
     }
   }
 
+  @Test func aNamedPipeIsRefusedWithoutWaiting() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fifo = dir + "/m.qnet"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    // Should `load` open the pipe and wait for a writer (the bug), a writer comes after two
+    // seconds, so the test fails rather than hangs.
+    let released = DispatchSemaphore(value: 0)
+    DispatchQueue.global().async {
+      if released.wait(timeout: .now() + 2) == .timedOut {
+        let fd = open(fifo, O_RDWR | O_NONBLOCK)
+        if fd >= 0 { close(fd) }
+      }
+    }
+    let start = Date()
+    var refusal: ModelFileError?
+    do { _ = try ModelFile.read(path: fifo) } catch { refusal = error }
+    released.signal()
+    #expect(Date().timeIntervalSince(start) < 1)
+    #expect(refusal?.kind == .notAFile)
+    #expect(refusal?.reason == "it is not a regular file (a named pipe (FIFO))")
+  }
+
+  @Test func pathsWithEscapeCodesArePrintedEscaped() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    var refusal: ModelFileError?
+    do { _ = try ModelFile.read(path: dir + "/\u{1B}[2Jm.qnet") } catch { refusal = error }
+    #expect(refusal?.message == "cannot load '\(dir)/\\u{1b}[2Jm.qnet': no such file")
+    let write = Self.writeError(ModelFile(kind: .fp32), dir + "/no\u{9B}31m/m.qnet")
+    #expect(write?.reason == "the directory '\(dir)/no\\u{9b}31m' does not exist")
+    #expect(write?.description.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x1B } == false)
+  }
+
   // MARK: - Helpers
 
   static func writeError(_ model: ModelFile, _ path: String) -> ModelFileError? {

@@ -52,15 +52,18 @@ typedef struct {
 typedef struct {
   uint32_t max_side;    /* largest width or height accepted */
   uint64_t max_pixels;  /* largest width * height accepted */
-  uint64_t max_file_bytes;
+  uint64_t max_file_bytes; /* most bytes read before the last row is decoded */
 } qpng_limits;
 
-/* The default limits: 16384 on a side, 64 Mpixel, 256 MiB files. */
+/* The default limits: 16384 on a side, 64 Mpixel, 256 MiB read. */
 qpng_limits qpng_default_limits(void);
 
 /* Decodes the PNG file at `path` as `want` (QPNG_AUTO, QPNG_GRAY or QPNG_RGB). In AUTO mode
- * gray, gray+alpha and all-gray palettes give 1 channel, everything else 3. Reads through IEND.
- * Returns out->status. */
+ * gray, gray+alpha and all-gray palettes give 1 channel, everything else 3. Only a regular file
+ * is opened (a named pipe is refused, never waited on). The file is read as the decoder needs it,
+ * never past IEND: after the last row at most 8 KiB more are read, so that the end of the image
+ * data, the chunks after it and IEND are checked, and a tail longer than that (an IDAT stream that
+ * goes on, a file that continues) is not read at all. Returns out->status. */
 int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image *out);
 
 /* The same for a PNG held in memory (`data` is only borrowed). */

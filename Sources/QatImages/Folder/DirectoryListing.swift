@@ -3,9 +3,38 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import QatSupport
+
+/// A path as the file system has it: bytes, which need not be UTF-8 (a folder copied from an
+/// old system may have a Latin-1 name). Paths are built and opened as bytes and only shown as
+/// text, escaped (`PrintableName`), so no file is lost to a name a `String` cannot hold.
+struct RawPath: Sendable, Hashable {
+  var bytes: [UInt8]
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+  init(_ text: String) { bytes = Array(text.utf8) }
+
+  /// `self/name`.
+  func appending(_ name: [UInt8]) -> RawPath { RawPath(bytes + [UInt8(ascii: "/")] + name) }
+
+  /// The path for messages and values: the text, with anything unprintable escaped.
+  var shown: String { PrintableName.of(bytes: bytes) }
+
+  /// Calls `body` with the path as a C string.
+  func withCString<R>(_ body: (UnsafePointer<CChar>) -> R) -> R {
+    let terminated = bytes.map { CChar(bitPattern: $0) } + [0]
+    return terminated.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return body("") }
+      return body(base)
+    }
+  }
+}
 
 /// One entry of a folder, with what the cache fingerprint needs.
 struct DirectoryEntry: Sendable, Hashable {
+  /// The name's bytes, as the folder holds them.
+  var rawName: [UInt8]
+  /// The name for messages and class names (escaped where it is not printable UTF-8).
   var name: String
   var isDirectory: Bool
   var isRegularFile: Bool
@@ -17,35 +46,37 @@ struct DirectoryEntry: Sendable, Hashable {
 /// when a folder holds tens of thousands of images.
 enum DirectoryListing {
   /// What is at `path`: nil if nothing, else whether it is a folder.
-  static func kind(of path: String) -> (exists: Bool, isDirectory: Bool) {
+  static func kind(of path: RawPath) -> (exists: Bool, isDirectory: Bool) {
     var info = stat()
-    guard stat(path, &info) == 0 else { return (false, false) }
+    guard path.withCString({ stat($0, &info) }) == 0 else { return (false, false) }
     return (true, (info.st_mode & S_IFMT) == S_IFDIR)
   }
 
   /// The visible entries of the folder at `path` (names starting with "." are skipped), sorted
   /// by name in byte order so the result is the same on every machine. Nil if it cannot be read.
-  static func entries(of path: String) -> [DirectoryEntry]? {
-    guard let directory = opendir(path) else { return nil }
+  static func entries(of path: RawPath) -> [DirectoryEntry]? {
+    guard let directory = path.withCString({ opendir($0) }) else { return nil }
     defer { closedir(directory) }
-    var names: [String] = []
+    var names: [[UInt8]] = []
     while let entry = readdir(directory) {
-      let name = withUnsafePointer(to: &entry.pointee.d_name) { pointer in
-        pointer.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-      }
-      if name.hasPrefix(".") { continue }
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
+      if name.first == UInt8(ascii: ".") || name.isEmpty { continue }
       names.append(name)
     }
-    names.sort { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    names.sort { $0.lexicographicallyPrecedes($1) }
     return names.map { name in
       var info = stat()
-      // stat (not lstat): a symlink to a folder of images counts as that folder.
-      guard stat(path + "/" + name, &info) == 0 else {
-        return DirectoryEntry(name: name, isDirectory: false, isRegularFile: false, size: 0, modified: 0)
+      // stat (not lstat): a symlink to a folder of images counts as that folder. stat never
+      // opens, so a named pipe is seen for what it is without waiting on it.
+      guard path.appending(name).withCString({ stat($0, &info) }) == 0 else {
+        return DirectoryEntry(
+          rawName: name, name: PrintableName.of(bytes: name), isDirectory: false, isRegularFile: false, size: 0,
+          modified: 0)
       }
       let type = info.st_mode & S_IFMT
       return DirectoryEntry(
-        name: name, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
+        rawName: name, name: PrintableName.of(bytes: name), isDirectory: type == S_IFDIR,
+        isRegularFile: type == S_IFREG,
         size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec))
     }
   }

@@ -4,7 +4,10 @@ import QatSupport
 struct FolderScan: Sendable {
   /// One candidate image.
   struct File: Sendable, Hashable {
+    /// The path for messages and values (escaped where it is not printable UTF-8).
     var path: String
+    /// The path as the file system has it, to open.
+    var raw: RawPath
     var classIndex: Int
     var size: Int
     var modified: Int
@@ -12,7 +15,8 @@ struct FolderScan: Sendable {
 
   /// The layout found: `ROOT/<class>/…` or `ROOT/train/<class>/…` + `ROOT/test/<class>/…`.
   var hasFixedSplit: Bool
-  /// Class names from the folder names, sorted.
+  /// Class names from the folder names, sorted (by their bytes); a name that is not printable
+  /// UTF-8 is escaped (`PrintableName`).
   var classes: [String]
   /// With a fixed split, the training files; otherwise every file.
   var trainFiles: [File]
@@ -23,24 +27,26 @@ struct FolderScan: Sendable {
 
   /// Scans `root`, or throws a clear error for a missing path, a folder without class folders,
   /// an empty class folder, or `train/` and `test/` with different classes.
-  static func scan(_ root: String) throws(ImageFolderError) -> FolderScan {
-    let kind = DirectoryListing.kind(of: root)
+  static func scan(_ rootText: String) throws(ImageFolderError) -> FolderScan {
+    let rawRoot = RawPath(rootText)
+    let root = rawRoot.shown
+    let kind = DirectoryListing.kind(of: rawRoot)
     guard kind.exists else {
       throw ImageFolderError(
         "there is no folder at '\(root)'",
-        hint: nearbyFolder(root).map { "did you mean '\($0)'?" }
+        hint: nearbyFolder(rootText).map { "did you mean '\(PrintableName.of($0))'?" }
           ?? "check the path; it is relative to the current directory")
     }
     guard kind.isDirectory else {
       throw ImageFolderError(
         "'\(root)' is a file, not a folder", hint: "give the folder that holds one sub-folder per class")
     }
-    guard let entries = DirectoryListing.entries(of: root) else {
+    guard let entries = DirectoryListing.entries(of: rawRoot) else {
       throw ImageFolderError("cannot read the folder '\(root)'", hint: "check its permissions")
     }
     let folders = entries.filter(\.isDirectory).map(\.name)
     if folders.contains("train") && folders.contains("test") {
-      return try scanFixedSplit(root)
+      return try scanFixedSplit(rawRoot)
     }
     if folders.contains("train") != folders.contains("test") {
       let present = folders.contains("train") ? "train" : "test"
@@ -50,8 +56,9 @@ struct FolderScan: Sendable {
         hint: "add \(root)/\(missing)/<class>/, or rename \(present)/ if it is a class")
     }
     var scan = FolderScan(hasFixedSplit: false, classes: [], trainFiles: [], testFiles: [], skipped: [])
-    scan.classes = try classFolders(root, entries: entries)
-    scan.trainFiles = try files(root, classes: scan.classes, skipped: &scan.skipped)
+    let classes = try classFolders(rawRoot, entries: entries)
+    scan.classes = classes.map(\.name)
+    scan.trainFiles = try files(rawRoot, classes: classes, skipped: &scan.skipped)
     return scan
   }
 
@@ -61,40 +68,47 @@ struct FolderScan: Sendable {
     let slash = trimmed.lastIndex(of: "/")
     let parent = slash.map { String(trimmed[..<$0]) } ?? ""
     let name = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? trimmed
-    guard !name.isEmpty, let entries = DirectoryListing.entries(of: parent.isEmpty ? "." : parent) else { return nil }
+    guard !name.isEmpty, let entries = DirectoryListing.entries(of: RawPath(parent.isEmpty ? "." : parent)) else {
+      return nil
+    }
     guard let guess = Suggest.nearest(to: name, in: entries.filter(\.isDirectory).map(\.name)) else { return nil }
     return slash == nil ? guess : parent + "/" + guess
   }
 
-  private static func scanFixedSplit(_ root: String) throws(ImageFolderError) -> FolderScan {
-    let trainRoot = root + "/train", testRoot = root + "/test"
+  private static func scanFixedSplit(_ root: RawPath) throws(ImageFolderError) -> FolderScan {
+    let trainRoot = root.appending(Array("train".utf8)), testRoot = root.appending(Array("test".utf8))
     guard let trainEntries = DirectoryListing.entries(of: trainRoot),
       let testEntries = DirectoryListing.entries(of: testRoot)
     else {
-      throw ImageFolderError("cannot read '\(trainRoot)' or '\(testRoot)'", hint: "check their permissions")
+      throw ImageFolderError(
+        "cannot read '\(trainRoot.shown)' or '\(testRoot.shown)'", hint: "check their permissions")
     }
     let trainClasses = try classFolders(trainRoot, entries: trainEntries)
     let testClasses = try classFolders(testRoot, entries: testEntries)
-    if trainClasses != testClasses {
-      let onlyTrain = trainClasses.filter { !testClasses.contains($0) }
-      let onlyTest = testClasses.filter { !trainClasses.contains($0) }
+    if trainClasses.map(\.rawName) != testClasses.map(\.rawName) {
+      let onlyTrain = trainClasses.filter { c in !testClasses.contains { $0.rawName == c.rawName } }.map(\.name)
+      let onlyTest = testClasses.filter { c in !trainClasses.contains { $0.rawName == c.rawName } }.map(\.name)
       var parts: [String] = []
       if !onlyTrain.isEmpty { parts.append("only in train/: " + onlyTrain.joined(separator: ", ")) }
       if !onlyTest.isEmpty { parts.append("only in test/: " + onlyTest.joined(separator: ", ")) }
       throw ImageFolderError(
-        "the class folders of '\(trainRoot)' and '\(testRoot)' differ (\(parts.joined(separator: "; ")))",
+        "the class folders of '\(trainRoot.shown)' and '\(testRoot.shown)' differ (\(parts.joined(separator: "; ")))",
         hint: "train/ and test/ must hold the same class folders")
     }
-    var scan = FolderScan(hasFixedSplit: true, classes: trainClasses, trainFiles: [], testFiles: [], skipped: [])
+    var scan = FolderScan(
+      hasFixedSplit: true, classes: trainClasses.map(\.name), trainFiles: [], testFiles: [], skipped: [])
     scan.trainFiles = try files(trainRoot, classes: trainClasses, skipped: &scan.skipped)
     scan.testFiles = try files(testRoot, classes: testClasses, skipped: &scan.skipped)
     return scan
   }
 
-  private static func classFolders(_ root: String, entries: [DirectoryEntry]) throws(ImageFolderError) -> [String] {
-    let classes = entries.filter(\.isDirectory).map(\.name)
+  private static func classFolders(_ root: RawPath, entries: [DirectoryEntry]) throws(ImageFolderError)
+    -> [DirectoryEntry]
+  {
+    let classes = entries.filter(\.isDirectory)
     if classes.isEmpty {
       let pngs = entries.filter { $0.isRegularFile && $0.name.lowercased().hasSuffix(".png") }.count
+      let root = root.shown
       throw ImageFolderError(
         "'\(root)' has no class folders",
         hint: pngs > 0
@@ -104,26 +118,30 @@ struct FolderScan: Sendable {
     return classes
   }
 
-  private static func files(_ root: String, classes: [String], skipped: inout [SkippedFile]) throws(ImageFolderError)
-    -> [File]
+  private static func files(_ root: RawPath, classes: [DirectoryEntry], skipped: inout [SkippedFile])
+    throws(ImageFolderError) -> [File]
   {
     var out: [File] = []
-    for (index, name) in classes.enumerated() {
-      let folder = root + "/" + name
+    for (index, entry) in classes.enumerated() {
+      let folder = root.appending(entry.rawName)
       guard let entries = DirectoryListing.entries(of: folder) else {
-        throw ImageFolderError("cannot read the class folder '\(folder)'", hint: "check its permissions")
+        throw ImageFolderError("cannot read the class folder '\(folder.shown)'", hint: "check its permissions")
       }
       let regular = entries.filter(\.isRegularFile)
       for entry in entries where !entry.isRegularFile {
         skipped.append(
           SkippedFile(
-            path: folder + "/" + entry.name,
+            path: folder.appending(entry.rawName).shown,
             reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
       }
       if regular.isEmpty {
-        throw ImageFolderError("the class folder '\(folder)' has no files", hint: "put PNG images in it, or remove it")
+        throw ImageFolderError(
+          "the class folder '\(folder.shown)' has no files", hint: "put PNG images in it, or remove it")
       }
-      out += regular.map { File(path: folder + "/" + $0.name, classIndex: index, size: $0.size, modified: $0.modified) }
+      out += regular.map {
+        let raw = folder.appending($0.rawName)
+        return File(path: raw.shown, raw: raw, classIndex: index, size: $0.size, modified: $0.modified)
+      }
     }
     return out
   }

@@ -52,11 +52,11 @@ public enum ImageFolderLoader {
     let files = scan.trainFiles + scan.testFiles
     let key = DatasetCache.Key(path: path, options: options, files: files)
     if let hit = cache?.lookup(key) {
-      return hit.cached(seconds: MonotonicClock.seconds() - start, path: path)
+      return hit.cached(seconds: MonotonicClock.seconds() - start, path: PrintableName.of(path))
     }
 
     let decoded = try decodeAll(
-      files.map(\.path), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
+      files.map(\.raw), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
     try checkEveryClassHasImages(scan: scan, files: files, decoded: decoded)
     var skipped = scan.skipped
     var images: [PixelImage] = []
@@ -106,7 +106,7 @@ public enum ImageFolderLoader {
     }
     let resized = images.filter { $0.width != size.width || $0.height != size.height }.count
     let dataset = ImageDataset(
-      path: path, classes: scan.classes, train: split("train", trainItems, trainPixels),
+      path: PrintableName.of(path), classes: scan.classes, train: split("train", trainItems, trainPixels),
       test: split("test", testItems, testPixels), skipped: skipped,
       hasFixedSplit: scan.hasFixedSplit, seconds: MonotonicClock.seconds() - start, fromCache: false,
       resizedCount: resized)
@@ -114,9 +114,10 @@ public enum ImageFolderLoader {
     return dataset
   }
 
-  /// Decodes every file on `threads` cores; results are in file order.
+  /// Decodes every file on `threads` cores; results are in file order. Ctrl-C (`isInterrupted`)
+  /// is noticed between files.
   static func decodeAll(
-    _ paths: [String], color: ColorRequest, threads: Int,
+    _ paths: [RawPath], color: ColorRequest, threads: Int,
     isInterrupted: () -> Bool
   ) throws -> [Result<PixelImage, PNGError>] {
     let results = UnsafeMutablePointer<Result<PixelImage, PNGError>>.allocate(capacity: paths.count)
@@ -127,10 +128,10 @@ public enum ImageFolderLoader {
       results.deallocate()
     }
     let shared = SharedBuffer(base: results)
-    try Parallel.forEachChunk(count: paths.count, chunk: 32, threads: threads, isInterrupted: isInterrupted) { range in
+    try Parallel.forEachChunk(count: paths.count, chunk: 1, threads: threads, isInterrupted: isInterrupted) { range in
       for i in range {
         do throws(PNGError) {
-          shared.base[i] = .success(try PNGCodec.decode(path: paths[i], color: color))
+          shared.base[i] = .success(try PNGCodec.decode(rawPath: paths[i], color: color))
         } catch {
           shared.base[i] = .failure(error)
         }

@@ -1,43 +1,64 @@
 import Dispatch
+import Synchronization
 
 /// A pointer that several workers write through at distinct indices.
 struct SharedBuffer<Element>: @unchecked Sendable {
   let base: UnsafeMutablePointer<Element>
 }
 
+/// Set once to tell the workers to take no more chunks.
+final class StopFlag: Sendable {
+  private let value = Atomic<Bool>(false)
+  var isSet: Bool { value.load(ordering: .relaxed) }
+  func set() { value.store(true, ordering: .relaxed) }
+}
+
 /// Runs work on up to `threads` cores. Work is split into fixed chunks assigned round-robin,
 /// so which worker computes what never changes a result.
 enum Parallel {
+  /// How often the caller asks `isInterrupted` while the workers run.
+  static let pollInterval = DispatchTimeInterval.milliseconds(20)
+
   /// Calls `body` for every index range of `0..<count` (chunks of `chunk`), on `threads` workers.
-  /// Between waves of chunks it asks `isInterrupted` and throws `LoadInterrupted` if it says so.
+  /// `isInterrupted` is asked before the first chunk and then between chunks (every
+  /// `pollInterval` while workers run): once it says so, no further chunk starts, and
+  /// `LoadInterrupted` is thrown when the running ones have finished.
   static func forEachChunk(
     count: Int, chunk: Int = 64, threads: Int,
     isInterrupted: () -> Bool = { false },
     _ body: @Sendable (Range<Int>) -> Void
   ) throws(LoadInterrupted) {
     guard count > 0 else { return }
+    if isInterrupted() { throw LoadInterrupted() }
     let chunk = max(1, chunk)
-    let workers = max(1, min(threads, (count + chunk - 1) / chunk))
-    // A wave is a few thousand items: small enough that Ctrl-C answers quickly.
-    let wave = max(chunk * workers, 4_096)
-    var start = 0
-    while start < count {
-      if isInterrupted() { throw LoadInterrupted() }
-      let end = min(count, start + wave)
-      let chunks = (end - start + chunk - 1) / chunk
-      let waveStart = start
-      if workers == 1 {
-        for c in 0..<chunks { body((waveStart + c * chunk)..<min(end, waveStart + (c + 1) * chunk)) }
-      } else {
-        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+    let chunks = (count - 1) / chunk + 1
+    let workers = max(1, min(threads, chunks))
+    func range(_ c: Int) -> Range<Int> { (c * chunk)..<min(count, (c + 1) * chunk) }
+    if workers == 1 {
+      for c in 0..<chunks {
+        if c > 0, isInterrupted() { throw LoadInterrupted() }
+        body(range(c))
+      }
+      return
+    }
+    // The workers run on the global queue and look only at `stop`; this thread waits for them,
+    // asking `isInterrupted` (which need not be thread-safe) as it waits.
+    let stop = StopFlag()
+    let group = DispatchGroup()
+    withoutActuallyEscaping(body) { body in
+      for worker in 0..<workers {
+        DispatchQueue.global().async(group: group) {
           var c = worker
-          while c < chunks {
-            body((waveStart + c * chunk)..<min(end, waveStart + (c + 1) * chunk))
+          while c < chunks, !stop.isSet {
+            body((c * chunk)..<min(count, (c + 1) * chunk))
             c += workers
           }
         }
       }
-      start = end
+      while group.wait(timeout: .now() + pollInterval) == .timedOut {
+        if !stop.isSet, isInterrupted() { stop.set() }
+      }
     }
+    if stop.isSet { throw LoadInterrupted() }
   }
 }

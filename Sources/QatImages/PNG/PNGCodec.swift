@@ -58,8 +58,19 @@ public enum PNGCodec {
   public static func decodeWithInfo(path: String, color: ColorRequest = .auto) throws(PNGError) -> (
     image: PixelImage, source: PNGSourceInfo
   ) {
+    try decodeWithInfo(rawPath: RawPath(path), color: color)
+  }
+
+  /// Decodes the file at a path given as bytes (a name read from a folder need not be UTF-8).
+  static func decode(rawPath: RawPath, color: ColorRequest = .auto) throws(PNGError) -> PixelImage {
+    try decodeWithInfo(rawPath: rawPath, color: color).image
+  }
+
+  static func decodeWithInfo(rawPath: RawPath, color: ColorRequest) throws(PNGError) -> (
+    image: PixelImage, source: PNGSourceInfo
+  ) {
     var result = qpng_image()
-    qpng_decode_file(path, color.code, qpng_default_limits(), &result)
+    rawPath.withCString { _ = qpng_decode_file($0, color.code, qpng_default_limits(), &result) }
     return try take(&result)
   }
 

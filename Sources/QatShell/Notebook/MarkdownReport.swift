@@ -50,7 +50,7 @@ public enum MarkdownReport {
             figures.append(FigureFile(name: name, contents: figure.svgFile()))
             blocks.append("![\(escapeAlt(figure.altText))](\(linkPath(directory + "/" + name)))")
           } else {
-            blocks.append(item.render(.markdown))
+            blocks.append(contained(item.render(.markdown)))
           }
         }
         if let error = cell.error {
@@ -69,6 +69,59 @@ public enum MarkdownReport {
       out.append(ch)
     }
     return out
+  }
+
+  /// An output's Markdown as the report embeds it: whatever the output holds (a string with
+  /// ```` ``` ```` in it, `<script>`, a file or class name), nothing after it can end up inside a
+  /// code block, and no raw HTML reaches the page.
+  ///
+  /// - Text that an output puts in a code block with a fixed ```` ``` ```` fence (its last line,
+  ///   opened by the first line that is exactly ```` ``` ````) is fenced again with `fenced`,
+  ///   whose fence is longer than any backtick run inside.
+  /// - Outside code blocks every `<` is written `&lt;`, so no tag, comment or autolink starts.
+  ///   (Inside a code span that shows as `&lt;`: a rare, visible and harmless cost.)
+  /// - A code block the output leaves open is closed.
+  static func contained(_ markdown: String) -> String {
+    let lines = markdown.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    if lines.count >= 2, lines[lines.count - 1] == "```", let open = lines.firstIndex(of: "```"),
+      open < lines.count - 1
+    {
+      let code = lines[(open + 1)..<(lines.count - 1)].joined(separator: "\n")
+      let head = lines[..<open]
+      return (head.isEmpty ? "" : outsideCode(Array(head)) + "\n") + fenced(code)
+    }
+    return outsideCode(lines)
+  }
+
+  /// `lines` with `<` escaped outside fenced code blocks (CommonMark's rules: a fence of three or
+  /// more backticks or tildes, indented at most three spaces, closed by a longer or equal run of
+  /// the same character alone on its line), and a block left open closed at the end.
+  static func outsideCode(_ lines: [String]) -> String {
+    var out: [String] = []
+    var fence: (character: Character, length: Int)? = nil
+    for line in lines {
+      let indent = line.prefix { $0 == " " }.count
+      let body = line.dropFirst(indent)
+      let run = body.prefix { $0 == body.first }
+      let isFenceRun = indent <= 3 && run.count >= 3 && (run.first == "`" || run.first == "~")
+      if let open = fence {
+        out.append(line)
+        if isFenceRun, run.first == open.character, run.count >= open.length,
+          body.dropFirst(run.count).allSatisfy({ $0 == " " || $0 == "\t" })
+        {
+          fence = nil
+        }
+        continue
+      }
+      if isFenceRun, let character = run.first, !(character == "`" && body.dropFirst(run.count).contains("`")) {
+        fence = (character, run.count)
+        out.append(line)
+        continue
+      }
+      out.append(line.replacingOccurrences(of: "<", with: "&lt;"))
+    }
+    if let open = fence { out.append(String(repeating: open.character, count: open.length)) }
+    return out.joined(separator: "\n")
   }
 
   /// A relative link target with spaces, parentheses and non-ASCII percent-encoded, so any

@@ -45,7 +45,7 @@ public enum ReportWriter {
   public static func write(_ notebook: Notebook, to path: String, generator: String) throws {
     guard let format = Format(path: path) else {
       throw ReportError(
-        message: "cannot write report '\(path)': unknown file type; use a .html or .md file name")
+        message: "cannot write report '\(PrintableName.of(path))': unknown file type; use a .html or .md file name")
     }
     let text: String
     switch format {
@@ -79,20 +79,27 @@ public enum ReportWriter {
     if files.fileExists(atPath: directory, isDirectory: &isDirectory) {
       guard isDirectory.boolValue else {
         throw ReportError(
-          message: "cannot write the figures of '\(report)': '\(directory)' exists and is not a directory")
+          message: """
+            cannot write the figures of '\(PrintableName.of(report))': '\(PrintableName.of(directory))' exists and \
+            is not a directory
+            """)
       }
     } else {
       let parent = AtomicFile.split(directory).directory
       guard files.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
         throw ReportError(
-          message: "cannot write report '\(report)': the directory '\(parent)' does not exist; create it first")
+          message: """
+            cannot write report '\(PrintableName.of(report))': the directory '\(PrintableName.of(parent))' does not \
+            exist; create it first
+            """)
       }
       do {
         try files.createDirectory(atPath: directory, withIntermediateDirectories: false)
       } catch {
         throw ReportError(
           message:
-            "cannot write the figures of '\(report)': cannot create '\(directory)' (\(error.localizedDescription))")
+            "cannot write the figures of '\(PrintableName.of(report))': cannot create "
+            + "'\(PrintableName.of(directory))' (\(error.localizedDescription))")
       }
     }
     for figure in figures {

@@ -1,4 +1,5 @@
 import Foundation
+import QatSupport
 import QatsLanguage
 
 /// What the command line asked for, and the code that carries it out (kept out of the executable
@@ -41,7 +42,9 @@ public enum Launcher {
     }
     if options.script == nil || options.interactive {
       if Terminal.isInteractive {
-        ReadLoop.interactive(session, historyFile: historyFile())
+        let history = usableHistoryFile(historyFile())
+        if let warning = history.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        ReadLoop.interactive(session, historyFile: history.path)
         status = .success
       } else {
         let piped = ReadLoop.piped(session)
@@ -57,6 +60,25 @@ public enum Launcher {
       }
     }
     return status
+  }
+
+  /// `path` if history can be read from and written to it: nothing is there yet, or a regular
+  /// file. Anything else (a named pipe would block the start-up) is not used, with a warning
+  /// saying so; history then lasts for the session only.
+  static func usableHistoryFile(_ path: String?) -> (path: String?, warning: String?) {
+    guard let path else { return (nil, nil) }
+    var info = stat()
+    guard stat(path, &info) == 0 else { return (path, nil) }
+    guard (info.st_mode & S_IFMT) == S_IFREG else {
+      return (
+        nil,
+        """
+        the history file '\(PrintableName.of(path))' is not a regular file, so history is kept for this \
+        session only; set QAT_REPL_HISTORY to another path
+        """
+      )
+    }
+    return (path, nil)
   }
 
   /// `$QAT_REPL_HISTORY`, or `~/.qat_repl_history`.

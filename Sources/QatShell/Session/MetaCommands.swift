@@ -14,7 +14,7 @@ extension Session {
     (":export", ":export FILE.html|FILE.md", "write the notebook so far (inputs, outputs, narrative)"),
     (":reset", ":reset", "forget every variable, return to ptq mode and the start seed"),
     (":time", ":time EXPR", "run EXPR as a cell and show how long it took"),
-    (":quit", ":quit", "leave (`quit`, `exit` and Ctrl-D do the same)"),
+    (":quit", ":quit", "leave (`quit`, `exit` and Ctrl-D at an empty prompt do the same)"),
   ]
 
   func runMeta(_ text: String) -> QatsError? {
@@ -43,8 +43,9 @@ extension Session {
       switch ScriptFile.read(path) {
       case .failure(let message): return fail(message)
       case .success(let script):
-        let status = runScript(text: script, name: path)
-        if status != .success { return QatsError(status == .syntax ? .syntax : .runtime, "\(path) stopped", at: nil) }
+        let name = PrintableName.of(path)
+        let status = runScript(text: script, name: name)
+        if status != .success { return QatsError(status == .syntax ? .syntax : .runtime, "\(name) stopped", at: nil) }
       }
     case ":save":
       if let e = needArgument("a file name ending in .qats") { return e }
@@ -52,7 +53,8 @@ extension Session {
       let script = "# Saved by \(Version.banner)\n" + savedInputs.joined(separator: "\n") + "\n"
       do throws(AtomicFile.Failure) {
         try AtomicFile.write(Data(script.utf8), to: path)
-        console.out("saved \(savedInputs.count) input\(savedInputs.count == 1 ? "" : "s") to \(path)\n")
+        console.out(
+          "saved \(savedInputs.count) input\(savedInputs.count == 1 ? "" : "s") to \(PrintableName.of(path))\n")
       } catch {
         return fail(error.description)
       }
@@ -61,7 +63,8 @@ extension Session {
       let path = Session.unquote(argument)
       do {
         try ReportWriter.write(notebook, to: path, generator: Version.banner)
-        console.out("exported \(notebook.cellCount) cell\(notebook.cellCount == 1 ? "" : "s") to \(path)\n")
+        console.out(
+          "exported \(notebook.cellCount) cell\(notebook.cellCount == 1 ? "" : "s") to \(PrintableName.of(path))\n")
       } catch {
         return fail("\(error)")
       }

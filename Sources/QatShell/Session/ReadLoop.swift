@@ -5,7 +5,7 @@ import QatsLanguage
 public enum ReadLoop {
   /// The interactive shell: prompts with the cell number and mode, continuation while brackets or
   /// strings are open, history, Tab completion; Ctrl-C clears the line or stops the running cell;
-  /// Ctrl-D (or `:quit`) leaves.
+  /// Ctrl-D cancels an open block, and at an empty prompt (or `:quit`) leaves.
   public static func interactive(_ session: Session, historyFile: String?) {
     let completer = Completer(source: session, metaCommands: Session.metaCommands.map(\.name))
     let editor = LineEditor(historyFile: historyFile, completer: completer)
@@ -13,23 +13,19 @@ public enum ReadLoop {
     var buffer = ""
     while !session.quitRequested {
       let prompt = buffer.isEmpty ? session.prompt : continuationPrompt(for: session.prompt)
-      switch editor.read(prompt: prompt) {
-      case .endOfInput:
+      switch step(editor.read(prompt: prompt), buffer: &buffer) {
+      case .leave:
         session.console.out("\n")
         return
-      case .interrupted:
-        // Ctrl-C at the prompt abandons the line (and any continuation) but keeps the session.
-        Interrupts.clear()
-        buffer = ""
-        session.console.out("\n")
-      case .line(let line):
-        buffer += line + "\n"
-        if needsMoreInput(buffer) { continue }
-        let cell = buffer
-        buffer = ""
-        let trimmed = cell.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.isEmpty { continue }
-        editor.remember(trimmed)
+      case .cancelled(let ctrlC):
+        // Ctrl-C at the prompt abandons the line (and any continuation) but keeps the session;
+        // Ctrl-D on a continuation line abandons the block.
+        if ctrlC { Interrupts.clear() }
+        session.console.out(ctrlC ? "\n" : "\n(block cancelled)\n")
+      case .more:
+        continue
+      case .run(let cell):
+        editor.remember(cell.trimmingCharacters(in: .whitespacesAndNewlines))
         Interrupts.clear()
         Terminal.withoutControlEcho { _ = session.runInput(cell) }
         Interrupts.clear()
@@ -44,6 +40,39 @@ public enum ReadLoop {
     let text = buffer.drop { $0 == " " || $0 == "\t" }
     if text.hasPrefix(":") && !text.hasPrefix(":time ") { return false }
     return Completeness.needsMoreInput(buffer)
+  }
+
+  /// What the interactive loop does with one read.
+  enum Action: Equatable {
+    /// Run this cell.
+    case run(String)
+    /// The block is open: read a continuation line.
+    case more
+    /// The pending line or block was dropped: by Ctrl-C (`true`) or by Ctrl-D on a continuation line.
+    case cancelled(ctrlC: Bool)
+    /// Leave the shell: Ctrl-D at an empty prompt, or the terminal went away.
+    case leave
+  }
+
+  /// Adds `input` to the block in `buffer` and says what to do. Ctrl-D on a continuation line
+  /// cancels the block rather than running it or leaving; a second Ctrl-D (or a terminal that has
+  /// gone, which reads as Ctrl-D again) then leaves.
+  static func step(_ input: LineInput, buffer: inout String) -> Action {
+    switch input {
+    case .endOfInput:
+      if buffer.isEmpty { return .leave }
+      buffer = ""
+      return .cancelled(ctrlC: false)
+    case .interrupted:
+      buffer = ""
+      return .cancelled(ctrlC: true)
+    case .line(let line):
+      buffer += line + "\n"
+      if needsMoreInput(buffer) { return .more }
+      let cell = buffer
+      buffer = ""
+      return cell.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? .more : .run(cell)
+    }
   }
 
   /// `   ...> ` lined up under the prompt.

@@ -3,6 +3,7 @@ import QatImages
 import QatImagesLanguage
 import QatModels
 import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// How a session shows things.
@@ -201,7 +202,7 @@ public final class Session {
       console.err("error: \(message)\n")
       return .usage
     case .success(let text):
-      return runScript(text: text, name: path)
+      return runScript(text: text, name: PrintableName.of(path))
     }
   }
 

@@ -126,17 +126,30 @@ import Testing
 }
 
 @Suite struct DeepValueTests {
-  @Test func deeplyNestedValuesPrintCompareAndFreeWithoutCrashing() throws {
-    let code = """
+  /// Nesting is capped where lists and records are made, so every walk over a value (showing,
+  /// JSON, equality, freeing) is bounded; a value at the cap still works everywhere.
+  @Test func nestingIsCappedWhereValuesAreMadeAndValuesAtTheCapWork() throws {
+    let wrap = failure("x = []\nfor i in range(5000) { x = [x] }")
+    #expect(wrap.contains("test.qats:2:28: error: lists and records may nest at most 1000 levels deep"), "\(wrap)")
+    #expect(wrap.contains("this one would nest 1001 levels"))
+    #expect(failure("r = {}\nfor i in range(5000) { r = {a: r} }").contains("test.qats:2:28: error: lists and records"))
+    #expect(failure("x = []\nfor i in range(5000) { x = append([], x) }").contains("may nest at most 1000"))
+    #expect(failure("x = []\nfor i in range(5000) { y = [0]; y[0] = x; x = y }").contains("may nest at most 1000"))
+    #expect(failure("x = {}\nfor i in range(5000) { y = {}; y.a = x; x = y }").contains("may nest at most 1000"))
+    #expect(failure("x = {}\nfor i in range(5000) { y = {a: {}}; y.a.b = x; x = y }").contains("may nest at most"))
+    // At the cap (1000 levels): shown, compared, encoded and freed.
+    let atCap = """
       x = []
-      for i in range(100000) { x = [x] }
+      for i in range(999) { x = [x] }
+      r = {}
+      for i in range(999) { r = {a: r} }
       y = x
-      s = str(x)
-      [len(s), x == y]
-      x = nil
-      y = nil
+      [len(str(x)), x == y, len(json(x)), len(json(r)), len(str(r)) > 0]
       """
-    #expect(try run(code) == "[200002, true]")
+    #expect(try run(atCap) == "[2000, true, 2000, 5996, true]")
+    #expect(failure(atCap + "\n[x]").contains("this one would nest 1001 levels"))
+    #expect(failure(atCap + "\nz = [1]\nz[0] = x").contains("test.qats:8:2: error: lists and records may nest"))
+    #expect(failure(atCap + "\nz = [[1]]\nz[0][0] = x[0]").contains("test.qats:8:5: error: lists and records may nest"))
   }
 
   @Test func recursionDepthLimitIsAnErrorAtAThousandCalls() throws {

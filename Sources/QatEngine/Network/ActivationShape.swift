@@ -20,7 +20,13 @@ public struct ActivationShape: Sendable, Equatable, CustomStringConvertible {
     isFlat = true
   }
 
-  public var elements: Int { channels * height * width }
+  /// Values per image: channels × height × width, or `Int.max` when that overflows (an input
+  /// shape a user asked for, refused by the network builder).
+  public var elements: Int {
+    let (area, overflow1) = height.multipliedReportingOverflow(by: width)
+    let (count, overflow2) = channels.multipliedReportingOverflow(by: area)
+    return overflow1 || overflow2 ? Int.max : count
+  }
 
   /// "[16, 8, 8]" or "[128]".
   public var description: String { isFlat ? "[\(channels)]" : "[\(channels), \(height), \(width)]" }

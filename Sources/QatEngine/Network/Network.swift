@@ -102,11 +102,6 @@ public final class Network {
   public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
   /// Bytes of the parameters as fp32.
   public var fp32Bytes: Int { parameterCount * 4 }
-  /// Bytes of activations and their gradients that training keeps per image of a batch (batch
-  /// norm needs the whole batch's activations at once).
-  public var trainingBytesPerImage: Int {
-    2 * 4 * ([inputShape] + ops.map(\.output)).reduce(0) { $0 + $1.elements }
-  }
 
   /// Layers counted as the user wrote them, residual blocks' inner layers included.
   public var layerCount: Int {
@@ -118,17 +113,27 @@ public final class Network {
   /// PyTorch's default Kaiming-uniform initialization from `random` — weights U(−b, b) with
   /// b = √(6/((1 + a²)·fan-in)), a = √5, i.e. b = 1/√fan-in; biases U(−1/√fan-in, 1/√fan-in) — so
   /// that results compare with PyTorch's; batch norm starts at γ = 1, β = 0.
-  public static func build(_ specs: [LayerSpec], input: ActivationShape, random: inout SeededRandom) throws(ShapeError)
-    -> Network
-  {
-    let network = try compiled(specs, input: input)
+  ///
+  /// A network whose weights and evaluation memory (see `NetworkMemory`) exceed `budget` bytes is
+  /// refused with a `ShapeError` at the layer that crosses it, before its buffers are allocated.
+  public static func build(
+    _ specs: [LayerSpec], input: ActivationShape, random: inout SeededRandom, budget: Int = MemoryBudget.bytes
+  ) throws(ShapeError) -> Network {
+    let network = try compiled(specs, input: input, budget: budget)
     network.initialize(random: &random)
     return network
   }
 
+  /// Values per image any activation may hold, the input's included (16 Mi).
+  public static var maxActivationElements: Int { NetworkBuilder.maxElements }
+  /// The largest kernel, stride or padding a layer may have.
+  public static var maxLayerSide: Int { NetworkBuilder.maxSide }
+
   /// The network for `specs` and `input`, with zero weights.
-  static func compiled(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> Network {
-    var builder = NetworkBuilder()
+  static func compiled(
+    _ specs: [LayerSpec], input: ActivationShape, budget: Int = MemoryBudget.bytes
+  ) throws(ShapeError) -> Network {
+    var builder = NetworkBuilder(budget: budget)
     let (tree, _) = try builder.compile(specs, input: input)
     let network = Network(inputShape: input, ops: builder.ops)
     network.layers = tree.map { $0.materialize(in: network) }

@@ -1,3 +1,5 @@
+import QatSupport
+
 /// Turns layer specs into compiled operations, checking that each layer fits the shape reaching it.
 struct NetworkBuilder {
   /// Values per image in any activation (16 Mi floats, 64 MB): beyond this a chunk of images would
@@ -5,7 +7,18 @@ struct NetworkBuilder {
   static let maxElements = 1 << 24
   /// Parameters in one layer (64 Mi floats, 256 MB).
   static let maxParameters = 1 << 26
+  /// The largest kernel, stride, padding or input side a layer may have (the kernels index with
+  /// 32-bit integers; anything near this is far beyond a useful size anyway).
+  static let maxSide = 1 << 24
   var ops: [Operation] = []
+  /// Bytes the network may take (`MemoryBudget.bytes`, or a session's smaller budget), and what it
+  /// takes so far: checked after every layer, before the next one allocates its weights.
+  let budget: Int
+  var memory: NetworkMemory?
+
+  init(budget: Int = MemoryBudget.bytes) {
+    self.budget = budget
+  }
   /// The spatial shape most recently flattened, while only shape-preserving layers follow it.
   var flattenedFrom: ActivationShape?
 
@@ -27,15 +40,17 @@ struct NetworkBuilder {
   mutating func compile(_ specs: [LayerSpec], input: ActivationShape) throws(ShapeError) -> ([Pending], ActivationShape)
   {
     if input.elements > Self.maxElements {
+      let count = MemoryBudget.product(input.dimensions).map(String.init) ?? "more than 2^63"
       throw ShapeError(
         tag: 0,
         message:
           """
-          an input of \(input) = \(input.elements) values per image is more than this tool handles \
+          an input of \(input) = \(count) values per image is more than this tool handles \
           (\(Self.maxElements))
           """,
         hint: "use smaller images")
     }
+    if memory == nil { memory = NetworkMemory(input: input) }
     var shape = input
     var layers: [Pending] = []
     for spec in specs {
@@ -75,10 +90,35 @@ struct NetworkBuilder {
           hint: "use smaller images (images(…, size:)) or fewer channels")
       }
 
+      try checkMemory(ops[start...], spec: spec)
       layers.append(Pending(spec: spec, input: shape, output: output, children: children, opRange: start..<ops.count))
       shape = output
     }
     return (layers, shape)
+  }
+
+  /// Adds the operations of the layer just compiled to the memory so far and refuses the layer if an
+  /// evaluation pass (`NetworkMemory.evaluationImages` images) would no longer fit the budget. The
+  /// operations of a residual block's own layers were counted when they were compiled.
+  mutating func checkMemory(_ added: ArraySlice<Operation>, spec: LayerSpec) throws(ShapeError) {
+    guard var memory else { return }
+    if case .residual = spec.kind {
+      if let last = added.last { memory.add(last) }
+    } else {
+      for op in added { memory.add(op) }
+    }
+    self.memory = memory
+    let bytes = memory.bytes(images: NetworkMemory.evaluationImages)
+    if !MemoryBudget.fits(bytes, budget: budget) {
+      throw ShapeError(
+        tag: spec.tag,
+        message:
+          """
+          with `\(spec.description)` the model \(MemoryBudget.excess(bytes, budget: budget)): its weights and the \
+          working memory of \(NetworkMemory.evaluationImages) images at once
+          """,
+        hint: "use fewer or narrower layers, smaller images (images(…, size:)), or pool earlier")
+    }
   }
 
   /// Appends the operation for one non-residual layer and returns its output shape.
@@ -94,6 +134,17 @@ struct NetworkBuilder {
           "use fewer channels or units, or pool before dense layers")
       }
     }
+    // Checked before an operation sized by it is made.
+    func limitOutput(_ output: ActivationShape) throws(ShapeError) {
+      if output.elements > Self.maxElements {
+        throw fail(
+          """
+          `\(spec.description)` would produce \(output) = \(output.elements) values per image, more than this \
+          tool handles (\(Self.maxElements))
+          """,
+          "use a smaller padding, or smaller images (images(…, size:)) or fewer channels")
+      }
+    }
     func needsFeatureMap() throws(ShapeError) {
       if input.isFlat {
         throw fail(
@@ -107,25 +158,28 @@ struct NetworkBuilder {
       guard out > 0, kernel > 0, stride > 0, pad >= 0, groups > 0 else {
         throw fail("`\(spec.description)` needs a positive size, kernel, stride and groups and a non-negative pad")
       }
+      guard kernel <= Self.maxSide, stride <= Self.maxSide, pad <= Self.maxSide else {
+        throw fail("`\(spec.description)`: kernel, stride and pad must each be at most \(Self.maxSide)")
+      }
       guard input.channels % groups == 0, out % groups == 0 else {
         throw fail(
           "`groups: \(groups)` must divide both the input channels (\(input.channels)) and the output channels (\(out))"
         )
       }
-      guard kernel <= input.height + 2 * pad, kernel <= input.width + 2 * pad else {
+      // Every side is at most `maxSide` (2^24) here, so these sums cannot overflow.
+      let paddedHeight = input.height + 2 * pad, paddedWidth = input.width + 2 * pad
+      guard kernel <= paddedHeight, kernel <= paddedWidth else {
         throw fail(
           "a \(kernel)×\(kernel) kernel does not fit the input \(input) with pad \(pad)",
           "use a smaller kernel, more padding, or fewer pooling layers before it")
       }
       let output = ActivationShape(
-        channels: out, height: (input.height + 2 * pad - kernel) / stride + 1,
-        width: (input.width + 2 * pad - kernel) / stride + 1)
-      let (weights, overflow) = out.multipliedReportingOverflow(by: kernel * kernel * (input.channels / groups))
-      try limitParameters(overflow ? Int.max : weights)
+        channels: out, height: (paddedHeight - kernel) / stride + 1, width: (paddedWidth - kernel) / stride + 1)
+      try limitOutput(output)
+      try limitParameters(MemoryBudget.product([out, kernel, kernel, input.channels / groups]) ?? Int.max)
       // The lowered columns of one image (output positions × k·k·c_in) are the working memory.
-      let (lowered, loweredOverflow) = (output.height * output.width).multipliedReportingOverflow(
-        by: kernel * kernel * input.channels)
-      if loweredOverflow || lowered > Self.maxParameters {
+      let lowered = MemoryBudget.product([output.height, output.width, kernel, kernel, input.channels])
+      if lowered.map({ $0 > Self.maxParameters }) ?? true {
         throw fail(
           """
           `\(spec.description)` on \(input) would need more working memory than this tool allows \
@@ -153,6 +207,9 @@ struct NetworkBuilder {
     case let .maxpool(kernel, stride), let .avgpool(kernel, stride):
       try needsFeatureMap()
       guard kernel > 0, stride > 0 else { throw fail("`\(spec.description)` needs a positive kernel and stride") }
+      guard stride <= Self.maxSide else {
+        throw fail("`\(spec.description)`: the stride must be at most \(Self.maxSide)")
+      }
       guard kernel <= input.height, kernel <= input.width else {
         throw fail("`\(spec.description)` is larger than its input \(input)", "remove a pooling layer or pool by less")
       }

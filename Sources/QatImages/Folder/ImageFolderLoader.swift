@@ -43,9 +43,11 @@ public enum ImageFolderLoader {
   /// `ImageFolderError` for folder problems and `LoadInterrupted` when `isInterrupted` says so.
   /// Undecodable files are skipped and listed in the result, never fatal (unless a class is left empty).
   /// With a `cache`, an unchanged folder loaded with the same options is answered from it.
+  /// Images whose decoded and float pixels would exceed `budget` bytes are refused with
+  /// `ImageMemoryError` before that memory is taken.
   public static func load(
     _ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
-    isInterrupted: () -> Bool = { false }
+    isInterrupted: () -> Bool = { false }, budget: Int = MemoryBudget.bytes
   ) throws -> ImageDataset {
     let start = MonotonicClock.seconds()
     let scan = try FolderScan.scan(path)
@@ -55,8 +57,20 @@ public enum ImageFolderLoader {
       return hit.cached(seconds: MonotonicClock.seconds() - start, path: PrintableName.of(path))
     }
 
+    if let size = options.size {
+      // At least one channel of float pixels per image (three for RGB), before anything is decoded.
+      let channels = options.color == .rgb ? 3 : 1
+      try ImageMemory.check(
+        ImageMemory.floatBytes(images: files.count, channels: channels, size: size), budget: budget,
+        images: files.count, size: size, sizeGiven: true)
+    }
+    let decodedBytes = DecodedBytes(budget: budget)
     let decoded = try decodeAll(
-      files.map(\.raw), color: options.color, threads: options.threads, isInterrupted: isInterrupted)
+      files.map(\.raw), color: options.color, threads: options.threads, isInterrupted: isInterrupted,
+      tally: decodedBytes)
+    if decodedBytes.isOverBudget {
+      try ImageMemory.check(nil, budget: budget, images: files.count, size: nil, sizeGiven: options.size != nil)
+    }
     try checkEveryClassHasImages(scan: scan, files: files, decoded: decoded)
     var skipped = scan.skipped
     var images: [PixelImage] = []
@@ -70,6 +84,11 @@ public enum ImageFolderLoader {
     let size = options.size ?? mostCommonSize(images)
     let channels =
       options.color == .gray ? 1 : options.color == .rgb ? 3 : (images.allSatisfy { $0.channels == 1 } ? 1 : 3)
+    // The decoded images and the float pixels made from them are held at once.
+    try ImageMemory.check(
+      MemoryBudget.sum([
+        decodedBytes.bytes, ImageMemory.floatBytes(images: images.count, channels: channels, size: size) ?? Int.max,
+      ]), budget: budget, images: images.count, size: size, sizeGiven: options.size != nil)
     let labels = kept.map { files[$0].classIndex }
     let paths = kept.map { files[$0].path }
 
@@ -115,10 +134,10 @@ public enum ImageFolderLoader {
   }
 
   /// Decodes every file on `threads` cores; results are in file order. Ctrl-C (`isInterrupted`)
-  /// is noticed between files.
+  /// is noticed between files. With a `tally`, decoding stops once the decoded bytes exceed its budget.
   static func decodeAll(
     _ paths: [RawPath], color: ColorRequest, threads: Int,
-    isInterrupted: () -> Bool
+    isInterrupted: () -> Bool, tally: DecodedBytes? = nil
   ) throws -> [Result<PixelImage, PNGError>] {
     let results = UnsafeMutablePointer<Result<PixelImage, PNGError>>.allocate(capacity: paths.count)
     let filler = Result<PixelImage, PNGError>.failure(PNGError(status: 1, message: "not decoded"))
@@ -130,8 +149,11 @@ public enum ImageFolderLoader {
     let shared = SharedBuffer(base: results)
     try Parallel.forEachChunk(count: paths.count, chunk: 1, threads: threads, isInterrupted: isInterrupted) { range in
       for i in range {
+        if tally?.isOverBudget == true { return }
         do throws(PNGError) {
-          shared.base[i] = .success(try PNGCodec.decode(rawPath: paths[i], color: color))
+          let image = try PNGCodec.decode(rawPath: paths[i], color: color)
+          _ = tally?.add(image.pixels.count)
+          shared.base[i] = .success(image)
         } catch {
           shared.base[i] = .failure(error)
         }

@@ -54,7 +54,9 @@ public enum ImageBuiltins {
       do {
         dataset = try ImageFolderLoader.load(
           path, options: options, cache: cache(of: call.interpreter),
-          isInterrupted: call.interpreter.interruptCheck)
+          isInterrupted: call.interpreter.interruptCheck, budget: call.interpreter.memoryBudget)
+      } catch let error as ImageMemoryError {
+        throw call.error(error.message, argument: error.sizeGiven ? "size" : "path", hint: error.hint)
       } catch let error as ImageFolderError {
         throw call.error(error.message, argument: "path", hint: error.hint)
       } catch is LoadInterrupted {

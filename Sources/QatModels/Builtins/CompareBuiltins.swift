@@ -40,6 +40,7 @@ enum CompareBuiltins {
       guard call.isGiven("on"), let split = DataBinding.split(call.value("on"), for: .measure) else {
         throw call.error("say which images to measure on with `on:`", hint: "compare(net, q8, q4, on: data)")
       }
+      try DataBinding.requireImages(split, call: call, argument: "on")
       var entries: [(name: String, model: ModelValue, location: SourceLocation)] = []
       if case .object(let o) = call.value("model"), let m = o as? ModelValue {
         entries.append((call.variableName(of: "model") ?? "model 1", m, call.location(of: "model")))

@@ -25,6 +25,16 @@ enum IntegerMathBuiltins {
         throw call.error("`m` must be below 2^30, got \(call.value("m").repr)", argument: "m")
       }
       let m = FixedPointMultiplier(real)
+      // Below 2^−32 even the largest shift (62) leaves M0 under 2^30: the factor loses precision,
+      // and far enough below, it becomes 0.
+      guard m.multiplier >= 1 << 30 else {
+        throw call.error(
+          """
+          `m` \(call.value("m").repr) is too small for the fixed-point form: the smallest factor is 2^−32 (about \
+          2.3e-10), where M0 = 2^30 and shift = 62
+          """,
+          argument: "m", hint: "a rescaling factor s_x·s_w/s_y this small means the scales do not fit together")
+      }
       return .record(
         Record([
           ("m0", .int(Int(m.multiplier))), ("shift", .int(Int(m.shift))), ("value", .float(m.value)),
@@ -59,6 +69,11 @@ enum IntegerMathBuiltins {
         throw call.error("`m0` must fit in 32 bits, got \(m0)", argument: "m0")
       }
       guard shift <= 62 else { throw call.error("`shift` must be 1–62, got \(shift)", argument: "shift") }
+      guard Int(Int32.min)...Int(Int32.max) ~= call.int("zero_point") else {
+        throw call.error(
+          "`zero_point` must fit in 32 bits, got \(call.int("zero_point"))", argument: "zero_point",
+          hint: "the output's zero point lies in its integer range, e.g. 0–255")
+      }
       guard call.int("low") <= call.int("high") else {
         throw call.error("`low` (\(call.int("low"))) is above `high` (\(call.int("high")))", argument: "low")
       }

@@ -1,4 +1,5 @@
 import QatEngine
+import QatSupport
 import QatsLanguage
 
 /// Collects the layers written inside `model { … }` (and nested `residual { … }`) blocks: each
@@ -9,6 +10,12 @@ final class LayerCollector {
   /// Where each layer was written, by spec tag (for shape errors).
   var locations: [Int: SourceLocation] = [:]
   var nextTag = 1
+  /// Layers added to the model being defined (the outermost open block), nested ones included.
+  var layersInModel = 0
+
+  /// The most layers one model may have: far beyond any useful network, and small enough that
+  /// a runaway loop in a model block ends here rather than in memory the layers' buffers exhaust.
+  static let maxLayers = 10_000
 
   static let sessionKey = SessionKey<LayerCollector>("models.collector")
 
@@ -18,6 +25,7 @@ final class LayerCollector {
 
   /// Runs `block` with a fresh open block and returns the layers it added.
   func collect(_ block: Block, call: BuiltinCall) throws -> [LayerSpec] {
+    if stack.isEmpty { layersInModel = 0 }
     stack.append([])
     defer { stack.removeLast() }
     _ = try call.interpreter.runBlock(block, in: call.environment)
@@ -31,8 +39,14 @@ final class LayerCollector {
         "layers belong inside a `model { … }` block",
         hint: "net = model(data) { \(call.builtin.name)(…) }")
     }
+    guard layersInModel < Self.maxLayers else {
+      throw call.error(
+        "a model may have at most \(Units.grouped(Self.maxLayers)) layers",
+        hint: "is a loop in the model block adding layers for ever?")
+    }
+    layersInModel += 1
     let tag = nextTag
-    nextTag += 1
+    nextTag &+= 1
     locations[tag] = call.location
     stack[stack.count - 1].append(LayerSpec(kind, tag: tag))
   }
@@ -78,6 +92,7 @@ enum LayerBuiltins {
       ],
       returns: Self.returns
     ) { call in
+      for name in ["kernel", "stride", "pad"] { try checkSide(name, call) }
       try LayerCollector.of(call.interpreter).add(
         .conv(
           out: call.int("out"), kernel: call.int("kernel"), stride: call.int("stride"), pad: call.int("pad"),
@@ -99,6 +114,14 @@ enum LayerBuiltins {
     }
   }
 
+  /// A kernel, stride or padding beyond any image this tool handles is refused at the argument.
+  static func checkSide(_ name: String, _ call: BuiltinCall) throws {
+    guard let n = call.optionalInt(name), n > Network.maxLayerSide else { return }
+    throw call.error(
+      "`\(name)` must be at most \(Units.grouped(Network.maxLayerSide)), got \(Units.grouped(n))", argument: name,
+      hint: "one larger than the image does nothing useful")
+  }
+
   static func simple(_ name: String, _ kind: LayerSpec.Kind, _ summary: String) -> Builtin {
     Builtin(name, topic: "layers", summary: summary, returns: Self.returns) { call in
       try LayerCollector.of(call.interpreter).add(kind, call: call)
@@ -115,6 +138,7 @@ enum LayerBuiltins {
       ],
       returns: Self.returns
     ) { call in
+      for name in ["k", "stride"] { try checkSide(name, call) }
       let k = call.int("k"), stride = call.optionalInt("stride") ?? k
       try LayerCollector.of(call.interpreter).add(
         name == "maxpool" ? .maxpool(kernel: k, stride: stride) : .avgpool(kernel: k, stride: stride), call: call)

@@ -1,6 +1,7 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
 /// The model built-ins: `model { … }` and its layers, `summary`, `copy`, `threads`, and the
@@ -49,6 +50,12 @@ public enum ModelBuiltins {
           throw call.error(
             "`input` must be [channels, height, width], got \(dims.count) numbers", argument: "input",
             hint: "input: [1, 28, 28]")
+        }
+        let limit = Network.maxActivationElements
+        guard let count = MemoryBudget.product(dims), count <= limit else {
+          throw call.error(
+            "an input of \(dims) has more values per image than this tool handles (\(Units.grouped(limit)))",
+            argument: "input", hint: "input: [1, 28, 28]")
         }
         description = InputDescription(shape: ActivationShape(channels: dims[0], height: dims[1], width: dims[2]))
       }

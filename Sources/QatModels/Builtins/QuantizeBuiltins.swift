@@ -31,7 +31,8 @@ enum QuantizeBuiltins {
       let value = ModelValue(
         specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
         input: model.input)
-      if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset {
+      // Without test images there is no accuracy to show (rather than 0/0).
+      if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset, dataset.test.count > 0 {
         var predictions: [Int32] = []
         let test = DataBinding.images(dataset.test, interpreter: call.interpreter)
         let result = program.evaluate(

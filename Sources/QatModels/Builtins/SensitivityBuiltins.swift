@@ -29,6 +29,7 @@ enum SensitivityBuiltins {
       try ModelArguments.checkEpochs(call)
       let (_, network, split, config) = try ModelArguments.setup(call)
       guard let testSplit = DataBinding.split(call.value("data"), for: .measure) else { return .none }
+      try DataBinding.requireImages(testSplit, call: call, argument: "data")
       let pool = WorkerPool.shared(threads: call.interpreter.threads)
       let train = DataBinding.images(split, interpreter: call.interpreter)
       let test = DataBinding.images(testSplit, interpreter: call.interpreter)

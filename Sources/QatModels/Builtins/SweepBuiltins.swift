@@ -50,6 +50,7 @@ enum SweepBuiltins {
         let dataset = o as? ImageDataset
       else { return .none }
       try model.require(.fp32, call: call)
+      try DataBinding.requireImages(dataset.test, call: call, argument: "data")
       let widths = try ModelArguments.checkBitsList(call)
       let methods = call.list("methods").compactMap { v -> QuantMethod? in
         if case .string(let m) = v { return QuantMethod(rawValue: m) } else { return nil }

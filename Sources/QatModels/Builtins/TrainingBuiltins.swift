@@ -48,14 +48,17 @@ enum TrainingBuiltins {
       try model.require(.trainable, call: call)
       let network = try DataBinding.network(model, for: split, call: call, argument: "data")
       let images = DataBinding.images(split, interpreter: call.interpreter)
-      let needed = Double(min(call.int("batch"), max(1, split.count))) * Double(network.trainingBytesPerImage)
-      if needed > 4e9 {
+      // A batch larger than the data is the whole data: the same single batch per epoch.
+      let batch = min(call.int("batch"), max(1, split.count))
+      let needed = network.memory.bytes(images: batch)
+      let budget = call.interpreter.memoryBudget
+      guard MemoryBudget.fits(needed, budget: budget) else {
         throw call.error(
-          "a batch of \(call.int("batch")) would need \(Units.bytes(Int(needed))) of activations for this model",
+          "a batch of \(Units.grouped(batch)) images \(MemoryBudget.excess(needed, budget: budget)) for this model",
           argument: "batch", hint: "use a smaller batch (32 is the usual choice)")
       }
       let options = TrainingOptions(
-        epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: call.int("batch"),
+        epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: batch,
         optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
         weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
         threads: call.interpreter.threads)
@@ -89,6 +92,7 @@ enum TrainingBuiltins {
       else {
         return .none
       }
+      try DataBinding.requireImages(split, call: call, argument: "data")
       let program = try DataBinding.program(model, for: split, call: call, argument: "data")
       let images = DataBinding.images(split, interpreter: call.interpreter)
       var predictions: [Int32] = []

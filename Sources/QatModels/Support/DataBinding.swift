@@ -16,6 +16,14 @@ enum DataBinding {
     return object as? ImageSplit
   }
 
+  /// Refuses to measure on a split without images, whose accuracy would be 0/0.
+  static func requireImages(_ split: ImageSplit, call: BuiltinCall, argument: String) throws {
+    guard split.count == 0 else { return }
+    throw call.error(
+      "the \(split.name) split is empty: there are no images to measure on", argument: argument,
+      hint: "give each class more images, or hold out a larger share with images(…, split:)")
+  }
+
   /// The split's images in the engine's layout, converted once per session and split.
   static func images(_ split: ImageSplit, interpreter: Interpreter) -> LabeledImages {
     let cache = interpreter.sessionObject(ConvertedImages.sessionKey, orMake: ConvertedImages.init)

@@ -77,7 +77,8 @@ public final class ModelValue: HostObject {
       throw QatsError(.runtime, message, at: location, hint: hint)
     }
     do {
-      let network = try Network.build(specs, input: description.shape, random: &interpreter.random)
+      let network = try Network.build(
+        specs, input: description.shape, random: &interpreter.random, budget: interpreter.memoryBudget)
       self.network = network
       input = description
       return network

@@ -7,6 +7,14 @@ public enum CoreBuiltins {
   /// Largest list `range` will build, so `range(1e12)`-style typos fail fast instead of exhausting memory.
   static let maxRangeCount = 10_000_000
 
+  /// How many numbers `range(start, stop, step: step)` holds, computed without overflow for any
+  /// 64-bit arguments (the distance between them needs 64 unsigned bits).
+  static func rangeCount(start: Int, stop: Int, step: Int) -> UInt {
+    guard step != 0, step > 0 ? stop > start : start > stop else { return 0 }
+    let distance = step > 0 ? UInt(bitPattern: stop &- start) : UInt(bitPattern: start &- stop)
+    return (distance - 1) / step.magnitude + 1
+  }
+
   static func core() -> [Builtin] {
     [
       Builtin(
@@ -41,13 +49,12 @@ public enum CoreBuiltins {
           call.isGiven("b") && !call.value("b").isNil ? (call.int("a"), call.int("b")) : (0, call.int("a"))
         let step = call.int("step")
         guard step != 0 else { throw call.error("`step` must not be 0", argument: "step") }
-        let count =
-          step > 0
-          ? (stop > start ? (stop - start - 1) / step + 1 : 0) : (start > stop ? (start - stop - 1) / -step + 1 : 0)
-        guard count <= maxRangeCount else {
+        let count = rangeCount(start: start, stop: stop, step: step)
+        guard count <= UInt(maxRangeCount) else {
           throw call.error("would make \(count) numbers; the limit is \(maxRangeCount)")
         }
-        return .list(stride(from: start, to: stop, by: step).map { .int($0) })
+        // start + i·step lies between start and stop, so the wrapping arithmetic is exact.
+        return .list((0..<Int(count)).map { .int(start &+ $0 &* step) })
       },
       Builtin(
         "type", topic: "core", summary: "The type name of a value (int, float, string, list, record, …).",
@@ -100,7 +107,18 @@ public enum CoreBuiltins {
         parameters: [.required("list", .list, "the list"), .required("item", .any, "the value to add")],
         returns: "list"
       ) { call in
-        .list(call.list("list") + [call.value("item")])
+        let item = call.value("item")
+        if 1 + item.depth > Value.maxDepth { throw Value.tooDeep(1 + item.depth, at: call.location(of: "item")) }
+        var items = call.list("list")
+        guard items.count < Interpreter.maxRepeatedLength else {
+          throw call.error(
+            "the list already has \(items.count) items, the most a list may hold", argument: "list",
+            hint:
+              "lists are limited to \(Interpreter.maxRepeatedLength) items so that a runaway loop cannot exhaust memory"
+          )
+        }
+        items.append(item)
+        return .list(items)
       },
       Builtin(
         "keys", topic: "core", summary: "The field names of a record, in order.",

@@ -16,6 +16,13 @@ public final class Environment {
 
   public func remove(_ name: String) { values[name] = nil }
 
+  /// Runs `body` on `name`'s value in place if `name` is bound in this scope itself (nil if not),
+  /// so a list or record held only here is changed without being copied.
+  func modifyLocal<T>(_ name: String, _ body: (inout Value) throws -> T) rethrows -> T? {
+    guard values[name] != nil else { return nil }
+    return try body(&values[name, default: .none])
+  }
+
   /// Names visible from here, innermost first.
   public var allNames: [String] { Array(values.keys) + (parent?.allNames ?? []) }
 

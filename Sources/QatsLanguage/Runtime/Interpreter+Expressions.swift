@@ -9,10 +9,14 @@ extension Interpreter {
     case .bool(let b): return .bool(b)
     case .nilLiteral: return .none
     case .identifier(let name): return try lookup(name, in: env, at: expr.location)
-    case .list(let items): return .list(try items.map { try evaluate($0, in: env) })
+    case .list(let items):
+      let values = try items.map { try evaluate($0, in: env) }
+      try checkNesting(of: values, at: expr.location)
+      return .list(values)
     case .record(let fields):
       var r = Record()
       for f in fields { r[f.key] = try evaluate(f.value, in: env) }
+      try checkNesting(of: r.values, at: expr.location)
       return .record(r)
     case .unary(let op, let operand):
       return try unary(op, try evaluate(operand, in: env), at: expr.location)
@@ -32,6 +36,12 @@ extension Interpreter {
     case .function(let decl):
       return .function(Function(.user(decl, captured: env)))
     }
+  }
+
+  /// Refuses a list or record of `items` that would nest deeper than `Value.maxDepth`.
+  func checkNesting(of items: some Sequence<Value>, at location: SourceLocation) throws {
+    let depth = 1 + items.reduce(0) { max($0, $1.depth) }
+    if depth > Value.maxDepth { throw Value.tooDeep(depth, at: location) }
   }
 
   func lookup(_ name: String, in env: Environment, at location: SourceLocation) throws -> Value {

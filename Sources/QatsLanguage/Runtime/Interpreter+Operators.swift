@@ -20,7 +20,8 @@ extension Interpreter {
       hint: "use floats for very large values, e.g. `2.0 ** 70`")
   }
 
-  /// Caps the size of strings and lists built by `*` so a typo cannot exhaust memory.
+  /// Caps the length of strings (in characters) and lists built by `*`, `+` and `append`, so a typo
+  /// or a runaway loop (`s = s + s`) fails with an error instead of exhausting memory.
   static let maxRepeatedLength = 10_000_000
 
   func binary(_ op: BinaryOperator, _ l: Value, _ r: Value, at location: SourceLocation) throws -> Value {
@@ -34,19 +35,17 @@ extension Interpreter {
     case (.int(let a), .int(let b)): return try integer(op, a, b, at: location)
     case (.int, .float), (.float, .int), (.float, .float):
       return try floating(op, l.number ?? 0, r.number ?? 0, at: location)
-    case (.string(let a), .string(let b)) where op == .add: return .string(a + b)
-    case (.list(let a), .list(let b)) where op == .add: return .list(a + b)
+    case (.string(let a), .string(let b)) where op == .add:
+      try checkJoinedLength(a, b, at: location)
+      return .string(a + b)
+    case (.list(let a), .list(let b)) where op == .add:
+      try checkJoinedLength(a.count, b.count, what: "list", unit: "items", at: location)
+      return .list(a + b)
     case (.string(let s), .int(let n)) where op == .multiply:
-      guard n >= 0, n.multipliedReportingOverflow(by: max(1, s.count)).partialValue <= Interpreter.maxRepeatedLength
-      else {
-        throw QatsError(.runtime, "cannot repeat a string \(n) times", at: location)
-      }
+      try checkRepeatedLength(n, s.count, what: "string", unit: "characters", at: location)
       return .string(String(repeating: s, count: n))
     case (.list(let a), .int(let n)) where op == .multiply:
-      guard n >= 0, n.multipliedReportingOverflow(by: max(1, a.count)).partialValue <= Interpreter.maxRepeatedLength
-      else {
-        throw QatsError(.runtime, "cannot repeat a list \(n) times", at: location)
-      }
+      try checkRepeatedLength(n, a.count, what: "list", unit: "items", at: location)
       return .list(Array([[Value]](repeating: a, count: n).joined()))
     default:
       var hint: String?
@@ -55,6 +54,35 @@ extension Interpreter {
       throw QatsError(
         .runtime, "`\(op.rawValue)` does not apply to \(l.typeName) and \(r.typeName)", at: location, hint: hint)
     }
+  }
+
+  /// Refuses `n` copies of something `count` long when the result would exceed `maxRepeatedLength`.
+  func checkRepeatedLength(_ n: Int, _ count: Int, what: String, unit: String, at location: SourceLocation) throws {
+    let (total, overflow) = n.multipliedReportingOverflow(by: max(1, count))
+    guard n >= 0, !overflow, total <= Interpreter.maxRepeatedLength else {
+      throw QatsError(
+        .runtime, "cannot repeat a \(what) \(n) times", at: location,
+        hint: "\(what)s are limited to \(Interpreter.maxRepeatedLength) \(unit)")
+    }
+  }
+
+  /// Refuses joining two things `a` and `b` long when the result would exceed `maxRepeatedLength`.
+  func checkJoinedLength(_ a: Int, _ b: Int, what: String, unit: String, at location: SourceLocation) throws {
+    let (total, overflow) = a.addingReportingOverflow(b)
+    guard !overflow, total <= Interpreter.maxRepeatedLength else {
+      let limit = Interpreter.maxRepeatedLength
+      throw QatsError(
+        .runtime, "`+` would make a \(what) of \(overflow ? Int.max : total) \(unit); the limit is \(limit)",
+        at: location, hint: "the limit keeps a runaway loop such as `s = s + s` from exhausting memory")
+    }
+  }
+
+  /// `checkJoinedLength` for strings, counted in characters. The UTF-8 length is an upper bound known
+  /// at once, so characters are only counted for very long strings.
+  func checkJoinedLength(_ a: String, _ b: String, at location: SourceLocation) throws {
+    let (bytes, overflow) = a.utf8.count.addingReportingOverflow(b.utf8.count)
+    if !overflow && bytes <= Interpreter.maxRepeatedLength { return }
+    try checkJoinedLength(a.count, b.count, what: "string", unit: "characters", at: location)
   }
 
   func integer(_ op: BinaryOperator, _ a: Int, _ b: Int, at location: SourceLocation) throws -> Value {

@@ -25,6 +25,10 @@ public final class Interpreter {
   /// key; read through `sessionObject(_:orMake:)`. `:reset` clears them.
   private var sessionObjects: [SessionKeyIdentity: AnyObject] = [:]
 
+  /// Bytes one allocation a user sizes may take (images, a model's memory, a batch):
+  /// `MemoryBudget.bytes`, or less when a test sets it.
+  public var memoryBudget = MemoryBudget.bytes
+
   /// Deepest allowed nesting of user function calls before "recursion too deep".
   public var maxCallDepth = 1000
   var callDepth = 0

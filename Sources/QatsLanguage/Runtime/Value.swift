@@ -70,6 +70,34 @@ public struct Record {
   /// Key/value pairs in insertion order.
   public var pairs: [(key: String, value: Value)] { keys.compactMap { k in storage[k].map { (k, $0) } } }
   public var count: Int { keys.count }
+  /// The field values, in no particular order.
+  var values: Dictionary<String, Value>.Values { storage.values }
+}
+
+extension Value {
+  /// How deeply lists and records may nest inside each other. Every list and record is checked when
+  /// it is made (literals, `append`, assignment into one), so every walk over a value — showing it,
+  /// JSON, equality, freeing it — recurses at most this deep.
+  public static let maxDepth = 1000
+
+  /// How deeply lists and records nest in this value: 0 for a number, string or object, 1 for
+  /// `[1, 2]` or `{a: 1}`, 2 for `[[1]]`. Bounded by `maxDepth`, as every value is.
+  public var depth: Int {
+    switch self {
+    case .list(let items): return 1 + items.reduce(0) { Swift.max($0, $1.depth) }
+    case .record(let r): return 1 + r.values.reduce(0) { Swift.max($0, $1.depth) }
+    default: return 0
+    }
+  }
+
+  /// The error for a list or record that would nest `depth` levels deep, more than `maxDepth`.
+  public static func tooDeep(_ depth: Int, at location: SourceLocation?) -> QatsError {
+    QatsError(
+      .runtime,
+      "lists and records may nest at most \(maxDepth) levels deep; this one would nest \(depth) levels",
+      at: location,
+      hint: "a loop like `x = [x]` wraps the value once more each time; collect items in one list: `xs += [item]`")
+  }
 }
 
 extension Value {

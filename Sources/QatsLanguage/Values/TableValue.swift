@@ -138,10 +138,15 @@ public final class TableValue: HostObject, CompositeRenderable {
     case .plain: return value.displayString
     case .percent: return Units.percent(x)
     case .points: return signed(Units.fixed(x * 100, digits: 2), x)
-    case .signedCount: return signed(String(Int(x.rounded()).magnitude), x)
+    case .signedCount:
+      // Beyond Int (or not finite), a number a user put in the table shows as it is.
+      guard let count = Int(exactly: x.rounded()) else { return Value.formatFloat(x) }
+      return signed(String(count.magnitude), x)
     case .microseconds: return x.isFinite ? Units.significant(x) + " µs" : "—"
     case .imageRate: return Units.imageRate(x)
-    case .bytes: return x.isFinite ? Units.bytes(Int(x)) : "—"
+    case .bytes:
+      guard x.isFinite else { return "—" }
+      return Int(exactly: x.rounded(.towardZero)).map(Units.bytes) ?? Value.formatFloat(x) + " B"
     case .decibels: return x.isFinite ? Units.fixed(x, digits: 1) + " dB" : (x > 0 ? "∞ dB" : "—")
     case .fixed(let digits): return Units.fixed(x, digits: digits)
     }

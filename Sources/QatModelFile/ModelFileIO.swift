@@ -107,6 +107,9 @@ enum ModelFileIO {
         throw ModelFileError(
           .cannotWrite, path: path, reason: "'\(PrintableName.of(directory))' is not a directory",
           hint: "save somewhere else")
+      case .notARegularFile:
+        throw ModelFileError(
+          .cannotWrite, path: path, reason: reason.message, hint: "save to a file name, such as net.qnet")
       case .namesADirectory, .system:
         throw ModelFileError(
           .cannotWrite, path: path, reason: reason.message, hint: "check the path and that the directory is writable")

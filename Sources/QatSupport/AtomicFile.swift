@@ -14,6 +14,9 @@ public enum AtomicFile {
       case missingDirectory(String)
       /// What would be the file's directory (given) is something else, a file say.
       case notADirectory(String)
+      /// Something other than a regular file is already at the path (a device such as /dev/null, a
+      /// pipe, a socket, a directory): replacing it would destroy it, so it is left alone.
+      case notARegularFile
       /// A system call failed with this `errno`.
       case system(code: Int32)
 
@@ -24,6 +27,8 @@ public enum AtomicFile {
         case .missingDirectory(let directory):
           return "the directory '\(PrintableName.of(directory))' does not exist; create it first"
         case .notADirectory(let directory): return "'\(PrintableName.of(directory))' is not a directory"
+        case .notARegularFile:
+          return "something other than a regular file is there (a directory, device or pipe); choose a file name"
         case .system(let code): return String(cString: strerror(code))
         }
       }
@@ -51,10 +56,12 @@ public enum AtomicFile {
     let (directory, _) = split(target)
     if let problem = directoryProblem(directory) { throw Failure(path: path, reason: problem) }
     removeStaleTemporaryFiles(in: directory)
-    // The mode of the file being replaced, kept; a new file gets the usual 0666 less the umask.
+    // Only a regular file is ever replaced: renaming over /dev/null (as root) or a pipe would destroy it.
+    // The mode of the file being replaced is kept; a new file gets the usual 0666 less the umask.
     var existing = stat()
-    let keptMode: mode_t? =
-      stat(target, &existing) == 0 && (existing.st_mode & S_IFMT) == S_IFREG ? existing.st_mode & 0o777 : nil
+    let exists = lstat(target, &existing) == 0
+    if exists && (existing.st_mode & S_IFMT) != S_IFREG { throw Failure(path: path, reason: .notARegularFile) }
+    let keptMode: mode_t? = exists ? existing.st_mode & 0o777 : nil
     // Hidden, unique per process and attempt, in the same directory so the rename is atomic, and
     // short, so that any name the file system allows still leaves room for it.
     let temp = "\(directory)/\(temporaryPrefix)\(getpid())-\(UInt32.random(in: 0...UInt32.max))\(temporarySuffix)"

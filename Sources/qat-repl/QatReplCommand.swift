@@ -36,8 +36,9 @@ struct QatReplCommand: ParsableCommand {
     if let threads, threads < 1 || threads > 256 {
       throw ValidationError("--threads must be between 1 and 256, got \(threads)")
     }
-    if let report, ReportWriter.Format(path: report) == nil {
-      throw ValidationError("--report must end in .html or .md, got \(report)")
+    // Checked before anything runs: a bad path is a usage error (64), not a failure after the script.
+    if let report, let problem = Launcher.reportPathProblem(report) {
+      throw ValidationError("--report: \(problem)")
     }
   }
 

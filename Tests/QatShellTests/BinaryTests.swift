@@ -93,6 +93,29 @@ import Testing
     #expect(!html.contains("<script src") && !html.contains("<link"))
   }
 
+  @Test func aBadReportPathIsAUsageErrorBeforeTheScriptRuns() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let script = dir + "/s.qats"
+    _ = FileManager.default.createFile(atPath: script, contents: Data("print(\"ran\")\n".utf8))
+    for (report, reason) in [
+      (dir + "/missing/r.html", "the directory '\(dir)/missing' does not exist"),
+      (dir, "unknown file type; use a .html or .md file name"),
+      (dir + "/r.txt", "unknown file type"),
+    ] {
+      let r = try run([script, "--report", report])
+      #expect(r.status == 64)
+      #expect(r.out.isEmpty, "the script ran before the report path was checked")
+      #expect(r.err.contains(reason), "\(r.err)")
+    }
+    try FileManager.default.createDirectory(atPath: dir + "/r.md", withIntermediateDirectories: false)
+    let r = try run([script, "--report", dir + "/r.md"])
+    #expect(r.status == 64 && r.out.isEmpty && r.err.contains("'\(dir)/r.md': it is a directory"))
+    let good = try run([script, "--report", dir + "/ok.html"])
+    #expect(good.status == 0 && good.out == "ran\n")
+    #expect(good.err == "wrote the report to \(dir)/ok.html (1 cell)\n")
+  }
+
   @Test func ctrlCStopsAScriptWithStatus130AndWritesTheReport() throws {
     guard let binary = Self.binary else { return }
     let dir = try temporaryDirectory()

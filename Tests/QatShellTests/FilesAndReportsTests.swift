@@ -61,7 +61,7 @@ import Testing
     #expect(chmod(target, 0o600) == 0)
     try FileManager.default.createSymbolicLink(atPath: dir + "/link.qats", withDestinationPath: "private.qats")
     let s = CapturedSession()
-    #expect(s.input("x = 1", ":save \(dir)/link.qats") == "saved 1 input to \(dir)/link.qats\n")
+    #expect(s.input("x = 1", ":save! \(dir)/link.qats") == "saved 1 input to \(dir)/link.qats\n")
     #expect(try FileManager.default.destinationOfSymbolicLink(atPath: dir + "/link.qats") == "private.qats")
     #expect(try String(contentsOfFile: target, encoding: .utf8).hasSuffix("\nx = 1\n"))
     #expect((try FileManager.default.attributesOfItem(atPath: target)[.posixPermissions] as? Int) == 0o600)

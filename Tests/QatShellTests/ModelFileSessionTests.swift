@@ -78,6 +78,10 @@ import QatsLanguage
     #expect(s.input("convert(net)").contains("fp32"))
     #expect(s.input("convert(q)").contains("already an integer model"))
     #expect(s.input("save(prepare(net, d), \"\(dir)/p.qnet\")").contains("prepared"))
+    let written = s.input("write(net, \"\(dir)/net.txt\")")
+    #expect(written.contains("a model is not written with `write`; use save() to keep it in a .qnet file"))
+    #expect(written.contains("save(net, \"model.qnet\")"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/net.txt"))
     // Truncated and flipped files are refused with the reason.
     let data = try Data(contentsOf: URL(fileURLWithPath: dir + "/q.qnet"))
     try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: dir + "/half.qnet"))

@@ -64,6 +64,32 @@ import QatsLanguage
     #expect(s.input(":save \(dir)/missing/s.qats").contains("the directory '\(dir)/missing' does not exist"))
   }
 
+  @Test func saveAndExportKeepAnExistingFileUnlessGivenTheBangForm() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try "keep me".write(toFile: dir + "/s.qats", atomically: false, encoding: .utf8)
+    try "keep me".write(toFile: dir + "/r.md", atomically: false, encoding: .utf8)
+    let s = CapturedSession()
+    s.input("x = 1")
+    #expect(
+      s.input(":save \(dir)/s.qats")
+        == "error: :save: '\(dir)/s.qats' already exists and was left as it is\n"
+        + "  `:save! \(dir)/s.qats` replaces it, or choose another file name\n")
+    #expect(s.input(":export \(dir)/r.md").contains("`:export! \(dir)/r.md` replaces it"))
+    #expect(try String(contentsOfFile: dir + "/s.qats", encoding: .utf8) == "keep me")
+    #expect(try String(contentsOfFile: dir + "/r.md", encoding: .utf8) == "keep me")
+    #expect(s.input(":save! \(dir)/s.qats") == "saved 1 input to \(dir)/s.qats\n")
+    #expect(s.input(":export! \(dir)/r.md") == "exported 1 cell to \(dir)/r.md\n")
+    #expect(try String(contentsOfFile: dir + "/s.qats", encoding: .utf8).hasSuffix("\nx = 1\n"))
+    // Bad paths are refused before anything is written: a directory, a missing one, a wrong extension.
+    #expect(s.input(":export \(dir)").contains("unknown file type; use a .html or .md file name"))
+    try FileManager.default.createDirectory(atPath: dir + "/d.html", withIntermediateDirectories: false)
+    #expect(s.input(":export! \(dir)/d.html").contains("'\(dir)/d.html': it is a directory"))
+    #expect(s.input(":save! \(dir)").contains("'\(dir)': it is a directory"))
+    #expect(s.input(":export \(dir)/no/r.md").contains("the directory '\(dir)/no' does not exist"))
+    #expect(!FileManager.default.fileExists(atPath: dir + "/no"))
+  }
+
   @Test func exportWritesEveryCell() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -185,3 +185,33 @@ import Testing
     #expect(try run(#"["é\u{1}"]"#) == #"["é\u{1}"]"#)
   }
 }
+
+/// Relative input paths inside a script: the working directory first, then the script's folder.
+@Suite struct InputPathTests {
+  @Test func inputsFallBackToTheScriptFolderWithANoteOnce() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "qats-inputs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+    ).path
+    try FileManager.default.createDirectory(atPath: dir + "/sub", withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let name = "qats-only-beside-the-script-\(getpid())"
+    _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: Data())
+    _ = FileManager.default.createFile(atPath: dir + "/sub/other", contents: Data())
+    let out = CapturingOutput()
+    let interpreter = Interpreter(output: out)
+    // No script running: paths are left as they are.
+    #expect(interpreter.inputPath(name) == name)
+    interpreter.scriptFolder = dir
+    #expect(interpreter.inputPath(name) == dir + "/" + name)
+    #expect(out.text.contains("note: '\(name)' is not in the working directory; using '\(dir)/\(name)'"))
+    let before = out.text
+    #expect(interpreter.inputPath("sub/other") == dir + "/sub/other")
+    #expect(out.text == before, "the note is shown once per script folder")
+    // Absolute paths, paths that are in the working directory and paths found nowhere stay as written.
+    #expect(interpreter.inputPath("/nonexistent/\(name)") == "/nonexistent/\(name)")
+    let cwdEntry = try #require(FileManager.default.contentsOfDirectory(atPath: ".").first)
+    _ = FileManager.default.createFile(atPath: dir + "/" + cwdEntry, contents: Data())
+    #expect(interpreter.inputPath(cwdEntry) == cwdEntry)
+    #expect(interpreter.inputPath("missing-\(name)") == "missing-\(name)")
+  }
+}

@@ -125,6 +125,17 @@ private func chart(_ code: String) throws -> LineChart? {
     #expect(failure("write([1], \"\(path)\")").contains("only a chart can be written as .svg; got [1]"))
   }
 
+  @Test func writeRefusesPictureFormatsOtherThanSVG() throws {
+    let dir = NSTemporaryDirectory() + "qat-chart-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let png = failure("c = bars({a: 1, b: 2})\nwrite(c, \"\(dir)/c.png\")")
+    #expect(png.contains("`write`: cannot write a .png picture: charts are written as .svg"))
+    #expect(png.contains("write(c, \"\(dir)/c.svg\")"))
+    #expect(failure("write([1], \"\(dir)/x.PNG\")").contains("cannot write a .png picture"))
+    #expect(try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty)
+  }
+
   @Test func builtinsAreDocumented() {
     let registry = Interpreter(output: CapturingOutput()).registry
     for name in ["table", "plot", "bars"] {

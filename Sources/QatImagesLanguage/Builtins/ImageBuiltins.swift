@@ -34,7 +34,7 @@ public enum ImageBuiltins {
       ],
       returns: "dataset"
     ) { call in
-      let path = call.string("path")
+      let path = call.inputPath("path")
       var options = ImageFolderOptions(threads: call.interpreter.threads)
       options.size = try size(call)
       switch call.string("color") {

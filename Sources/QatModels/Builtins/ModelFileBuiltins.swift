@@ -50,7 +50,7 @@ enum ModelFileBuiltins {
         """,
       parameters: [.required("path", .string, "the .qnet file")], returns: "model"
     ) { call in
-      let path = call.string("path")
+      let path = call.inputPath("path")
       let file: ModelFile
       do throws(ModelFileError) {
         file = try ModelFile.read(path: path)

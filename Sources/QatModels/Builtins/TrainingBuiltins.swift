@@ -140,7 +140,8 @@ enum TrainingBuiltins {
         pixels = Array(sample.split.values(sample.index))
         label = sample.label
         _ = try DataBinding.program(model, for: sample.split, call: call, argument: "image")
-      case .string(let path):
+      case .string(let given):
+        let path = call.interpreter.inputPath(given)
         guard let known = model.input, model.program != nil else {
           throw call.error(
             "the model has not seen any images yet, so it cannot prepare a file", argument: "model",

@@ -25,6 +25,11 @@ public enum Launcher {
 
   /// Runs a script, piped input or the interactive shell; writes the report; returns the exit status.
   public static func run(_ options: Options) -> ExitStatus {
+    // A report that cannot be written is found before anything runs, not after a long script.
+    if let report = options.report, let problem = reportPathProblem(report) {
+      FileHandle.standardError.write(Data("error: \(problem)\n".utf8))
+      return .usage
+    }
     Interrupts.install()
     let title = options.script.map { ($0 as NSString).lastPathComponent } ?? "qat-repl session"
     let session = Session(
@@ -54,12 +59,51 @@ public enum Launcher {
     if let report = options.report {
       do {
         try ReportWriter.write(session.notebook, to: report, generator: Version.banner)
+        let cells = session.notebook.cellCount
+        FileHandle.standardError.write(
+          Data("wrote the report to \(PrintableName.of(report)) (\(cells) cell\(cells == 1 ? "" : "s"))\n".utf8))
       } catch {
         FileHandle.standardError.write(Data("error: \(error)\n".utf8))
         if status == .success { status = .runtime }
       }
     }
     return status
+  }
+
+  /// Why a notebook report cannot be written to `path` (`--report`, `:export`), or nil: checked
+  /// before anything runs. An unsupported extension, a directory, a missing parent directory.
+  public static func reportPathProblem(_ path: String) -> String? {
+    guard ReportWriter.Format(path: path) != nil else {
+      return "cannot write report '\(PrintableName.of(path))': unknown file type; use a .html or .md file name"
+    }
+    return outputPathProblem(path, what: "report")
+  }
+
+  /// Why no file can be written at `path` (it is a directory or another non-regular file, or its
+  /// directory is missing), or nil; `what` names the file in the message ("report", "script").
+  static func outputPathProblem(_ path: String, what: String) -> String? {
+    let shown = PrintableName.of(path)
+    var info = stat()
+    if stat(path, &info) == 0 {
+      switch info.st_mode & S_IFMT {
+      case S_IFREG: break
+      case S_IFDIR:
+        return "cannot write \(what) '\(shown)': it is a directory; give a file name inside it"
+      default:
+        return "cannot write \(what) '\(shown)': \(AtomicFile.Failure.Reason.notARegularFile.message)"
+      }
+    }
+    if let problem = AtomicFile.directoryProblem(AtomicFile.split(path).directory) {
+      return "cannot write \(what) '\(shown)': \(problem.message)"
+    }
+    return nil
+  }
+
+  /// Whether a regular file (or a link to one) is already at `path`: `:save` and `:export` do not
+  /// replace it without `!`.
+  static func fileExists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
   }
 
   /// `path` if history can be read from and written to it: nothing is there yet, or a regular

@@ -10,8 +10,8 @@ extension Session {
     (":help", ":help [name|topic]", "this overview, or a built-in, concept or topic"),
     (":vars", ":vars [PATTERN]", "variables, their types and values (`net*` filters)"),
     (":load", ":load FILE.qats", "run a script in this session (its variables stay)"),
-    (":save", ":save FILE.qats", "write the session's successful inputs as a runnable script"),
-    (":export", ":export FILE.html|FILE.md", "write the notebook so far (inputs, outputs, narrative)"),
+    (":save", ":save FILE.qats", "write the session's successful inputs as a script (`:save!` replaces a file)"),
+    (":export", ":export FILE.html|FILE.md", "write the notebook so far as a report (`:export!` replaces a file)"),
     (":reset", ":reset", "forget every variable, return to ptq mode and the start seed"),
     (":time", ":time EXPR", "run EXPR as a cell and show how long it took"),
     (":quit", ":quit", "leave (`quit`, `exit` and Ctrl-D at an empty prompt do the same)"),
@@ -19,7 +19,10 @@ extension Session {
 
   func runMeta(_ text: String) -> QatsError? {
     let parts = text.split(separator: " ", maxSplits: 1).map(String.init)
-    let command = parts[0]
+    var command = parts.first ?? text
+    // `:save! f` and `:export! f` replace an existing file; without `!` they refuse to.
+    let replace = (command == ":save!" || command == ":export!")
+    if replace { command.removeLast() }
     let argument = parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : ""
     func fail(_ message: String, hint: String? = nil) -> QatsError {
       let e = QatsError(.runtime, message, at: nil, hint: hint)
@@ -39,17 +42,19 @@ extension Session {
       console.out(variablesTable(matching: argument) + "\n")
     case ":load":
       if let e = needArgument("a script path") { return e }
-      let path = Session.unquote(argument)
+      let path = interpreter.inputPath(Session.unquote(argument))
       switch ScriptFile.read(path) {
       case .failure(let message): return fail(message)
       case .success(let script):
         let name = PrintableName.of(path)
-        let status = runScript(text: script, name: name)
+        let status = inScriptFolder(of: path) { runScript(text: script, name: name) }
         if status != .success { return QatsError(status == .syntax ? .syntax : .runtime, "\(name) stopped", at: nil) }
       }
     case ":save":
       if let e = needArgument("a file name ending in .qats") { return e }
       let path = Session.unquote(argument)
+      if let problem = Launcher.outputPathProblem(path, what: "script") { return fail(problem) }
+      if !replace, Launcher.fileExists(path) { return refuseToReplace(path, command: ":save") }
       let script = "# Saved by \(Version.banner)\n" + savedInputs.joined(separator: "\n") + "\n"
       do throws(AtomicFile.Failure) {
         try AtomicFile.write(Data(script.utf8), to: path)
@@ -61,6 +66,8 @@ extension Session {
     case ":export":
       if let e = needArgument("a file name ending in .html or .md") { return e }
       let path = Session.unquote(argument)
+      if let problem = Launcher.reportPathProblem(path) { return fail(problem) }
+      if !replace, Launcher.fileExists(path) { return refuseToReplace(path, command: ":export") }
       do {
         try ReportWriter.write(notebook, to: path, generator: Version.banner)
         console.out(
@@ -86,6 +93,17 @@ extension Session {
         hint: guess.map { "did you mean \($0)? (:help lists the commands)" } ?? ":help lists the commands")
     }
     return nil
+  }
+
+  /// The error for `:save`/`:export` onto an existing file: it is kept, and the hint names the
+  /// `!` form that replaces it.
+  func refuseToReplace(_ path: String, command: String) -> QatsError {
+    let shown = PrintableName.of(path)
+    let e = QatsError(
+      .runtime, "\(command): '\(shown)' already exists and was left as it is", at: nil,
+      hint: "`\(command)! \(shown)` replaces it, or choose another file name")
+    console.err(e.description + "\n")
+    return e
   }
 
   /// Prints `:help topic`, word-wrapped to the terminal's current width.

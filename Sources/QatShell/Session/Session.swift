@@ -202,8 +202,17 @@ public final class Session {
       console.err("error: \(message)\n")
       return .usage
     case .success(let text):
-      return runScript(text: text, name: PrintableName.of(path))
+      return inScriptFolder(of: path) { runScript(text: text, name: PrintableName.of(path)) }
     }
+  }
+
+  /// Runs `body` with the folder of the script at `path` as the interpreter's script folder, where
+  /// relative input paths not in the working directory are also looked for (`Interpreter.inputPath`).
+  func inScriptFolder<R>(of path: String, _ body: () -> R) -> R {
+    let saved = interpreter.scriptFolder
+    interpreter.scriptFolder = AtomicFile.split(path).directory
+    defer { interpreter.scriptFolder = saved }
+    return body()
   }
 
   /// Forgets every variable, the notebook and the saved inputs (`:reset`).

@@ -67,9 +67,24 @@ enum IOBuiltins {
       ) { call in
         let path = call.string("path")
         let value = call.value("value")
+        let pathExtension = (path as NSString).pathExtension.lowercased()
+        if case .object(let object) = value, object.typeName == "model" {
+          throw call.error(
+            "a model is not written with `write`; use save() to keep it in a .qnet file", argument: "value",
+            hint: "save(\(call.variableName(of: "value") ?? "net"), \"model.qnet\"), then load(\"model.qnet\")")
+        }
+        if IOBuiltins.pictureExtensions.contains(pathExtension) {
+          let isChart: Bool
+          if case .object(let object) = value, object is any Figure { isChart = true } else { isChart = false }
+          throw call.error(
+            "cannot write a .\(pathExtension) picture: charts are written as .svg", argument: "path",
+            hint: isChart
+              ? "write(\(call.variableName(of: "value") ?? "chart"), \"\(IOBuiltins.svgName(path))\")"
+              : "only a chart can be written as a picture, and only as .svg")
+        }
         let text: String
         do {
-          switch (path as NSString).pathExtension.lowercased() {
+          switch pathExtension {
           case "json": text = try JSONText.encode(value, pretty: true) + "\n"
           case "csv": text = try CSVText.encode(value)
           case "svg":
@@ -93,5 +108,14 @@ enum IOBuiltins {
         return .none
       },
     ]
+  }
+
+  /// Picture formats `write` refuses (it writes charts as SVG only), so the error can name `.svg`
+  /// instead of writing text into a file named `.png`.
+  static let pictureExtensions: Set<String> = ["png", "jpg", "jpeg", "gif", "bmp", "webp", "pdf", "tif", "tiff"]
+
+  /// `path` with its extension replaced by `.svg`: `out/c.png` → `out/c.svg`.
+  static func svgName(_ path: String) -> String {
+    PrintableName.of((path as NSString).deletingPathExtension + ".svg")
   }
 }

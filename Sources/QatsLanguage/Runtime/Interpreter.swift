@@ -29,6 +29,12 @@ public final class Interpreter {
   /// `MemoryBudget.bytes`, or less when a test sets it.
   public var memoryBudget = MemoryBudget.bytes
 
+  /// The folder of the script being run (set by the shell while it runs one), where relative input
+  /// paths that are not in the working directory are also looked for; see `inputPath(_:)`.
+  public var scriptFolder: String?
+  /// Script folders whose use `inputPath(_:)` has already noted, so the note is shown once.
+  var notedScriptFolders: Set<String> = []
+
   /// Deepest allowed nesting of user function calls before "recursion too deep".
   public var maxCallDepth = 1000
   var callDepth = 0

@@ -38,6 +38,8 @@ void qle_init(void) {
   rl_completion_append_character = '\0';
 }
 
+void qle_prompt_on_stderr(void) { rl_outstream = stderr; }
+
 char *qle_readline(const char *prompt) { return readline(prompt); }
 
 void qle_free(char *line) { free(line); }

@@ -178,6 +178,32 @@ import Testing
     #expect(dumb.contains("unknown name `nope`") && !dumb.contains("\u{1B}"))
   }
 
+  /// `qat-repl > file` (or `| tee log`) typed at a terminal: still the interactive shell, with its
+  /// prompts on the terminal (stderr) and only the outputs in the file.
+  @Test func aTerminalOnStdinPromptsOnStderrWhenStdoutIsNotOne() throws {
+    guard let binary = Self.binary, FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else { return }
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+    p.arguments = ["-q", "-e", "-c", "'\(binary)' > '\(dir)/out.txt'", "/dev/null"]
+    var env = ProcessInfo.processInfo.environment
+    env["QAT_REPL_HISTORY"] = dir + "/history"
+    p.environment = env
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    p.standardError = output
+    try p.run()
+    input.fileHandleForWriting.write(Data("print(41 + 1)\n:quit\n".utf8))
+    try input.fileHandleForWriting.close()
+    let terminal = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    #expect(p.terminationStatus == 0)
+    #expect(terminal.contains("[1] ptq> ") && terminal.contains("[2] ptq> "), "\(terminal)")
+    #expect(try String(contentsOfFile: dir + "/out.txt", encoding: .utf8) == "42\n")
+  }
+
   @Test func seedFlagSeedsTheSession() throws {
     let a = try run(["--seed", "5"], stdin: "random()\n").out
     let b = try run(["--seed", "5"], stdin: "random()\n").out

@@ -155,6 +155,7 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
         completer.complete(line: ":load samples/de", cursor: 16)
           == Completion(start: 6, candidates: ["samples/demo.qats"]))
       #expect(completer.complete(line: ":save no", cursor: 8) == Completion(start: 6, candidates: ["notes.md"]))
+      #expect(completer.complete(line: ":export! no", cursor: 11) == Completion(start: 9, candidates: ["notes.md"]))
       #expect(completer.complete(line: #":export  "n"#, cursor: 11) == Completion(start: 10, candidates: ["notes.md"]))
       // Other meta commands take no path.
       #expect(completer.complete(line: ":time pr", cursor: 8).candidates == ["print", "prune"])

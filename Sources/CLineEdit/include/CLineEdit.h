@@ -29,6 +29,10 @@ extern "C" {
  * appends after a unique match. Safe to call more than once. */
 void qle_init(void);
 
+/* Makes libedit draw the prompt and the line being edited on stderr instead of stdout, for a
+ * terminal on stdin whose stdout is a pipe (`qat-repl | tee log`). Call before qle_init. */
+void qle_prompt_on_stderr(void);
+
 /* Reads one line with editing, history and completion. Returns NULL on end of input
  * (Ctrl-D on an empty line) and when a signal such as SIGINT interrupted the read;
  * qle_interrupt_pending() tells the two apart. The result has no trailing newline and is

@@ -46,10 +46,11 @@ public enum Launcher {
       if status == .usage { return status }
     }
     if options.script == nil || options.interactive {
-      if Terminal.isInteractive {
+      let promptOnStandardError = Terminal.promptsOnStandardError
+      if Terminal.isInteractive || promptOnStandardError {
         let history = usableHistoryFile(historyFile())
         if let warning = history.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
-        ReadLoop.interactive(session, historyFile: history.path)
+        ReadLoop.interactive(session, historyFile: history.path, promptOnStandardError: promptOnStandardError)
         status = .success
       } else {
         let piped = ReadLoop.piped(session)

@@ -6,22 +6,26 @@ public enum ReadLoop {
   /// The interactive shell: prompts with the cell number and mode, continuation while brackets or
   /// strings are open, history, Tab completion; Ctrl-C clears the line or stops the running cell;
   /// Ctrl-D cancels an open block, and at an empty prompt (or `:quit`) leaves.
-  public static func interactive(_ session: Session, historyFile: String?) {
+  /// With `promptOnStandardError` (stdout is a pipe), the prompts, the banner and the line ends
+  /// after Ctrl-C and Ctrl-D go to stderr, so the pipe gets only the outputs.
+  public static func interactive(_ session: Session, historyFile: String?, promptOnStandardError: Bool = false) {
     let completer = Completer(source: session, metaCommands: Session.metaCommands.map(\.name))
-    let editor = LineEditor(historyFile: historyFile, completer: completer)
-    session.console.out("\(Version.banner) — type :help, Tab completes, Ctrl-D exits\n")
+    let editor = LineEditor(
+      historyFile: historyFile, completer: completer, promptOnStandardError: promptOnStandardError)
+    let terminal = promptOnStandardError ? session.console.err : session.console.out
+    terminal("\(Version.banner) — type :help, Tab completes, Ctrl-D exits\n")
     var buffer = ""
     while !session.quitRequested {
       let prompt = buffer.isEmpty ? session.prompt : continuationPrompt(for: session.prompt)
       switch step(editor.read(prompt: prompt), buffer: &buffer) {
       case .leave:
-        session.console.out("\n")
+        terminal("\n")
         return
       case .cancelled(let ctrlC):
         // Ctrl-C at the prompt abandons the line (and any continuation) but keeps the session;
         // Ctrl-D on a continuation line abandons the block.
         if ctrlC { Interrupts.clear() }
-        session.console.out(ctrlC ? "\n" : "\n(block cancelled)\n")
+        terminal(ctrlC ? "\n" : "\n(block cancelled)\n")
       case .more:
         continue
       case .run(let cell):

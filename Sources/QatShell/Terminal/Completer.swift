@@ -44,7 +44,7 @@ public struct Completion: Equatable, Sendable {
 /// Positions count `Character`s, never UTF-8 bytes.
 public final class Completer {
   /// Meta commands whose argument is a file path.
-  static let pathCommands: Set<String> = [":load", ":save", ":export"]
+  static let pathCommands: Set<String> = [":load", ":save", ":export", ":save!", ":export!"]
 
   // Held strongly so an inline source cannot vanish; a session lives as long as its shell.
   private let source: CompletionSource

@@ -36,8 +36,10 @@ public final class LineEditor {
   ///   - historyFile: the file to load history from and rewrite after each entry; `nil`
   ///     keeps history in memory only.
   ///   - completer: what Tab offers.
-  public init(historyFile: String?, completer: Completer) {
+  ///   - promptOnStandardError: draw the prompt and the edited line on stderr (stdout is a pipe).
+  public init(historyFile: String?, completer: Completer, promptOnStandardError: Bool = false) {
     self.historyFile = historyFile
+    if promptOnStandardError { qle_prompt_on_stderr() }
     qle_init()
     // Without the handler, Ctrl-C at the prompt would kill the process instead of
     // making readline return.

@@ -9,6 +9,12 @@ public enum Terminal {
     qle_isatty(STDIN_FILENO) != 0 && stdoutIsTTY
   }
 
+  /// A terminal on stdin and stderr but not on stdout (`qat-repl | tee log`): the line editor
+  /// still runs, with its prompts on stderr, while outputs go plainly to the pipe.
+  public static var promptsOnStandardError: Bool {
+    qle_isatty(STDIN_FILENO) != 0 && !stdoutIsTTY && qle_isatty(STDERR_FILENO) != 0
+  }
+
   /// stdout is a terminal, so escape codes and progress redraws are understood there.
   public static var stdoutIsTTY: Bool {
     qle_isatty(STDOUT_FILENO) != 0

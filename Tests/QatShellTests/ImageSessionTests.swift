@@ -33,17 +33,19 @@ import QatsLanguage
   @Test func aScriptFindsItsImagesBesideItFromAnotherDirectory() throws {
     let dir = try temporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    // The tests run from the repository root, which has no folder of this name.
-    let folder = "qat-script-images-\(getpid())"
+    // Laid out like the samples: `project/samples/x.qats` reads `images("samples/…")`, a path
+    // relative to the project. The tests run from the repository root, which has no such folder.
+    let folder = "samples/qat-script-images-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir + "/samples", withIntermediateDirectories: false)
-    try FileManager.default.createSymbolicLink(atPath: dir + "/samples/" + folder, withDestinationPath: digits)
+    try FileManager.default.createSymbolicLink(atPath: dir + "/" + folder, withDestinationPath: digits)
     let script = dir + "/samples/x.qats"
     try "d = images(\"\(folder)\")\nd.classes\n".write(toFile: script, atomically: false, encoding: .utf8)
     let s = CapturedSession()
     #expect(s.session.runScript(path: script) == .success, "\(s.err)")
     #expect(
       s.out.hasPrefix(
-        "note: '\(folder)' is not in the working directory; using '\(dir)/samples/\(folder)' beside the script"))
+        "note: '\(folder)' is not in the working directory; using '\(dir)/\(folder)', found from the script's folder"),
+      "\(s.out)")
     #expect(s.out.contains("[\"0\", \"1\""))
     // Outside the script, the same name is not found.
     #expect(s.input("images(\"\(folder)\")").contains("error"))

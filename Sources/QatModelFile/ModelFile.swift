@@ -1,3 +1,4 @@
+import QatSupport
 /// The contents of a saved model (`*.qnet`), independent of the engine: deployment metadata and a
 /// table of layers, each with its attributes and tensors. The byte layout is in
 /// `docs/model-format.md`; `encoded()` and `decode(_:path:)` are exact inverses, and a file that
@@ -150,8 +151,8 @@ extension ModelFile {
     return bytes.count
   }
 
-  /// Reads and decodes the model file at `path`.
-  public static func read(path: String) throws(ModelFileError) -> ModelFile {
-    try decode(ModelFileIO.read(path: path), path: path)
+  /// Reads and decodes the model file at `path`; a file longer than `budget` bytes is refused unread.
+  public static func read(path: String, budget: Int = MemoryBudget.bytes) throws(ModelFileError) -> ModelFile {
+    try decode(ModelFileIO.read(path: path, budget: budget), path: path)
   }
 }

@@ -26,6 +26,50 @@ extension ModelFile {
     }
   }
 
+  /// The length a header gives, when the signature and the header checksum are right (nil otherwise:
+  /// `envelope` names what is wrong from the header alone).
+  static func headerLength(_ b: [UInt8]) -> UInt64? {
+    guard b.count >= headerSize, b.starts(with: magic),
+      ByteReader.littleEndian(UInt32.self, b, at: 20) == CRC32.checksum(b, 0..<20)
+    else { return nil }
+    return ByteReader.littleEndian(UInt64.self, b, at: 12)
+  }
+
+  /// Why a file of `size` bytes whose header gives `length` cannot be one model: truncated, or with
+  /// bytes after its end.
+  static func sizeMismatch(size: Int, length: UInt64, path: String?) -> ModelFileError? {
+    if UInt64(size) < length {
+      return ModelFileError(
+        .truncated, path: path,
+        reason: "truncated: \(Units.grouped(size)) bytes of \(Units.grouped(Int(clamping: length)))",
+        hint: "the file is incomplete (an interrupted copy, download or save); copy or save it again")
+    }
+    if UInt64(size) > length {
+      let total = Int(length)  // < size, so it fits
+      return ModelFileError(
+        .corrupted, path: path,
+        reason: """
+          \(Units.grouped(size - total)) extra bytes after the end of the model (which ends at byte \
+          \(Units.grouped(total)))
+          """,
+        hint:
+          "something was appended to the file; save the model again, or cut the file to \(Units.grouped(total)) bytes"
+      )
+    }
+    return nil
+  }
+
+  /// Why a file of `size` bytes whose header gives `length` is not read whole: its size does not match
+  /// (as `sizeMismatch`), or the model is larger than `budget` allows in memory.
+  static func sizeRefusal(size: Int, length: UInt64, budget: Int, path: String) -> ModelFileError? {
+    if let mismatch = sizeMismatch(size: size, length: length, path: path) { return mismatch }
+    guard length > UInt64(budget) else { return nil }
+    return ModelFileError(
+      .unreadable, path: path,
+      reason: "the model is \(Units.bytes(Int(clamping: length))), more than the \(Units.bytes(budget)) memory budget",
+      hint: "it is too large to load here; load it on a machine with more memory (the budget is half of it)")
+  }
+
   /// Checks everything outside the sections and returns the kind and the byte range of the sections.
   static func envelope(_ b: [UInt8], path: String?) throws(ModelFileError) -> (Kind, Range<Int>) {
     func refuse(_ kind: ModelFileError.Kind, _ reason: String, _ hint: String?) -> ModelFileError {
@@ -67,20 +111,8 @@ extension ModelFile {
         """,
         invalid)
     }
-    guard UInt64(b.count) >= length else {
-      throw refuse(
-        .truncated, "truncated: \(Units.grouped(b.count)) bytes of \(Units.grouped(Int(clamping: length)))", incomplete)
-    }
-    let total = Int(length)  // ≤ b.count, so it fits
-    guard b.count == total else {
-      throw refuse(
-        .corrupted,
-        """
-        \(Units.grouped(b.count - total)) extra bytes after the end of the model (which ends at byte \
-        \(Units.grouped(total)))
-        """,
-        "something was appended to the file; save the model again, or cut the file to \(Units.grouped(total)) bytes")
-    }
+    if let refusal = sizeMismatch(size: b.count, length: length, path: path) { throw refusal }
+    let total = Int(length)  // == b.count, so it fits
     let storedCRC = ByteReader.littleEndian(UInt32.self, b, at: total - trailerSize)
     let computed = CRC32.checksum(b, 0..<total - trailerSize)
     guard storedCRC == computed else {

@@ -4,8 +4,10 @@ import QatSupport
 /// The file system side: reading with errors for each way a path can be wrong, and atomic writes.
 enum ModelFileIO {
   /// The bytes of the regular file at `path`. Only the first chunk of a file that does not start
-  /// with the signature is read, so pointing `load` at a large foreign file costs nothing.
-  static func read(path: String) throws(ModelFileError) -> [UInt8] {
+  /// with the signature is read, so pointing `load` at a large foreign file costs nothing. A model
+  /// file's size is checked against the length its header gives, and that length against `budget`,
+  /// before the rest is read: a crafted 10 GB file is refused after its first chunk.
+  static func read(path: String, budget: Int = MemoryBudget.bytes) throws(ModelFileError) -> [UInt8] {
     func refuse(_ kind: ModelFileError.Kind, _ reason: String, _ hint: String?) -> ModelFileError {
       ModelFileError(kind, path: path, reason: reason, hint: hint)
     }
@@ -46,7 +48,15 @@ enum ModelFileIO {
       if bytes.count >= ModelFile.magic.count, !reserved {
         // Enough to tell a foreign file: the decoder names it from these bytes.
         guard bytes.starts(with: ModelFile.magic) else { break }
-        // Only a file that starts like a model file gets room for all of it.
+      }
+      if bytes.count >= ModelFile.headerSize, !reserved {
+        // A damaged header is named by the decoder from these bytes alone.
+        guard let length = ModelFile.headerLength(bytes), length >= UInt64(ModelFile.headerSize + ModelFile.trailerSize)
+        else { break }
+        if let refusal = ModelFile.sizeRefusal(size: size, length: length, budget: budget, path: path) {
+          throw refusal
+        }
+        // Only a file that starts like a model file, and is as long as it says, gets room for all of it.
         bytes.reserveCapacity(size)
         reserved = true
       }

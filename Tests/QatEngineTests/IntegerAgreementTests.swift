@@ -143,6 +143,32 @@ import QatSupport
     IntegerNetwork.fromFileLayers(layers, info: program.info, output: program.outputIndex)
   }
 
+  /// A program whose working memory for an evaluation pass exceeds the budget is refused when it is
+  /// read, before it runs; so is one with more steps than a model file holds.
+  @Test func workingMemoryAndStepCountAreCheckedAtLoad() throws {
+    let (program, _) = try Self.program()
+    let layers = program.fileLayers()
+    let needed = try #require(program.workingBytes(images: NetworkMemory.evaluationImages))
+    #expect(needed > 0)
+    let fits = IntegerNetwork.fromFileLayers(
+      layers, info: program.info, output: program.outputIndex, budget: needed)
+    #expect((try? fits.get()) != nil)
+    let refused = IntegerNetwork.fromFileLayers(
+      layers, info: program.info, output: program.outputIndex, budget: needed - 1)
+    guard case .failure(let reason) = refused else {
+      Issue.record("a program beyond the budget was accepted")
+      return
+    }
+    #expect(reason.reason.contains("of working memory for 256 images"), "\(reason.reason)")
+    #expect(reason.hint != nil)
+    let tooMany = [layers[0]] + Array(repeating: layers[1], count: ModelFileLimits.layers + 1)
+    guard case .failure(let many) = Self.reloaded(tooMany, like: program) else {
+      Issue.record("a program with too many steps was accepted")
+      return
+    }
+    #expect(many.reason.contains("steps, more than the 65,536 a model file holds"), "\(many.reason)")
+  }
+
   @Test func everyStepKindRoundTrips() throws {
     let (program, data) = try Self.program()
     let file = ModelFile.integer(
@@ -216,5 +242,43 @@ import QatSupport
     let net = try Network.build(specs, input: input, random: &random)
     let (back, _) = try Network.fromFileLayers(net.fileLayers(), input: input).get()
     #expect(back.fileLayers() == net.fileLayers())
+    // Within a small budget the same file is refused at load time, before it runs, saying why.
+    guard case .failure(let over) = Network.fromFileLayers(net.fileLayers(), input: input, budget: 100_000) else {
+      Issue.record("a network beyond the budget was loaded")
+      return
+    }
+    #expect(over.reason.contains("does not fit the memory budget"), "\(over.reason)")
+    #expect(over.hint?.contains("more memory") == true)
+  }
+
+  /// `save` and `load` share `ModelFileLimits`: what one refuses the other refuses, and a file beyond
+  /// them is refused as such (not as damage to save again).
+  @Test func saveAndLoadShareOneTableOfLimits() throws {
+    func nested(_ depth: Int) -> [LayerSpec] {
+      depth == 0 ? [LayerSpec(.relu)] : [LayerSpec(.residual(nested(depth - 1)))]
+    }
+    let beyond: [[LayerSpec]] = [
+      [LayerSpec(.maxpool(kernel: 2_048, stride: 2))],
+      [LayerSpec(.conv(out: 70_000, kernel: 1, stride: 1, pad: 0, groups: 1))],
+      [LayerSpec(.conv(out: 4, kernel: 1, stride: 2_000, pad: 0, groups: 1))], nested(64),
+    ]
+    for specs in beyond {
+      let found = try #require(ModelFileLimits.firstProblem(specs), "\(specs)")
+      guard case .failure(let reason) = LayerSpecFile.read(LayerSpec.fileLayers(specs)) else {
+        Issue.record("loaded \(specs)")
+        continue
+      }
+      #expect(reason.reason.contains("beyond what a model file holds"), "\(reason.reason)")
+      #expect(reason.reason.contains(found.problem), "\(reason.reason)")
+      #expect(reason.hint?.contains("save it again") == true)
+    }
+    let within: [[LayerSpec]] = [
+      [LayerSpec(.maxpool(kernel: 1_024, stride: 1_024))], nested(63),
+      [LayerSpec(.conv(out: 65_536, kernel: 1, stride: 1_024, pad: 1_024, groups: 1))],
+    ]
+    for specs in within {
+      #expect(ModelFileLimits.firstProblem(specs) == nil)
+      #expect(LayerSpecFile.specs(LayerSpec.fileLayers(specs)) != nil, "\(specs)")
+    }
   }
 }

@@ -422,6 +422,32 @@ import QatSupport
     #expect(write?.description.unicodeScalars.contains { $0.value == 0x9B || $0.value == 0x1B } == false)
   }
 
+  @Test func sizeAndBudgetAreCheckedBeforeTheFileIsReadWhole() throws {
+    let dir = try Self.temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let path = dir + "/m.qnet"
+    let size = try Self.sample().write(to: path)
+    // Within a small budget the model is refused by its header, before it is read.
+    do {
+      _ = try ModelFileIO.read(path: path, budget: size - 1)
+      Issue.record("read beyond the budget")
+    } catch {
+      #expect(error.reason.contains("memory budget"))
+    }
+    #expect(try ModelFileIO.read(path: path, budget: size).count == size)
+    // A sparse 10 GB file with a model's header: refused after its first chunk, not read whole.
+    let handle = try #require(FileHandle(forWritingAtPath: path))
+    try handle.truncate(atOffset: 10_000_000_000)
+    try handle.close()
+    do {
+      _ = try ModelFile.read(path: path)
+      Issue.record("read a 10 GB file")
+    } catch {
+      #expect(error.kind == .corrupted)
+      #expect(error.reason.contains("extra bytes after the end of the model"))
+    }
+  }
+
   // MARK: - Helpers
 
   static func writeError(_ model: ModelFile, _ path: String) -> ModelFileError? {

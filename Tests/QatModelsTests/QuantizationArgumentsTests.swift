@@ -140,4 +140,25 @@ import Testing
       tooLarge?.message
         == "`probe`: `values` holds 1e+39 at position 1, outside float32's range (±\(Float.greatestFiniteMagnitude))")
   }
+
+  /// A network with a NaN weight or a NaN batch-norm statistic is refused before it is quantized.
+  @Test func nonFiniteWeightsOrStatisticsAreRefused() throws {
+    let call = try probeCall("bits: 4", parameters: Self.parameters)
+    let specs =
+      [LayerSpec(.conv(out: 2, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm)] + [
+        LayerSpec(.relu), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
+      ]
+    let finite = try ModelFixtures.network(specs)
+    #expect(failure { try ModelArguments.requireFinite(finite, call: call) } == nil)
+    let clean = finite.snapshot()
+    for (index, value) in [(0, Float.nan), (clean.count - 1, Float.infinity)] {
+      let network = try ModelFixtures.network(specs)
+      let state = network.snapshot()
+      state[index].pointer[0] = value
+      network.restore(state)
+      let refusal = try #require(failure { try ModelArguments.requireFinite(network, call: call) })
+      #expect(refusal.message.contains("not all finite"), "\(refusal.message)")
+      #expect(refusal.hint?.contains("lower `lr`") == true)
+    }
+  }
 }

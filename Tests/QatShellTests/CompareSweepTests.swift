@@ -82,6 +82,33 @@ import QatsLanguage
     #expect(weights == "[\"fp32\", \"fp32 +3 epochs\", \"ptq\"]\n", "\(weights)")
   }
 
+  /// Ctrl-C in the last run (QAT's fine-tuning at 2 bits) keeps the finished rows: the table is
+  /// returned with a note, and the message names what was kept.
+  @Test func anInterruptedSweepReturnsTheRowsItFinished() {
+    let s = CapturedSession.smallTrainedNet(digits: digits)
+    nonisolated(unsafe) var asked = 0
+    s.session.interpreter.interruptCheck = {
+      asked += 1
+      return false
+    }
+    let sweep = "t = sweep(net, d, bits: [8, 2], epochs: 1, timing: false)"
+    s.input(sweep)
+    let checks = asked
+    asked = 0
+    s.session.interpreter.interruptCheck = {
+      asked += 1
+      return asked >= checks
+    }
+    let out = s.input(sweep)
+    s.session.interpreter.interruptCheck = { false }
+    #expect(out.contains("interrupted: sweep stopped by Ctrl-C after 5 of 6 runs; the table keeps the 5"), "\(out)")
+    #expect(s.input("t.method") == "[\"fp32\", \"fp32 +1 epochs\", \"ptq\", \"qat\", \"ptq\"]\n")
+    let shown = s.input("t")
+    #expect(shown.contains("stopped by Ctrl-C after 5 of 6 runs"), "\(shown)")
+    #expect(shown.contains("QAT − PTQ in test images: 8 bits "), "\(shown)")
+    #expect(!shown.contains("2 bits +"), "no difference for a width whose QAT run did not finish")
+  }
+
   @Test func sweepErrorsAreLocated() {
     let s = CapturedSession.smallTrainedNet(digits: digits)
     #expect(s.input("sweep(net, d, bits: [8, 9])").contains("every bit width must be between 2 and 8, got 9"))

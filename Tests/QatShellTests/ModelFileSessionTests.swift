@@ -92,4 +92,38 @@ import QatsLanguage
     #expect(s.input("load(\"\(dir)/flipped.qnet\")").contains("error"))
     #expect(s.input("1 + 1") == "2\n")
   }
+
+  /// A model that `load` could not read back is refused by `save`, at the model, naming the layer.
+  @Test func saveRefusesWhatLoadWouldRefuse() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "w = model(d) { conv(4, kernel: 1, stride: 2000); flatten(); dense(10) }")
+    let refused = s.input("save(w, \"\(dir)/w.qnet\")")
+    #expect(refused.contains("beyond what a model file holds: its stride 2000 is more than 1,024"), "\(refused)")
+    #expect(refused.contains("1:6"), "located at the model argument: \(refused)")
+    #expect(!FileManager.default.fileExists(atPath: dir + "/w.qnet"))
+  }
+
+  /// `load` checks a file against the session's memory budget before reading it whole, and the
+  /// loaded network's memory before anything runs, naming the file.
+  @Test func loadRefusesAModelBeyondTheBudgetBeforeRunningIt() throws {
+    let dir = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let s = trainedSession()
+    s.input("save(net, \"\(dir)/net.qnet\")", "q = quantize(net, d)", "save(q, \"\(dir)/q.qnet\")")
+    s.session.interpreter.memoryBudget = 1_000
+    let unread = s.input("load(\"\(dir)/net.qnet\")")
+    #expect(unread.contains("cannot load '\(dir)/net.qnet': the model is "), "\(unread)")
+    #expect(unread.contains("more than the 1.00 KB memory budget"), "\(unread)")
+    s.session.interpreter.memoryBudget = 100_000
+    let fp32 = s.input("load(\"\(dir)/net.qnet\")")
+    #expect(fp32.contains("cannot load '\(dir)/net.qnet': its network does not fit the memory budget"), "\(fp32)")
+    #expect(fp32.contains("run it on a machine with more memory"), "\(fp32)")
+    let integer = s.input("load(\"\(dir)/q.qnet\")")
+    #expect(integer.contains("its integer program needs "), "\(integer)")
+    #expect(integer.contains("of working memory for 256 images"), "\(integer)")
+    s.session.interpreter.memoryBudget = 1 << 30
+    #expect(s.input("m = load(\"\(dir)/q.qnet\")").hasPrefix("m: "))
+  }
 }

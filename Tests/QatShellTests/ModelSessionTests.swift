@@ -220,4 +220,39 @@ extension ModelSessionTests {
     #expect(
       batch.contains("a batch of 960 images needs 17.4 GB, more than the 8.59 GB budget for this model"), "\(batch)")
   }
+
+  /// At `lr: 1e9` the conv net of the samples diverges and training says so; quantizing the model,
+  /// whose history is then empty, warns that it was never trained.
+  @Test func hugeRatesStopTrainingAndUntrainedModelsWarnWhenQuantized() {
+    let s = CapturedSession()
+    s.input(
+      "d = images(\"\(digits)\")",
+      "net = model(d) { conv(8, kernel: 3, pad: 1); batchnorm(); relu(); maxpool(2); flatten(); dense(10) }")
+    let out = s.input("train(net, d, epochs: 2, lr: 1e9)")
+    #expect(out.contains("training stopped: the "), "\(out)")
+    let quantized = s.input("q = quantize(net, d)")
+    #expect(
+      quantized.hasPrefix(
+        "warning: `quantize` on a model that was never trained (its history is empty): train it first\n"),
+      "\(quantized)")
+    s.input("trained = model(d) { flatten(); dense(10) }", "train(trained, d, epochs: 1)")
+    #expect(!s.input("q = quantize(trained, d)").contains("warning"))
+  }
+
+  /// Training data of a single class is refused: there is nothing to tell apart.
+  @Test func oneClassDataIsRefusedForTraining() throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("qat-oneclass-\(getpid())").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try FileManager.default.createDirectory(atPath: dir + "/seven", withIntermediateDirectories: true)
+    let source = digits + "/train/7"
+    for name in try FileManager.default.contentsOfDirectory(atPath: source).sorted().prefix(6) {
+      try FileManager.default.copyItem(atPath: source + "/" + name, toPath: dir + "/seven/" + name)
+    }
+    let s = CapturedSession()
+    let made = s.input("d = images(\"\(dir)\")", "m = model(d) { flatten(); dense(1) }")
+    #expect(!made.contains("error"), "\(made)")
+    let out = s.input("train(m, d, epochs: 1)")
+    #expect(out.contains("all of one class ('seven'): a classifier needs at least two classes"), "\(out)")
+    #expect(s.input("m.history.count") == "0\n")
+  }
 }

@@ -1,5 +1,6 @@
 import CKernels
 import QatModelFile
+import QatSupport
 
 /// An integer program in a model file's layer table: one "q.activation" entry per activation (its
 /// shape and grid), then one entry per step. Requantization multipliers are not stored: they are
@@ -29,9 +30,11 @@ extension IntegerNetwork {
 
   /// The program a layer table describes, checked entry by entry (shapes, indices, ranges), so that a
   /// crafted file cannot make a kernel read out of bounds.
-  public static func fromFileLayers(_ entries: [ModelFile.Layer], info: IntegerProgramInfo, output: Int) -> Result<
-    IntegerNetwork, ModelFileReason
-  > {
+  /// `budget` bounds the working memory of an evaluation pass (`NetworkMemory.evaluationImages` images
+  /// at once), checked before the program runs.
+  public static func fromFileLayers(
+    _ entries: [ModelFile.Layer], info: IntegerProgramInfo, output: Int, budget: Int = MemoryBudget.bytes
+  ) -> Result<IntegerNetwork, ModelFileReason> {
     do throws(ModelFileReason) {
       guard let table = entries.first, table.type == "q.activations" else {
         throw ModelFileReason("the integer program has no activation table")
@@ -39,6 +42,9 @@ extension IntegerNetwork {
       let activations = try Self.activations(table)
       let steps = entries.dropFirst()
       guard !activations.isEmpty, !steps.isEmpty else { throw ModelFileReason("the integer program is empty") }
+      if steps.count > ModelFileLimits.layers {
+        throw ModelFileLimits.tooMany("its integer program has \(Units.grouped(steps.count)) steps")
+      }
       var decoder = IntegerStepDecoder(activations: activations)
       let ops = try steps.map { entry throws(ModelFileReason) in try decoder.step(entry) }
       // Working memory per image, allocated when the program first runs: a crafted table must not
@@ -50,7 +56,15 @@ extension IntegerNetwork {
       guard activations.indices.contains(output), decoder.produced.contains(output) else {
         throw ModelFileReason("the program's output is not one of its activations")
       }
-      return .success(IntegerNetwork(activations: activations, ops: ops, output: output, info: info))
+      let program = IntegerNetwork(activations: activations, ops: ops, output: output, info: info)
+      let images = NetworkMemory.evaluationImages
+      let needed = program.workingBytes(images: images)
+      guard MemoryBudget.fits(needed, budget: budget) else {
+        throw ModelFileReason(
+          "its integer program \(MemoryBudget.excess(needed, budget: budget)) of working memory for \(images) images",
+          hint: "it is too large to run here; run it on a machine with more memory (the budget is half of it)")
+      }
+      return .success(program)
     } catch {
       return .failure(error)
     }

@@ -1,5 +1,6 @@
 import CKernels
 import QatModelFile
+import QatSupport
 
 /// One activation of an integer program: its shape and the grid its integers live on,
 /// real value ≈ (q − zero point)·scale with q in [0, 2^bits − 1], kept in a uint8 container.
@@ -72,6 +73,22 @@ public final class IntegerNetwork {
   var chunkCapacity: Int {
     let perImage = activations.reduce(0) { $0 + $1.shape.elements } + ops.reduce(0) { $0 + $1.scratchBytesPerImage }
     return max(1, min(64, 393_216 / max(1, perImage)))
+  }
+
+  /// Bytes of working memory for `images` images at once, as `evaluate` allocates it (whole chunks:
+  /// float input, every activation, every step's scratch, the logits, labels and predictions), or nil
+  /// when it overflows.
+  public func workingBytes(images: Int) -> Int? {
+    let perImage = MemoryBudget.sum(
+      [
+        MemoryBudget.product([4, inputShape.elements]) ?? Int.max,
+        MemoryBudget.sum(activations.map(\.shape.elements)) ?? Int.max,
+        MemoryBudget.sum(ops.map(\.scratchBytesPerImage)) ?? Int.max,
+        MemoryBudget.product([4, outputShape.elements]) ?? Int.max, 8,
+      ])
+    let capacity = chunkCapacity
+    let chunks = (max(0, images) + capacity - 1) / capacity
+    return perImage.flatMap { MemoryBudget.product([chunks, capacity, $0]) }
   }
 
   func ensureChunks(_ count: Int) {

@@ -71,4 +71,6 @@ public struct ShapeError: Error, Sendable {
   public let tag: Int
   public let message: String
   public let hint: String?
+  /// True when the layer is refused because the model would not fit the memory budget.
+  public var overBudget = false
 }

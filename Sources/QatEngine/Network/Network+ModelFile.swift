@@ -1,4 +1,5 @@
 import QatModelFile
+import QatSupport
 
 /// How layer specs are written into a model file's layer table (the order and meaning of every
 /// attribute is in docs/model-format.md, "Layer table contents"). Integer models store their specs
@@ -8,14 +9,21 @@ public enum LayerSpecFile {
   public static func layers(_ specs: [LayerSpec]) -> [ModelFile.Layer] { LayerSpec.fileLayers(specs) }
 
   /// The specs a table of spec entries describes (nil when it is not one).
-  public static func specs(_ entries: [ModelFile.Layer]) -> [LayerSpec]? {
-    var index = 0
-    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Network.topLevelCount(entries)),
-      index == entries.count
-    else {
-      return nil
+  public static func specs(_ entries: [ModelFile.Layer]) -> [LayerSpec]? { try? read(entries).get() }
+
+  /// The specs a table of spec entries describes, or why it does not describe them.
+  public static func read(_ entries: [ModelFile.Layer]) -> Result<[LayerSpec], ModelFileReason> {
+    do throws(ModelFileReason) {
+      if entries.count > ModelFileLimits.layers {
+        throw ModelFileLimits.tooMany("its layer table has \(Units.grouped(entries.count)) layers")
+      }
+      var index = 0
+      let specs = try LayerSpec.fromFileLayers(entries, index: &index, count: Network.topLevelCount(entries))
+      guard index == entries.count else { throw ModelFileReason("the layer table does not describe a network") }
+      return .success(specs)
+    } catch {
+      return .failure(error)
     }
-    return specs
   }
 }
 
@@ -38,27 +46,24 @@ extension LayerSpec {
     }
   }
 
-  /// Reads specs back from `layers` starting at `index`, `count` of them (nested blocks included):
-  /// nil when an entry is not a spec or its attributes do not fit.
-  static func fromFileLayers(_ layers: [ModelFile.Layer], index: inout Int, count: Int, depth: Int = 0) -> [LayerSpec]?
+  /// Reads specs back from `layers` starting at `index`, `count` of them (nested blocks included), or
+  /// why they are not specs: an entry that is not one, or a layer beyond `ModelFileLimits`.
+  static func fromFileLayers(_ layers: [ModelFile.Layer], index: inout Int, count: Int, depth: Int = 0)
+    throws(ModelFileReason) -> [LayerSpec]
   {
-    guard depth < 64 else { return nil }
+    let malformed = ModelFileReason("the layer table does not describe a network")
     var specs: [LayerSpec] = []
     for _ in 0..<count {
-      guard index < layers.count else { return nil }
+      guard index < layers.count else { throw malformed }
       let layer = layers[index]
       index += 1
       let n = layer.integers.map { Int(clamping: $0) }
-      func small(_ values: ArraySlice<Int>, _ range: ClosedRange<Int>) -> Bool { values.allSatisfy(range.contains) }
       let kind: LayerSpec.Kind
       switch (layer.type, n.count) {
-      case ("conv", 5)
-      where small(n[0...1], 1...65_536) && small(n[2...2], 1...1_024) && small(n[3...3], 0...1_024)
-        && small(n[4...4], 1...65_536):
-        kind = .conv(out: n[0], kernel: n[1], stride: n[2], pad: n[3], groups: n[4])
-      case ("dense", 1) where small(n[0...0], 1...1 << 24): kind = .dense(out: n[0])
-      case ("maxpool", 2) where small(n[0...1], 1...1_024): kind = .maxpool(kernel: n[0], stride: n[1])
-      case ("avgpool", 2) where small(n[0...1], 1...1_024): kind = .avgpool(kernel: n[0], stride: n[1])
+      case ("conv", 5): kind = .conv(out: n[0], kernel: n[1], stride: n[2], pad: n[3], groups: n[4])
+      case ("dense", 1): kind = .dense(out: n[0])
+      case ("maxpool", 2): kind = .maxpool(kernel: n[0], stride: n[1])
+      case ("avgpool", 2): kind = .avgpool(kernel: n[0], stride: n[1])
       case ("dropout", 0) where layer.floats.count == 1 && (0..<1).contains(layer.floats[0]):
         kind = .dropout(p: layer.floats[0])
       case ("relu", 0): kind = .relu
@@ -66,14 +71,110 @@ extension LayerSpec {
       case ("batchnorm", 0): kind = .batchNorm
       case ("flatten", 0): kind = .flatten
       case ("globalavgpool", 0): kind = .globalAvgPool
-      case ("residual", 1) where small(n[0...0], 0...4_096):
-        guard let inner = fromFileLayers(layers, index: &index, count: n[0], depth: depth + 1) else { return nil }
-        kind = .residual(inner)
-      default: return nil
+      case ("residual", 1):
+        let spec = LayerSpec(.residual([]), tag: specs.count)
+        if let problem = ModelFileLimits.problem(spec, children: n[0], depth: depth) {
+          throw ModelFileLimits.beyond(spec, problem)
+        }
+        kind = .residual(try fromFileLayers(layers, index: &index, count: n[0], depth: depth + 1))
+      default: throw malformed
       }
-      specs.append(LayerSpec(kind, tag: specs.count))
+      let spec = LayerSpec(kind, tag: specs.count)
+      if let problem = ModelFileLimits.problem(spec, depth: depth) { throw ModelFileLimits.beyond(spec, problem) }
+      specs.append(spec)
     }
     return specs
+  }
+}
+
+/// The one table of what a model file holds: `save` refuses a model beyond it (so that every saved
+/// file loads) and `load` refuses a file beyond it, saying so.
+public enum ModelFileLimits {
+  /// Output channels and groups of a convolution.
+  public static let channels = 1...65_536
+  /// A convolution's kernel side.
+  public static let kernel = 1...65_536
+  /// A convolution's stride.
+  public static let stride = 1...1_024
+  /// A convolution's padding.
+  public static let pad = 0...1_024
+  /// A dense layer's outputs.
+  public static let units = 1...(1 << 24)
+  /// A pooling layer's kernel and stride.
+  public static let pool = 1...1_024
+  /// Layers directly inside one residual block.
+  public static let blockLayers = 0...4_096
+  /// Residual blocks nested inside each other.
+  public static let nesting = 63
+  /// Layers in a model, nested ones included, and steps in an integer program.
+  public static let layers = 65_536
+
+  /// The refusal of a file with too many layers or steps ("its integer program has 70,000 steps").
+  static func tooMany(_ what: String) -> ModelFileReason {
+    ModelFileReason(
+      "\(what), more than the \(Units.grouped(layers)) a model file holds",
+      hint: "this version of qat-repl does not load models beyond this limit (docs/model-format.md)")
+  }
+
+  /// Why `specs` (with `steps` integer steps) are beyond the count a model file holds, or nil.
+  public static func countProblem(_ specs: [LayerSpec], steps: Int = 0) -> String? {
+    func count(_ specs: [LayerSpec]) -> Int {
+      specs.reduce(0) { total, spec in
+        if case .residual(let inner) = spec.kind { return total + 1 + count(inner) }
+        return total + 1
+      }
+    }
+    let n = count(specs)
+    if n > layers {
+      return "it has \(Units.grouped(n)) layers, more than the \(Units.grouped(layers)) a model file holds"
+    }
+    if steps > layers {
+      return
+        "its integer program has \(Units.grouped(steps)) steps, more than the \(Units.grouped(layers)) a model file holds"
+    }
+    return nil
+  }
+
+  /// What is beyond the limits in `spec`, at `depth` residual blocks deep ("its kernel 2048 is more than
+  /// 1,024"), or nil. `children` stands for a residual block's layer count when it is read from a file.
+  public static func problem(_ spec: LayerSpec, children: Int? = nil, depth: Int) -> String? {
+    func check(_ what: String, _ value: Int, _ range: ClosedRange<Int>) -> String? {
+      if value < range.lowerBound { return "its \(what) \(value) is less than \(range.lowerBound)" }
+      if value > range.upperBound {
+        return "its \(what) \(value) is more than \(Units.grouped(range.upperBound))"
+      }
+      return nil
+    }
+    switch spec.kind {
+    case let .conv(out, kernel, stride, pad, groups):
+      return check("output channels", out, channels) ?? check("kernel", kernel, Self.kernel)
+        ?? check("stride", stride, Self.stride) ?? check("padding", pad, Self.pad) ?? check("groups", groups, channels)
+    case .dense(let out): return check("output size", out, units)
+    case let .maxpool(kernel, stride), let .avgpool(kernel, stride):
+      return check("kernel", kernel, pool) ?? check("stride", stride, pool)
+    case .residual(let inner):
+      if depth >= nesting { return "it is nested \(depth + 1) residual blocks deep, more than \(nesting)" }
+      return check("layer count", children ?? inner.count, blockLayers)
+    case .relu, .relu6, .batchNorm, .flatten, .globalAvgPool, .dropout: return nil
+    }
+  }
+
+  /// The first layer of `specs` (nested blocks included) beyond the limits, and what is beyond them.
+  public static func firstProblem(_ specs: [LayerSpec], depth: Int = 0) -> (spec: LayerSpec, problem: String)? {
+    for spec in specs {
+      if let problem = problem(spec, depth: depth) { return (spec, problem) }
+      if case .residual(let inner) = spec.kind, let found = firstProblem(inner, depth: depth + 1) { return found }
+    }
+    return nil
+  }
+
+  static func beyond(_ spec: LayerSpec, _ problem: String) -> ModelFileReason {
+    ModelFileReason(
+      "its layer `\(spec.description)` is beyond what a model file holds: \(problem)",
+      hint: """
+        this version of qat-repl does not load layers beyond these limits (docs/model-format.md); rebuild the \
+        model within them and save it again
+        """)
   }
 }
 
@@ -117,14 +218,15 @@ extension Network {
   }
 
   /// The fp32 network a layer table describes for `input`, or a reason it cannot be built.
-  public static func fromFileLayers(_ entries: [ModelFile.Layer], input: ActivationShape) -> Result<
-    (Network, [LayerSpec]), ModelFileReason
-  > {
-    var index = 0
-    guard let specs = LayerSpec.fromFileLayers(entries, index: &index, count: Self.topLevelCount(entries)),
-      index == entries.count
-    else {
-      return .failure(ModelFileReason("the layer table does not describe a network"))
+  /// `budget` bounds the network's weights and the working memory of an evaluation pass, checked
+  /// before anything is allocated for a layer.
+  public static func fromFileLayers(
+    _ entries: [ModelFile.Layer], input: ActivationShape, budget: Int = MemoryBudget.bytes
+  ) -> Result<(Network, [LayerSpec]), ModelFileReason> {
+    let specs: [LayerSpec]
+    switch LayerSpecFile.read(entries) {
+    case .success(let read): specs = read
+    case .failure(let reason): return .failure(reason)
     }
     // Building allocates every weight before the tensors are compared with it: a crafted table must
     // not be able to ask for more than the file could hold.
@@ -134,8 +236,14 @@ extension Network {
     }
     let network: Network
     do {
-      network = try compiled(specs, input: input)
+      network = try compiled(specs, input: input, budget: budget)
     } catch {
+      guard !error.overBudget else {
+        return .failure(
+          ModelFileReason(
+            "its network does not fit the memory budget: \(error.message)",
+            hint: "it is too large to run here; run it on a machine with more memory (the budget is half of it)"))
+      }
       return .failure(ModelFileReason("its layers do not fit its input shape: \(error.message)"))
     }
     var at = 0
@@ -239,7 +347,12 @@ extension Network {
 /// Why a model file's contents do not make a model (the file itself read fine).
 public struct ModelFileReason: Error, Sendable {
   public let reason: String
-  public init(_ reason: String) { self.reason = reason }
+  /// What to do, when it is not to save the model again (a file beyond `ModelFileLimits`).
+  public let hint: String?
+  public init(_ reason: String, hint: String? = nil) {
+    self.reason = reason
+    self.hint = hint
+  }
 }
 
 extension ModelFile {

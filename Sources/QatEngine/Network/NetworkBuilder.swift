@@ -117,7 +117,7 @@ struct NetworkBuilder {
           with `\(spec.description)` the model \(MemoryBudget.excess(bytes, budget: budget)): its weights and the \
           working memory of \(NetworkMemory.evaluationImages) images at once
           """,
-        hint: "use fewer or narrower layers, smaller images (images(…, size:)), or pool earlier")
+        hint: "use fewer or narrower layers, smaller images (images(…, size:)), or pool earlier", overBudget: true)
     }
   }
 

@@ -53,12 +53,12 @@ enum ModelFileBuiltins {
       let path = call.inputPath("path")
       let file: ModelFile
       do throws(ModelFileError) {
-        file = try ModelFile.read(path: path)
+        file = try ModelFile.read(path: path, budget: call.interpreter.memoryBudget)
       } catch {
         throw call.error(error.message, argument: "path", hint: error.hint)
       }
       do throws(ModelFileMapping.Refusal) {
-        return .object(try ModelFileMapping.model(from: file))
+        return .object(try ModelFileMapping.model(from: file, budget: call.interpreter.memoryBudget))
       } catch {
         throw call.error("cannot load '\(path)': \(error.message)", argument: "path", hint: error.hint)
       }

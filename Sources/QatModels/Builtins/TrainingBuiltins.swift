@@ -46,6 +46,7 @@ enum TrainingBuiltins {
       guard momentum < 1 else { throw call.error("`momentum` must be below 1, got \(momentum)", argument: "momentum") }
       guard call.double("lr").isFinite else { throw call.error("`lr` must be finite", argument: "lr") }
       try model.require(.trainable, call: call)
+      try requireClasses(split, call: call)
       let network = try DataBinding.network(model, for: split, call: call, argument: "data")
       let images = DataBinding.images(split, interpreter: call.interpreter)
       // A batch larger than the data is the whole data: the same single batch per epoch.
@@ -67,7 +68,16 @@ enum TrainingBuiltins {
     }
   }
 
-  /// A million epochs is far beyond any use here, and keeps every epoch number and estimate in range.
+  /// Refuses training data whose images are all of one class: there is nothing to tell apart, and the
+  /// loss reaches zero at once.
+  static func requireClasses(_ split: ImageSplit, call: BuiltinCall) throws {
+    let present = Set(split.labels)
+    guard present.count == 1, let only = present.first else { return }
+    let named = only < split.classes.count ? " ('\(PrintableName.of(split.classes[only]))')" : ""
+    throw call.error(
+      "the training images are all of one class\(named): a classifier needs at least two classes to learn",
+      argument: "data", hint: "give the data a folder of images for each of at least two classes")
+  }
 
   /// Trains `network` and turns an interruption or divergence into the language's error.
   /// - Parameter label: when given, epochs are not listed and the progress bar starts with it.

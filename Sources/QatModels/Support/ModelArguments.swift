@@ -1,6 +1,7 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
 import QatSupport
 import QatsLanguage
 
@@ -80,7 +81,22 @@ enum ModelArguments {
     }
     try model.require(.fp32, call: call)
     let network = try DataBinding.network(model, for: split, call: call, argument: "data")
+    try requireFinite(network, call: call)
+    if network.history.isEmpty, !model.loaded {
+      call.emit(
+        PlainText(
+          "warning: `\(call.builtin.name)` on a model that was never trained (its history is empty): train it first"))
+    }
     return (model, network, split, try ModelArguments.config(call, network: network))
+  }
+
+  /// Refuses a network whose weights or batch-norm statistics are NaN or infinite: quantizing it
+  /// would silently give a model of meaningless grids.
+  static func requireFinite(_ network: Network, call: BuiltinCall) throws {
+    guard !network.isFinite else { return }
+    throw call.error(
+      "the model's weights or batch-norm statistics are not all finite (NaN or infinite), so it cannot be quantized",
+      argument: "model", hint: "retrain it, with a lower `lr` if training diverged")
   }
 
   /// QAT's fine-tuning options (`quantize`, `sensitivity`).

@@ -1,5 +1,6 @@
 import QatEngine
 import QatModelFile
+import QatSupport
 import QatsLanguage
 
 /// A model value to and from its file (SPEC §5.6): this picks what the model value holds — the network
@@ -15,19 +16,38 @@ enum ModelFileMapping {
   static func file(for model: ModelValue) throws(Refusal) -> ModelFile {
     if let (message, hint) = model.refusal(.savable, operation: "save") { throw Refusal(message: message, hint: hint) }
     guard let program = model.program else { throw Refusal(message: "the model has nothing to save", hint: nil) }
+    let specs = model.network?.layers.map(\.spec) ?? model.specs
+    if let (spec, problem) = ModelFileLimits.firstProblem(specs) {
+      throw Refusal(
+        message: "its layer `\(spec.description)` is beyond what a model file holds: \(problem)",
+        hint: "`load` could not read it back; use a smaller layer (limits: docs/model-format.md)")
+    }
+    if let problem = ModelFileLimits.countProblem(specs, steps: model.integer?.stepCount ?? 0) {
+      throw Refusal(message: problem, hint: "`load` could not read it back; use fewer layers")
+    }
     let input = model.input ?? InputDescription(shape: program.inputShape)
     let classes = input.classes ?? []
     if let integer = model.integer {
+      // The program is read back as `load` reads it (its memory aside: it was made here), so that a
+      // program beyond the file's limits is refused now rather than when it is loaded.
+      if case .failure(let reason) = IntegerNetwork.fromFileLayers(
+        integer.fileLayers(), info: integer.info, output: integer.outputIndex, budget: Int.max)
+      {
+        throw Refusal(
+          message: "its integer program could not be loaded back: \(reason.reason)",
+          hint: "this is a limit of the model file format (docs/model-format.md); use smaller layers or images")
+      }
       return .integer(
-        integer, specs: model.network?.layers.map(\.spec) ?? model.specs, mean: input.mean, std: input.std,
+        integer, specs: specs, mean: input.mean, std: input.std,
         classNames: classes, accuracy: model.knownAccuracy)
     }
     guard let network = model.network else { throw Refusal(message: "the model has nothing to save", hint: nil) }
     return .fp32(network, mean: input.mean, std: input.std, classNames: classes, accuracy: model.knownAccuracy)
   }
 
-  /// The model a file describes, or why it does not make one.
-  static func model(from file: ModelFile) throws(Refusal) -> ModelValue {
+  /// The model a file describes, or why it does not make one; its memory is checked against `budget`
+  /// before anything runs.
+  static func model(from file: ModelFile, budget: Int = MemoryBudget.bytes) throws(Refusal) -> ModelValue {
     do throws(ModelFileReason) {
       let metadata = try ModelFileMetadata(reading: file)
       var input = InputDescription(shape: metadata.input)
@@ -37,16 +57,14 @@ enum ModelFileMapping {
       let value: ModelValue
       switch file.kind {
       case .fp32:
-        let (network, specs) = try Network.fromFileLayers(file.layers, input: metadata.input).get()
+        let (network, specs) = try Network.fromFileLayers(file.layers, input: metadata.input, budget: budget).get()
         value = ModelValue(specs: specs, locations: [:], network: network, input: input)
       case .integer:
         let split = file.layers.firstIndex { $0.type.hasPrefix("q.") } ?? file.layers.count
-        guard let specs = LayerSpecFile.specs(Array(file.layers[..<split])) else {
-          throw ModelFileReason("its layer table does not describe a network")
-        }
+        let specs = try LayerSpecFile.read(Array(file.layers[..<split])).get()
         let description = try metadata.integerProgram()
         let program = try IntegerNetwork.fromFileLayers(
-          Array(file.layers[split...]), info: description.info, output: description.output
+          Array(file.layers[split...]), info: description.info, output: description.output, budget: budget
         ).get()
         guard program.inputShape == metadata.input else {
           throw ModelFileReason("its integer program does not take its input shape")
@@ -55,9 +73,10 @@ enum ModelFileMapping {
       }
       if let outputs = value.program?.outputShape.elements { try metadata.checkClassNames(outputs: outputs) }
       value.knownAccuracy = metadata.accuracy
+      value.loaded = true
       return value
     } catch {
-      throw Refusal(message: error.reason, hint: "save the model again with this version of qat-repl")
+      throw Refusal(message: error.reason, hint: error.hint ?? "save the model again with this version of qat-repl")
     }
   }
 }

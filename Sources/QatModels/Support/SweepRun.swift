@@ -1,6 +1,7 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
 import QatsLanguage
 
 /// What `sweep` computes: the fp32 model, an fp32 control fine-tuned as long as QAT, and every
@@ -34,6 +35,15 @@ enum SweepRun {
     let control: ModelMeasurement
     /// In sweep order: each width, each method.
     let entries: [Entry]
+    /// Set when Ctrl-C stopped the sweep: the entries are the runs that finished before it.
+    var interrupted = false
+
+    /// Runs of the plan: fp32, the control, and each method at each width.
+    var plannedRuns: Int { plan.widths.count * plan.methods.count + 2 }
+    /// "stopped by Ctrl-C after 3 of 10 runs", when it was.
+    var stopNote: String? {
+      interrupted ? "stopped by Ctrl-C after \(entries.count + 2) of \(plannedRuns) runs" : nil
+    }
 
     func correct(_ method: QuantMethod, _ bits: Int) -> Int {
       entries.first { $0.method == method && $0.bits == bits }?.measurement.correct ?? 0
@@ -43,6 +53,7 @@ enum SweepRun {
   static func run(_ plan: Plan, model: ModelValue, network: Network, dataset: ImageDataset, call: BuiltinCall)
     throws -> Result
   {
+    try ModelArguments.requireFinite(network, call: call)
     let train = DataBinding.images(dataset.train, interpreter: call.interpreter)
     let steps = plan.widths.count * plan.methods.count + 2
     func progress(_ step: Int, _ what: String) { call.interpreter.output.progress("sweep: \(what) (\(step)/\(steps))") }
@@ -58,26 +69,40 @@ enum SweepRun {
 
     var entries: [Entry] = []
     var step = 2
-    for bits in plan.widths {
-      for method in plan.methods {
-        step += 1
-        progress(step, "\(method.rawValue) \(bits) bits")
-        var config = try ModelArguments.config(
-          call, network: network, method: method, bits: bits, activationBits: plan.weightsOnly ? 8 : bits)
-        // `observer` is PTQ's choice; QAT keeps its moving averages.
-        if method == .qat { config.observer = nil }
-        let quantized = try QuantizationRun.quantize(
-          network, config: config, images: train, epochs: plan.epochs, lr: plan.lr, call: call,
-          label: "sweep \(step)/\(steps) · \(method.rawValue) \(bits) bits")
-        guard let program = quantized.program else { continue }
-        let value = ModelValue(
-          specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
-          input: model.input)
-        // As `quantize` does: the file records the test accuracy, so the size is the same as its.
-        let m = try ModelMeasurement.measure(
-          value, program: program, on: dataset.test, timing: plan.timing, recordsAccuracy: true, call: call)
-        entries.append(Entry(method: method, bits: bits, measurement: m))
+    do {
+      for bits in plan.widths {
+        for method in plan.methods {
+          try call.checkInterrupt()
+          step += 1
+          progress(step, "\(method.rawValue) \(bits) bits")
+          var config = try ModelArguments.config(
+            call, network: network, method: method, bits: bits, activationBits: plan.weightsOnly ? 8 : bits)
+          // `observer` is PTQ's choice; QAT keeps its moving averages.
+          if method == .qat { config.observer = nil }
+          let quantized = try QuantizationRun.quantize(
+            network, config: config, images: train, epochs: plan.epochs, lr: plan.lr, call: call,
+            label: "sweep \(step)/\(steps) · \(method.rawValue) \(bits) bits")
+          guard let program = quantized.program else { continue }
+          let value = ModelValue(
+            specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
+            input: model.input)
+          // As `quantize` does: the file records the test accuracy, so the size is the same as its.
+          let m = try ModelMeasurement.measure(
+            value, program: program, on: dataset.test, timing: plan.timing, recordsAccuracy: true, call: call)
+          entries.append(Entry(method: method, bits: bits, measurement: m))
+        }
       }
+    } catch let error as QatsError where error.kind == .interrupted {
+      // The finished runs are kept: the table of them is returned, and the message says so.
+      var result = Result(plan: plan, base: base, control: control, entries: entries)
+      result.interrupted = true
+      call.emit(
+        PlainText(
+          """
+          interrupted: sweep \(result.stopNote ?? ""); the table keeps the \(entries.count + 2) finished rows \
+          (fp32, the control and each finished method)
+          """))
+      return result
     }
     return Result(plan: plan, base: base, control: control, entries: entries)
   }

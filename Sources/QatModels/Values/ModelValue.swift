@@ -43,6 +43,8 @@ public final class ModelValue: HostObject {
   /// Test accuracy measured when the model was made (quantized models), shown with it.
   /// The file records it, so setting it changes the file's size.
   var knownAccuracy: Double? { didSet { cachedFileSize = nil } }
+  /// True for a model read by `load`: trained, although its file keeps no history.
+  var loaded = false
   /// The byte count of the model's file, once computed (a model does not change once it is quantized).
   private var cachedFileSize: Int?
 

@@ -19,14 +19,20 @@ enum SweepTable {
       · QAT: \(plan.epochs) epochs at lr \(Value.float(plan.lr).repr); the fp32 control trains as long
       """
     ]
-    if plan.methods.contains(.ptq) && plan.methods.contains(.qat) {
+    // Only widths with both runs finished (an interrupted sweep may lack some).
+    let compared = plan.widths.filter { bits in
+      result.entries.contains { $0.method == .ptq && $0.bits == bits }
+        && result.entries.contains { $0.method == .qat && $0.bits == bits }
+    }
+    if plan.methods.contains(.ptq) && plan.methods.contains(.qat) && !compared.isEmpty {
       notes.append(
         "QAT − PTQ in test images: "
-          + plan.widths.map { bits in
+          + compared.map { bits in
             "\(bits) bits "
               + TableValue.format(.int(result.correct(.qat, bits) - result.correct(.ptq, bits)), .signedCount)
           }.joined(separator: " · "))
     }
+    if let stop = result.stopNote { notes.append(stop) }
     return TableValue(columns: columns(timing: plan.timing), rows: rows, figures: [chart(result)], notes: notes)
   }
 

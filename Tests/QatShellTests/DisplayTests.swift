@@ -46,6 +46,8 @@ import Testing
     let missing = s.input("_3")
     #expect(missing.contains("`_3`: cell 3 showed no value") && missing.contains("cells that showed a value: 2, 4"))
     #expect(s.input("Out[99]").contains("there is no cell 99 yet"))
+    #expect(s.input("Out[-1]").contains("cells are numbered from 1"))
+    #expect(s.input("Out").hasPrefix("the values of 6 cells; `Out[3]` is cell 3's"))  // cells 2, 4–7 and this one
     #expect(s.input("_99999999999999999999999").contains("unknown name"))
     // A variable the user names `_` wins.
     #expect(s.input("_ = \"mine\"", "_", "_") == "mine\nmine\n")

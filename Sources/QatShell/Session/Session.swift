@@ -249,7 +249,10 @@ public final class Session {
       cells.isEmpty
       ? "no cell has shown a value yet"
       : "cells that showed a value: " + cells.suffix(10).map(String.init).joined(separator: ", ")
-    let what = cell < nextCellNumber ? "cell \(cell) showed no value" : "there is no cell \(cell) yet"
+    let what =
+      cell < 1
+      ? "cells are numbered from 1"
+      : cell < nextCellNumber ? "cell \(cell) showed no value" : "there is no cell \(cell) yet"
     throw QatsError(.runtime, "`\(name)`: \(what)", at: location, hint: hint)
   }
 }

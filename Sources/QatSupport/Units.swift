@@ -66,3 +66,13 @@ extension Units {
     return String(format: "%.\(digits)f", x)
   }
 }
+
+extension Units {
+  /// A loss with four significant digits, `%#.4g`-style: "0.5967", "0.1690", "0.0008127",
+  /// "1.234e+30", so a small loss never reads "0.0000" and a diverged one never runs to 30 digits.
+  public static func loss(_ x: Double) -> String {
+    if x.isNaN { return "NaN" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    return String(format: "%#.4g", x)
+  }
+}

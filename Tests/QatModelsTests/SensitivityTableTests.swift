@@ -49,7 +49,7 @@ import Testing
   @Test func deltasAreInPointsAndImagesAgainstFp32() throws {
     let (table, _, _) = try Self.table()
     #expect(Self.column(table, "images") == ["-5", "-1", "1"])
-    #expect(table.rows.map { TableValue.format($0["delta"] ?? .none, .points) } == ["−10.00", "−2.00", "+2.00"])
+    #expect(table.rows.map { TableValue.format($0["delta"] ?? .none, .points) } == ["-10.00", "-2.00", "+2.00"])
     #expect(
       table.rows.map { TableValue.format($0["accuracy"] ?? .none, .percent) } == ["80.00 %", "88.00 %", "92.00 %"])
     #expect(
@@ -64,7 +64,7 @@ import Testing
     let chart = try #require(table.figures.first as? BarChart)
     #expect(chart.title == "accuracy lost when only this part is quantized (ptq, w4/a8)")
     #expect(chart.bars.map(\.label) == ["layer 3 (dense)", "input", "layer 0 (conv)"])
-    #expect(chart.bars.map(\.note) == ["−5 images", "−1 image", "+1 image"])
+    #expect(chart.bars.map(\.note) == ["-5 images", "-1 image", "+1 image"])
     let drops = chart.bars.map(\.value)
     let expected = [10.0, 2.0, -2.0]
     #expect(zip(drops, expected).allSatisfy { abs($0 - $1) < Tolerance.percentagePoints }, "\(drops)")

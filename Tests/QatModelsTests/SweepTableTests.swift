@@ -56,9 +56,9 @@ import Testing
     #expect(Self.column(table, "images").map(\.repr) == ["0", "4", "-1", "1", "-30", "-9"])
     // Δ vs fp32 in percentage points, as the table shows it.
     let delta = Self.column(table, "delta").map { TableValue.format($0, .points) }
-    #expect(delta == ["0.00", "+2.00", "−0.50", "+0.50", "−15.00", "−4.50"])
+    #expect(delta == ["0.00", "+2.00", "-0.50", "+0.50", "-15.00", "-4.50"])
     let images = Self.column(table, "images").map { TableValue.format($0, .signedCount) }
-    #expect(images == ["0", "+4", "−1", "+1", "−30", "−9"])
+    #expect(images == ["0", "+4", "-1", "+1", "-30", "-9"])
   }
 
   @Test func notesSayWhatWasQuantizedAndQATsGainInImages() {

@@ -2,8 +2,8 @@ import Testing
 import QatShell
 import QatsLanguage
 
-/// `qparams` and `fake_quant` as a user meets them: exact printed values (float32 results shown as
-/// the Double they convert to) and a located message for every bad argument.
+/// `qparams` and `fake_quant` as a user meets them: exact printed values (scales as the Double
+/// they convert to, fake-quantized float32 values as the shortest decimal that reads back as them) and a located message for every bad argument.
 @Suite struct QuantMathBuiltinTests {
   @Test func qparamsPrintsPyTorchsParameters() {
     let s = CapturedSession()
@@ -40,8 +40,8 @@ import QatsLanguage
   @Test func fakeQuantPrintsTheFloat32Results() {
     let s = CapturedSession()
     // scale 0.1 is 0.100000001490116… in float32 and 1/scale rounds to exactly 10, so the values map to
-    // q = 1, 5, 20 and back to 1·0.1, 5·0.1 and 20·0.1 in float32: 0.10000000149011612, 0.5, 2.0.
-    #expect(s.input("fake_quant([0.1, 0.5, 2.0], scale: 0.1, zero_point: 0)") == "[0.10000000149011612, 0.5, 2.0]\n")
+    // q = 1, 5, 20 and back to 1·0.1, 5·0.1 and 20·0.1 in float32: 0.1, 0.5, 2.0 as float32 prints them.
+    #expect(s.input("fake_quant([0.1, 0.5, 2.0], scale: 0.1, zero_point: 0)") == "[0.1, 0.5, 2.0]\n")
     // A single number gives a single float.
     #expect(s.input("fake_quant(0.5, scale: 0.1, zero_point: 0)") == "0.5\n")
     #expect(s.input("fake_quant([], scale: 0.1, zero_point: 0)") == "[]\n")
@@ -54,12 +54,12 @@ import QatsLanguage
     // Signed 4 bits [−8, 7] with scale 1/8: −1 → −8 (kept), 1 → 8 → 7 → 0.875.
     #expect(s.input("fake_quant([-1.0, 1.0], scale: 0.125, zero_point: 0, bits: 4, signed: true)") == "[-1.0, 0.875]\n")
     // Multiply by the reciprocal, as PyTorch: 2.25·(1/0.3) = 7.5 in float32 → 8 (2.25/0.3 would be
-    // 7.4999995 → 7), and 8·0.3 = 2.4000000953674316 in float32.
-    #expect(s.input("fake_quant(2.25, scale: 0.3, zero_point: 0)") == "2.4000000953674316\n")
+    // 7.4999995 → 7), and 8·0.3 = 2.4 in float32 (2.4000000953674316 as a double).
+    #expect(s.input("fake_quant(2.25, scale: 0.3, zero_point: 0)") == "2.4\n")
     // Parameters from qparams: 0 is exactly representable, −0.8 is not on the grid.
     s.input("q = qparams(min: -0.8, max: 2.3)")
     #expect(
-      s.input("fake_quant([-0.8, 0.0], scale: q.scale, zero_point: q.zero_point)") == "[-0.8023529648780823, 0.0]\n")
+      s.input("fake_quant([-0.8, 0.0], scale: q.scale, zero_point: q.zero_point)") == "[-0.80235296, 0.0]\n")
   }
 
   @Test func badBitWidthsAreLocated() {

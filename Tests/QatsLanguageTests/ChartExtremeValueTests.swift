@@ -61,6 +61,6 @@ import QatOutput
           ])
       ])
     let text = chart.render(.plain)
-    #expect(text.contains("1e+99 ┤") && text.contains("−1e+99 ┤"), "\(text)")
+    #expect(text.contains("1e+99 ┤") && text.contains("-1e+99 ┤"), "\(text)")
   }
 }

@@ -29,8 +29,8 @@ enum ChartFixtures {
   static let sensitivity = BarChart(
     title: "accuracy drop when one layer is 4-bit", valueLabel: "drop", format: .percent,
     bars: [
-      ChartBar(label: "conv1", value: 0.042, note: "−15 images"),
-      ChartBar(label: "conv2", value: 0.011, note: "−4 images"),
+      ChartBar(label: "conv1", value: 0.042, note: "-15 images"),
+      ChartBar(label: "conv2", value: 0.011, note: "-4 images"),
       ChartBar(label: "dense", value: 0.0028),
       ChartBar(label: "fc_out", value: -0.0028, note: "+1 image"),
     ])

@@ -118,6 +118,6 @@ import Testing
     #expect(TableValue.format(.float(.nan), .bytes) == "—")
     #expect(TableValue.format(.float(1e300), .signedCount) == "1e+300")
     #expect(TableValue.format(.float(.infinity), .signedCount) == "inf")
-    #expect(TableValue.format(.float(-3), .signedCount) == "−3")
+    #expect(TableValue.format(.float(-3), .signedCount) == "-3")
   }
 }

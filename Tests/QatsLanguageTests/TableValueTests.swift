@@ -5,10 +5,10 @@ import Testing
 @Suite struct TableValueTests {
   @Test func cellsCarryTheirUnits() {
     #expect(TableValue.format(.float(0.98611), .percent) == "98.61 %")
-    #expect(TableValue.format(.float(-0.0028), .points) == "−0.28")
+    #expect(TableValue.format(.float(-0.0028), .points) == "-0.28")
     #expect(TableValue.format(.float(0.0028), .points) == "+0.28")
     #expect(TableValue.format(.float(-0.00001), .points) == "0.00", "no sign on a difference that rounds to zero")
-    #expect(TableValue.format(.int(-3), .signedCount) == "−3")
+    #expect(TableValue.format(.int(-3), .signedCount) == "-3")
     #expect(TableValue.format(.int(2), .signedCount) == "+2")
     #expect(TableValue.format(.int(0), .signedCount) == "0")
     #expect(TableValue.format(.float(1.74), .microseconds) == "1.74 µs")

@@ -99,7 +99,7 @@ public final class ImageSample: HostObject {
     case "class": return .string(split.classes[label])
     case "path": return .string(split.paths[index])
     case "shape": return .list([.int(split.channels), .int(split.height), .int(split.width)])
-    case "values": return .list(split.values(index).map { .float(Double($0)) })
+    case "values": return .list(split.values(index).map { Value.float32($0) })
     case "pixels":
       // 8-bit, channel-major like `values`, normalization undone.
       let image = split.displayImage(index)

@@ -99,7 +99,7 @@ enum QuantMathBuiltins {
           params.fakeQuantize(xBase, count: x.count, into: yBase)
         }
       }
-      let values = outputs.map { Value.float(Double($0)) }
+      let values = outputs.map { Value.float32($0) }
       if isList(given) { return .list(values) }
       return values.first ?? .none
     }

@@ -26,7 +26,7 @@ final class ProgressMonitor: TrainingMonitor {
     call.interpreter.output.progress(
       (label.map { $0 + " · " } ?? "")
         + """
-        epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.fixed(p.loss, digits: 4))  \
+        epoch \(p.epoch)/\(p.epochs) \(bar) batch \(p.batch)/\(p.batches)  loss \(Units.loss(p.loss))  \
         train \(Units.percent(p.accuracy))  \(Units.imageRate(p.imagesPerSecond))  ETA \
         \(Units.duration(p.secondsLeft))
         """
@@ -40,7 +40,7 @@ final class ProgressMonitor: TrainingMonitor {
     call.emit(
       PlainText(
         """
-        epoch \(number)/\(epochs)  loss \(Units.fixed(r.loss, digits: 4))  train \(Units.percent(r.accuracy))  \
+        epoch \(number)/\(epochs)  loss \(Units.loss(r.loss))  train \(Units.percent(r.accuracy))  \
         \(Units.duration(r.seconds))
         """
       ))

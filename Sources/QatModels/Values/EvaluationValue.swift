@@ -25,7 +25,7 @@ public final class EvaluationValue: HostObject {
 
   /// "accuracy 98.61 % (355/360) · loss 0.0512".
   public var summary: String {
-    "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(Units.fixed(loss, digits: 4))"
+    "accuracy \(Units.percent(accuracy)) (\(correct)/\(total)) · loss \(Units.loss(loss))"
   }
 
   public var memberNames: [String] {

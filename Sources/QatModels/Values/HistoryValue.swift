@@ -55,7 +55,7 @@ public final class HistoryValue: HostObject, CompositeRenderable {
 
   var table: TextTable {
     let rows = records.map { r in
-      [String(r.epoch), Units.fixed(r.loss, digits: 4), Units.percent(r.accuracy), "\(r.learningRate)"]
+      [String(r.epoch), Units.loss(r.loss), Units.percent(r.accuracy), "\(r.learningRate)"]
     }
     return TextTable(
       title: "history: " + summary, headers: ["epoch", "loss", "train accuracy", "lr"], rows: rows,

@@ -95,7 +95,7 @@ public final class InspectionValue: HostObject, CompositeRenderable {
     ]
   }
 
-  static func number(_ x: Float) -> Value { .float(Double(x)) }
+  static func number(_ x: Float) -> Value { Value.float32(x) }
 
   /// One value per tensor, a list per channel.
   func perGrid(_ f: (QuantParams) -> Value) -> Value {

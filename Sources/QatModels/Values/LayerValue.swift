@@ -26,7 +26,7 @@ public final class LayerValue: HostObject {
     return names
   }
 
-  static func floats(_ values: [Float]) -> Value { .list(values.map { .float(Double($0)) }) }
+  static func floats(_ values: [Float]) -> Value { .list(values.map { Value.float32($0) }) }
 
   public func member(_ name: String) throws -> Value? {
     switch name {

@@ -32,10 +32,10 @@ public final class TensorValue: HostObject {
     let s = array.statistics
     switch name {
     case "shape": return .list(array.shape.map(Value.int))
-    case "values": return .list(array.values.map { .float(Double($0)) })
+    case "values": return .list(array.values.map { Value.float32($0) })
     case "count": return .int(array.count)
-    case "min": return .float(Double(s.min))
-    case "max": return .float(Double(s.max))
+    case "min": return Value.float32(s.min)
+    case "max": return Value.float32(s.max)
     case "mean": return .float(s.mean)
     case "std": return .float(s.std)
     default: return nil
@@ -49,13 +49,13 @@ public final class TensorValue: HostObject {
     guard let slice = array.slice(at) else {
       throw QatsError(.runtime, "index \(i) is out of range for a tensor of shape \(array.shape)", at: nil)
     }
-    return slice.shape.isEmpty ? .float(Double(slice.values[0])) : .object(TensorValue(slice))
+    return slice.shape.isEmpty ? Value.float32(slice.values[0]) : .object(TensorValue(slice))
   }
 
   public func plainValue() -> Value? {
     .record(
       Record([
-        ("shape", .list(array.shape.map(Value.int))), ("values", .list(array.values.map { .float(Double($0)) })),
+        ("shape", .list(array.shape.map(Value.int))), ("values", .list(array.values.map { Value.float32($0) })),
       ]))
   }
 

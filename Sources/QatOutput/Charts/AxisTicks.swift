@@ -109,13 +109,13 @@ extension AxisFormat {
 
   /// One value written on its own (a bar's value, a tooltip), in the units tables use.
   public func value(_ x: Double) -> String {
-    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "−∞") }
+    guard x.isFinite else { return x.isNaN ? "NaN" : (x > 0 ? "∞" : "-∞") }
     switch self {
     case .number: return Self.compact(x)
     case .percent: return Self.minus(Units.percent(x))
-    case .bytes: return (x < 0 ? "−" : "") + Units.bytes(Int(abs(x).rounded()))
+    case .bytes: return (x < 0 ? "-" : "") + Units.bytes(Int(abs(x).rounded()))
     case .microseconds:
-      return (x < 0 ? "−" : "") + Units.duration(abs(x) / 1e6)
+      return (x < 0 ? "-" : "") + Units.duration(abs(x) / 1e6)
     case .decibels: return Self.fixed(x, 1) + " dB"
     }
   }
@@ -133,7 +133,7 @@ extension AxisFormat {
     return minus(String(format: "%.2g", x))
   }
 
-  /// `x` with `digits` decimals and a true minus sign.
+  /// `x` with `digits` decimals, and no minus sign on a zero.
   static func fixed(_ x: Double, _ digits: Int) -> String {
     let text = String(format: "%.\(max(0, digits))f", x)
     // "-0" and "-0.0" are zero; a minus there would suggest a negative value.
@@ -143,10 +143,8 @@ extension AxisFormat {
     return minus(text)
   }
 
-  /// Typographic minus (−) instead of the hyphen printf writes, as the tables do.
-  static func minus(_ text: String) -> String {
-    text.hasPrefix("-") ? "−" + text.dropFirst() : text
-  }
+  /// The one minus sign the language prints and reads back: the ASCII "-" printf writes.
+  static func minus(_ text: String) -> String { text }
 }
 
 extension Double {

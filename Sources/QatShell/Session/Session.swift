@@ -62,6 +62,10 @@ public final class Session {
   let console: Console
   /// Inputs of the cells that succeeded, in order: what `:save` writes.
   public private(set) var savedInputs: [String] = []
+  /// The value each cell showed, by cell number: `_3` and `Out[3]`.
+  private(set) var shownValues: [Int: Value] = [:]
+  /// The last value a cell showed: `_`.
+  private(set) var lastShown: Value?
   /// Set by `:quit`.
   public internal(set) var quitRequested = false
   /// Prints outputs and records them on the running cell.
@@ -76,6 +80,7 @@ public final class Session {
       progress: options.progress)
     self.sink = sink
     self.interpreter = Interpreter(output: sink, seed: options.seed, registry: registry)
+    interpreter.sessionNames = { [unowned self] name, location in try self.shownValue(name, at: location) }
     registry.register(ImageBuiltins.all())
     registry.register(ModelBuiltins.all())
     sink.notebook = notebook
@@ -144,7 +149,10 @@ public final class Session {
   func show(_ result: Interpreter.CellResult) {
     switch result {
     case .nothing: break
-    case .value(let v): sink.emit(ValueView(v))
+    case .value(let v):
+      shownValues[notebook.cellCount] = v
+      lastShown = v
+      sink.emit(ValueView(v))
     case .assigned(let name, let summary): sink.emit(PlainText("\(name): \(summary)"))
     case .narrative(let text): sink.emit(PlainText(text))
     }
@@ -220,7 +228,61 @@ public final class Session {
     interpreter.reset()
     notebook.reset()
     savedInputs = []
+    shownValues = [:]
+    lastShown = nil
   }
+
+  /// `_` (the last value shown), `_N` and `Out` (the values cells showed), unless a variable has
+  /// the name; nil for any other name.
+  func shownValue(_ name: String, at location: SourceLocation) throws -> Value? {
+    if name == "_" {
+      guard let lastShown else {
+        throw QatsError(
+          .runtime, "`_` is the last value a cell showed, and no cell has shown one yet", at: location,
+          hint: "run an expression such as `1 + 2`; then `_` is its value")
+      }
+      return lastShown
+    }
+    if name == "Out" { return .object(CellOutputs(session: self)) }
+    guard name.hasPrefix("_"), name.count > 1, name.dropFirst().allSatisfy(\.isASCII),
+      name.dropFirst().allSatisfy(\.isNumber), let cell = Int(name.dropFirst())
+    else { return nil }
+    return try cellValue(cell, name: name, at: location)
+  }
+
+  /// The value cell `cell` showed, or an error naming the cells that showed one.
+  func cellValue(_ cell: Int, name: String, at location: SourceLocation?) throws -> Value {
+    if let value = shownValues[cell] { return value }
+    let cells = shownValues.keys.sorted()
+    let hint =
+      cells.isEmpty
+      ? "no cell has shown a value yet"
+      : "cells that showed a value: " + cells.suffix(10).map(String.init).joined(separator: ", ")
+    let what =
+      cell < 1
+      ? "cells are numbered from 1"
+      : cell < nextCellNumber ? "cell \(cell) showed no value" : "there is no cell \(cell) yet"
+    throw QatsError(.runtime, "`\(name)`: \(what)", at: location, hint: hint)
+  }
+}
+
+/// `Out`: the values cells showed, by cell number (`Out[3]` is `_3`).
+final class CellOutputs: HostObject {
+  unowned let session: Session
+  init(session: Session) { self.session = session }
+
+  var typeName: String { "outputs" }
+  var summary: String {
+    let count = session.shownValues.count
+    return "the values of \(count) cell\(count == 1 ? "" : "s"); `Out[3]` is cell 3's"
+  }
+
+  func index(_ key: Value) throws -> Value? {
+    guard case .int(let cell) = key else { return nil }
+    return try session.cellValue(cell, name: "Out[\(cell)]", at: nil)
+  }
+
+  func render(_ format: RenderFormat) -> String { PlainText(summary).render(format) }
 }
 
 /// The session's OutputSink: prints each item as it comes and records it on the current cell.

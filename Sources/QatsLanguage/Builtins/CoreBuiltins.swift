@@ -22,7 +22,33 @@ public enum CoreBuiltins {
         parameters: [.optional("sep", .string, default: .string(" "), "text placed between values")],
         variadic: ("values", .any)
       ) { call in
-        call.emit(PlainText(call.rest.map(\.displayString).joined(separator: call.string("sep"))))
+        // Host objects (tables, charts, models) show in full, as a cell shows them; the plain
+        // values between them are joined by `sep` on lines of their own.
+        var text: [String] = []
+        func flush() {
+          if !text.isEmpty { call.emit(PlainText(text.joined(separator: call.string("sep")))) }
+          text = []
+        }
+        for value in call.rest {
+          if case .object = value {
+            flush()
+            call.emit(ValueView(value))
+          } else {
+            text.append(value.displayString)
+          }
+        }
+        if !text.isEmpty || call.rest.isEmpty { call.emit(PlainText(text.joined(separator: call.string("sep")))) }
+        return .none
+      },
+      Builtin(
+        "display", topic: "core",
+        summary: """
+          Shows each value in full, as a cell's result shows it (tables, charts, images, models), wherever it \
+          is called: inside loops and functions too.
+          """,
+        variadic: ("values", .any)
+      ) { call in
+        for value in call.rest { call.emit(ValueView(value)) }
         return .none
       },
       Builtin(

@@ -46,6 +46,7 @@ extension Interpreter {
 
   func lookup(_ name: String, in env: Environment, at location: SourceLocation) throws -> Value {
     if let v = env.lookup(name) { return v }
+    if let v = try sessionNames?(name, location) { return v }
     if let b = registry.lookup(name) { return .function(Function(.builtin(b))) }
     var hint = Suggest.nearest(to: name, in: knownNames(in: env)).map { "did you mean `\($0)`?" }
     if name == "mode" { hint = "`mode ptq` / `mode qat` switch the quantization method; a bare `mode` shows it" }

@@ -21,6 +21,10 @@ public final class Interpreter {
   /// Asked at loop iterations, calls and inside long built-ins: true means the user pressed Ctrl-C.
   public var interruptCheck: () -> Bool = { false }
 
+  /// Names the host answers when no variable has them (the shell's `_`, `_3` and `Out`): the
+  /// value, nil if the name is not the host's, or an error located at `location`.
+  public var sessionNames: ((_ name: String, _ location: SourceLocation) throws -> Value?)?
+
   /// Objects that modules keep for the session (the image loader's dataset cache, say), by typed
   /// key; read through `sessionObject(_:orMake:)`. `:reset` clears them.
   private var sessionObjects: [SessionKeyIdentity: AnyObject] = [:]

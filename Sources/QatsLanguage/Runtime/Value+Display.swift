@@ -1,9 +1,10 @@
 import QatOutput
+import QatSupport
 extension Value {
   /// The source-like form: strings quoted, used inside lists/records and by `str` of containers.
-  public var repr: String { repr(limit: 200) }
-
-  func repr(limit: Int) -> String {
+  /// A list of more than `elideAbove` items shows NumPy-style: its first and last `elidedEnds`
+  /// items around "…", then the count: `[0.12, -0.5, 0.3, …, 0.1, 0.2, 0.33] (2,000 items)`.
+  public var repr: String {
     switch self {
     case .int(let v): return String(v)
     case .float(let v): return Value.formatFloat(v)
@@ -11,13 +12,13 @@ extension Value {
     case .string(let s): return Value.quote(s)
     case .none: return "nil"
     case .list(let items):
-      var parts = items.prefix(limit).map { $0.repr(limit: limit) }
-      if items.count > limit { parts.append("… \(items.count - limit) more") }
-      return "[" + parts.joined(separator: ", ") + "]"
+      guard items.count > Value.elideAbove else { return "[" + items.map(\.repr).joined(separator: ", ") + "]" }
+      let parts = items.prefix(Value.elidedEnds).map(\.repr) + ["…"] + items.suffix(Value.elidedEnds).map(\.repr)
+      return "[" + parts.joined(separator: ", ") + "] (\(Units.grouped(items.count)) items)"
     case .record(let r):
       if r.count == 0 { return "{}" }
       let parts = r.pairs.map {
-        "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr(limit: limit))"
+        "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr)"
       }
       return "{" + parts.joined(separator: ", ") + "}"
     case .function(let f):
@@ -28,6 +29,11 @@ extension Value {
     case .object(let o): return "<\(o.typeName): \(o.summary)>"
     }
   }
+
+  /// Lists longer than this are shown elided (`repr`).
+  public static let elideAbove = 1000
+  /// How many items an elided list shows at each end.
+  public static let elidedEnds = 3
 
   /// The form `print` uses: strings as they are, everything else as `repr`.
   public var displayString: String {

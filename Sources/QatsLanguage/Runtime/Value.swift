@@ -120,3 +120,15 @@ extension Value {
     }
   }
 }
+
+extension Value {
+  /// A float32 data value (a weight, a tensor's or an image's values, a fake-quantized number) as
+  /// a language float: the double nearest the shortest decimal that round-trips through Float, so
+  /// it prints as float32 shows it (`0.1`, not `0.10000000149011612`) and converts back to the
+  /// same Float. Quantization scales stay exact doubles instead, so that arithmetic by hand on
+  /// them agrees with the engine bit for bit.
+  public static func float32(_ x: Float) -> Value {
+    guard x.isFinite, let d = Double(x.description), Float(d) == x else { return .float(Double(x)) }
+    return .float(d)
+  }
+}

@@ -96,10 +96,10 @@ public struct Lexer {
     }
     if let e = peek(), e == "e" || e == "E" {
       var k = 1
-      if let sign = peek(1), sign == "+" || sign == "-" { k = 2 }
+      if let sign = peekOperator(1), sign == "+" || sign == "-" { k = 2 }
       if let d = peek(k), ("0"..."9").contains(d) {
         text += "e"
-        if k == 2, let sign = peek(1) { text.unicodeScalars.append(sign) }
+        if k == 2, let sign = peekOperator(1) { text.unicodeScalars.append(sign) }
         i += k
         text += digits()
         isFloat = true
@@ -168,9 +168,15 @@ public struct Lexer {
     return scalar
   }
 
+  /// The scalar `k` ahead, reading the minus sign U+2212 that tables and help text may show as `-`,
+  /// so a number or formula pasted from them reads back.
+  func peekOperator(_ k: Int = 0) -> Unicode.Scalar? {
+    peek(k).map { $0 == "\u{2212}" ? "-" : $0 }
+  }
+
   mutating func symbol() -> Symbol? {
-    guard let c = peek() else { return nil }
-    let two = peek(1).map { String(c) + String($0) } ?? ""
+    guard let c = peekOperator() else { return nil }
+    let two = peekOperator(1).map { String(c) + String($0) } ?? ""
     if let sym = Symbol(rawValue: two) { i += 2; return sym }
     if let sym = Symbol(rawValue: String(c)) { i += 1; return sym }
     return nil

@@ -152,10 +152,11 @@ public final class TableValue: HostObject, CompositeRenderable {
     }
   }
 
-  /// A true minus sign for negatives, "+" for positives, nothing for zero.
+  /// "-" for negatives (the one minus sign the language prints and reads), "+" for positives,
+  /// nothing for zero.
   private static func signed(_ magnitude: String, _ x: Double) -> String {
     let m = magnitude.hasPrefix("-") ? String(magnitude.dropFirst()) : magnitude
-    if x < 0 && m.contains(where: { $0 != "0" && $0 != "." }) { return "−" + m }
+    if x < 0 && m.contains(where: { $0 != "0" && $0 != "." }) { return "-" + m }
     if x > 0 && m.contains(where: { $0 != "0" && $0 != "." }) { return "+" + m }
     return m
   }

@@ -16,6 +16,16 @@ import QatsLanguage
     }
     """
 
+  /// A layer value outlives its model variable: reassigning the model used to leave the layer
+  /// pointing at a destroyed network, and showing it crashed the process (found by fuzzing).
+  @Test func aLayerOutlivesTheModelItCameFrom() {
+    let s = CapturedSession()
+    _ = s.input("d = images(\"\(digits)\")", Self.netA)
+    _ = s.input("bn = net.layers[1]", "net = 0")
+    #expect(s.input("bn").contains("batchnorm() → [16, 8, 8]"))
+    #expect(s.input(":vars").contains("bn"))
+  }
+
   @Test func netAHasTheDocumentedSizeAndSummary() {
     let s = CapturedSession()
     let out = s.input("d = images(\"\(digits)\")", Self.netA)

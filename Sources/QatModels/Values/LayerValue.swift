@@ -6,8 +6,15 @@ import QatsLanguage
 /// `net.layers[i]`: one layer's kind, shapes and learned values (weights in PyTorch order).
 public final class LayerValue: HostObject {
   let layer: NetworkLayer
+  /// The layer's network, held here: a layer refers to its network without owning it, and a
+  /// language value can outlive the model variable it came from (`l = net.layers[0]`, then `net`
+  /// reassigned), which read a destroyed network and crashed (found by scripts/fuzz-language).
+  let network: Network
 
-  init(layer: NetworkLayer) { self.layer = layer }
+  init(layer: NetworkLayer, network: Network) {
+    self.layer = layer
+    self.network = network
+  }
 
   public var typeName: String { "layer" }
 
@@ -35,7 +42,7 @@ public final class LayerValue: HostObject {
     case "output": return .list(layer.outputShape.dimensions.map(Value.int))
     case "parameters": return .int(layer.parameterCount)
     case "layers" where layer.spec.name == "residual":
-      return .list(layer.children.map { .object(LayerValue(layer: $0)) })
+      return .list(layer.children.map { .object(LayerValue(layer: $0, network: network)) })
     case "weights": return layer.userWeights.map(Self.floats)
     case "weight_shape":
       return layer.parameters.first { $0.name == "weight" }.map { .list($0.shape.map(Value.int)) }

@@ -123,7 +123,7 @@ public final class ModelValue: HostObject {
   public func member(_ name: String) throws -> Value? {
     switch name {
     case "layers":
-      if let network { return .list(network.layers.map { .object(LayerValue(layer: $0)) }) }
+      if let network { return .list(network.layers.map { .object(LayerValue(layer: $0, network: network)) }) }
       return .list(specs.map { .string($0.description) })
     case "history": return .object(HistoryValue(records: network?.history ?? []))
     case "parameters": return .int(network?.parameterCount ?? 0)

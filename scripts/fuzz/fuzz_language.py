@@ -384,18 +384,21 @@ class Generator:
             return "2 " + "** 2 " * d
         if k == 4:  # long operator chains
             d = int(self.pick(["100", "1000", "10000", "100000"]))
-            return self.pick(["1", "\"a\"", "[1]", "1.5"]) + (" " + self.pick(["+", "*", "-", "==", "and"]) + " 1") * d
+            operator = self.pick(["+", "*", "-", "==", "and"])
+            return self.pick(["1", "\"a\"", "[1]", "1.5"]) + (" %s 1" % operator) * d
         if k == 5:  # closures
-            return "fn mk(d) { if d == 0 { return fn() { return 0 } }\n g = mk(d - 1)\n return fn() { return g() + 1 } }\nmk(%s)()" % n
+            return ("fn mk(d) { if d == 0 { return fn() { return 0 } }\n g = mk(d - 1)\n"
+                    " return fn() { return g() + 1 } }\nmk(%s)()" % n)
         if k == 6:  # integer edge arithmetic
             a, b = self.pick(EXTREME_INTS), self.pick(EXTREME_INTS)
             return "%s %s %s" % (a, self.pick(["+", "-", "*", "//", "%", "**", "/"]), b)
         if k == 7:
-            return "x = %s\nx %s %s\nx" % (self.pick(EXTREME_INTS + EXTREME_FLOATS), self.pick(["+=", "-=", "*=", "/="]),
-                                         self.pick(EXTREME_INTS + EXTREME_FLOATS))
+            numbers = EXTREME_INTS + EXTREME_FLOATS
+            return "x = %s\nx %s %s\nx" % (self.pick(numbers), self.pick(["+=", "-=", "*=", "/="]), self.pick(numbers))
         if k == 8:  # indexing with extreme indices
-            return "%s[%s]" % (self.pick(["XS", "\"abc\"", "[]", "range(10)", "D.train", "D.test", "R", "M.layers",
-                                          "M.history.loss"]), self.pick(EXTREME_INTS + STRINGS[:4] + EXTREME_FLOATS[:4]))
+            target = self.pick(["XS", "\"abc\"", "[]", "range(10)", "D.train", "D.test", "R", "M.layers",
+                                "M.history.loss"])
+            return "%s[%s]" % (target, self.pick(EXTREME_INTS + STRINGS[:4] + EXTREME_FLOATS[:4]))
         if k == 9:  # assignment through indices and fields
             return "y = [1, 2, 3]\ny[%s] = %s\ny" % (self.pick(EXTREME_INTS), self.any_value())
         if k == 10:  # while with a bound

@@ -21,6 +21,7 @@ import os
 import random
 import shutil
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -207,8 +208,8 @@ def make_seeds(binary, work):
     folder = os.path.join(work, "seeds")
     os.makedirs(folder)
     fuzzlib.make_tiny_datasets(folder)
-    proc = fuzzlib.subprocess.run([os.path.abspath(binary)], cwd=folder, input=SEED_PROGRAM.encode(),
-                                  capture_output=True, env=dict(os.environ, NO_COLOR="1"), timeout=600)
+    proc = subprocess.run([os.path.abspath(binary)], cwd=folder, input=SEED_PROGRAM.encode(), capture_output=True,
+                          env=dict(os.environ, NO_COLOR="1"), timeout=600)
     seeds = {}
     for name in sorted(os.listdir(folder)):
         if name.endswith(".qnet"):
@@ -216,6 +217,16 @@ def make_seeds(binary, work):
                 seeds[name] = f.read()
     if len(seeds) < 5:
         sys.exit("fuzz-model-file: the seed models were not saved:\n" + proc.stderr.decode(errors="replace"))
+    for name, data in seeds.items():
+        # The structural edits go through this file's decoder and encoder: they must still agree with the
+        # format the binary writes.
+        try:
+            same = encode(decode(data)) == data
+        except (ValueError, AssertionError, struct.error):
+            same = False
+        if not same:
+            sys.exit("fuzz-model-file: %s does not decode and re-encode to the same bytes here; the format has "
+                     "changed (docs/model-format.md): update scripts/fuzz/fuzz_model_file.py" % name)
     return seeds
 
 

@@ -8,10 +8,13 @@ which program was running when the process died or stopped answering.
 A failure is an exit by a signal (a Swift trap is SIGILL or SIGTRAP, a stack overflow SIGSEGV, the
 kernel's OOM kill SIGKILL) or a program that runs longer than the time limit. A program over the
 limit is then sent Ctrl-C (SIGINT): if the process stops within a few seconds it was slow but
-interruptible ("slow"), otherwise it ignored Ctrl-C ("hang"). Both count as failures. After a
+interruptible ("slow": listed, and a failure only with --strict, since a user can stop it and a loaded
+machine makes some), otherwise it ignored Ctrl-C ("hang": a failure; gdb, when installed, says where
+each thread was). After a
 failure the batch goes on in a new process from the next program; the failing program is run again
 alone (after the prelude) to see whether it fails by itself, and is saved with its batch and the
-process's stderr under the output folder. Failures are grouped by signal and by the Swift failure
+process's stderr under the output folder; a crash that needs earlier inputs is reduced to the fewest
+of them (delta debugging over inputs, then lines). Failures are grouped by signal, Swift's failure
 message and the first frame in Sources/, so each distinct crash is listed once.
 """
 

@@ -12,5 +12,5 @@ fuzz_run() {
     swift build --product qat-repl 2>&1 | grep -E "error|warning: " >&2 || true
     [ -x .build/debug/qat-repl ] || { echo "error: .build/debug/qat-repl was not built" >&2; exit 1; }
   fi
-  exec python3 "scripts/fuzz/$generator" "$@"
+  exec python3 -B "scripts/fuzz/$generator" "$@"
 }

@@ -10,7 +10,10 @@ let package = Package(
     .library(name: "QatsLanguage", targets: ["QatsLanguage"]),
   ],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    // ONNX files are protocol buffers: the Swift code for onnx.proto is generated once and committed
+    // (scripts/onnx/generate-proto), so builds need only the runtime library, never the plugin.
+    .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
   ],
   targets: [
     // MARK: - The base under everything: seeded random numbers, the monotonic clock, units,
@@ -47,6 +50,15 @@ let package = Package(
     // a model file (layer tables, typed metadata)
     .target(name: "QatEngine", dependencies: ["CKernels", "QatModelFile", "QatSupport"]),
 
+    // MARK: - ONNX's protocol-buffer messages (onnx.proto), generated code only
+    .target(
+      name: "OnnxProto",
+      dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+    ),
+
+    // MARK: - The bridge to ONNX: export of fp32 and quantized (QDQ) models, import of fp32 graphs
+    .target(name: "QatOnnx", dependencies: ["QatEngine", "QatModelFile", "OnnxProto", "QatSupport"]),
+
     // MARK: - The image library: PNG decoding, folder scans, resizing, normalization, datasets (no language)
     .target(name: "QatImages", dependencies: ["QatSupport", "CPNG"]),
 
@@ -57,7 +69,7 @@ let package = Package(
     .target(
       name: "QatModels",
       dependencies: [
-        "QatEngine", "QatModelFile", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport",
+        "QatEngine", "QatModelFile", "QatOnnx", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport",
       ]),
 
     // MARK: - The shell: sessions, notebooks, reports, line editing
@@ -91,6 +103,7 @@ let package = Package(
       name: "QatEngineTests", dependencies: ["QatEngine", "QatModelFile", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
+    .testTarget(name: "QatOnnxTests", dependencies: ["QatOnnx", "QatEngine", "QatModelFile", "OnnxProto", "QatSupport"]),
     .testTarget(
       name: "QatModelsTests", dependencies: ["QatModels", "QatEngine", "QatsLanguage", "QatOutput", "QatSupport"]),
   ],

@@ -69,7 +69,8 @@ let package = Package(
     .target(
       name: "QatModels",
       dependencies: [
-        "QatEngine", "QatModelFile", "QatOnnx", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput", "QatSupport",
+        "QatEngine", "QatModelFile", "QatOnnx", "QatImages", "QatImagesLanguage", "QatsLanguage", "QatOutput",
+        "QatSupport",
       ]),
 
     // MARK: - The shell: sessions, notebooks, reports, line editing
@@ -103,7 +104,8 @@ let package = Package(
       name: "QatEngineTests", dependencies: ["QatEngine", "QatModelFile", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
     .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
-    .testTarget(name: "QatOnnxTests", dependencies: ["QatOnnx", "QatEngine", "QatModelFile", "OnnxProto", "QatSupport"]),
+    .testTarget(
+      name: "QatOnnxTests", dependencies: ["QatOnnx", "QatEngine", "QatModelFile", "OnnxProto", "QatSupport"]),
     .testTarget(
       name: "QatModelsTests", dependencies: ["QatModels", "QatEngine", "QatsLanguage", "QatOutput", "QatSupport"]),
   ],

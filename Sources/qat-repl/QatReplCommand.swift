@@ -1,3 +1,4 @@
+import QatSupport
 import ArgumentParser
 import Foundation
 import QatShell

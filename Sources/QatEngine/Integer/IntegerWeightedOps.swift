@@ -83,6 +83,8 @@ final class IntegerMatMulOp: IntegerOp {
   /// One packed B per group.
   let packed: [AlignedBuffer<Int8>]
   let inputElements, positions: Int
+  /// The input activation's shape (a dense layer's input may be a feature map, flattened NHWC).
+  let inputShape: ActivationShape
 
   init(
     form: Form, weights: QuantizedWeights, requant: Requantization, input: Int, inputActivation: IntegerActivation,
@@ -93,6 +95,7 @@ final class IntegerMatMulOp: IntegerOp {
     self.requant = requant
     inputZeroPoint = UInt8(clamping: inputActivation.params.zeroPoint)
     inputElements = inputActivation.shape.elements
+    inputShape = inputActivation.shape
     if case .conv(let s, _) = form { positions = Int(s.out_h * s.out_w) } else { positions = 1 }
     let l = weights.layout
     packed = (0..<l.blocks).map { g in

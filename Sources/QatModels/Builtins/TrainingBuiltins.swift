@@ -121,7 +121,8 @@ enum TrainingBuiltins {
       return .object(
         EvaluationValue(
           accuracy: Double(result.correct) / Double(total), loss: result.lossSum / Double(total),
-          correct: result.correct, total: result.count, classes: split.classes, confusion: confusion))
+          correct: result.correct, total: result.count, classes: split.classes, confusion: confusion,
+          predictions: predictions.map { Int($0) }, labels: split.labels, paths: split.paths))
     }
   }
 

@@ -11,14 +11,42 @@ public final class EvaluationValue: HostObject {
   let total: Int
   let classes: [String]
   let confusion: [[Int]]?
+  /// The predicted class of every image, in the split's order (`data.test[i]`).
+  let predictions: [Int]
+  /// The true class and the file of every image, in the same order.
+  let labels: [Int]
+  let paths: [String]
 
-  init(accuracy: Double, loss: Double, correct: Int, total: Int, classes: [String], confusion: [[Int]]?) {
+  init(
+    accuracy: Double, loss: Double, correct: Int, total: Int, classes: [String], confusion: [[Int]]?,
+    predictions: [Int] = [], labels: [Int] = [], paths: [String] = []
+  ) {
     self.accuracy = accuracy
     self.loss = loss
     self.correct = correct
     self.total = total
     self.classes = classes
     self.confusion = confusion
+    self.predictions = predictions
+    self.labels = labels
+    self.paths = paths
+  }
+
+  /// One row per image: its file, the predicted and the true class (names), whether they agree —
+  /// `write(e.per_image, "predictions.csv")` is what `scripts/check-onnx --predictions` reads.
+  var perImage: TableValue {
+    func name(_ c: Int) -> String { classes.indices.contains(c) ? classes[c] : "\(c)" }
+    let rows = predictions.indices.map { i in
+      Record([
+        ("path", .string(paths.indices.contains(i) ? paths[i] : "")), ("class", .string(name(predictions[i]))),
+        ("label", .string(labels.indices.contains(i) ? name(labels[i]) : "")),
+        ("correct", .bool(labels.indices.contains(i) && labels[i] == predictions[i])),
+      ])
+    }
+    return TableValue(
+      title: "\(Units.grouped(rows.count)) predictions",
+      columns: [.init("path"), .init("class"), .init("label"), .init("correct")],
+      rows: rows)
   }
 
   public var typeName: String { "evaluation" }
@@ -29,7 +57,8 @@ public final class EvaluationValue: HostObject {
   }
 
   public var memberNames: [String] {
-    ["accuracy", "loss", "correct", "total", "wrong"] + (confusion == nil ? [] : ["confusion"])
+    ["accuracy", "loss", "correct", "total", "wrong", "predictions", "per_image"]
+      + (confusion == nil ? [] : ["confusion"])
   }
 
   public func member(_ name: String) throws -> Value? {
@@ -40,6 +69,8 @@ public final class EvaluationValue: HostObject {
     case "total": return .int(total)
     case "wrong": return .int(total - correct)
     case "confusion": return confusion.map { .list($0.map { .list($0.map(Value.int)) }) }
+    case "predictions": return .list(predictions.map(Value.int))
+    case "per_image": return .object(perImage)
     default: return nil
     }
   }

@@ -102,11 +102,13 @@ enum OnnxValueInfo {
     var shape = Onnx_TensorShapeProto()
     var batch = Onnx_TensorShapeProto.Dimension()
     batch.dimParam = "N"
-    shape.dim = [batch] + dims.map { d in
-      var dim = Onnx_TensorShapeProto.Dimension()
-      dim.dimValue = Int64(d)
-      return dim
-    }
+    shape.dim =
+      [batch]
+      + dims.map { d in
+        var dim = Onnx_TensorShapeProto.Dimension()
+        dim.dimValue = Int64(d)
+        return dim
+      }
     var tensorType = Onnx_TypeProto.Tensor()
     tensorType.elemType = type.rawValue
     tensorType.shape = shape

@@ -21,9 +21,3 @@ public enum ExitStatus: Int32, Sendable {
     }
   }
 }
-
-/// The product's name and version, shown by `--version` and in reports.
-public enum Version {
-  public static let number = "0.1.0"
-  public static let banner = "qat-repl \(number)"
-}

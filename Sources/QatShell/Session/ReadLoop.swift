@@ -1,3 +1,4 @@
+import QatSupport
 import Foundation
 import QatsLanguage
 

@@ -305,9 +305,10 @@ import Testing
 
   // MARK: - Pooling
 
-  /// Σ/d rounded to nearest, ties away from zero.
+  /// Σ/d rounded to nearest, ties to even (as nearbyint rounds a float mean, and ONNX Runtime's
+  /// QLinearAveragePool with it).
   static func rdiv(_ sum: Int64, _ d: Int64) -> Int64 {
-    sum >= 0 ? (2 * sum + d) / (2 * d) : -((-2 * sum + d) / (2 * d))
+    Int64((Double(sum) / Double(d)).rounded(.toNearestOrEven))
   }
 
   @Test(arguments: [(2, 2, 9), (3, 1, 10), (3, 2, 17)])
@@ -339,14 +340,14 @@ import Testing
     }
   }
 
-  @Test func averagesRoundTiesAwayFromZero() {
-    // One 2×2 window per channel, zero 10: Σ(x − 10) = 2 → 0.5 → 1, −2 → −0.5 → −1, 6 → 1.5 → 2.
+  @Test func averagesRoundTiesToEven() {
+    // One 2×2 window per channel, zero 10: Σ(x − 10) = 2 → 0.5 → 0, −2 → −0.5 → −0 = 0, 6 → 1.5 → 2.
     let x: [UInt8] = [11, 9, 12, 11, 9, 12, 10, 10, 11, 10, 10, 11]  // [position][channel], 3 channels
     var y = [UInt8](repeating: 0, count: 3)
     qk_avgpool_u8(x, 1, 2, 2, 3, 2, 2, 1, 1, 10, &y)
-    #expect(y == [11, 9, 12])
+    #expect(y == [10, 10, 12])
     qk_global_avgpool_u8(x, 1, 4, 3, 10, &y)
-    #expect(y == [11, 9, 12])
+    #expect(y == [10, 10, 12])
     // Global pooling against the reference over 49 positions.
     var r = SeededRandom(seed: 5)
     let n = 3, positions = 49, c = 20

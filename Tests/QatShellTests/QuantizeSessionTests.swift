@@ -130,6 +130,7 @@ import QatsLanguage
     for name in ["convert", "fake_quant", "histogram", "inspect", "prepare", "qparams", "quantize", "sensitivity"] {
       #expect(line.contains(" \(name),") || line.hasSuffix(" \(name)"), "\(name): \(help)")
     }
-    #expect(help.contains("  models        copy, evaluate, load, model, predict, save, summary, threads, train"))
+    #expect(
+      help.contains("  models        copy, evaluate, export, load, model, predict, save, summary, threads, train"))
   }
 }

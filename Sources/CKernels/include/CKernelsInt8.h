@@ -69,7 +69,7 @@ void qk_qdepthwise(qk_variant v, const qk_conv_shape *s, const uint8_t *x, int32
 void qk_maxpool_u8(const uint8_t *x, int n, int h, int w, int c, int kernel, int stride, int out_h, int out_w,
                    uint8_t *y);
 /// Average pooling over uint8 NHWC on one grid: y = zero + rdiv(Σ (x − zero), kernel²), rdiv rounding
-/// to nearest with ties away from zero.
+/// to nearest with ties to even (as ONNX Runtime's QLinearAveragePool rounds).
 void qk_avgpool_u8(const uint8_t *x, int n, int h, int w, int c, int kernel, int stride, int out_h, int out_w,
                    int32_t zero, uint8_t *y);
 /// Global average pooling: [n][positions][c] → [n][c], y = zero + rdiv(Σ (x − zero), positions).

@@ -151,9 +151,16 @@ QK_MULTIVERSION void qk_maxpool_u8(const uint8_t *restrict x, int n, int h, int 
   }
 }
 
-/// Σ / d rounded to nearest, ties away from zero (d > 0).
+/// sum / d rounded to nearest, ties to even (d > 0): the rounding of a float mean quantized with
+/// nearbyint, which is what ONNX Runtime's QLinearAveragePool does, so exported files agree.
 static inline int64_t rdiv(int64_t sum, int64_t d) {
-  return sum >= 0 ? (sum + d / 2) / d : -((-sum + d / 2) / d);
+  int64_t q = sum / d, r = sum % d;
+  if (r < 0) {
+    r += d;
+    q -= 1;
+  }
+  if (2 * r > d || (2 * r == d && (q & 1))) q += 1;
+  return q;
 }
 
 QK_MULTIVERSION void qk_avgpool_u8(const uint8_t *restrict x, int n, int h, int w, int c, int kernel, int stride,

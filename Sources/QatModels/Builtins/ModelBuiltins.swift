@@ -10,7 +10,7 @@ public enum ModelBuiltins {
   /// Every built-in of this module, for a session's registry.
   public static func all() -> [Builtin] {
     [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all() + QuantizeBuiltins.all()
-      + QuantMathBuiltins.all() + ModelFileBuiltins.all() + OnnxBuiltins.all()
+      + QuantMathBuiltins.all() + ModelFileBuiltins.all() + OnnxBuiltins.all() + AgreementBuiltins.all()
       + CompareBuiltins.all() + SweepBuiltins.all() + InspectBuiltins.all() + SensitivityBuiltins.all()
       + IntegerMathBuiltins.all()
   }

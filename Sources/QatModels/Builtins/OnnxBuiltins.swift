@@ -94,3 +94,77 @@ enum OnnxBuiltins {
     }
   }
 }
+
+/// `agree(model, data)`: the proof that a quantized model's simulation and its integer program are
+/// the same model, point by point and prediction by prediction.
+enum AgreementBuiltins {
+  static func all() -> [Builtin] { [agree] }
+
+  static var agree: Builtin {
+    Builtin(
+      "agree", topic: "quantization",
+      summary:
+        """
+        Runs a quantized model's fake-quant simulation and its integer program on the same images and shows, for \
+        every quantization point, the largest difference in integer steps (LSB) and the share of values that are \
+        equal, then the share of identical predictions on the whole split. `export` the model and run \
+        `scripts/check-onnx` to add ONNX Runtime as the third witness.
+        """,
+      parameters: [
+        .required("model", .object(["model"]), "a quantized model made in this session"),
+        .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
+      ],
+      returns: "table"
+    ) { call in
+      guard let model = ModelArguments.model(call), let split = DataBinding.split(call.value("data"), for: .measure)
+      else { return .none }
+      try DataBinding.requireImages(split, call: call, argument: "data")
+      guard let simulation = model.network, simulation.quantization != nil else {
+        throw call.error(
+          model.integer == nil
+            ? "agree compares a quantized model's simulation with its integer program; this model is fp32"
+            : "this integer model was loaded from a file: it has no simulation to compare with",
+          argument: "model",
+          hint: "quantize the fp32 model in this session: q = quantize(net, data), then agree(q, data)")
+      }
+      guard let program = try OnnxBuiltins.integerProgram(of: model, call: call) else { return .none }
+      try DataBinding.check(program, fits: split, call: call, argument: "data")
+      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let result = program.agreement(
+        with: simulation, on: images, pool: WorkerPool.shared(threads: call.interpreter.threads))
+      return .object(table(result))
+    }
+  }
+
+  static func table(_ r: IntegerAgreement) -> TableValue {
+    let rows = r.points.map { p in
+      Record([
+        ("activation", .int(p.activation)), ("point", .string(p.name)), ("bits", .int(p.bits)),
+        ("max_lsb", .int(p.maxLSB)), ("equal", .float(Double(p.equal) / Double(max(1, p.values)))),
+        ("values", .int(p.values)),
+      ])
+    }
+    let n = max(1, r.images)
+    return TableValue(
+      title: "simulation vs integer program · activations of the first \(r.imagesCompared) images",
+      columns: [
+        .init("activation", header: "#"), .init("point", header: "quantization point"), .init("bits"),
+        .init("max_lsb", header: "max |Δ| (LSB)"), .init("equal", header: "equal", format: .percent),
+        .init("values"),
+      ],
+      rows: rows,
+      notes: [
+        """
+        predictions: \(Units.grouped(r.samePredictions)) of \(Units.grouped(r.images)) identical \
+        (\(Units.percent(Double(r.samePredictions) / Double(n)))) · accuracy: simulation \
+        \(Units.percent(Double(r.simulationCorrect) / Double(n))), integer \
+        \(Units.percent(Double(r.integerCorrect) / Double(n)))
+        """,
+        """
+        Each row compares the integers both give at one point, fed the same images end to end: the simulation's \
+        value x becomes round(x / scale) + zero point. Differences of 1 LSB come from rounding a fixed-point \
+        multiplier where the simulation rounds a float.
+        """,
+      ])
+  }
+}

@@ -127,7 +127,7 @@ enum InspectBuiltins {
           "activations need images to run the model on", argument: "what",
           hint: "inspect(net, 0, data, what: \"activations\")")
       }
-      let all = DataBinding.images(split, interpreter: call.interpreter)
+      let all = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let images = all.subset(Network.calibrationIndices(count: all.count, samples: call.int("samples")))
       let pool = WorkerPool.shared(threads: call.interpreter.threads)
       let quantized =

@@ -129,7 +129,7 @@ enum AgreementBuiltins {
       }
       guard let program = try OnnxBuiltins.integerProgram(of: model, call: call) else { return .none }
       try DataBinding.check(program, fits: split, call: call, argument: "data")
-      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let result = program.agreement(
         with: simulation, on: images, pool: WorkerPool.shared(threads: call.interpreter.threads))
       return .object(table(result))

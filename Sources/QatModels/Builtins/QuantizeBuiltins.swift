@@ -24,7 +24,7 @@ enum QuantizeBuiltins {
     ) { call in
       try ModelArguments.checkEpochs(call)
       let (model, network, split, config) = try ModelArguments.setup(call)
-      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let quantized = try QuantizationRun.quantize(
         network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call)
       guard let program = quantized.program else { return .none }
@@ -34,7 +34,7 @@ enum QuantizeBuiltins {
       // Without test images there is no accuracy to show (rather than 0/0).
       if case .object(let object) = call.value("data"), let dataset = object as? ImageDataset, dataset.test.count > 0 {
         var predictions: [Int32] = []
-        let test = DataBinding.images(dataset.test, interpreter: call.interpreter)
+        let test = DataBinding.images(dataset.test, for: model, interpreter: call.interpreter)
         let result = program.evaluate(
           test, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions)
         value.knownAccuracy = Double(result.correct) / Double(max(1, result.count))
@@ -56,7 +56,8 @@ enum QuantizeBuiltins {
     ) { call in
       let (model, network, split, config) = try ModelArguments.setup(call)
       let prepared = try QuantizationRun.prepare(
-        network, config: config, images: DataBinding.images(split, interpreter: call.interpreter), call: call)
+        network, config: config, images: DataBinding.images(split, for: model, interpreter: call.interpreter),
+        call: call)
       return .object(ModelValue(specs: model.specs, locations: model.locations, network: prepared, input: model.input))
     }
   }

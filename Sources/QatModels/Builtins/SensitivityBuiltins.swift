@@ -27,12 +27,12 @@ enum SensitivityBuiltins {
       returns: "table"
     ) { call in
       try ModelArguments.checkEpochs(call)
-      let (_, network, split, config) = try ModelArguments.setup(call)
+      let (model, network, split, config) = try ModelArguments.setup(call)
       guard let testSplit = DataBinding.split(call.value("data"), for: .measure) else { return .none }
       try DataBinding.requireImages(testSplit, call: call, argument: "data")
       let pool = WorkerPool.shared(threads: call.interpreter.threads)
-      let train = DataBinding.images(split, interpreter: call.interpreter)
-      let test = DataBinding.images(testSplit, interpreter: call.interpreter)
+      let train = DataBinding.images(split, for: model, interpreter: call.interpreter)
+      let test = DataBinding.images(testSplit, for: model, interpreter: call.interpreter)
       var predictions: [Int32] = []
       let baseline = network.evaluate(test, pool: pool, predictions: &predictions)
       let units = network.sensitivityUnits.count

@@ -48,7 +48,7 @@ enum TrainingBuiltins {
       try model.require(.trainable, call: call)
       try requireClasses(split, call: call)
       let network = try DataBinding.network(model, for: split, call: call, argument: "data")
-      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       // A batch larger than the data is the whole data: the same single batch per epoch.
       let batch = min(call.int("batch"), max(1, split.count))
       let needed = network.memory.bytes(images: batch)
@@ -104,7 +104,7 @@ enum TrainingBuiltins {
       }
       try DataBinding.requireImages(split, call: call, argument: "data")
       let program = try DataBinding.program(model, for: split, call: call, argument: "data")
-      let images = DataBinding.images(split, interpreter: call.interpreter)
+      let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       var predictions: [Int32] = []
       let result = program.evaluate(
         images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,

@@ -24,14 +24,34 @@ enum DataBinding {
       hint: "give each class more images, or hold out a larger share with images(…, split:)")
   }
 
-  /// The split's images in the engine's layout, converted once per session and split.
-  static func images(_ split: ImageSplit, interpreter: Interpreter) -> LabeledImages {
+  /// The split's images in the engine's layout, converted once per session and split. With a
+  /// `model` whose normalization differs from the split's (a model loaded or imported with its own
+  /// mean and std), the pixels are normalized the model's way: x′ = ((x·std_d + mean_d) − mean_m) / std_m.
+  static func images(_ split: ImageSplit, for model: ModelValue? = nil, interpreter: Interpreter) -> LabeledImages {
+    var mean = split.mean, std = split.std
+    if let input = model?.input, input.mean.count == split.channels, input.std.count == split.channels {
+      mean = input.mean
+      std = input.std
+    }
     let cache = interpreter.sessionObject(ConvertedImages.sessionKey, orMake: ConvertedImages.init)
-    if let hit = cache.entries.first(where: { $0.split === split }) { return hit.images }
+    if let hit = cache.entries.first(where: { $0.split === split && $0.mean == mean && $0.std == std }) {
+      return hit.images
+    }
+    var pixels = split.pixels
+    if mean != split.mean || std != split.std {
+      let plane = split.height * split.width, channels = split.channels
+      for image in 0..<split.count {
+        for c in 0..<channels {
+          let a = split.std[c] / std[c], b = (split.mean[c] - mean[c]) / std[c]
+          let start = (image * channels + c) * plane
+          for i in start..<min(start + plane, pixels.count) { pixels[i] = Float(Double(pixels[i]) * a + b) }
+        }
+      }
+    }
     let images = LabeledImages(
-      nchw: split.pixels, labels: split.labels,
+      nchw: pixels, labels: split.labels,
       shape: ActivationShape(channels: split.channels, height: split.height, width: split.width))
-    cache.entries.append((split, images))
+    cache.entries.append((split, mean, std, images))
     if cache.entries.count > 8 { cache.entries.removeFirst() }
     return images
   }
@@ -77,5 +97,5 @@ enum DataBinding {
 /// The session's converted splits (identity-keyed, a handful at most).
 final class ConvertedImages {
   static let sessionKey = SessionKey<ConvertedImages>("models.images")
-  var entries: [(split: ImageSplit, images: LabeledImages)] = []
+  var entries: [(split: ImageSplit, mean: [Double], std: [Double], images: LabeledImages)] = []
 }

@@ -43,7 +43,7 @@ struct ModelMeasurement {
     _ model: ModelValue, program: InferenceProgram, on split: ImageSplit, timing: Bool,
     recordsAccuracy: Bool = false, call: BuiltinCall
   ) throws -> ModelMeasurement {
-    let images = DataBinding.images(split, interpreter: call.interpreter)
+    let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
     let threads = call.interpreter.threads
     var predictions: [Int32] = []
     let result = program.evaluate(

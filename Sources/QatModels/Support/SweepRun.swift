@@ -54,7 +54,7 @@ enum SweepRun {
     throws -> Result
   {
     try ModelArguments.requireFinite(network, call: call)
-    let train = DataBinding.images(dataset.train, interpreter: call.interpreter)
+    let train = DataBinding.images(dataset.train, for: model, interpreter: call.interpreter)
     let steps = plan.widths.count * plan.methods.count + 2
     func progress(_ step: Int, _ what: String) { call.interpreter.output.progress("sweep: \(what) (\(step)/\(steps))") }
     defer { call.interpreter.output.progress(nil) }

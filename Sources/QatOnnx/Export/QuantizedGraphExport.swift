@@ -36,7 +36,7 @@ struct QuantizedGraphExport {
       let inputs = step.inputs.map { "a\($0)" }
       let out = "s\(k)"
       let target = activations[step.output]
-      let doc = "step \(k): \(step.name)" + (target.name.map { " (\($0))" } ?? "")
+      let doc = "step \(k): \(step.name)" + (target.name.map { $0 == step.name ? "" : " (\($0))" } ?? "")
       switch step.kind {
       case let .conv(kernel, stride, pad, groups):
         guard let weights = step.weights else { throw OnnxExportError("\(step.name) has no weights") }

@@ -74,3 +74,8 @@ public struct ShapeError: Error, Sendable {
   /// True when the layer is refused because the model would not fit the memory budget.
   public var overBudget = false
 }
+
+extension LayerSpec {
+  /// The ε of every batch norm, (x − mean)/√(var + ε): PyTorch's default, 1e-5.
+  public static var batchNormEpsilon: Float { BatchNormOp.epsilon }
+}

@@ -45,6 +45,9 @@ public final class ModelValue: HostObject {
   var knownAccuracy: Double? { didSet { cachedFileSize = nil } }
   /// True for a model read by `load`: trained, although its file keeps no history.
   var loaded = false
+  /// Where a model came from when it was not made here ("imported from ONNX (pytorch 2.15, opset 13) · …"),
+  /// shown with its summary.
+  var origin: String?
   /// The byte count of the model's file, once computed (a model does not change once it is quantized).
   private var cachedFileSize: Int?
 
@@ -111,7 +114,7 @@ public final class ModelValue: HostObject {
       """
       \(layerText) · \(Units.grouped(network.parameterCount)) parameters\(size) · input \
       \(s.channels)x\(s.height)x\(s.width)
-      """
+      """ + (origin.map { " · \($0)" } ?? "")
   }
 
   public var memberNames: [String] {
@@ -162,7 +165,9 @@ public final class ModelValue: HostObject {
       let lines = specs.map { "  " + $0.description }
       return (["model: " + summary] + lines).joined(separator: "\n")
     }
-    return SummaryTable.make(network, fileSize: fileSize).render(format)
+    let table = SummaryTable.make(network, fileSize: fileSize)
+    guard let origin else { return table.render(format) }
+    return table.render(format) + "\n" + PlainText(origin).render(format)
   }
 }
 

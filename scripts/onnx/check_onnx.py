@@ -98,7 +98,8 @@ def metadata_classes(model, path):
                 raise CheckError(f"the metadata 'classes' of '{path}' is not JSON ({e})") from e
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise CheckError(f"the metadata 'classes' of '{path}' is not a JSON array of strings")
-            return names
+            # An empty list names no classes: the folder's names are used, as for a file without it.
+            return names or None
     return None
 
 

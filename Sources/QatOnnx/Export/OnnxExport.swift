@@ -139,8 +139,9 @@ public enum OnnxExport {
     model.docString =
       "input: float32 [N, C, H, W] pixels in 0..1 (value / 255), normalized inside the graph; outputs: logits, probabilities"
     model.graph = graph
-    var props: [(String, String)] = [
-      ("classes", json(info.classNames.map { "\"\(escaped($0))\"" })),
+    var props: [(String, String)] =
+      info.classNames.isEmpty ? [] : [("classes", json(info.classNames.map { "\"\(escaped($0))\"" }))]
+    props += [
       ("mean", json(info.mean.map { "\($0)" })), ("std", json(info.std.map { "\($0)" })),
       ("pixel_scale", "value / 255 (0..1), then (x - mean) / std per channel"),
       ("qat_repl.version", info.producerVersion),

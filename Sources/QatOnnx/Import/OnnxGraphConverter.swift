@@ -26,11 +26,11 @@ struct WalkShape: Equatable {
 struct OnnxGraphConverter {
   let nodes: [OnnxNode]
   var constants: OnnxConstants
-  /// Tensor name → the nodes that read it.
+  /// Tensor name → the positions in `nodes` of the nodes that read it.
   let readers: [String: [Int]]
   /// The tensor holding the model's output (the graph output named `logits`, else the first).
   let output: String
-  /// Nodes the walk has converted (each exactly once).
+  /// Positions of the nodes the walk has converted (each exactly once).
   var visited = Set<Int>()
   static let maxDepth = 63
 
@@ -39,9 +39,10 @@ struct OnnxGraphConverter {
     self.constants = constants
     self.output = output
     var readers: [String: [Int]] = [:]
-    for node in nodes {
+    // Positions in `nodes` (Constant nodes are not among them, so these differ from graph indices).
+    for (position, node) in nodes.enumerated() {
       for name in Set(node.proto.input) where !name.isEmpty && !constants.contains(name) {
-        readers[name, default: []].append(node.index)
+        readers[name, default: []].append(position)
       }
     }
     self.readers = readers
@@ -81,7 +82,7 @@ struct OnnxGraphConverter {
               + "output to its input",
             hint: "a skip connection with its own layers (a downsampling conv) is not supported")
         }
-        visited.insert(node.index)
+        visited.insert(next[0])
         let (converted, out) = try convertNode(node, input: current, shape: &shape)
         layers += converted
         current = out

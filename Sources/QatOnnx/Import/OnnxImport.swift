@@ -67,6 +67,11 @@ public enum OnnxImport {
     var nodes: [OnnxNode] = []
     for (i, proto) in graph.node.enumerated() {
       let node = OnnxNode(index: i, proto: proto)
+      guard proto.domain.isEmpty || proto.domain == "ai.onnx" else {
+        throw node.error(
+          "is in the operator domain '\(proto.domain)'; qat-repl reads the standard ONNX operators: "
+            + OnnxSupported.operators)
+      }
       if node.op == "Constant", let out = node.namedOutputs.first {
         guard let value = node.attribute("value"), value.type == .tensor || value.hasT else {
           throw node.error("is a Constant without a tensor `value`")

@@ -243,7 +243,7 @@ extension OnnxGraphConverter {
       let c = try constants.value(other, context: add.context)
       guard c.isFloat, c.floats.count == b.dims[1] else { throw add.error("adds a bias of shape \(c.dims)") }
       bias = c.floats
-      visited.insert(add.index)
+      visited.insert(readers[0])
       end = add.namedOutputs.first ?? out
     }
     return (dense(weights, bias: bias, out: b.dims[1], shape: &shape), end)

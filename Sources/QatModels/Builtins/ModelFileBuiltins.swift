@@ -90,7 +90,7 @@ enum OnnxLoading {
   static func model(path: String, mean: [Double], std: [Double], call: BuiltinCall) throws -> ModelValue {
     guard mean.isEmpty == std.isEmpty else {
       throw call.error(
-        "give both `mean:` and `std:`, or neither", argument: mean.isEmpty ? "mean" : "std",
+        "give both `mean:` and `std:`, or neither", argument: mean.isEmpty ? "std" : "mean",
         hint: "load(\"\(path)\", mean: [0.5], std: [0.25]) for a model trained on 0..1 pixels normalized that way")
     }
     if let bad = std.first(where: { !($0 > 0 && $0.isFinite) }) {

@@ -63,11 +63,13 @@ extension OnnxGraphConverter {
   func window(_ node: OnnxNode, kernel fallback: [Int]) throws(OnnxImportError) -> (kernel: Int, stride: Int, pad: Int)
   {
     let k = try node.ints("kernel_shape", fallback)
-    guard k.count == 2, k[0] == k[1], k[0] > 0 else {
-      throw node.error("has the kernel \(k); qat-repl's kernels are square and 2-D")
+    guard k.count == 2, k[0] == k[1], ModelFileLimits.kernel.contains(k[0]) else {
+      throw node.error("has the kernel \(k); qat-repl's kernels are square, 2-D and at most 65,536 wide")
     }
     let s = try node.ints("strides", [1, 1])
-    guard s.count == 2, s[0] == s[1], s[0] > 0 else { throw node.error("has the strides \(s); they must be equal") }
+    guard s.count == 2, s[0] == s[1], ModelFileLimits.stride.contains(s[0]) else {
+      throw node.error("has the strides \(s); they must be equal and at most 1,024")
+    }
     let d = try node.ints("dilations", [1, 1])
     guard d.allSatisfy({ $0 == 1 }) else {
       throw node.error("has the dilations \(d); qat-repl's layers have dilation 1")
@@ -77,8 +79,8 @@ extension OnnxGraphConverter {
       throw node.error("pads with auto_pad \(autoPad); give explicit pads", hint: "export with padding=k//2")
     }
     let p = autoPad == "VALID" ? [0, 0, 0, 0] : try node.ints("pads", [0, 0, 0, 0])
-    guard p.count == 4, Set(p).count == 1, let pad = p.first, pad >= 0 else {
-      throw node.error("has the pads \(p); qat-repl pads every side equally")
+    guard p.count == 4, Set(p).count == 1, let pad = p.first, ModelFileLimits.pad.contains(pad) else {
+      throw node.error("has the pads \(p); qat-repl pads every side equally, by at most 1,024")
     }
     return (k[0], s[0], pad)
   }

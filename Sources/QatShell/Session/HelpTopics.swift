@@ -101,6 +101,19 @@ enum HelpTopics {
           + "it, and the zero points stay as calibrated. Default: false."
       ]),
     Topic(
+      name: "onnx", title: "ONNX files: export, import, agreement",
+      lines: [
+        "`export(model, \"net.onnx\")` writes an fp32 model as an inference graph (batch norm folded) and a "
+          + "quantized one as a QDQ graph of its integer program, which ONNX Runtime runs with QLinearConv and "
+          + "QGemm. Input: `input`, float32 [N, C, H, W] pixels in 0..1; outputs `logits`, `probabilities`. "
+          + "`opset: 21` stores weights of 4 bits or fewer as INT4.",
+        "`load(\"net.onnx\")` reads fp32 graphs as torch.onnx.export writes them; `mean:`/`std:` give the "
+          + "normalization a graph without its own was trained with.",
+        "`agree(q, data)` compares the simulation with the integer program; `write(evaluate(q, data).per_image, "
+          + "\"p.csv\")` then `scripts/check-onnx net.onnx DATA --predictions p.csv` compares ONNX Runtime. "
+          + "docs/onnx.md has the details.",
+      ]),
+    Topic(
       name: "integer", title: "the integer program",
       lines: [
         "`quantize` (and `convert` of a prepared model) compiles the model into integer-only steps: the "
@@ -175,7 +188,7 @@ enum HelpTopics {
   /// Other spellings a user may try.
   static let aliases: [String: String] = [
     "observer": "observers", "per-channel": "per_channel", "weight_bits": "bits", "act_bits": "bits",
-    "fold": "folding", "int8": "integer", "function": "fn", "elif": "else",
+    "fold": "folding", "int8": "integer", "function": "fn", "elif": "else", "qdq": "onnx", "agreement": "onnx",
   ]
 
   /// The topic called `name` (or one of its aliases).

@@ -84,6 +84,8 @@ def damage(data, rng):
     """Raw byte damage: flips, runs or a truncation."""
     b = bytearray(data)
     for _ in range(rng.randrange(1, 5)):
+        if not b:
+            break
         kind = rng.randrange(3)
         at = rng.randrange(len(b))
         if kind == 0:

@@ -106,7 +106,7 @@ enum HelpTopics {
         "`export(model, \"net.onnx\")` writes an fp32 model as an inference graph (batch norm folded) and a "
           + "quantized one as a QDQ graph of its integer program, which ONNX Runtime runs with QLinearConv and "
           + "QGemm. Input: `input`, float32 [N, C, H, W] pixels in 0..1; outputs `logits`, `probabilities`. "
-          + "`opset: 21` stores weights of 4 bits or fewer as INT4.",
+          + "`export(q, \"q.onnx\", opset: 21)` stores weights of 4 bits or fewer as INT4.",
         "`load(\"net.onnx\")` reads fp32 graphs as torch.onnx.export writes them; `mean:`/`std:` give the "
           + "normalization a graph without its own was trained with.",
         "`agree(q, data)` compares the simulation with the integer program; `write(evaluate(q, data).per_image, "

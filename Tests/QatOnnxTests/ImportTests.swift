@@ -152,18 +152,9 @@ import Testing
     var random = SeededRandom(seed: 11)
     var refused = 0
     for round in 0..<3_000 {
-      var bytes = [UInt8](valid)
-      let edits = 1 + Int(random.nextUnit() * 4)
-      for _ in 0..<edits {
-        let at = Int(random.nextUnit() * Double(bytes.count - 1))
-        switch round % 3 {
-        case 0: bytes[at] ^= UInt8(1 << Int(random.nextUnit() * 8) & 0xFF)
-        case 1: bytes[at] = UInt8(Int(random.nextUnit() * 256) & 0xFF)
-        default: bytes = Array(bytes[..<max(1, at)])
-        }
-      }
+      let bytes = FileDamage.damaged(valid, round: round, random: &random)
       do {
-        _ = try OnnxImport.convert(Data(bytes), mean: nil, std: nil, budget: 64 << 20)
+        _ = try OnnxImport.convert(bytes, mean: nil, std: nil, budget: 64 << 20)
       } catch {
         refused += 1
       }

@@ -73,3 +73,60 @@ extension IntegerNetwork {
       simulationCorrect: s.correct, integerCorrect: i.correct)
   }
 }
+
+/// How closely a second copy of a program (read back from an exported file) reproduces this one:
+/// per activation, the integers both give on the same images, and the predictions on a whole split.
+public struct ProgramAgreement: Sendable {
+  /// Indexed by activation: the largest |Δ| in LSB and how many values were equal, of how many.
+  public let maxLSB: [Int]
+  public let equal: [Int]
+  public let values: [Int]
+  public let samePredictions: Int
+  public let images: Int
+  /// The other program's correct predictions.
+  public let correct: Int
+}
+
+extension IntegerNetwork {
+  /// Whether `other` has this program's activations (shapes and bits), so that they can be compared
+  /// one by one; the reason when not.
+  public func mismatch(with other: IntegerNetwork) -> String? {
+    guard other.activations.count == activations.count else {
+      return "it has \(other.activations.count) activations where the model's program has \(activations.count)"
+    }
+    for (i, (a, b)) in zip(activations, other.activations).enumerated()
+    where a.shape != b.shape || a.params.range != b.params.range {
+      return "its activation \(i) is \(b.shape) at \(b.params.range.bits) bits, the model's \(a.shape) at "
+        + "\(a.params.range.bits) bits"
+    }
+    return nil
+  }
+
+  /// `other` (the same program read back from a file) against this one on `data`: every activation of
+  /// the first `Network.chunkSize` images, and the predictions on all of them. The activations must
+  /// match (`mismatch(with:)` is nil).
+  public func agreement(withProgram other: IntegerNetwork, on data: LabeledImages, pool: WorkerPool)
+    -> ProgramAgreement
+  {
+    let compared = min(data.count, Network.chunkSize)
+    let mine = activationIntegers(data, limit: compared), theirs = other.activationIntegers(data, limit: compared)
+    var worst: [Int] = [], equal: [Int] = [], values: [Int] = []
+    for (x, y) in zip(mine, theirs) {
+      var w = 0, e = 0
+      for (p, q) in zip(x, y) {
+        let d = abs(Int(p) - Int(q))
+        w = max(w, d)
+        if d == 0 { e += 1 }
+      }
+      worst.append(w)
+      equal.append(e)
+      values.append(min(x.count, y.count))
+    }
+    var a: [Int32] = [], b: [Int32] = []
+    _ = evaluate(data, pool: pool, predictions: &a)
+    let result = other.evaluate(data, pool: pool, predictions: &b)
+    return ProgramAgreement(
+      maxLSB: worst, equal: equal, values: values, samePredictions: zip(a, b).filter { $0 == $1 }.count,
+      images: data.count, correct: result.correct)
+  }
+}

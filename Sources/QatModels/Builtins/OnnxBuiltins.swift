@@ -107,12 +107,14 @@ enum AgreementBuiltins {
         """
         Runs a quantized model's fake-quant simulation and its integer program on the same images and shows, for \
         every quantization point, the largest difference in integer steps (LSB) and the share of values that are \
-        equal, then the share of identical predictions on the whole split. `export` the model and run \
-        `scripts/check-onnx` to add ONNX Runtime as the third witness.
+        equal, then the share of identical predictions on the whole split. With `onnx:` the QDQ file `export` \
+        wrote for the model is read back through the importer and its integer program compared too (two more \
+        columns); `scripts/check-onnx` adds ONNX Runtime as the fourth witness.
         """,
       parameters: [
         .required("model", .object(["model"]), "a quantized model made in this session"),
         .required("data", DataBinding.dataTypes, "a dataset (its test split is used) or a split"),
+        .optional("onnx", .string, "a .onnx file export() wrote for this model, read back and compared"),
       ],
       returns: "table"
     ) { call in
@@ -129,29 +131,76 @@ enum AgreementBuiltins {
       }
       guard let program = try OnnxBuiltins.integerProgram(of: model, call: call) else { return .none }
       try DataBinding.check(program, fits: split, call: call, argument: "data")
+      let file = try call.isGiven("onnx") && !call.value("onnx").isNil ? exportedProgram(call, matching: program) : nil
       let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
-      let result = program.agreement(
-        with: simulation, on: images, pool: WorkerPool.shared(threads: call.interpreter.threads))
-      return .object(table(result))
+      let pool = WorkerPool.shared(threads: call.interpreter.threads)
+      let result = program.agreement(with: simulation, on: images, pool: pool)
+      let fileResult = file.map {
+        (path: $0.path, agreement: program.agreement(withProgram: $0.program, on: images, pool: pool))
+      }
+      return .object(table(result, file: fileResult))
     }
   }
 
-  static func table(_ r: IntegerAgreement) -> TableValue {
+  /// The integer program of the QDQ file `onnx:` names, refused unless it has the model program's
+  /// activations.
+  static func exportedProgram(_ call: BuiltinCall, matching program: IntegerNetwork) throws -> (
+    path: String, program: IntegerNetwork
+  ) {
+    let path = call.string("onnx")
+    let q = call.variableName(of: "model") ?? "q"
+    let hint =
+      "export(\(q), \"\((path as NSString).lastPathComponent)\") writes the file of model \(q); then "
+      + "agree(\(q), data, onnx: …)"
+    do throws(OnnxImportError) {
+      let read = try OnnxProgramImport.program(try OnnxImport.bytes(path: path), budget: call.interpreter.memoryBudget)
+      if let reason = program.mismatch(with: read) {
+        throw OnnxImportError("it was not exported from this model: \(reason)", hint: hint)
+      }
+      return (path, read)
+    } catch {
+      throw call.error("cannot compare '\(path)': \(error.message)", argument: "onnx", hint: error.hint ?? hint)
+    }
+  }
+
+  static func table(_ r: IntegerAgreement, file: (path: String, agreement: ProgramAgreement)? = nil) -> TableValue {
     let rows = r.points.map { p in
-      Record([
+      var fields: [(String, Value)] = [
         ("activation", .int(p.activation)), ("point", .string(p.name)), ("bits", .int(p.bits)),
         ("max_lsb", .int(p.maxLSB)), ("equal", .float(Double(p.equal) / Double(max(1, p.values)))),
-        ("values", .int(p.values)),
-      ])
+      ]
+      if let f = file?.agreement, f.maxLSB.indices.contains(p.activation) {
+        let a = p.activation
+        fields += [
+          ("file_max_lsb", .int(f.maxLSB[a])), ("file_equal", .float(Double(f.equal[a]) / Double(max(1, f.values[a])))),
+        ]
+      }
+      return Record(fields + [("values", .int(p.values))])
     }
     let n = max(1, r.images)
+    var columns: [TableValue.Column] = [
+      .init("activation", header: "#"), .init("point", header: "quantization point"), .init("bits"),
+      .init("max_lsb", header: "max |Δ| (LSB)"), .init("equal", header: "equal", format: .percent),
+    ]
+    var notes: [String] = []
+    if let file {
+      let f = file.agreement
+      columns += [
+        .init("file_max_lsb", header: "file max |Δ|"), .init("file_equal", header: "file equal", format: .percent),
+      ]
+      notes.append(
+        """
+        \(file.path) read back: predictions \(Units.grouped(f.samePredictions)) of \(Units.grouped(f.images)) identical \
+        to the integer program's (\(Units.percent(Double(f.samePredictions) / Double(max(1, f.images))))) · accuracy \
+        \(Units.percent(Double(f.correct) / Double(max(1, f.images)))); the file columns compare its integers with \
+        the integer program's.
+        """)
+    }
+    columns.append(.init("values"))
     return TableValue(
-      title: "simulation vs integer program · activations of the first \(r.imagesCompared) images",
-      columns: [
-        .init("activation", header: "#"), .init("point", header: "quantization point"), .init("bits"),
-        .init("max_lsb", header: "max |Δ| (LSB)"), .init("equal", header: "equal", format: .percent),
-        .init("values"),
-      ],
+      title: "simulation vs integer program\(file == nil ? "" : " vs exported file") · activations of the first "
+        + "\(r.imagesCompared) images",
+      columns: columns,
       rows: rows,
       notes: [
         """
@@ -159,12 +208,13 @@ enum AgreementBuiltins {
         (\(Units.percent(Double(r.samePredictions) / Double(n)))) · accuracy: simulation \
         \(Units.percent(Double(r.simulationCorrect) / Double(n))), integer \
         \(Units.percent(Double(r.integerCorrect) / Double(n)))
-        """,
+        """
+      ] + notes + [
         """
         Each row compares the integers both give at one point, fed the same images end to end: the simulation's \
         value x becomes round(x / scale) + zero point. Differences of 1 LSB come from rounding a fixed-point \
         multiplier where the simulation rounds a float.
-        """,
+        """
       ])
   }
 }

@@ -73,11 +73,20 @@ public enum OnnxExport {
     var graph = QuantizedGraphExport(program: program, info: info)
     let written = try graph.write()
     let p = program.info
+    // What reading the file back as an integer program needs beyond its graph (OnnxProgramImport):
+    // each activation's shape, bits and quantization point, and each step's weight bits.
+    let activations = program.activations.map { a in
+      let s = a.shape
+      return "[\(s.channels), \(s.height), \(s.width), \(s.isFlat ? 1 : 0), \(a.params.range.bits), "
+        + "\"\(escaped(a.name ?? ""))\"]"
+    }
+    let weightBits = program.steps.map { "\($0.weights?.bits ?? 0)" }
     return try document(
       written, input: program.inputShape, classes: program.outputShape.elements, info: info,
       properties: [
         ("qat_repl.kind", "qdq"), ("method", p.method.rawValue), ("weight_bits", "\(p.weightBits)"),
-        ("activation_bits", "\(p.activationBits)"),
+        ("activation_bits", "\(p.activationBits)"), ("qat_repl.activations", json(activations)),
+        ("qat_repl.weight_bits", json(weightBits)), ("qat_repl.output", "\(program.outputIndex)"),
       ])
   }
 

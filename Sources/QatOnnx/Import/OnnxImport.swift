@@ -21,6 +21,12 @@ public enum OnnxImport {
   public static func read(path: String, mean: [Double]?, std: [Double]?, budget: Int) throws(OnnxImportError)
     -> ImportedOnnxModel
   {
+    try convert(try bytes(path: path), mean: mean, std: std, budget: budget)
+  }
+
+  /// The bytes of the ONNX file at `path`, refused when it is not a regular file or larger than
+  /// `maxFileBytes`.
+  public static func bytes(path: String) throws(OnnxImportError) -> Data {
     var info = stat()
     guard stat(path, &info) == 0 else {
       throw OnnxImportError("there is no file at '\(PrintableName.of(path))'", hint: "check the path")
@@ -42,7 +48,7 @@ public enum OnnxImport {
       throw OnnxImportError("cannot read '\(PrintableName.of(path))': \(error.localizedDescription)")
     }
     guard data.count <= maxFileBytes else { throw OnnxImportError("'\(PrintableName.of(path))' is too large") }
-    return try convert(data, mean: mean, std: std, budget: budget)
+    return data
   }
 
   /// Converts the bytes of an ONNX file.

@@ -109,7 +109,8 @@ enum HelpTopics {
           + "`export(q, \"q.onnx\", opset: 21)` stores weights of 4 bits or fewer as INT4.",
         "`load(\"net.onnx\")` reads fp32 graphs as torch.onnx.export writes them; `mean:`/`std:` give the "
           + "normalization a graph without its own was trained with.",
-        "`agree(q, data)` compares the simulation with the integer program; `write(evaluate(q, data).per_image, "
+        "`agree(q, data)` compares the simulation with the integer program, and `agree(q, data, onnx: \"q.onnx\")` "
+          + "with the program read back from the exported file too; `write(evaluate(q, data).per_image, "
           + "\"p.csv\")` then `scripts/check-onnx net.onnx DATA --predictions p.csv` compares ONNX Runtime. "
           + "docs/onnx.md has the details.",
       ]),

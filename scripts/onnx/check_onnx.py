@@ -435,10 +435,36 @@ def parse_arguments(argv):
     parser.add_argument("--min-agreement", metavar="PCT", type=float,
                         help="exit 1 if the predictions identical to the CSV's are below PCT percent")
     parser.add_argument("--dump-logits", metavar="FILE.csv", help="write ONNX Runtime's logits per image")
+    parser.add_argument("--mean", metavar="M[,M,M]", type=float_list,
+                        help="for a graph without its own normalization (e.g. from PyTorch): per-channel mean "
+                             "on the 0..1 scale, applied as (x - mean) / std in float32 like torchvision")
+    parser.add_argument("--std", metavar="S[,S,S]", type=float_list, help="per-channel std (with --mean)")
     args = parser.parse_args(argv)
     if args.min_agreement is not None and not args.predictions:
         parser.error("--min-agreement needs --predictions")
+    if (args.mean is None) != (args.std is None):
+        parser.error("--mean and --std go together")
+    if args.std is not None and any(v <= 0 for v in args.std):
+        parser.error("--std values must be positive")
     return args
+
+
+def float_list(text):
+    """`0.5` or `0.485,0.456,0.406` as a list of floats (an argparse type)."""
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected numbers separated by commas, got {text!r}")
+
+
+def normalize(x, mean, std):
+    """(x - mean) / std per channel in float32, the way torchvision's Normalize computes it: a graph
+    exported from PyTorch usually expects its caller to normalize."""
+    if len(mean) != x.shape[1] or len(std) != x.shape[1]:
+        raise UsageError(f"--mean and --std need {x.shape[1]} values (one per input channel)")
+    m = np.array(mean, dtype=np.float32).reshape(1, -1, 1, 1)
+    s = np.array(std, dtype=np.float32).reshape(1, -1, 1, 1)
+    return (x - m) / s
 
 
 def check(args):
@@ -481,11 +507,15 @@ def check(args):
         paths = kept
     if not paths:
         raise CheckError(f"no readable PNG images in {args.data}")
+    if args.mean is not None:
+        x = normalize(x, args.mean, args.std)
 
     print(f"ONNX Runtime {ort.__version__} (CPUExecutionProvider, {threads()} threads) on {cpu_name()}")
     print(f"model: {args.model} (opset {opset_of(model)}, input '{input_name}' "
           f"[{batch_size or 'N'}, {channels}, {height}, {width}], {len(classes)} classes from {class_source})")
     print(f"images: {len(paths)} ({where})")
+    if args.mean is not None:
+        print(f"normalized outside the graph: mean {args.mean}, std {args.std}")
 
     with tempfile.TemporaryDirectory(prefix="check-onnx-") as tmp:
         optimized_path = os.path.join(tmp, "optimized.onnx")

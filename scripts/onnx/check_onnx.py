@@ -7,7 +7,8 @@ Called by scripts/check-onnx (which supplies the pinned venv); see `--help` for 
 What it prints:
   - the ONNX Runtime version and the CPU, the images used, ONNX Runtime's accuracy on them;
   - with --predictions (the CSV `path,class` that qat-repl writes), how many predictions are
-    identical to qat-repl's, listing the first disagreeing paths;
+    identical to qat-repl's, listing the first disagreeing paths; when that CSV carries the logits
+    (`write(evaluate(m, data).logits, FILE)`), how close ONNX Runtime's logits are to qat-repl's;
   - the node types of ONNX Runtime's optimized graph, and whether it runs integer kernels;
   - for a quantized (QDQ) graph, the per-layer agreement between ONNX Runtime's integer kernels
     and the reference float QDQ semantics, in integer steps (LSB) of every QuantizeLinear output.
@@ -27,6 +28,8 @@ import numpy as np
 import onnx
 import onnxruntime as ort
 from PIL import Image
+
+import logit_agreement
 
 # Fused operators that mean ONNX Runtime computes in integers rather than in float.
 INTEGER_KERNELS = {"QLinearConv", "QLinearMatMul", "MatMulInteger", "ConvInteger", "QGemm", "QLinearAdd",
@@ -151,7 +154,8 @@ def scan_folder(root):
 
 
 def read_predictions(csv_path):
-    """[(path, true class, qat-repl's class)] from qat-repl's CSV, in its order.
+    """[(path, true class, qat-repl's class)] from qat-repl's CSV, in its order, and its logits (None
+    unless the CSV is `evaluate(…).logits`).
 
     The true class is the image's parent folder name, as in qat-repl's layout."""
     if not os.path.isfile(csv_path):
@@ -173,7 +177,7 @@ def read_predictions(csv_path):
         out.append((path, os.path.basename(os.path.dirname(path)), predicted))
     if not out:
         raise CheckError(f"'{csv_path}' has a header but no rows")
-    return out
+    return out, logit_agreement.read_logits(header, rows[1:], csv_path, CheckError)
 
 
 def png_samples(image):
@@ -434,14 +438,17 @@ def parse_arguments(argv):
                         help="summary lines only: no per-layer table, no list of disagreements")
     parser.add_argument("--min-agreement", metavar="PCT", type=float,
                         help="exit 1 if the predictions identical to the CSV's are below PCT percent")
+    parser.add_argument("--min-logit-agreement", metavar="PCT", type=float,
+                        help="with a CSV of logits (write(evaluate(m, data).logits, FILE)): exit 1 if fewer than "
+                             "PCT percent of the logits are within 1e-4 (fp32) or 1 LSB (QDQ) of qat-repl's")
     parser.add_argument("--dump-logits", metavar="FILE.csv", help="write ONNX Runtime's logits per image")
     parser.add_argument("--mean", metavar="M[,M,M]", type=float_list,
                         help="for a graph without its own normalization (e.g. from PyTorch): per-channel mean "
                              "on the 0..1 scale, applied as (x - mean) / std in float32 like torchvision")
     parser.add_argument("--std", metavar="S[,S,S]", type=float_list, help="per-channel std (with --mean)")
     args = parser.parse_args(argv)
-    if args.min_agreement is not None and not args.predictions:
-        parser.error("--min-agreement needs --predictions")
+    if (args.min_agreement is not None or args.min_logit_agreement is not None) and not args.predictions:
+        parser.error("--min-agreement and --min-logit-agreement need --predictions")
     if (args.mean is None) != (args.std is None):
         parser.error("--mean and --std go together")
     if args.std is not None and any(v <= 0 for v in args.std):
@@ -481,7 +488,7 @@ def check(args):
         classes, class_source = folder_classes, f"the folders of {args.data}"
 
     if args.predictions:
-        rows = read_predictions(args.predictions)
+        rows, their_logits = read_predictions(args.predictions)
         paths = [r[0] for r in rows]
         truth = [r[1] for r in rows]
         theirs = [r[2] for r in rows]
@@ -489,7 +496,7 @@ def check(args):
     else:
         paths = [p for p, _ in folder_files]
         truth = [c for _, c in folder_files]
-        theirs = None
+        theirs = their_logits = None
     unknown = sorted({t for t in truth if t not in classes})
     if unknown:
         raise CheckError(f"the folders {', '.join(unknown)} are not among the model's classes "
@@ -547,6 +554,14 @@ def check(args):
         if args.min_agreement is not None and 100.0 * same / len(paths) < args.min_agreement:
             print(f"error: agreement {percent(same, len(paths))} is below --min-agreement {args.min_agreement} %",
                   file=sys.stderr)
+            exit_code = 1
+    if their_logits is not None:
+        line, within = logit_agreement.compare(logits, their_logits,
+                                               logit_agreement.output_scale(model, output_name))
+        print(line)
+        if args.min_logit_agreement is not None and within < args.min_logit_agreement:
+            print(f"error: logits within tolerance {within:.2f} % is below --min-logit-agreement "
+                  f"{args.min_logit_agreement} %", file=sys.stderr)
             exit_code = 1
 
     counts = op_counts(optimized)

@@ -88,7 +88,9 @@ enum TrainingBuiltins {
       summary:
         """
         Accuracy and mean loss of the model (fp32, prepared or quantized) on the data's test split (or the split \
-        given), in evaluation mode; `confusion: true` adds the confusion matrix.
+        given), in evaluation mode; `confusion: true` adds the confusion matrix. `.predictions` is every image's \
+        class in the split's order, `.per_image` the same as a table (path, class, label, correct) and `.logits` \
+        a table of path, class and every logit, which `scripts/check-onnx --predictions` compares too.
         """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
@@ -106,9 +108,11 @@ enum TrainingBuiltins {
       let program = try DataBinding.program(model, for: split, call: call, argument: "data")
       let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       var predictions: [Int32] = []
+      // Every image's logits stay for `.logits` (images × classes floats: far less than the images).
+      let logits = FloatBuffer(count: max(1, images.count &* program.outputShape.elements))
       let result = program.evaluate(
         images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
-        predictions: &predictions, logits: nil)
+        predictions: &predictions, logits: logits.pointer)
       var confusion: [[Int]]?
       if call.bool("confusion") {
         var matrix = Array(repeating: Array(repeating: 0, count: split.classes.count), count: split.classes.count)
@@ -122,7 +126,8 @@ enum TrainingBuiltins {
         EvaluationValue(
           accuracy: Double(result.correct) / Double(total), loss: result.lossSum / Double(total),
           correct: result.correct, total: result.count, classes: split.classes, confusion: confusion,
-          predictions: predictions.map { Int($0) }, labels: split.labels, paths: split.paths))
+          predictions: predictions.map { Int($0) }, labels: split.labels, paths: split.paths,
+          logits: Array(logits.array.prefix(images.count &* program.outputShape.elements))))
     }
   }
 

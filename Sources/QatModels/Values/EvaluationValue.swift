@@ -16,10 +16,12 @@ public final class EvaluationValue: HostObject {
   /// The true class and the file of every image, in the same order.
   let labels: [Int]
   let paths: [String]
+  /// Every image's logits (dequantized for an integer program), image after image.
+  let logits: [Float]
 
   init(
     accuracy: Double, loss: Double, correct: Int, total: Int, classes: [String], confusion: [[Int]]?,
-    predictions: [Int] = [], labels: [Int] = [], paths: [String] = []
+    predictions: [Int] = [], labels: [Int] = [], paths: [String] = [], logits: [Float] = []
   ) {
     self.accuracy = accuracy
     self.loss = loss
@@ -30,6 +32,7 @@ public final class EvaluationValue: HostObject {
     self.predictions = predictions
     self.labels = labels
     self.paths = paths
+    self.logits = logits
   }
 
   /// One row per image: its file, the predicted and the true class (names), whether they agree —
@@ -49,6 +52,27 @@ public final class EvaluationValue: HostObject {
       rows: rows)
   }
 
+  /// One row per image: its file, the predicted class and every logit (`logit0`, … in class order) —
+  /// `write(e.logits, "logits.csv")` lets `scripts/check-onnx --predictions` compare the values too.
+  var logitTable: TableValue {
+    let classCount = classes.count
+    let rows = predictions.indices.map { i in
+      var fields: [(String, Value)] = [
+        ("path", .string(paths.indices.contains(i) ? paths[i] : "")),
+        ("class", .string(classes.indices.contains(predictions[i]) ? classes[predictions[i]] : "\(predictions[i])")),
+      ]
+      for c in 0..<classCount {
+        let at = i &* classCount &+ c
+        fields.append(("logit\(c)", .float(logits.indices.contains(at) ? Double(logits[at]) : .nan)))
+      }
+      return Record(fields)
+    }
+    return TableValue(
+      title: "\(Units.grouped(rows.count)) images' logits",
+      columns: [.init("path"), .init("class")] + (0..<classCount).map { .init("logit\($0)", header: classes[$0]) },
+      rows: rows)
+  }
+
   public var typeName: String { "evaluation" }
 
   /// "accuracy 98.61 % (355/360) · loss 0.0512".
@@ -57,7 +81,7 @@ public final class EvaluationValue: HostObject {
   }
 
   public var memberNames: [String] {
-    ["accuracy", "loss", "correct", "total", "wrong", "predictions", "per_image"]
+    ["accuracy", "loss", "correct", "total", "wrong", "predictions", "per_image", "logits"]
       + (confusion == nil ? [] : ["confusion"])
   }
 
@@ -71,6 +95,7 @@ public final class EvaluationValue: HostObject {
     case "confusion": return confusion.map { .list($0.map { .list($0.map(Value.int)) }) }
     case "predictions": return .list(predictions.map(Value.int))
     case "per_image": return .object(perImage)
+    case "logits": return .object(logitTable)
     default: return nil
     }
   }

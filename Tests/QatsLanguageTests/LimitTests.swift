@@ -113,6 +113,28 @@ import Testing
     #expect(Date().timeIntervalSince(start) < 30)
   }
 
+  /// A list or record that holds one value twice per level has 2^60 paths here but 60 parts: its depth,
+  /// equality and text are found without walking every path (each used to take exponential time).
+  @Test func sharedValuesAreWalkedOncePerPart() throws {
+    let build = """
+      s = [1]
+      for i in range(60) { s = [s, s] }
+      t = [1]
+      for i in range(60) { t = [t, t] }
+      r = {a: 1}
+      for i in range(60) { r = {a: r, b: r} }
+
+      """
+    #expect(
+      try run(build + "[s == s, s == t, r == r, s == [s[0], s[1]], s == [s[0], t[0]], s == [s[0], 1]]")
+        == "[true, true, true, true, true, false]")
+    #expect(failure(build + "x = [s]\nfor i in range(939) { x = [x] }").contains("nest at most 1000 levels"))
+    let text = try run(build + "str(s)")
+    #expect(text.utf8.count < Value.reprLimit + 100 && text.hasSuffix("… (cut at 1,000,000 characters)"))
+    #expect(try run(build + "str(r)").hasSuffix("… (cut at 1,000,000 characters)"))
+    #expect(failure(build + "json(s)").contains("longer than 10,000,000 characters"))
+  }
+
   @Test func tableCellsBeyondIntegersShowAsNumbers() {
     #expect(TableValue.format(.float(1e300), .bytes) == "1e+300 B")
     #expect(TableValue.format(.float(.nan), .bytes) == "—")

@@ -51,7 +51,9 @@ enum IOBuiltins {
         returns: "string"
       ) { call in
         do {
-          return .string(try JSONText.encode(call.value("value"), pretty: call.bool("indent")))
+          return .string(
+            try JSONText.encode(
+              call.value("value"), pretty: call.bool("indent"), limit: Interpreter.maxRepeatedLength))
         } catch let e as JSONText.Unsupported {
           throw call.error(e.message, argument: "value")
         }

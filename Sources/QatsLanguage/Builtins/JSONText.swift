@@ -1,16 +1,27 @@
 import Foundation
+import QatSupport
 
 /// JSON and CSV encodings of plain values (host objects contribute through `plainValue()`).
 enum JSONText {
   struct Unsupported: Error { let message: String }
 
-  static func encode(_ value: Value, pretty: Bool) throws -> String {
+  /// The longest JSON text `write` makes; `json()` gives a string, so it stops at the strings' limit.
+  /// A value that holds one list many times over (`s = [s, s]` in a loop) is small in memory but
+  /// exponentially long as text.
+  static let maxFileLength = 100_000_000
+
+  static func encode(_ value: Value, pretty: Bool, limit: Int = maxFileLength) throws -> String {
     var out = ""
-    try write(value, into: &out, pretty: pretty, indent: 0)
+    try write(value, into: &out, pretty: pretty, indent: 0, limit: limit)
     return out
   }
 
-  static func write(_ value: Value, into out: inout String, pretty: Bool, indent: Int) throws {
+  static func write(_ value: Value, into out: inout String, pretty: Bool, indent: Int, limit: Int) throws {
+    guard out.utf8.count <= limit else {
+      throw Unsupported(
+        message: "the JSON text would be longer than \(Units.grouped(limit)) characters (a list or record "
+          + "that holds the same list many times over is written out in full each time)")
+    }
     let pad = pretty ? "\n" + String(repeating: "  ", count: indent + 1) : ""
     let closePad = pretty ? "\n" + String(repeating: "  ", count: indent) : ""
     switch value {
@@ -26,7 +37,7 @@ enum JSONText {
       out += "["
       for (i, item) in items.enumerated() {
         out += (i > 0 ? "," : "") + pad
-        try write(item, into: &out, pretty: pretty, indent: indent + 1)
+        try write(item, into: &out, pretty: pretty, indent: indent + 1, limit: limit)
       }
       out += closePad + "]"
     case .record(let r):
@@ -34,13 +45,13 @@ enum JSONText {
       out += "{"
       for (i, pair) in r.pairs.enumerated() {
         out += (i > 0 ? "," : "") + pad + quote(pair.key) + (pretty ? ": " : ":")
-        try write(pair.value, into: &out, pretty: pretty, indent: indent + 1)
+        try write(pair.value, into: &out, pretty: pretty, indent: indent + 1, limit: limit)
       }
       out += closePad + "}"
     case .function(let f): throw Unsupported(message: "the function `\(f.name)` has no JSON form")
     case .object(let o):
       guard let plain = o.plainValue() else { throw Unsupported(message: "a \(o.typeName) has no JSON form") }
-      try write(plain, into: &out, pretty: pretty, indent: indent)
+      try write(plain, into: &out, pretty: pretty, indent: indent, limit: limit)
     }
   }
 

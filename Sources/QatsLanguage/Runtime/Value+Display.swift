@@ -4,31 +4,19 @@ extension Value {
   /// The source-like form: strings quoted, used inside lists/records and by `str` of containers.
   /// A list of more than `elideAbove` items shows NumPy-style: its first and last `elidedEnds`
   /// items around "…", then the count: `[0.12, -0.5, 0.3, …, 0.1, 0.2, 0.33] (2,000 items)`.
+  /// The whole text is cut at `reprLimit` UTF-8 bytes: a list that holds itself twice per level
+  /// (`s = [s, s]` forty times) would otherwise take 2^40 steps to show.
   public var repr: String {
-    switch self {
-    case .int(let v): return String(v)
-    case .float(let v): return Value.formatFloat(v)
-    case .bool(let v): return v ? "true" : "false"
-    case .string(let s): return Value.quote(s)
-    case .none: return "nil"
-    case .list(let items):
-      guard items.count > Value.elideAbove else { return "[" + items.map(\.repr).joined(separator: ", ") + "]" }
-      let parts = items.prefix(Value.elidedEnds).map(\.repr) + ["…"] + items.suffix(Value.elidedEnds).map(\.repr)
-      return "[" + parts.joined(separator: ", ") + "] (\(Units.grouped(items.count)) items)"
-    case .record(let r):
-      if r.count == 0 { return "{}" }
-      let parts = r.pairs.map {
-        "\(Value.isPlainKey($0.key) ? $0.key : Value.quote($0.key)): \($0.value.repr)"
-      }
-      return "{" + parts.joined(separator: ", ") + "}"
-    case .function(let f):
-      switch f.body {
-      case .user(let decl, _): return "fn \(decl.name ?? "")(\(decl.parameters.joined(separator: ", ")))"
-      case .builtin(let b): return "built-in \(b.name)(\(b.parameters.map(\.name).joined(separator: ", ")))"
-      }
-    case .object(let o): return "<\(o.typeName): \(o.summary)>"
+    var writer = ReprWriter(limit: Value.reprLimit)
+    writer.write(self)
+    if writer.isFull {
+      writer.out += "… (cut at \(Units.grouped(Value.reprLimit)) characters)"
     }
+    return writer.out
   }
+
+  /// The longest text `repr` (and so `str`, `print` and a cell's display) gives for one value.
+  public static let reprLimit = 1_000_000
 
   /// Lists longer than this are shown elided (`repr`).
   public static let elideAbove = 1000
@@ -91,5 +79,61 @@ public struct ValueView: Renderable {
   public func render(_ format: RenderFormat) -> String {
     if case .object(let o) = value { return o.render(format) }
     return PlainText(value.displayString).render(format)
+  }
+}
+
+/// Builds `repr` text until it holds `limit` bytes, then stops descending.
+private struct ReprWriter {
+  var out = ""
+  let limit: Int
+  var isFull: Bool { out.utf8.count >= limit }
+
+  mutating func write(_ value: Value) {
+    guard !isFull else { return }
+    switch value {
+    case .int(let v): out += String(v)
+    case .float(let v): out += Value.formatFloat(v)
+    case .bool(let v): out += v ? "true" : "false"
+    case .string(let s): out += Value.quote(s)
+    case .none: out += "nil"
+    case .list(let items):
+      out += "["
+      if items.count > Value.elideAbove {
+        writeItems(items.prefix(Value.elidedEnds))
+        out += ", …, "
+        writeItems(items.suffix(Value.elidedEnds))
+        out += "] (\(Units.grouped(items.count)) items)"
+      } else {
+        writeItems(items[...])
+        out += "]"
+      }
+    case .record(let r):
+      if r.count == 0 {
+        out += "{}"
+        return
+      }
+      out += "{"
+      for (i, pair) in r.pairs.enumerated() {
+        guard !isFull else { return }
+        if i > 0 { out += ", " }
+        out += "\(Value.isPlainKey(pair.key) ? pair.key : Value.quote(pair.key)): "
+        write(pair.value)
+      }
+      out += "}"
+    case .function(let f):
+      switch f.body {
+      case .user(let decl, _): out += "fn \(decl.name ?? "")(\(decl.parameters.joined(separator: ", ")))"
+      case .builtin(let b): out += "built-in \(b.name)(\(b.parameters.map(\.name).joined(separator: ", ")))"
+      }
+    case .object(let o): out += "<\(o.typeName): \(o.summary)>"
+    }
+  }
+
+  mutating func writeItems(_ items: ArraySlice<Value>) {
+    for (i, item) in items.enumerated() {
+      guard !isFull else { return }
+      if i > 0 { out += ", " }
+      write(item)
+    }
   }
 }

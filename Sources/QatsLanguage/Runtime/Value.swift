@@ -39,9 +39,21 @@ public enum Value {
 }
 
 /// A record: string keys in insertion order.
+///
+/// Its fields live in a shared box copied on write (as an array's buffer is), so that walks over a
+/// value can tell two copies of the same record apart from two records that merely look alike:
+/// `r = {a: r, b: r}` repeated forty times holds 2^40 paths but only forty records.
 public struct Record {
-  public private(set) var keys: [String] = []
-  private var storage: [String: Value] = [:]
+  private final class Fields {
+    var keys: [String]
+    var storage: [String: Value]
+    init(keys: [String] = [], storage: [String: Value] = [:]) {
+      self.keys = keys
+      self.storage = storage
+    }
+  }
+
+  private var fields = Fields()
 
   public init() {}
 
@@ -49,13 +61,16 @@ public struct Record {
     for (k, v) in pairs { self[k] = v }
   }
 
+  public var keys: [String] { fields.keys }
+
   public subscript(key: String) -> Value? {
-    get { storage[key] }
+    get { fields.storage[key] }
     set {
+      if !isKnownUniquelyReferenced(&fields) { fields = Fields(keys: fields.keys, storage: fields.storage) }
       if let newValue {
-        if storage.updateValue(newValue, forKey: key) == nil { keys.append(key) }
-      } else if storage.removeValue(forKey: key) != nil {
-        keys.removeAll { $0 == key }
+        if fields.storage.updateValue(newValue, forKey: key) == nil { fields.keys.append(key) }
+      } else if fields.storage.removeValue(forKey: key) != nil {
+        fields.keys.removeAll { $0 == key }
       }
     }
   }
@@ -68,10 +83,12 @@ public struct Record {
   }
 
   /// Key/value pairs in insertion order.
-  public var pairs: [(key: String, value: Value)] { keys.compactMap { k in storage[k].map { (k, $0) } } }
-  public var count: Int { keys.count }
+  public var pairs: [(key: String, value: Value)] { fields.keys.compactMap { k in fields.storage[k].map { (k, $0) } } }
+  public var count: Int { fields.keys.count }
   /// The field values, in no particular order.
-  var values: Dictionary<String, Value>.Values { storage.values }
+  var values: Dictionary<String, Value>.Values { fields.storage.values }
+  /// The same for two copies of one record (until either changes).
+  var identity: UInt { UInt(bitPattern: ObjectIdentifier(fields)) }
 }
 
 extension Value {
@@ -82,12 +99,24 @@ extension Value {
 
   /// How deeply lists and records nest in this value: 0 for a number, string or object, 1 for
   /// `[1, 2]` or `{a: 1}`, 2 for `[[1]]`. Bounded by `maxDepth`, as every value is.
+  /// Each list buffer and record box is measured once, so a value that holds one list many times
+  /// over (`s = [s, s]` in a loop) is measured in time linear in its distinct parts.
   public var depth: Int {
+    var known: [ValueIdentity: Int] = [:]
+    return depth(known: &known)
+  }
+
+  private func depth(known: inout [ValueIdentity: Int]) -> Int {
+    guard let identity = ValueIdentity(self) else { return 0 }
+    if let d = known[identity] { return d }
+    var deepest = 0
     switch self {
-    case .list(let items): return 1 + items.reduce(0) { Swift.max($0, $1.depth) }
-    case .record(let r): return 1 + r.values.reduce(0) { Swift.max($0, $1.depth) }
-    default: return 0
+    case .list(let items): for item in items { deepest = Swift.max(deepest, item.depth(known: &known)) }
+    case .record(let r): for item in r.values { deepest = Swift.max(deepest, item.depth(known: &known)) }
+    default: break
     }
+    known[identity] = 1 + deepest
+    return 1 + deepest
   }
 
   /// The error for a list or record that would nest `depth` levels deep, more than `maxDepth`.
@@ -102,7 +131,21 @@ extension Value {
 
 extension Value {
   /// Structural equality; numbers compare by value across int and float; objects by identity.
+  /// Pairs of lists or records already found equal are not compared again (shared parts).
   public func isEqual(to other: Value) -> Bool {
+    var equal: Set<ValuePair> = []
+    return isEqual(to: other, equal: &equal)
+  }
+
+  private func isEqual(to other: Value, equal: inout Set<ValuePair>) -> Bool {
+    let pair = ValueIdentity(self).flatMap { a in ValueIdentity(other).map { ValuePair(a: a, b: $0) } }
+    if let pair, pair.a == pair.b || equal.contains(pair) { return true }
+    let result = shallowEqual(to: other, equal: &equal)
+    if result, let pair { equal.insert(pair) }
+    return result
+  }
+
+  private func shallowEqual(to other: Value, equal: inout Set<ValuePair>) -> Bool {
     switch (self, other) {
     case (.int(let a), .int(let b)): return a == b
     case (.int, .float), (.float, .int), (.float, .float): return number == other.number
@@ -110,10 +153,15 @@ extension Value {
     case (.string(let a), .string(let b)): return a == b
     case (.none, .none): return true
     case (.list(let a), .list(let b)):
-      return a.count == b.count && zip(a, b).allSatisfy { $0.isEqual(to: $1) }
+      guard a.count == b.count else { return false }
+      for (x, y) in zip(a, b) where !x.isEqual(to: y, equal: &equal) { return false }
+      return true
     case (.record(let a), .record(let b)):
-      return a.count == b.count
-        && a.pairs.allSatisfy { pair in b[pair.key].map { pair.value.isEqual(to: $0) } ?? false }
+      guard a.count == b.count else { return false }
+      for pair in a.pairs {
+        guard let y = b[pair.key], pair.value.isEqual(to: y, equal: &equal) else { return false }
+      }
+      return true
     case (.function(let a), .function(let b)): return a === b
     case (.object(let a), .object(let b)): return a === b
     default: return false
@@ -131,4 +179,30 @@ extension Value {
     guard x.isFinite, let d = Double(x.description), Float(d) == x else { return .float(Double(x)) }
     return .float(d)
   }
+}
+
+/// Which list buffer or record box a value is (nil for every other value): equal identities hold
+/// the same items, because both are copied before they change.
+struct ValueIdentity: Hashable {
+  let address: UInt
+  let count: Int
+
+  init?(_ value: Value) {
+    switch value {
+    case .list(let items):
+      guard let base = items.withUnsafeBufferPointer({ $0.baseAddress }) else { return nil }
+      address = UInt(bitPattern: base)
+      count = items.count
+    case .record(let r):
+      address = r.identity
+      count = -1 - r.count
+    default: return nil
+    }
+  }
+}
+
+/// Two values compared with each other (`isEqual`).
+struct ValuePair: Hashable {
+  let a: ValueIdentity
+  let b: ValueIdentity
 }

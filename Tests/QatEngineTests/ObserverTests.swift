@@ -208,7 +208,8 @@ import Testing
   }
 
   @Test func observerKindsNameTheirOptions() {
-    #expect(ObserverKind.allCases.map(\.rawValue) == ["minmax", "moving_average", "histogram", "percentile"])
+    #expect(
+      ObserverKind.allCases.map(\.rawValue) == ["minmax", "moving_average", "histogram", "percentile", "mse", "kl"])
     #expect(ObserverKind(rawValue: "moving_average") == .movingAverage)
     #expect(ObserverKind.allCases.allSatisfy { !$0.summary.isEmpty && !$0.summary.contains("\n") })
   }

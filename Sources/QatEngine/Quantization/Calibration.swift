@@ -36,8 +36,8 @@ extension Network {
 
   /// Sets every quantizer's parameters from `data`, observing the network in fp32 (weights and
   /// activations unquantized): min and max over all the images (a moving average over batches of 32
-  /// for PTQ's moving-average observer), then, for histogram and percentile observers, a 2048-bin
-  /// histogram over that range and the range search.
+  /// for PTQ's moving-average observer), then, for the histogram observers (histogram, percentile, MSE,
+  /// KL), a 2048-bin histogram over that range and the range search.
   func calibrate(on data: LabeledImages, pool: WorkerPool) {
     guard let state = quantization else { return }
     observeWeights()
@@ -52,9 +52,7 @@ extension Network {
     for q in state.activations { q.fakeQuantizing = false }
     var predictions: [Int32] = []
     _ = evaluate(data, pool: pool, batch: averaging ? 32 : 256, predictions: &predictions)
-    let histograms = state.activations.filter {
-      $0.follows == nil && ($0.observer == .histogram || $0.observer == .percentile)
-    }
+    let histograms = state.activations.filter { $0.follows == nil && $0.observer.usesHistogram }
     for q in histograms {
       q.calibrating = false
       q.histogram = Histogram(lower: q.tracker.min, upper: q.tracker.max)

@@ -14,7 +14,7 @@ public final class ActivationQuantizer {
   /// the same grid), so it follows that quantizer instead of observing.
   let follows: ActivationQuantizer?
   var tracker: RangeTracker
-  /// The calibration histogram (histogram and percentile observers).
+  /// The calibration histogram (histogram, percentile, MSE and KL observers).
   var histogram: Histogram?
   private var ownParams: QuantParams
   /// True while evaluation passes feed the observer (calibration).
@@ -82,10 +82,10 @@ public final class ActivationQuantizer {
   }
 
   /// The parameters from what the observer saw: the tracked range (min-max, moving average), or the
-  /// range the histogram search chooses (histogram: least L2 error; percentile: 99.99 %).
+  /// range the histogram search chooses (histogram: least L2 error; percentile: 99.99 %; MSE; KL).
   func updateParams() {
     let (low, high) = observer.range(
-      tracker: tracker, histogram: collectingHistogram ? nil : histogram, bits: range.bits,
+      tracker: tracker, histogram: collectingHistogram ? nil : histogram, range: range, symmetric: symmetric,
       percentile: percentile)
     ownParams = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
   }

@@ -102,36 +102,46 @@ extension QuantParams {
 
 extension ObserverKind {
   /// The range this observer proposes, as calibration computes it: min and max of what was seen
-  /// (`tracker`; for the moving average, its average), or — for histogram and percentile, given
-  /// the calibration `histogram` — the histogram search's range for a `bits`-bit grid.
-  public func range(tracker: RangeTracker, histogram: Histogram?, bits: Int, percentile: Double) -> (
-    min: Float, max: Float
-  ) {
+  /// (`tracker`; for the moving average, its average), or — for the histogram observers, given
+  /// the calibration `histogram` — the histogram search's range for the grid `range` (`symmetric`
+  /// or affine; the MSE search measures its error on that grid).
+  public func range(
+    tracker: RangeTracker, histogram: Histogram?, range grid: QuantRange, symmetric: Bool, percentile: Double
+  ) -> (min: Float, max: Float) {
     guard let histogram else { return (tracker.min, tracker.max) }
     switch self {
-    case .histogram: return histogram.l2OptimalRange(bits: bits)
+    case .histogram: return histogram.l2OptimalRange(bits: grid.bits)
     case .percentile: return histogram.percentileRange(percentile)
+    case .mse: return histogram.mseOptimalRange(range: grid, symmetric: symmetric)
+    case .kl: return histogram.klOptimalRange(bits: grid.bits)
     case .minmax, .movingAverage: return (tracker.min, tracker.max)
     }
   }
 
   /// The range this observer proposes for `values` seen as one calibration batch: pass 1 takes
   /// their min and max (the moving average's first observation sets both, so it equals min-max
-  /// here); histogram and percentile then count them in a 2048-bin histogram over that range and
+  /// here); the histogram observers then count them in a 2048-bin histogram over that range and
   /// search it — the same two passes as a model's calibration.
-  public func range(of values: [Float], bits: Int, percentile: Double = 99.99) -> (min: Float, max: Float) {
+  public func range(
+    of values: [Float], range grid: QuantRange, symmetric: Bool = false, percentile: Double = 99.99
+  ) -> (min: Float, max: Float) {
     var tracker = RangeTracker(averagingConstant: self == .movingAverage ? 0.01 : nil)
     values.withUnsafeBufferPointer { x in
       if let base = x.baseAddress { tracker.observe(base, count: x.count) }
     }
-    guard self == .histogram || self == .percentile else {
-      return range(tracker: tracker, histogram: nil, bits: bits, percentile: percentile)
+    guard usesHistogram else {
+      return range(tracker: tracker, histogram: nil, range: grid, symmetric: symmetric, percentile: percentile)
     }
     var histogram = Histogram(lower: tracker.min, upper: tracker.max)
     values.withUnsafeBufferPointer { x in
       if let base = x.baseAddress { histogram.add(base, count: x.count) }
     }
-    return range(tracker: tracker, histogram: histogram, bits: bits, percentile: percentile)
+    return range(tracker: tracker, histogram: histogram, range: grid, symmetric: symmetric, percentile: percentile)
+  }
+
+  /// The same for an unsigned affine `bits`-bit grid (an activation's).
+  public func range(of values: [Float], bits: Int, percentile: Double = 99.99) -> (min: Float, max: Float) {
+    range(of: values, range: QuantRange(bits: bits, signed: false), percentile: percentile)
   }
 }
 

@@ -3,7 +3,7 @@ import CKernels
 // Observers decide which range [min, max] a tensor is quantized over. This file holds the running
 // min/max trackers (PyTorch's MinMaxObserver, MovingAverageMinMaxObserver and their per-channel
 // versions); HistogramSearch.swift holds the histogram and its range searches (HistogramObserver,
-// percentile). All of it is plain, deterministic arithmetic on numbers the network hands over.
+// percentile), RangeSearch.swift the MSE and KL searches. All of it is plain, deterministic arithmetic on numbers the network hands over.
 
 /// How an activation quantizer picks its range. Option values of `quantize(…, observer:)`.
 public enum ObserverKind: String, CaseIterable, Sendable {
@@ -11,6 +11,11 @@ public enum ObserverKind: String, CaseIterable, Sendable {
   case movingAverage = "moving_average"
   case histogram = "histogram"
   case percentile = "percentile"
+  case mse = "mse"
+  case kl = "kl"
+
+  /// True when calibration counts a histogram for the range search (a second pass over the images).
+  public var usesHistogram: Bool { self != .minmax && self != .movingAverage }
 
   /// One line for help text and tables.
   public var summary: String {
@@ -22,6 +27,9 @@ public enum ObserverKind: String, CaseIterable, Sendable {
       return
         "a 2048-bin histogram, then the range with the least L2 quantization error (the PTQ default; cuts outliers)"
     case .percentile: return "a 2048-bin histogram clipped at the 0.01 % and 99.99 % points"
+    case .mse: return "the clipping range with the least mean squared quantization error on a 2048-bin histogram"
+    case .kl:
+      return "the range whose quantized distribution is closest in KL divergence (TensorRT's entropy calibration)"
     }
   }
 }

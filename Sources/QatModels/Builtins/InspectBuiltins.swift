@@ -206,7 +206,7 @@ enum InspectBuiltins {
         ),
         .optional(
           "observer", .choice(ObserverKind.allCases.map(\.rawValue)), default: .string("minmax"),
-          "how the range is chosen: \"minmax\", \"histogram\", \"percentile\" or \"moving_average\""),
+          "how the range is chosen: \"minmax\", \"histogram\", \"percentile\", \"moving_average\", \"mse\" or \"kl\""),
         .optional(
           "percentile", .positiveNumber, default: .float(99.99),
           "the percentile observer's upper percentile (the lower one is 100 − p), in (50, 100]"),
@@ -219,7 +219,8 @@ enum InspectBuiltins {
       let observer = ObserverKind(rawValue: call.string("observer")) ?? .minmax
       let percentile = try ModelArguments.checkPercentile(call, observer: observer)
       let values = try numbers(call)
-      let (low, high) = observer.range(of: values, bits: range.bits, percentile: percentile)
+      let symmetric = call.bool("symmetric")
+      let (low, high) = observer.range(of: values, range: range, symmetric: symmetric, percentile: percentile)
       guard low.isFinite, high.isFinite, low <= high, (high - low).isFinite else {
         throw call.error(
           """
@@ -228,7 +229,6 @@ enum InspectBuiltins {
           """,
           argument: "values", hint: "quantization needs values within about ±1e36")
       }
-      let symmetric = call.bool("symmetric")
       let params = QuantParams.fromRange(min: low, max: high, range: range, symmetric: symmetric)
       try checkFinite([params], call: call, argument: "values")
       let (quantized, statistics) = GridStatistics.measure(values, params: params)

@@ -48,8 +48,9 @@ enum ModelArguments {
       .optional(
         "observer", .choice(ObserverKind.allCases.map(\.rawValue)),
         """
-        activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range) or \"percentile\" \
-        (99.99 %); default: histogram for PTQ, moving_average for QAT
+        activation observer: \"minmax\", \"moving_average\", \"histogram\" (L2-optimal range), \"percentile\" \
+        (99.99 %), \"mse\" (least mean squared error) or \"kl\" (entropy, as TensorRT); default: histogram for \
+        PTQ, moving_average for QAT
         """
       ),
       .optional(

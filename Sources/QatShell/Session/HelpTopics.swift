@@ -52,6 +52,10 @@ enum HelpTopics {
         "\"histogram\"       a 2048-bin histogram, then the range with the least L2 quantization error "
           + "(default for PTQ)",
         "\"percentile\"      the same histogram cut at `percentile: 99.99` % and at 100 − that",
+        "\"mse\"             the clipping range (1 %, 2 %, …, 100 % of the widest) with the least mean squared "
+          + "quantization error on that histogram",
+        "\"kl\"              the range whose quantized histogram is closest in KL divergence to the clipped "
+          + "original (TensorRT's entropy calibration)",
         "Weights always use min-max per channel (PTQ) or its moving average (QAT). One outlier stretches a "
           + "min-max range and every step with it, which matters at low bit widths.",
       ]),

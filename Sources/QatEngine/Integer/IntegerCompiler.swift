@@ -84,7 +84,8 @@ struct IntegerCompiler {
     guard unit.isEmpty else { throw IntegerConversionError(message: "the network ends inside an unquantized layer") }
     let config = state.config
     let info = IntegerProgramInfo(
-      method: config.method, weightBits: config.weightBits, activationBits: config.activationBits)
+      method: config.method, weightBits: config.weightBits, activationBits: config.activationBits,
+      layerBits: config.layerBits.sorted { $0.key < $1.key }.map(\.value))
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }
 

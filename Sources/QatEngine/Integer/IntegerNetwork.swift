@@ -27,11 +27,14 @@ public struct IntegerProgramInfo: Sendable, Equatable {
   public var method: QuantMethod
   public var weightBits: Int
   public var activationBits: Int
+  /// Mixed precision: each conv/dense layer's width, in network order (empty when uniform).
+  public var layerBits: [Int]
 
-  public init(method: QuantMethod, weightBits: Int, activationBits: Int) {
+  public init(method: QuantMethod, weightBits: Int, activationBits: Int, layerBits: [Int] = []) {
     self.method = method
     self.weightBits = weightBits
     self.activationBits = activationBits
+    self.layerBits = layerBits
   }
 }
 

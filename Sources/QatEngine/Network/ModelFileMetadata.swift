@@ -43,6 +43,8 @@ public struct ModelFileMetadata: Equatable, Sendable {
   /// Property keys, in the order they are written.
   enum Key {
     static let method = "method", weightBits = "weight_bits", activationBits = "act_bits", output = "output"
+    /// Mixed precision only: "8,4,4,2", each conv/dense layer's width in order (older files lack it).
+    static let layerBits = "layer_bits"
     static let accuracy = "accuracy"
   }
 
@@ -60,6 +62,9 @@ public struct ModelFileMetadata: Equatable, Sendable {
         .init(Key.method, program.info.method.rawValue), .init(Key.weightBits, "\(program.info.weightBits)"),
         .init(Key.activationBits, "\(program.info.activationBits)"), .init(Key.output, "\(program.output)"),
       ]
+      if !program.info.layerBits.isEmpty {
+        file.properties.append(.init(Key.layerBits, program.info.layerBits.map(String.init).joined(separator: ",")))
+      }
     }
     if let accuracy { file.properties.append(.init(Key.accuracy, "\(accuracy)")) }
   }
@@ -88,7 +93,11 @@ public struct ModelFileMetadata: Equatable, Sendable {
       QuantRange.modelBits.contains(activationBits),
       let output = file.property(Key.output).flatMap(Int.init)
     {
-      let info = IntegerProgramInfo(method: method, weightBits: weightBits, activationBits: activationBits)
+      // Widths for display only (each step carries its own); anything malformed reads as uniform.
+      let widths = (file.property(Key.layerBits) ?? "").split(separator: ",").prefix(100_000).compactMap { Int($0) }
+      let layerBits = widths.allSatisfy(QuantRange.modelBits.contains) ? widths : []
+      let info = IntegerProgramInfo(
+        method: method, weightBits: weightBits, activationBits: activationBits, layerBits: layerBits)
       program = IntegerProgram(info: info, output: output)
     }
     accuracy = file.property(Key.accuracy).flatMap(Double.init).flatMap { (0...1).contains($0) ? $0 : nil }

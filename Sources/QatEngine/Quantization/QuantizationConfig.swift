@@ -21,6 +21,9 @@ public struct QuantizationConfig: Sendable, Equatable {
   public var samples = 256
   /// Engine operation indices (of the fp32 network) of conv/dense layers left at 8 bits, weights and output.
   public var keep: Set<Int> = []
+  /// Per-layer widths (mixed precision): engine operation index of a conv/dense layer → the bits of
+  /// its weights and of its output. Layers not named use `weightBits`/`activationBits` (or 8 if kept).
+  public var layerBits: [Int: Int] = [:]
   /// Training a prepared model: batch norm uses its running statistics (and stops updating them)
   /// after this many epochs, counted from `prepare`; the observers freeze after `freezeObserversAfter`.
   public var freezeBatchNormAfter = 1
@@ -34,6 +37,13 @@ public struct QuantizationConfig: Sendable, Equatable {
   public var only: QuantizationSubset?
 
   public init(method: QuantMethod) { self.method = method }
+
+  /// The width of conv/dense operation `i`'s weights: its own, 8 when kept, or the model's.
+  public func weightBits(ofOperation i: Int) -> Int { layerBits[i] ?? (keep.contains(i) ? 8 : weightBits) }
+  /// The width of conv/dense operation `i`'s output: its own, 8 when kept, or the model's.
+  public func activationBits(ofOperation i: Int) -> Int { layerBits[i] ?? (keep.contains(i) ? 8 : activationBits) }
+  /// True when layers have widths of their own (mixed precision).
+  public var isMixed: Bool { !layerBits.isEmpty }
 
   /// The observer actually used for activations.
   public var activationObserver: ObserverKind { observer ?? (method == .ptq ? .histogram : .movingAverage) }

@@ -48,7 +48,8 @@ struct QuantizedNetworkBuilder {
     var layerNames: [Int: String] = [:]
     names(base.layers, into: &layerNames)
     let firstWeighted = base.ops.firstIndex { $0 is WeightedOperation }
-    let inputBits = firstWeighted.map { config.keep.contains($0) } == true ? 8 : config.activationBits
+    // The input is quantized at the first layer's width (what that layer's integer kernel reads).
+    let inputBits = firstWeighted.map { config.activationBits(ofOperation: $0) } ?? config.activationBits
     let input = ActivationQuantizer(
       name: "input", range: QuantRange(bits: inputBits, signed: false), symmetric: config.symmetric,
       observer: observer, averagingConstant: averaging)
@@ -69,7 +70,7 @@ struct QuantizedNetworkBuilder {
         current = nil
       case let weighted as WeightedOperation:
         let q = WeightQuantizer(
-          bits: config.keep.contains(i) ? 8 : config.weightBits, perChannel: config.perChannel,
+          bits: config.weightBits(ofOperation: i), perChannel: config.perChannel,
           layout: weighted.layout, averagingConstant: averaging)
         weighted.weightQuantizer = q
         openWeightedUnit(weighted, index: i, quantizer: q, name: name)
@@ -143,7 +144,7 @@ struct QuantizedNetworkBuilder {
         quantizer.foldedBatchNorm = bn
       }
     }
-    open(name: name, bits: config.keep.contains(i) ? 8 : config.activationBits, weighted: true)
+    open(name: name, bits: config.activationBits(ofOperation: i), weighted: true)
   }
 
   /// Opens a unit whose output gets a quantization point when it ends; under a restriction

@@ -70,7 +70,10 @@ enum OnnxBuiltins {
     do throws(OnnxExportError) {
       if let program {
         let i = program.info
-        let bits = i.weightBits == i.activationBits ? "\(i.weightBits)-bit" : "W\(i.weightBits)A\(i.activationBits)"
+        let bits =
+          !i.layerBits.isEmpty
+          ? QuantizedModelText.mixed(i.layerBits)
+          : i.weightBits == i.activationBits ? "\(i.weightBits)-bit" : "W\(i.weightBits)A\(i.activationBits)"
         return (try OnnxExport.quantized(program, info: info), "QDQ \(bits) \(i.method.rawValue.uppercased())")
       }
       guard let network = model.network else { throw OnnxExportError("the model has no weights yet") }

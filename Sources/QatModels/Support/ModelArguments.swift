@@ -36,7 +36,12 @@ enum ModelArguments {
       .optional(
         "method", .choice(["ptq", "qat"]),
         "\"ptq\" or \"qat\" (the constants ptq and qat); default: the session's `mode`"),
-      .optional("bits", .positiveInt, default: .int(8), "bits for weights and activations, \(modelBitsText)"),
+      .optional(
+        "bits", .oneOf([.positiveInt, .listOf(.int)]), default: .int(8),
+        """
+        bits for weights and activations, \(modelBitsText); or a list with one width per conv/dense layer, in \
+        the order summary(net) lists them (mixed precision: each layer's weights and output)
+        """),
       .optional("weight_bits", .positiveInt, "bits for weights (default: bits)"),
       .optional(
         "act_bits", .positiveInt,
@@ -126,6 +131,16 @@ enum ModelArguments {
     var config = QuantizationConfig(method: method ?? QuantMethod(rawValue: methodName) ?? .ptq)
     if let bits {
       (config.weightBits, config.activationBits) = (bits, bits)
+    } else if declared("bits", call), case .list(let widths) = call.value("bits") {
+      config.layerBits = try layerWidths(widths, network: network, call: call)
+      // Points between layers (lone batch norms, residual adds) take the widest width.
+      let widest = config.layerBits.values.max() ?? 8
+      (config.weightBits, config.activationBits) = (widest, widest)
+      for other in ["weight_bits", "act_bits", "keep"] where call.isGiven(other) {
+        throw call.error(
+          "a list of `bits` gives every layer its width; `\(other)` cannot be combined with it", argument: other,
+          hint: "put the width you want for that layer in the list")
+      }
     } else if declared("bits", call) {
       let bits = try checkBits(call.optionalInt("bits") ?? 8, argument: "bits", call: call)
       (config.weightBits, config.activationBits) = (bits, bits)
@@ -228,6 +243,32 @@ enum ModelArguments {
       kept.insert(index)
     }
     return kept
+  }
+
+  /// Mixed precision: `bits: [8, 4, …]`, one width per conv/dense layer in summary order, as engine
+  /// operation index → width; refused unless there is exactly one valid width per layer.
+  static func layerWidths(_ entries: [Value], network: Network, call: BuiltinCall) throws -> [Int: Int] {
+    let numbered = network.numberedLayers
+    let weighted = numbered.enumerated().filter { Network.hasQuantizedWeights($0.element) }
+    let rows = weighted.map { String($0.offset) }.joined(separator: ", ")
+    guard entries.count == weighted.count else {
+      throw call.error(
+        """
+        this network has \(weighted.count) conv/dense \(weighted.count == 1 ? "layer" : "layers") (summary rows \
+        \(rows)); the list gives \(entries.count) \(entries.count == 1 ? "width" : "widths")
+        """,
+        argument: "bits", hint: "one width per conv/dense layer, first to last: bits: [8, 4, …]")
+    }
+    var widths: [Int: Int] = [:]
+    for (entry, layer) in zip(entries, weighted) {
+      guard case .int(let bits) = entry, QuantRange.modelBits.contains(bits), let index = layer.element.operationIndex
+      else {
+        throw call.error(
+          "every width in `bits` must be an integer from \(modelBitsText); \(entry.repr) is not", argument: "bits")
+      }
+      widths[index] = bits
+    }
+    return widths
   }
 
   /// The integer range from `bits` and `signed`, or a located error for an unsupported width.

@@ -22,11 +22,18 @@ struct ModelMeasurement {
   /// The method and bits a model shows: its integer program's, its simulation's, or fp32.
   static func describe(_ model: ModelValue) -> (method: String, bits: Value) {
     if let info = model.integer?.info {
-      return (info.method.rawValue, bitsCell(weights: info.weightBits, activations: info.activationBits))
+      return (
+        info.method.rawValue,
+        info.layerBits.isEmpty
+          ? bitsCell(weights: info.weightBits, activations: info.activationBits) : mixedCell(info.layerBits)
+      )
     }
     if let config = model.network?.quantization?.config {
       return (
-        config.method.rawValue + " (sim)", bitsCell(weights: config.weightBits, activations: config.activationBits)
+        config.method.rawValue + " (sim)",
+        config.isMixed
+          ? mixedCell(config.layerBits.sorted { $0.key < $1.key }.map(\.value))
+          : bitsCell(weights: config.weightBits, activations: config.activationBits)
       )
     }
     return ("fp32", .int(32))
@@ -35,6 +42,9 @@ struct ModelMeasurement {
   static func bitsCell(weights: Int, activations: Int) -> Value {
     weights == activations ? .int(weights) : .string("w\(weights)/a\(activations)")
   }
+
+  /// "8/4/8": each conv/dense layer's width (mixed precision).
+  static func mixedCell(_ widths: [Int]) -> Value { .string(widths.map(String.init).joined(separator: "/")) }
 
   /// Measures `program` (the model's) on `split`; timings only when `timing` is true. With
   /// `recordsAccuracy` the accuracy becomes the model's own (as `quantize` records it, and its file

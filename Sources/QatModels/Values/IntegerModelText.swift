@@ -9,7 +9,9 @@ enum IntegerModelText {
   static let memberNames = QuantizedModelText.memberNames + ["steps"]
 
   static func bits(_ info: IntegerProgramInfo) -> String {
-    info.weightBits == info.activationBits ? "\(info.weightBits)-bit" : "w\(info.weightBits)/a\(info.activationBits)"
+    if !info.layerBits.isEmpty { return QuantizedModelText.mixed(info.layerBits) }
+    return info.weightBits == info.activationBits
+      ? "\(info.weightBits)-bit" : "w\(info.weightBits)/a\(info.activationBits)"
   }
 
   /// "ptq · 8-bit · accuracy 98.61 % · integer-only, 6 steps · 7.1 KB file · 10 layers · input 1x8x8".
@@ -28,7 +30,9 @@ enum IntegerModelText {
     let info = program.info
     switch name {
     case "method": return .string(info.method.rawValue)
-    case "bits": return .int(min(info.weightBits, info.activationBits))
+    case "bits":
+      if !info.layerBits.isEmpty { return .list(info.layerBits.map(Value.int)) }
+      return .int(min(info.weightBits, info.activationBits))
     case "weight_bits": return .int(info.weightBits)
     case "act_bits": return .int(info.activationBits)
     case "accuracy": return model.knownAccuracy.map(Value.float) ?? Value.none

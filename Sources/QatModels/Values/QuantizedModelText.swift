@@ -10,11 +10,15 @@ enum QuantizedModelText {
     "method", "bits", "weight_bits", "act_bits", "accuracy", "quantized", "prepared", "quantizers",
   ]
 
-  /// "w4/a4" or "8-bit".
+  /// "w4/a4", "8-bit" or, with a width per layer, "mixed 8/4/4/2-bit".
   static func bits(_ config: QuantizationConfig) -> String {
-    config.weightBits == config.activationBits
+    if config.isMixed { return mixed(config.layerBits.sorted { $0.key < $1.key }.map(\.value)) }
+    return config.weightBits == config.activationBits
       ? "\(config.weightBits)-bit" : "w\(config.weightBits)/a\(config.activationBits)"
   }
+
+  /// "mixed 8/4/4/2-bit": each conv/dense layer's width, first to last.
+  static func mixed(_ widths: [Int]) -> String { "mixed " + widths.map(String.init).joined(separator: "/") + "-bit" }
 
   /// "ptq · 8-bit · accuracy 98.61 % · simulated (fake quantization) · 10 layers · input 1x8x8".
   static func summary(_ model: ModelValue, _ network: Network, _ state: QuantizationState) -> String {
@@ -31,7 +35,9 @@ enum QuantizedModelText {
     let config = state.config
     switch name {
     case "method": return .string(config.method.rawValue)
-    case "bits": return .int(min(config.weightBits, config.activationBits))
+    case "bits":
+      if config.isMixed { return .list(config.layerBits.sorted { $0.key < $1.key }.map { .int($0.value) }) }
+      return .int(min(config.weightBits, config.activationBits))
     case "weight_bits": return .int(config.weightBits)
     case "act_bits": return .int(config.activationBits)
     case "accuracy": return model.knownAccuracy.map(Value.float) ?? Value.none

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 
+@testable import QatShell
+
 /// The interactive shell in a real terminal (tmux): what only libedit and a tty can show.
 /// Skipped when tmux or the built binary is missing.
 @Suite(.enabled(if: TmuxShell.isAvailable, "needs tmux and .build/debug/qat-repl"), .serialized)
@@ -43,6 +45,20 @@ struct TerminalShellTests {
     #expect(shell.waitFor("\n41\n").contains("\n41\n"))
   }
 
+  @Test func ctrlDWithModelsInMemoryAsksOnce() throws {
+    let shell = try #require(try TmuxShell.start())
+    shell.send("m = model(input: [1, 4, 4]) { flatten(); dense(2) }", literal: true)
+    shell.send("Enter")
+    shell.waitFor("[2] ptq>")
+    shell.send("C-d")
+    #expect(shell.waitFor("1 model in memory; press Ctrl-D again to quit").contains("press Ctrl-D again"))
+    #expect(!shell.hasExited)
+    // The second Ctrl-D in a row leaves.
+    shell.send("C-d")
+    shell.waitUntil { _ in shell.hasExited }
+    #expect(shell.hasExited)
+  }
+
   @Test func tabInsideAChoiceStringCompletesTheChoice() throws {
     let shell = try #require(try TmuxShell.start())
     shell.send("quantize(net, d, observer: \"mi", literal: true)
@@ -56,5 +72,18 @@ struct TerminalShellTests {
     shell.send("Tab")
     let screen = shell.waitFor("cosine")
     #expect(screen.contains("constant") && screen.contains("step"))
+  }
+}
+
+/// Ctrl-D with models in memory asks once; the count and the wording.
+@Suite struct LeavingTests {
+  @Test func modelsInMemoryAreCountedOnce() {
+    let s = CapturedSession()
+    #expect(s.session.modelsInMemory == 0)
+    #expect(ReadLoop.leavingWarning(models: 0) == nil)
+    s.input("a = model(input: [1, 4, 4]) { flatten(); dense(2) }", "b = a", "c = copy(a)", "x = 3")
+    #expect(s.session.modelsInMemory == 2)
+    #expect(ReadLoop.leavingWarning(models: 2) == "2 models in memory; press Ctrl-D again to quit")
+    #expect(ReadLoop.leavingWarning(models: 1) == "1 model in memory; press Ctrl-D again to quit")
   }
 }

@@ -111,8 +111,17 @@ final class TmuxShell {
     let argv = [tmux, "-L", socket, "-f", "/dev/null"] + arguments
     let cArguments: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
     defer { cArguments.forEach { free($0) } }
+    // The test runner's threads block most signals and a spawned process inherits the mask: the
+    // tmux server would never see its child exit nor a request to stop. Start it with none blocked.
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var noSignals = sigset_t()
+    sigemptyset(&noSignals)
+    posix_spawnattr_setsigmask(&attributes, &noSignals)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
     var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, tmux, &actions, nil, cArguments, environ)
+    let spawned = posix_spawn(&pid, tmux, &actions, &attributes, cArguments, environ)
     guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1, errno == EINTR {}

@@ -20,6 +20,8 @@
 static qle_completer current_completer = NULL;
 
 static char **attempted_completion(const char *text, int start, int end);
+static void history_search_install(void);
+static void history_search_reset(void);
 
 /* Returns no match, so libedit's fallback completion can never list files on its own. */
 static char *no_entry(const char *text, int state) {
@@ -36,11 +38,15 @@ void qle_init(void) {
   /* A unique match gets no trailing space: a directory continues with a file name, a
    * path inside a string with the closing quote, a name with `(` or `.`. */
   rl_completion_append_character = '\0';
+  history_search_install();
 }
 
 void qle_prompt_on_stderr(void) { rl_outstream = stderr; }
 
-char *qle_readline(const char *prompt) { return readline(prompt); }
+char *qle_readline(const char *prompt) {
+  history_search_reset(); /* a new line starts a new search */
+  return readline(prompt);
+}
 
 void qle_free(char *line) { free(line); }
 
@@ -74,6 +80,113 @@ int qle_history_write(const char *path, int max_entries) {
   }
   free(temporary);
   return 0;
+}
+
+/* MARK: - Up and Down: history search by prefix */
+
+/* Up and Down recall only the entries that start with what was typed before the cursor, as
+ * bash's history-search-backward and IPython do; on an empty line they browse every entry.
+ *
+ * libedit's own ed-search-prev-history is no substitute: it matches the typed text anywhere in
+ * an entry, as a regular expression (so `train(` finds nothing), and reuses a stale pattern on
+ * an empty line. And a function bound through the readline emulation can neither redraw the
+ * line nor move the cursor. So each arrow is a macro of three key sequences: ^XP (or ^XN) runs
+ * the search below, which replaces the line and rebinds ^XF to what must follow (move to the
+ * end, empty the line, or beep when nothing matched); then ^XR redraws the line. */
+
+static char *search_typed = NULL; /* the line as it was when this search began */
+static size_t search_prefix = 0;  /* how many of its bytes an entry must start with */
+static char *search_shown = NULL; /* what the search last put in the line */
+static int search_index = 0;      /* where that came from: 0 oldest ... history_length typed */
+
+static void history_search_reset(void) {
+  free(search_typed);
+  free(search_shown);
+  search_typed = search_shown = NULL;
+}
+
+static void follow_with(const char *command) {
+  char binding[64];
+  snprintf(binding, sizeof binding, "bind ^XF %s", command);
+  rl_parse_and_bind(binding);
+}
+
+/* direction -1: older (Up), +1: newer (Down). */
+static int search_by_prefix(int direction) {
+  const char *line = rl_line_buffer != NULL ? rl_line_buffer : "";
+  /* A line the search did not put there (typed, or edited after a recall) starts a new one. */
+  if (search_typed == NULL || search_shown == NULL || strcmp(line, search_shown) != 0) {
+    history_search_reset();
+    search_typed = strdup(line);
+    if (search_typed == NULL) {
+      follow_with("ed-unassigned");
+      return 0;
+    }
+    size_t length = strlen(search_typed);
+    search_prefix = rl_point <= 0 ? 0 : ((size_t)rl_point > length ? length : (size_t)rl_point);
+    search_index = history_length;
+  }
+  const char *found = NULL;
+  int index = search_index;
+  while (found == NULL) {
+    index += direction;
+    if (index < 0 || index > history_length) break;
+    if (index == history_length) {
+      found = search_typed; /* back below the newest entry: what was typed */
+      break;
+    }
+    HIST_ENTRY *entry = history_get(history_base + index);
+    if (entry != NULL && entry->line != NULL && strncmp(entry->line, search_typed, search_prefix) == 0 &&
+        strcmp(entry->line, line) != 0) {
+      found = entry->line;
+    }
+  }
+  if (found == NULL) {
+    follow_with("ed-unassigned"); /* beeps; the line stays */
+    return 0;
+  }
+  search_index = index;
+  char *shown = strdup(found);
+  if (found[0] != '\0') {
+    rl_replace_line(found, 0); /* keeps the cursor where it was: ^XF moves it to the end */
+    follow_with("ed-move-to-end");
+  } else {
+    follow_with("em-kill-line"); /* rl_replace_line refuses an empty line */
+  }
+  free(search_shown);
+  search_shown = shown;
+  return 0;
+}
+
+static int history_search_older(int count, int key) {
+  (void)count;
+  (void)key;
+  return search_by_prefix(-1);
+}
+
+static int history_search_newer(int count, int key) {
+  (void)count;
+  (void)key;
+  return search_by_prefix(+1);
+}
+
+static void history_search_install(void) {
+  /* rl_add_defun binds the function to its plain key too ('P', 'N'); the readline emulation
+   * dispatches on a sequence's last key, so the sequences ^XP and ^XN reach them, and the
+   * plain keys are given back to typing. */
+  rl_add_defun("qat-history-older", history_search_older, 'P');
+  rl_add_defun("qat-history-newer", history_search_newer, 'N');
+  rl_parse_and_bind("bind P ed-insert");
+  rl_parse_and_bind("bind N ed-insert");
+  rl_parse_and_bind("bind ^XP qat-history-older");
+  rl_parse_and_bind("bind ^XN qat-history-newer");
+  rl_parse_and_bind("bind ^XR ed-redisplay");
+  follow_with("ed-move-to-end");
+  /* Arrows in normal and in application cursor mode. */
+  rl_parse_and_bind("bind -s ^[[A ^XP^XF^XR");
+  rl_parse_and_bind("bind -s ^[OA ^XP^XF^XR");
+  rl_parse_and_bind("bind -s ^[[B ^XN^XF^XR");
+  rl_parse_and_bind("bind -s ^[OB ^XN^XF^XR");
 }
 
 /* MARK: - Completion */

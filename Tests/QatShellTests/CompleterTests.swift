@@ -96,7 +96,28 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
     #expect(complete("f(x).tr").candidates.isEmpty)
     #expect(complete("a..b").candidates.isEmpty)
     #expect(complete("x = 3.").candidates.isEmpty)
+    #expect(complete("[1, 2][0].").candidates.isEmpty)
+    #expect(complete("a[b[0]].").candidates.isEmpty)
     #expect(source.askedForMembersOf.isEmpty)
+  }
+
+  @Test func pathsWithIndicesAreHandedToTheSourceWhole() {
+    _ = complete("x = net.layers[0].w")
+    _ = complete("d.test[-1][2].")
+    #expect(source.askedForMembersOf == ["net.layers[0]", "d.test[-1][2]"])
+  }
+
+  @Test func theArgumentOfAStringIsFoundByLabelOrPosition() {
+    func slot(_ line: String) -> ArgumentSlot? {
+      let characters = Array(line)
+      return Completer.argumentSlot(characters, quote: characters.count - 1)
+    }
+    #expect(slot("quantize(net, d, observer: \"") == ArgumentSlot(callee: "quantize", key: .keyword("observer")))
+    #expect(slot("f(g(1, \")\"), \"") == ArgumentSlot(callee: "f", key: .position(1)))
+    #expect(slot("s(n, methods: [\"ptq\", \"") == ArgumentSlot(callee: "s", key: .keyword("methods"), inList: true))
+    #expect(slot("f(x + \"") == nil)
+    #expect(slot("x = \"") == nil)
+    #expect(slot("(1, \"") == nil)
   }
 
   // MARK: (c) meta commands
@@ -199,5 +220,70 @@ private func withTemporaryTree(_ body: (String) throws -> Void) throws {
     #expect(completer.complete(line: "range(1) + st", cursor: 13).candidates == ["str"])
     // Brackets inside strings do not confuse the scan.
     #expect(completer.complete(line: "range(len(\")\"), st", cursor: 18).candidates == ["step:", "str"])
+  }
+}
+
+/// Tab inside the string of a choice parameter, and members after an index, in a real session.
+@Suite struct ChoiceAndIndexCompletionTests {
+  let digits = repoRoot.appendingPathComponent("samples/digits").path
+
+  private func candidates(_ s: CapturedSession, _ line: String) -> [String] {
+    Completer(source: s.session, metaCommands: []).complete(line: line, cursor: line.count).candidates
+  }
+
+  /// The declared choices of `builtin`'s parameter, sorted as Tab offers them.
+  private func declared(_ s: CapturedSession, _ builtin: String, _ parameter: String) throws -> [String] {
+    let p = try #require(s.session.interpreter.registry.lookup(builtin)?.parameters.first { $0.name == parameter })
+    return p.type.choices(inList: false).sorted()
+  }
+
+  @Test func aChoiceParameterCompletesItsDeclaredChoices() throws {
+    let s = CapturedSession()
+    let observers = try declared(s, "quantize", "observer")
+    #expect(observers.contains("minmax") && observers.contains("histogram"))
+    #expect(candidates(s, "quantize(net, d, observer: \"") == observers)
+    #expect(candidates(s, "q = quantize(net, d, bits: 4, observer: \"hi") == ["histogram\""])
+    #expect(candidates(s, "train(net, d, optimizer: 'a") == ["adam'"])
+    #expect(candidates(s, "images(\"x\", color: \"") == ["auto", "gray", "rgb"])
+    // By position: the sixth positional argument of `train` is its optimizer.
+    #expect(candidates(s, "train(net, d, 3, 0.1, 32, \"s") == ["sgd\""])
+    // Items of a list given as a list-of-choices parameter.
+    #expect(candidates(s, "sweep(net, d, methods: [\"ptq\", \"q") == ["qat\""])
+    // Nothing matches: nothing is offered (not file names).
+    #expect(candidates(s, "quantize(net, d, observer: \"zzz").isEmpty)
+  }
+
+  @Test func otherStringsStillCompleteFilePaths() {
+    let s = CapturedSession()
+    let line = "images(\"\(repoRoot.path)/samp"
+    #expect(candidates(s, line) == ["\(repoRoot.path)/samples/"])
+    // Part of an expression, not a whole argument: paths too.
+    #expect(candidates(s, "quantize(net, d, observer: x + \"\(repoRoot.path)/samp") == ["\(repoRoot.path)/samples/"])
+  }
+
+  @Test func membersAfterLiteralIndices() {
+    let s = CapturedSession()
+    s.input("cfgs = [{bits: 4, per_channel: true}, {bits: 8}]", "nested = {runs: [{a: 1}]}")
+    #expect(candidates(s, "cfgs[0].") == ["bits", "per_channel"])
+    #expect(candidates(s, "cfgs[-1].b") == ["bits"])
+    #expect(candidates(s, "print(nested.runs[0].") == ["a"])
+    #expect(candidates(s, "nested[\"runs\"][0].") == ["a"])
+    #expect(candidates(s, "cfgs[9].").isEmpty)
+  }
+
+  @Test func aComputedIndexIsNeverEvaluated() {
+    let s = CapturedSession()
+    s.input("cfgs = [{bits: 4}]", "fn loud() { print(\"ran\"); return 0 }")
+    #expect(candidates(s, "cfgs[loud()].").isEmpty)
+    #expect(candidates(s, "cfgs[1 - 1].").isEmpty)
+    #expect(!s.out.contains("ran"))
+  }
+
+  @Test func modelLayersAndTestImagesCompleteTheirMembers() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "net = model(d) { flatten(); dense(10) }")
+    #expect(candidates(s, "net.layers[1].").contains("weight"))
+    #expect(candidates(s, "d.test[0].").contains("label"))
+    #expect(candidates(s, "d.test[0].cl") == ["class"])
   }
 }

@@ -122,11 +122,34 @@ import QatsLanguage
     let s = CapturedSession()
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 2)")
     let fromSplit = s.input("p = predict(m, d.test[0])", "p.class", "p.true_label", "p.confidence > 0.5")
-    #expect(fromSplit == "0\n0\ntrue\n", "\(fromSplit)")
+    #expect(fromSplit.hasPrefix("p: class 0 · ") && fromSplit.hasSuffix(" % · correct\n0\n0\ntrue\n"), "\(fromSplit)")
     let path = s.input("d.test[0].path").trimmingCharacters(in: .whitespacesAndNewlines)
     #expect(s.input("predict(m, \"\(path)\").confidence == p.confidence") == "true\n")
     let missing = s.input("predict(m, \"no/such.png\")")
     #expect(missing.contains("cannot read 'no/such.png'"))
+  }
+
+  @Test func aPredictionShowsTheClassAndTheTopClassesAsBars() throws {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 2)")
+    let shown = s.input("predict(m, d.test[0])")
+    let lines = shown.split(separator: "\n").map(String.init)
+    let confidence = try #require(
+      Double(s.input("predict(m, d.test[0]).confidence").trimmingCharacters(in: .whitespacesAndNewlines)))
+    #expect(lines.first == "class 0 · \(String(format: "%.1f", confidence * 100)) % · correct", "\(shown)")
+    // Five bars, the predicted class first, each with its share.
+    #expect(lines.count == 6, "\(shown)")
+    #expect(lines[1].hasPrefix("  0  █") && lines[1].hasSuffix(" %"), "\(shown)")
+    // The record behind it is unchanged.
+    s.input("p = predict(m, d.test[0])")
+    #expect(s.input("p[\"class\"]", "len(keys(p.probabilities))", "type(p)") == "0\n10\nprediction\n")
+    #expect(s.input("json(p)").contains("\"true_label\":0"))
+    // HTML reports draw the bars too.
+    let html = s.session.interpreter.plainPathValue("p").map { value -> String in
+      if case .object(let o) = value { return o.render(.html) }
+      return ""
+    }
+    #expect(html?.contains("<table>") == true && html?.contains("class 0 · ") == true)
   }
 
   @Test func copiesAreIndependent() {

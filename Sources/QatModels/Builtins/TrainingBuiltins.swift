@@ -137,13 +137,15 @@ enum TrainingBuiltins {
       summary:
         """
         The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, \
-        prepared like the training images — with its confidence and every class's probability.
+        prepared like the training images — with its confidence and every class's probability. It shows \
+        `class 3 · 99.8 %` and the most probable classes as bars; its members are `label`, `class`, \
+        `confidence`, `true_label` (for an image from a split) and `probabilities`.
         """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
         .required("image", .oneOf([.object(["image"]), .string]), "an image (`data.test[i]`) or a PNG path"),
       ],
-      returns: "record"
+      returns: "prediction"
     ) { call in
       guard let model = ModelArguments.model(call) else { return .none }
       let pixels: [Float]
@@ -187,13 +189,7 @@ enum TrainingBuiltins {
       let probabilities = exps.map { $0 / total }
       let best = Int(predictions.first ?? 0)
       let names = description.classes ?? (0..<classes).map(String.init)
-      var pairs: [(String, Value)] = [
-        ("label", .int(best)), ("class", .string(best < names.count ? names[best] : "\(best)")),
-        ("confidence", .float(probabilities[best])),
-      ]
-      if let label { pairs.append(("true_label", .int(label))) }
-      pairs.append(("probabilities", .record(Record(zip(names, probabilities).map { ($0, .float($1)) }))))
-      return .record(Record(pairs))
+      return .object(PredictionValue(best: best, names: names, probabilities: probabilities, trueLabel: label))
     }
   }
 }

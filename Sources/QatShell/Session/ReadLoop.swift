@@ -16,10 +16,21 @@ public enum ReadLoop {
     let terminal = promptOnStandardError ? session.console.err : session.console.out
     terminal("\(Version.banner) — type :help, Tab completes, Ctrl-D exits\n")
     var buffer = ""
+    // Set by a Ctrl-D that was asked to be repeated; anything else read clears it.
+    var warnedBeforeLeaving = false
     while !session.quitRequested {
       let prompt = buffer.isEmpty ? session.prompt : continuationPrompt(for: session.prompt)
-      switch step(editor.read(prompt: prompt), buffer: &buffer) {
+      let input = editor.read(prompt: prompt)
+      let action = step(input, buffer: &buffer)
+      defer { if action != .leave { warnedBeforeLeaving = false } }
+      switch action {
       case .leave:
+        // Models took minutes to train: a stray Ctrl-D must not lose them, so ask once.
+        if !warnedBeforeLeaving, let warning = leavingWarning(models: session.modelsInMemory) {
+          warnedBeforeLeaving = true
+          terminal("\n" + warning + "\n")
+          continue
+        }
         terminal("\n")
         return
       case .cancelled(let ctrlC):
@@ -36,6 +47,12 @@ public enum ReadLoop {
         Interrupts.clear()
       }
     }
+  }
+
+  /// What Ctrl-D at an empty prompt says before leaving when `models` models would be lost, or nil.
+  static func leavingWarning(models: Int) -> String? {
+    guard models > 0 else { return nil }
+    return "\(models) model\(models == 1 ? "" : "s") in memory; press Ctrl-D again to quit"
   }
 
   /// Whether the cell read so far continues on the next line: while a bracket or string is open or

@@ -1,6 +1,7 @@
 import QatsLanguage
 
-/// What Tab offers: keywords, built-ins, variables, and members of a dotted path.
+/// What Tab offers: keywords, built-ins, variables, members of a plain path, and the choices
+/// of a choice parameter.
 extension Session: CompletionSource {
   public func completionNames() -> [String] {
     Array(Set(interpreter.knownNames() + ["mode"])).sorted()
@@ -14,24 +15,29 @@ extension Session: CompletionSource {
     return interpreter.registry.lookup(callee)?.parameters.map(\.name) ?? []
   }
 
-  /// Members of `a.b.c`, found by looking names up and reading members — never by running code.
-  public func memberNames(of expression: String) -> [String] {
-    let path = expression.split(separator: ".").map(String.init)
-    guard let root = path.first, var value = interpreter.globals.lookup(root) else { return [] }
-    for name in path.dropFirst() {
-      switch value {
-      case .record(let r):
-        guard let next = r[name] else { return [] }
-        value = next
-      case .object(let o):
-        guard let next = try? o.member(name) else { return [] }
-        value = next
-      default: return []
-      }
+  /// The choices the built-in's parameter declares (`ParameterType.choice`), so Tab offers
+  /// exactly what the registry accepts; nil for user functions and other parameters.
+  public func choices(for slot: ArgumentSlot) -> [String]? {
+    if case .function(let f)? = interpreter.globals.lookup(slot.callee), case .user = f.body { return nil }
+    guard let builtin = interpreter.registry.lookup(slot.callee) else { return nil }
+    let parameter: Parameter?
+    switch slot.key {
+    case .keyword(let name): parameter = builtin.parameters.first { $0.name == name }
+    case .position(let n):
+      let positional = builtin.positionalParameters
+      parameter = n < positional.count ? positional[n] : nil
     }
-    switch value {
-    case .record(let r): return r.keys
-    case .object(let o): return o.memberNames
+    guard let choices = parameter?.type.choices(inList: slot.inList), !choices.isEmpty else { return nil }
+    return choices
+  }
+
+  /// Members of a plain path such as `data.train` or `net.layers[0]`, found by looking names
+  /// up, reading members and indexing by literals (`Interpreter.plainPathValue`): never by
+  /// running a call.
+  public func memberNames(of expression: String) -> [String] {
+    switch interpreter.plainPathValue(expression) {
+    case .record(let r)?: return r.keys
+    case .object(let o)?: return o.memberNames
     default: return []
     }
   }

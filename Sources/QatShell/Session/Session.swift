@@ -92,6 +92,15 @@ public final class Session {
   /// The interactive prompt: `[3] ptq> `.
   public var prompt: String { "[\(nextCellNumber)] \(interpreter.mode)> " }
 
+  /// How many distinct models the session's variables hold (two names for one model count once).
+  public var modelsInMemory: Int {
+    var seen = Set<ObjectIdentifier>()
+    for (_, value) in interpreter.globals.localBindings {
+      if case .object(let object) = value, object.typeName == "model" { seen.insert(ObjectIdentifier(object)) }
+    }
+    return seen.count
+  }
+
   /// Runs one cell of typed or piped input (one or more statements, or a `:meta` command).
   /// Returns the error if it failed; the session goes on either way.
   @discardableResult

@@ -11,10 +11,38 @@ public protocol CompletionSource: AnyObject {
   /// The parameter names of the function called `callee` (a built-in's declared parameters or a
   /// user function's), offered as `name:` inside its argument list; `[]` if unknown.
   func parameterNames(ofCall callee: String) -> [String]
+  /// The strings the argument at `slot` accepts when its parameter is a choice (`observer:`
+  /// gives `minmax`, `histogram`, …), offered inside its string; nil when it is not one,
+  /// and the string completes file paths instead.
+  func choices(for slot: ArgumentSlot) -> [String]?
 }
 
 extension CompletionSource {
   public func parameterNames(ofCall callee: String) -> [String] { [] }
+  public func choices(for slot: ArgumentSlot) -> [String]? { nil }
+}
+
+/// The argument of a call that a string being typed belongs to: `quantize(net, d, observer: "`
+/// is `observer` of `quantize`, `f(1, "` is position 1, `sweep(n, d, methods: ["` an item of
+/// the list given as `methods`.
+public struct ArgumentSlot: Equatable, Sendable {
+  /// How the argument is given: by its label, or by its 0-based position.
+  public enum Key: Equatable, Sendable {
+    case keyword(String)
+    case position(Int)
+  }
+  /// The called name (`quantize`).
+  public var callee: String
+  public var key: Key
+  /// True when the string is an item of a list literal that is the argument.
+  public var inList: Bool
+
+  /// Creates a slot.
+  public init(callee: String, key: Key, inList: Bool = false) {
+    self.callee = callee
+    self.key = key
+    self.inList = inList
+  }
 }
 
 /// The answer to one Tab: replace the line from `start` to the cursor with a candidate.
@@ -35,11 +63,14 @@ public struct Completion: Equatable, Sendable {
 ///
 /// The rules, in order:
 /// - after `:load `, `:save ` or `:export `: file paths;
-/// - inside an open string literal: file paths (relative, absolute or under `~`), the
+/// - inside an open string literal that is a choice argument (`observer: "`): the choices
+///   that start with its content, a unique one with the closing quote;
+/// - inside another open string literal: file paths (relative, absolute or under `~`), the
 ///   word being the string's content after the quote;
 /// - in a comment: nothing;
 /// - a word starting with `:` at the start of the line: meta commands;
-/// - after `name(.name)*.`: the members of that path, from `memberNames(of:)`;
+/// - after a plain path and `.` (`data.train.`, `net.layers[0].`): the members of that path,
+///   from `memberNames(of:)`;
 /// - otherwise an identifier prefix: the source's names.
 /// Positions count `Character`s, never UTF-8 bytes.
 public final class Completer {
@@ -75,6 +106,12 @@ public final class Completer {
     }
     switch Self.lexicalState(before) {
     case .string(let quote):
+      if let slot = Self.argumentSlot(before, quote: quote), let choices = source.choices(for: slot) {
+        // The list shows bare choices; a unique one also closes the string.
+        var candidates = Self.matching(String(before[(quote + 1)...]), in: choices)
+        if candidates.count == 1 { candidates[0].append(before[quote]) }
+        return Completion(start: quote + 1, candidates: candidates)
+      }
       return pathCompletion(before, from: quote + 1)
     case .comment:
       return none
@@ -101,32 +138,6 @@ public final class Completer {
       names += source.parameterNames(ofCall: callee).map { $0 + ":" }
     }
     return Completion(start: start, candidates: Self.matching(word, in: names))
-  }
-
-  /// The name of the innermost call whose `(` is still open before `end` (`range(1, st` gives
-  /// `range`), or nil. Brackets inside strings are skipped.
-  static func enclosingCall(_ before: [Character], upTo end: Int) -> String? {
-    var open: [Int] = []
-    var quote: Character?
-    var index = 0
-    while index < end {
-      let c = before[index]
-      if let q = quote {
-        if c == "\\" { index += 1 } else if c == q { quote = nil }
-      } else if c == "\"" || c == "'" {
-        quote = c
-      } else if c == "(" || c == "[" || c == "{" {
-        open.append(index)
-      } else if c == ")" || c == "]" || c == "}" {
-        _ = open.popLast()
-      }
-      index += 1
-    }
-    guard let paren = open.last, before[paren] == "(" else { return nil }
-    var nameStart = paren
-    while nameStart > 0, isIdentifierCharacter(before[nameStart - 1]) { nameStart -= 1 }
-    guard nameStart < paren, !(before[nameStart].isASCII && before[nameStart].isNumber) else { return nil }
-    return String(before[nameStart..<paren])
   }
 
   // MARK: - Rules
@@ -181,21 +192,6 @@ public final class Completer {
       index += 1
     }
     return state
-  }
-
-  /// The dotted identifier path that ends just before the `.` at `dot`, such as
-  /// `data.train`, or `nil` when the text there is not one (`f(x).`, `1.`, `a..`).
-  static func memberPath(_ before: [Character], dot: Int) -> String? {
-    var start = dot
-    while start > 0, isIdentifierCharacter(before[start - 1]) || before[start - 1] == "." {
-      start -= 1
-    }
-    let parts = before[start..<dot].split(separator: ".", omittingEmptySubsequences: false)
-    let isPath = parts.allSatisfy { part in
-      guard let first = part.first else { return false }
-      return !(first.isASCII && first.isNumber)
-    }
-    return isPath ? String(before[start..<dot]) : nil
   }
 
   /// Letters, `_` and ASCII digits, as the qats lexer reads identifiers.

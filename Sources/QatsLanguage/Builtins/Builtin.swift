@@ -37,6 +37,17 @@ public indirect enum ParameterType {
     }
   }
 
+  /// The strings this type accepts as a choice, for Tab inside a string argument; through
+  /// `.oneOf`, and with `inList` the items of a `.listOf(.choice)`. Empty when it has none.
+  public func choices(inList: Bool) -> [String] {
+    switch self {
+    case .choice(let options): return inList ? [] : options
+    case .listOf(let item): return inList ? item.choices(inList: false) : []
+    case .oneOf(let types): return types.flatMap { $0.choices(inList: inList) }
+    default: return []
+    }
+  }
+
   var pluralDescription: String {
     switch self {
     case .int: return "integers"
@@ -124,6 +135,13 @@ public struct Builtin {
     self.block = block
     self.returns = returns
     self.body = body
+  }
+
+  /// The parameters that positional arguments fill, in order. With a variadic
+  /// (`print(a, b, sep: " ")`), parameters that have defaults are keyword-only, so extra
+  /// positional arguments go to the variadic instead of filling them.
+  public var positionalParameters: [Parameter] {
+    variadic == nil ? parameters : parameters.filter { $0.defaultValue == nil }
   }
 
   /// `name(a, b: 2, …) { block }`.

@@ -53,9 +53,7 @@ public final class BuiltinRegistry {
     var rest: [Value] = [], restLocations: [SourceLocation] = []
     var names: [String: String] = [:], restNames: [String?] = []
 
-    // With a variadic (`print(a, b, sep: " ")`), parameters that have defaults are keyword-only,
-    // so extra positional arguments go to the variadic instead of filling them.
-    let byPosition = builtin.variadic == nil ? builtin.parameters : builtin.parameters.filter { $0.defaultValue == nil }
+    let byPosition = builtin.positionalParameters
     for (i, arg) in positional.enumerated() {
       if i < byPosition.count {
         let p = byPosition[i]

@@ -81,6 +81,8 @@ enum ColumnConvention {
     let n = name.lowercased()
     if n == "delta" || n.hasSuffix("_delta") { return .points }
     if n == "throughput" || n.hasSuffix("images_per_second") { return .imageRate }
+    // Quantization scales are float32 steps: four significant digits say all a reader needs.
+    if n == "scale" || n.hasSuffix("_scale") { return .significant(4) }
     switch axisFormat(name) {
     case .percent: return .percent
     case .bytes: return .bytes

@@ -4,12 +4,16 @@ public protocol OutputSink: AnyObject {
   /// Shows `item` now (terminal) and records it as part of the running cell.
   func emit(_ item: any Renderable)
   /// Shows a transient status line (a progress bar), redrawn in place on a terminal and never
-  /// recorded; nil clears it. Sinks that are not a terminal ignore it.
-  func progress(_ line: String?)
+  /// recorded; nil clears it. Sinks that are not a terminal ignore it; a terminal fits it to its
+  /// width with `ProgressLine.fitted(to:)`.
+  func progress(_ line: ProgressLine?)
 }
 
 extension OutputSink {
-  public func progress(_ line: String?) {}
+  public func progress(_ line: ProgressLine?) {}
+
+  /// A status line with nothing to keep but its text.
+  public func progress(_ text: String) { progress(ProgressLine(lead: text)) }
 }
 
 /// An OutputSink that keeps everything, for tests and for capturing.

@@ -28,7 +28,7 @@ enum EngineBenchmark {
   /// Ignores progress; never stops.
   final class Quiet: TrainingMonitor {
     func batchFinished(_ progress: TrainingProgress) {}
-    func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+    func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
     func shouldStop() -> Bool { false }
   }
 

@@ -134,7 +134,7 @@ import QatSupport
     var random = SeededRandom(seed: 4)
     struct Quiet: TrainingMonitor {
       func batchFinished(_ progress: TrainingProgress) {}
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     let outcome = prepared.train(
@@ -165,7 +165,7 @@ import QatSupport
       let prepared = try net.prepareQuantization(config, calibration: data.subset(Array(0..<40)), pool: pool)
       struct Quiet: TrainingMonitor {
         func batchFinished(_ progress: TrainingProgress) {}
-        func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+        func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
         func shouldStop() -> Bool { false }
       }
       var random = SeededRandom(seed: 8)
@@ -190,7 +190,7 @@ import QatSupport
     guard let state = prepared.quantization else { Issue.record("not prepared"); return }
     struct Quiet: TrainingMonitor {
       func batchFinished(_ progress: TrainingProgress) {}
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     /// Records the state after every finished batch: what a divergence must return to.
@@ -206,7 +206,7 @@ import QatSupport
       func batchFinished(_ progress: TrainingProgress) {
         last = (state.activations.map(\.params), network.parameters.map(\.value.array), state.weights.map(\.params))
       }
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     var random = SeededRandom(seed: 3)

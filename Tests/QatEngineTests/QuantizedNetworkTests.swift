@@ -25,7 +25,7 @@ import QatSupport
     let data = GradientCheckTests.images(48, shape: input, classes: 3, seed: 9)
     struct Quiet: TrainingMonitor {
       func batchFinished(_ progress: TrainingProgress) {}
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     _ = net.train(
@@ -236,7 +236,7 @@ import QatSupport
       func batchFinished(_ progress: TrainingProgress) {
         if progress.batch == 1 { seen.append((state.batchNormFrozen, state.observersActive)) }
       }
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     let watch = Watch(state)
@@ -313,7 +313,7 @@ import QatSupport
     let prepared = try net.prepareQuantization(config, calibration: data, pool: QuantizedNetworkTests.pool)
     struct Quiet: TrainingMonitor {
       func batchFinished(_ progress: TrainingProgress) {}
-      func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+      func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
       func shouldStop() -> Bool { false }
     }
     var random = SeededRandom(seed: 6)

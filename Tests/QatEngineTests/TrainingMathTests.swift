@@ -107,7 +107,7 @@ import QatSupport
   /// Ignores progress; stops never.
   final class Silent: TrainingMonitor {
     func batchFinished(_ progress: TrainingProgress) {}
-    func epochFinished(_ record: EpochRecord, of epochs: Int) {}
+    func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int) {}
     func shouldStop() -> Bool { false }
   }
 

@@ -74,7 +74,7 @@ import Testing
     #expect(ptqOnly.notes == ["200 test images · weights at these bits, activations at 8 bits · " + training])
   }
 
-  @Test func chartHasOneLinePerMethodAndFlatFp32Lines() throws {
+  @Test func chartHasOneLinePerMethodAndFp32ReferenceLines() throws {
     let table = SweepTable.make(Self.result())
     let chart = try #require(table.figures.first as? LineChart)
     #expect(table.figures.count == 1)
@@ -83,9 +83,14 @@ import Testing
     #expect(chart.series.map(\.name) == ["ptq", "qat", "fp32", "fp32 +2 epochs"])
     #expect(chart.series[0].points == [ChartPoint(x: 8, y: 179.0 / 200), ChartPoint(x: 4, y: 150.0 / 200)])
     #expect(chart.series[1].points == [ChartPoint(x: 8, y: 181.0 / 200), ChartPoint(x: 4, y: 171.0 / 200)])
-    // fp32 and the control span the widths, from the widest to the narrowest.
-    #expect(chart.series[2].points == [ChartPoint(x: 8, y: 0.9), ChartPoint(x: 4, y: 0.9)])
-    #expect(chart.series[3].points == [ChartPoint(x: 8, y: 0.92), ChartPoint(x: 4, y: 0.92)])
+    // fp32 and the control are reference levels, not points at x = 32.
+    #expect(chart.series[2] == ChartSeries(name: "fp32", points: [ChartPoint(x: 32, y: 0.9)], reference: true))
+    #expect(
+      chart.series[3] == ChartSeries(name: "fp32 +2 epochs", points: [ChartPoint(x: 32, y: 0.92)], reference: true))
+    #expect(!chart.series[0].reference && !chart.series[1].reference)
+    let drawn = chart.render(.plain)
+    #expect(drawn.contains("┄ fp32   ┄ fp32 +2 epochs"), "\(drawn)")
+    #expect(drawn.split(separator: "\n").contains { $0.split(separator: " ") == ["8", "4"] }, "x ticks 8 and 4 only")
     let weightsOnly = try #require(SweepTable.make(Self.result(weightsOnly: true)).figures.first as? LineChart)
     #expect(weightsOnly.title == "test accuracy against bits (weights only)")
   }

@@ -6,6 +6,7 @@ import QatShell
 import QatsLanguage
 import Testing
 import QatOutput
+import QatShell
 
 /// A line chart, a bar chart and a histogram, as a session would make them.
 private let line = LineChart(
@@ -68,7 +69,7 @@ private func tagProblems(_ html: String) -> [String] {
 }
 
 /// Every `<svg …</svg>` in `html`.
-private func svgs(in html: String) -> [String] {
+func svgs(in html: String) -> [String] {
   var out: [String] = []
   var rest = html[...]
   while let start = rest.range(of: "<svg "), let end = rest[start.lowerBound...].range(of: "</svg>") {
@@ -78,7 +79,7 @@ private func svgs(in html: String) -> [String] {
   return out
 }
 
-private func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).parse() }
+func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).parse() }
 
 @Suite struct ChartReportTests {
   @Test func htmlReportDrawsEveryFigureInlineOnce() {
@@ -90,7 +91,11 @@ private func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).pa
     #expect(html.components(separatedBy: "<svg").count - 1 == 4)
     for svg in drawn { #expect(isXML(svg)) }
     #expect(html.components(separatedBy: "<figure class=\"chart\">").count - 1 == 4)
-    #expect(html.contains("<figcaption>accuracy &lt;&amp;&quot;&gt; against bits</figcaption>"))
+    // A titled chart draws its title in the SVG once; no caption repeats it under the drawing.
+    // (The line chart is in two cells, cell 1 and the figure row of cell 3: once in each.)
+    #expect(html.components(separatedBy: "accuracy &lt;&amp;&quot;&gt; against bits</text>").count - 1 == 2)
+    #expect(html.components(separatedBy: "accuracy &lt;&amp;&quot;&gt; against bits").count - 1 == 4)  // + <title>
+    #expect(!html.contains("<figcaption>accuracy &lt;&amp;&quot;&gt; against bits</figcaption>"))
     #expect(html.contains("<td class=\"num\">4.00 %</td>"))  // the table is still there, before its chart
     #expect(html.contains("read: higher hurts more"))
     #expect(html.contains("figure.chart"))
@@ -177,7 +182,8 @@ private func isXML(_ text: String) -> Bool { XMLParser(data: Data(text.utf8)).pa
     let html = HTMLReport.render(s.session.notebook, generator: "t")
     let last = String(html[html.range(of: "id=\"cell-\(before + 1)\"")!.lowerBound...])
     #expect(svgs(in: last).count == 2)
-    #expect(last.contains("<figcaption>loss per epoch</figcaption>"))
+    #expect(!last.contains("<figcaption>"), "titled curves get no caption repeating the title")
+    #expect(last.components(separatedBy: ">loss per epoch</text>").count - 1 == 1)
     #expect(last.contains("<td class=\"num\">1</td>"))
   }
 

@@ -95,9 +95,10 @@ import QatsLanguage
       s.input("r.accuracy > 0.9", "r.total", "sum(for_sum(r.confusion))").hasPrefix("true\n360\n")
         || s.input("r.accuracy > 0.9") == "true\n")
     #expect(s.input("r.correct + r.wrong") == "360\n")
-    // Training continues the epoch count.
+    // Each call counts its own epochs; the history continues the absolute count.
     let more = s.input("train(m, d, epochs: 1)")
-    #expect(more.contains("epoch 4/4  loss "))
+    #expect(more.contains("epoch 1/1  loss "))
+    #expect(s.input("m.history.epochs") == "[1, 2, 3, 4]\n")
   }
 
   @Test func sameSeedSameWeightsWhateverTheThreadCount() {
@@ -165,7 +166,7 @@ import QatsLanguage
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(64); relu(); dense(10) }")
     let out = s.input("train(m, d, epochs: 3, lr: 1e30)")
     #expect(out.contains("training stopped: the "), "\(out)")
-    #expect(out.contains("in epoch 1, batch "))
+    #expect(out.contains("in epoch 1/3, batch "))
     // The weights are those before the failing batch: finite (if useless after such a rate).
     s.input("bad = 0", "for w in m.layers[1].weights { if not (w - w == 0) { bad += 1 } }")
     #expect(s.input("bad", "len(m.layers[1].weights)") == "0\n4096\n")
@@ -179,7 +180,7 @@ import QatsLanguage
       asked += 1; return asked > 70
     }
     let out = s.input("train(m, d, epochs: 5)")
-    #expect(out.contains("training stopped by Ctrl-C in epoch 2 before batch "), "\(out)")
+    #expect(out.contains("training stopped by Ctrl-C in epoch 2/5 before batch "), "\(out)")
     #expect(out.contains("the model keeps the weights of its last finished batch"))
     s.session.interpreter.interruptCheck = { false }
     #expect(s.input("m.history.count") == "1\n")

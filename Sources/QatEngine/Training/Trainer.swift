@@ -24,7 +24,8 @@ public struct TrainingOptions: Sendable {
   }
 }
 
-/// Where training is, for progress bars.
+/// Where training is, for progress bars. Epochs are counted within this run (1 to `epochs`), as a
+/// learner reads `train(…, epochs: 3)`; the network's history keeps the absolute numbers.
 public struct TrainingProgress: Sendable {
   public let epoch: Int
   public let epochs: Int
@@ -42,17 +43,19 @@ public struct TrainingProgress: Sendable {
 public enum TrainingOutcome: Sendable, Equatable {
   case finished
   /// Stopped at a batch boundary because the monitor asked to; the weights are those after the
-  /// last finished batch.
+  /// last finished batch. `epoch` counts within this run, like the progress lines.
   case interrupted(epoch: Int, batch: Int)
   /// The loss or the weights stopped being finite at this batch; the weights were restored to
-  /// their state before it.
+  /// their state before it. `epoch` counts within this run.
   case diverged(epoch: Int, batch: Int, what: String)
 }
 
 /// Watches a training run: progress, finished epochs, and whether to stop.
 public protocol TrainingMonitor {
   func batchFinished(_ progress: TrainingProgress)
-  func epochFinished(_ record: EpochRecord, of epochs: Int)
+  /// `record` carries the absolute epoch (the history's); `number` counts from 1 within this run of
+  /// `epochs` epochs.
+  func epochFinished(_ record: EpochRecord, number: Int, of epochs: Int)
   /// Asked before every batch; true stops training there.
   func shouldStop() -> Bool
 }
@@ -68,8 +71,8 @@ extension Network {
     let optimizer = Optimizer(kind: options.optimizer, weightDecay: options.weightDecay, parameters: parameters)
     let batches = (data.count + options.batchSize - 1) / options.batchSize
     let firstEpoch = (history.last?.epoch ?? 0) + 1
-    let (lastEpoch, overflow) = firstEpoch.addingReportingOverflow(options.epochs - 1)
-    guard !overflow else { return .diverged(epoch: firstEpoch, batch: 1, what: "the epoch count overflows") }
+    let (_, overflow) = firstEpoch.addingReportingOverflow(options.epochs - 1)
+    guard !overflow else { return .diverged(epoch: 1, batch: 1, what: "the epoch count overflows") }
     // The state before the current batch, kept in buffers allocated once, to roll back to if the
     // batch produces NaN or infinity.
     let savedState = snapshot(), savedOptimizer = optimizer.state.map { $0.clone() }
@@ -85,7 +88,7 @@ extension Network {
       let epochStart = MonotonicClock.seconds()
       var sums = PassResult()
       for b in 0..<batches {
-        if monitor.shouldStop() { return .interrupted(epoch: epoch, batch: b + 1) }
+        if monitor.shouldStop() { return .interrupted(epoch: e + 1, batch: b + 1) }
         for (saved, current) in zip(savedState + savedOptimizer, trainedState + optimizer.state) {
           saved.copy(from: current)
         }
@@ -108,7 +111,7 @@ extension Network {
             current.copy(from: saved)
           }
           if let savedQuantization { quantization?.restore(savedQuantization) }
-          return .diverged(epoch: epoch, batch: b + 1, what: problem)
+          return .diverged(epoch: e + 1, batch: b + 1, what: problem)
         }
         sums.lossSum += pass.lossSum
         sums.correct += pass.correct
@@ -120,7 +123,7 @@ extension Network {
           (Double(options.epochs - e - 1) * Double(data.count) + Double(data.count - sums.count)) / max(1e-9, rate)
         monitor.batchFinished(
           TrainingProgress(
-            epoch: epoch, epochs: lastEpoch, batch: b + 1, batches: batches,
+            epoch: e + 1, epochs: options.epochs, batch: b + 1, batches: batches,
             loss: sums.lossSum / Double(sums.count), accuracy: Double(sums.correct) / Double(sums.count),
             imagesPerSecond: rate, secondsLeft: remaining))
       }
@@ -130,7 +133,7 @@ extension Network {
         accuracy: Double(sums.correct) / Double(max(1, sums.count)), learningRate: lr,
         seconds: seconds, imagesPerSecond: Double(sums.count) / max(1e-9, seconds))
       history.append(record)
-      monitor.epochFinished(record, of: lastEpoch)
+      monitor.epochFinished(record, number: e + 1, of: options.epochs)
     }
     return .finished
   }

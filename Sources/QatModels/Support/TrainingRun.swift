@@ -23,14 +23,14 @@ enum TrainingRun {
       throw QatsError(
         .interrupted,
         """
-        training stopped by Ctrl-C in epoch \(epoch) before batch \(batch); the model keeps the weights of its last \
+        training stopped by Ctrl-C in epoch \(epoch)/\(options.epochs) before batch \(batch); the model keeps the weights of its last \
         finished batch
         """,
         at: call.location)
     case let .diverged(epoch, batch, what):
       throw call.error(
         """
-        training stopped: \(what) in epoch \(epoch), batch \(batch); the weights are back to their state before \
+        training stopped: \(what) in epoch \(epoch)/\(options.epochs), batch \(batch); the weights are back to their state before \
         that batch
         """,
         hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")

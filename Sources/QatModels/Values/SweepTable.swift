@@ -36,10 +36,9 @@ enum SweepTable {
     return TableValue(columns: columns(timing: plan.timing), rows: rows, figures: [chart(result)], notes: notes)
   }
 
-  /// Accuracy against bits, one line per method, with fp32 and the control as flat lines.
+  /// Accuracy against bits, one line per method, with fp32 and the control as reference lines.
   static func chart(_ result: SweepRun.Result) -> LineChart {
     let plan = result.plan
-    let span = (Double(plan.widths.min() ?? 2), Double(plan.widths.max() ?? 8))
     var series = plan.methods.map { method in
       ChartSeries(
         name: method.rawValue,
@@ -48,8 +47,7 @@ enum SweepTable {
         })
     }
     for (name, m) in [("fp32", result.base), ("fp32 +\(plan.epochs) epochs", result.control)] {
-      series.append(
-        ChartSeries(name: name, points: [ChartPoint(x: span.1, y: m.accuracy), ChartPoint(x: span.0, y: m.accuracy)]))
+      series.append(ChartSeries(name: name, points: [ChartPoint(x: 32, y: m.accuracy)], reference: true))
     }
     return LineChart(
       title: "test accuracy against bits" + (plan.weightsOnly ? " (weights only)" : ""), xLabel: "bits",

@@ -12,6 +12,7 @@ extension LineChart: Figure {
     let names = series.map(\.name).filter { !columns.contains($0) }
     return "\(yLabel) against \(xLabel)" + (names.isEmpty ? "" : ": " + names.joined(separator: ", "))
   }
+  public var drawnTitle: String? { title }
   public func svg() -> String { svgDocument() }
   public func render(_ format: RenderFormat) -> String {
     FigureRendering.render(self, format) { text(width: $0, color: $1) }
@@ -21,6 +22,7 @@ extension LineChart: Figure {
 extension BarChart: Figure {
   /// The title, or "<value label> by bar".
   public var altText: String { title ?? "\(valueLabel) per bar" }
+  public var drawnTitle: String? { title }
   public func svg() -> String { svgDocument() }
   public func render(_ format: RenderFormat) -> String {
     FigureRendering.render(self, format) { text(width: $0, color: $1) }
@@ -30,6 +32,7 @@ extension BarChart: Figure {
 extension HistogramChart: Figure {
   /// The title, or "distribution of <value label>".
   public var altText: String { title ?? "distribution of \(valueLabel)" }
+  public var drawnTitle: String? { title }
   public func svg() -> String { svgDocument() }
   public func render(_ format: RenderFormat) -> String {
     FigureRendering.render(self, format) { text(width: $0, color: $1) }
@@ -52,8 +55,9 @@ extension Figure {
 }
 
 /// The text form every chart shares: `.text` draws the Unicode chart, `.markdown` puts the same
-/// picture (without colour) in a code block, `.html` inlines the SVG in a `<figure>` captioned
-/// with the alt text.
+/// picture (without colour) in a code block, `.html` inlines the SVG in a `<figure>`, captioned
+/// with the alt text only when the drawing shows no title of its own (else the title would be
+/// printed twice, once in the SVG and once under it).
 enum FigureRendering {
   /// Markdown has no terminal width; 80 columns reads well in a rendered code block.
   static let markdownWidth = 80
@@ -63,8 +67,9 @@ enum FigureRendering {
     case .text(let color, let width): return text(width, color)
     case .markdown: return MarkdownCode.fenced(text(markdownWidth, false))
     case .html:
-      return "<figure class=\"chart\">" + figure.svg()
-        + "<figcaption>" + HTMLEscaping.escape(figure.altText) + "</figcaption></figure>"
+      let caption =
+        figure.drawnTitle == nil ? "<figcaption>" + HTMLEscaping.escape(figure.altText) + "</figcaption>" : ""
+      return "<figure class=\"chart\">" + figure.svg() + caption + "</figure>"
     }
   }
 }

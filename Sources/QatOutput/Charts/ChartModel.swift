@@ -16,9 +16,13 @@ public struct ChartPoint: Sendable, Equatable {
 public struct ChartSeries: Sendable, Equatable {
   public var name: String
   public var points: [ChartPoint]
-  public init(name: String, points: [ChartPoint]) {
+  /// A reference level (fp32 in a chart over bits): drawn as a labelled dashed horizontal line at
+  /// each point's y across the whole plot; its x values neither place it nor widen the x axis.
+  public var reference: Bool
+  public init(name: String, points: [ChartPoint], reference: Bool = false) {
     self.name = name
     self.points = points
+    self.reference = reference
   }
 }
 

@@ -1,14 +1,16 @@
 /// The colours and markers every chart shares, so that series 0 is the same blue circle in the
 /// terminal, in HTML and in a Markdown report's SVG files.
 ///
-/// The colours are the Okabe–Ito palette, which stays distinguishable with the common forms of
-/// colour blindness; each series also has its own marker shape, so charts read without colour
-/// (a `--no-color` terminal, a black-and-white printout).
+/// The colours are Tableau 10's, chosen so that the first four (a sweep's ptq, qat, fp32 and
+/// control) are clearly different hues — blue, orange, green, purple, at least 70° apart — where
+/// Okabe–Ito's blue and bluish green (37° apart) were easily confused; red and teal, each close
+/// to one of those, come only fifth and sixth. Each series also has its own marker shape, so
+/// charts read with colour blindness or without colour (a `--no-color` terminal, a printout).
 enum ChartPalette {
   /// SVG colours, in series order. Mid-luminance, so they show on light and dark backgrounds.
-  static let svgColors = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9"]
-  /// The matching ANSI foreground colours (blue, yellow, green, red, magenta, cyan).
-  static let ansiColors = [34, 33, 32, 31, 35, 36]
+  static let svgColors = ["#4E79A7", "#F28E2B", "#59A14F", "#B07AA1", "#E15759", "#76B7B2"]
+  /// The matching ANSI foreground colours (blue, yellow, green, magenta, red, cyan).
+  static let ansiColors = [34, 33, 32, 35, 31, 36]
   /// Terminal markers, in series order; the SVG draws the same shapes.
   static let markers: [Character] = ["●", "■", "▲", "◆", "▼", "○"]
   /// The colour for "clipped" and negative values (vermillion).

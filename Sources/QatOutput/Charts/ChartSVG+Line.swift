@@ -2,13 +2,10 @@ extension LineChart {
   /// The SVG drawing: gridlines at the y ticks, one coloured line per series with its marker at
   /// each point (hover shows the value), the axis names, and a legend under the plot.
   func svgDocument() -> String {
-    let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
-    let points = lines.flatMap { $0 }
+    let plan = self.plan
     var (doc, top) = SVGDocument.chart(title: title)
     let width = doc.width
-    guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
-      let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
-    else {
+    guard let (xMin, xMax) = plan.x, let (yMin, yMax) = plan.y else {
       return doc.empty("(no data to plot)", top: top, alt: altText)
     }
 
@@ -46,22 +43,51 @@ extension LineChart {
     doc.text(xLabel, x: (left + right) / 2, y: bottom + 40, anchor: .middle, opacity: 0.8)
     doc.text(yLabel, x: 16, y: (top + bottom) / 2, anchor: .middle, opacity: 0.8, rotate: true)
 
-    for (s, line) in lines.enumerated() {
+    // Reference levels first (dashed, labelled at the right end, names sharing a level joined), then
+    // every line, then every marker: no line is drawn over another series' marker.
+    var levels: [(y: Double, names: [String])] = []
+    for (s, y) in plan.references {
+      doc.line(left, py(y), right, py(y), stroke: ChartPalette.svgColor(s), width: 1.5, dash: "6 4")
+      if let i = levels.firstIndex(where: { abs($0.y - py(y)) < 14 }) {
+        if !levels[i].names.contains(series[s].name) { levels[i].names.append(series[s].name) }
+      } else {
+        levels.append((py(y), [series[s].name]))
+      }
+    }
+    for level in levels {
+      doc.text(level.names.joined(separator: ", "), x: right - 4, y: level.y - 5, anchor: .end, size: 12, opacity: 0.85)
+    }
+    for (s, line) in plan.lines.enumerated() where !line.isEmpty {
       doc.polyline(line.map { (px($0.x), py($0.y)) }, stroke: ChartPalette.svgColor(s))
+    }
+    var placed: [(x: Double, y: Double)] = []
+    for (s, line) in plan.lines.enumerated() {
       let every = max(1, Int((Double(line.count) / ((right - left) / 12)).rounded(.up)))
       for (i, p) in line.enumerated() where i % every == 0 || i == line.count - 1 {
-        let name = series[s].name
+        // A marker where another already is moves sideways (9, then 18 units) so both show.
+        var x = px(p.x)
+        let y = py(p.y)
+        for offset in [0.0, 9, -9, 18, -18]
+        where !placed.contains(where: { abs($0.x - (px(p.x) + offset)) < 8 && abs($0.y - y) < 8 }) {
+          x = px(p.x) + offset
+          break
+        }
+        placed.append((x, y))
         doc.marker(
-          s, x: px(p.x), y: py(p.y),
-          tooltip: "\(name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
+          s, x: x, y: y, tooltip: "\(series[s].name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
       }
     }
 
     var height = bottom + 52
     if !(series.count == 1 && series[0].name == yLabel) {
-      height += doc.legend(series.map(\.name), x: left, y: bottom + 62, maxWidth: right - left) { doc, i, x, y in
-        doc.line(x - 12, y, x + 12, y, stroke: ChartPalette.svgColor(i), width: 2)
-        doc.marker(i, x: x, y: y, tooltip: series[i].name)
+      let entries = legendEntries
+      height += doc.legend(entries.map(\.name), x: left, y: bottom + 62, maxWidth: right - left) { doc, i, x, y in
+        if entries[i].reference {
+          doc.line(x - 12, y, x + 12, y, stroke: ChartPalette.svgColor(i), width: 1.5, dash: "6 4")
+        } else {
+          doc.line(x - 12, y, x + 12, y, stroke: ChartPalette.svgColor(i), width: 2)
+          doc.marker(i, x: x, y: y, tooltip: series[i].name)
+        }
       }
     }
     doc.height = height
@@ -72,7 +98,7 @@ extension LineChart {
   private func xTicks(xMin: Double, xMax: Double, left: Double, right: Double, px: (Double) -> Double)
     -> [(Double, String)]
   {
-    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
+    let distinct = plan.xValues
     func fits(_ ticks: [(Double, String)]) -> Bool {
       let spans = ticks.map { (px($0.0), SVGDocument.textWidth($0.1) / 2 + 4) }.sorted { $0.0 < $1.0 }
       return zip(spans, spans.dropFirst()).allSatisfy { $0.0 + $0.1 <= $1.0 - $1.1 }

@@ -8,11 +8,8 @@ extension LineChart {
     let width = max(1, width)
     var out: [TextRow] = []
     if let title { out.append(TextRow(width: width, title.truncated(to: width), style: .title)) }
-    let lines = series.map { s in s.points.filter { $0.x.isDrawable && $0.y.isDrawable }.sorted { $0.x < $1.x } }
-    let points = lines.flatMap { $0 }
-    guard let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max(),
-      let yMin = points.map(\.y).min(), let yMax = points.map(\.y).max()
-    else {
+    let plan = self.plan
+    guard let (xMin, xMax) = plan.x, let (yMin, yMax) = plan.y else {
       out.append(TextRow(width: width, "(no data to plot)"))
       return out.map { $0.render(color: color) }.joined(separator: "\n")
     }
@@ -40,18 +37,25 @@ extension LineChart {
       return Int(((ticks.upper - clamped) / (ticks.upper - ticks.lower) * Double(canvas.dotHeight - 1)).rounded())
     }
 
-    for (s, line) in lines.enumerated() {
+    for (s, line) in plan.lines.enumerated() {
       for (a, b) in zip(line, line.dropFirst()) {
         canvas.line(from: (dotX(a.x), dotY(a.y)), to: (dotX(b.x), dotY(b.y)), series: s)
       }
     }
-    // Markers go on top of the lines. With more points than fit, every k-th point is marked so
-    // the series stay distinguishable without colour but the line is not buried.
-    var markers: [Int: (Character, Int)] = [:]
-    for (s, line) in lines.enumerated() {
-      let every = max(1, Int((Double(line.count) / Double(max(1, canvas.columns / 3))).rounded(.up)))
-      for (i, p) in line.enumerated() where i % every == 0 || i == line.count - 1 {
-        markers[(dotY(p.y) / 4) * canvas.columns + dotX(p.x) / 2] = (ChartPalette.marker(s), s)
+    let markers = markerCells(plan.lines, columns: canvas.columns, rows: rows) { (dotX($0.x) / 2, dotY($0.y) / 4) }
+    // Reference levels are dashed and drawn last, only in cells no data line or marker uses, so
+    // they never hide the data; each is labelled at the right end of its row.
+    var referenceLabels: [Int: (names: [String], series: Int)] = [:]
+    for (s, y) in plan.references {
+      let dot = dotY(y)
+      for x in 0..<canvas.dotWidth where (x / 2) % 2 == 0 {
+        let cell = (dot / 4) * canvas.columns + x / 2
+        if markers[cell] == nil && (canvas.cell(x / 2, dot / 4).map { $0.1 == s } ?? true) {
+          canvas.set(x, dot, series: s)
+        }
+      }
+      if !(referenceLabels[dot / 4]?.names.contains(series[s].name) ?? false) {
+        referenceLabels[dot / 4, default: ([], s)].names.append(series[s].name)
       }
     }
 
@@ -68,6 +72,11 @@ extension LineChart {
         } else if let (ch, s) = canvas.cell(c, r) {
           row.put(ch, at: plotStart + c, style: .series(s))
         }
+      }
+      if let label = referenceLabels[r] {
+        placeReferenceLabel(
+          label.names.joined(separator: ", "), series: label.series, in: &row, row: r,
+          plotStart: plotStart, canvas: canvas, markers: markers)
       }
       out.append(row)
     }
@@ -97,7 +106,7 @@ extension LineChart {
   private func xTicks(xMin: Double, xMax: Double, columns: Int, dotX: (Double) -> Int)
     -> [(Int, (text: String, start: Int))]
   {
-    let distinct = Array(Set(series.flatMap { $0.points.map(\.x) }.filter(\.isDrawable))).sorted()
+    let distinct = plan.xValues
     func place(_ values: [Double], _ label: (Double) -> String) -> (
       all: Bool, ticks: [(Int, (text: String, start: Int))]
     ) {
@@ -125,19 +134,20 @@ extension LineChart {
     return place(inside) { xFormat.tick($0, step: ticks.step, largest: largest) }.ticks
   }
 
-  /// "● ptq   ■ qat": each series' marker and name, wrapped to the width.
+  /// "● ptq   ■ qat   ┄ fp32": each series' marker (a dash for a reference line) and name,
+  /// wrapped to the width.
   private func legend(width: Int, indent: Int) -> [TextRow] {
     var rows: [TextRow] = []
     var row = TextRow(width: width)
     var column = indent
-    for (i, s) in series.enumerated() {
+    for (i, s) in legendEntries.enumerated() {
       let name = s.name.truncated(to: max(1, width - indent - 2))
       if column > indent && column + 2 + name.count > width {
         rows.append(row)
         row = TextRow(width: width)
         column = indent
       }
-      row.put(ChartPalette.marker(i), at: column, style: .series(i))
+      row.put(s.reference ? "┄" : ChartPalette.marker(i), at: column, style: .series(i))
       row.put(name, at: column + 2)
       column += name.count + 5
     }

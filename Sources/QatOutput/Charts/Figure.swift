@@ -6,6 +6,12 @@ public protocol Figure: Renderable {
   func svg() -> String
   /// A one-line description for `alt` text and captions.
   var altText: String { get }
+  /// The title the drawing shows itself, if any: a report then adds no caption repeating it.
+  var drawnTitle: String? { get }
+}
+
+extension Figure {
+  public var drawnTitle: String? { nil }
 }
 
 /// An output made of several renderables shown in order (a table with its chart). Reports

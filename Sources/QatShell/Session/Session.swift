@@ -329,13 +329,12 @@ final class SessionSink: OutputSink {
   }
 
   /// Progress lines are drawn only on a terminal: carriage return, erase the line, redraw.
-  func progress(_ line: String?) {
+  func progress(_ line: ProgressLine?) {
     guard drawsProgress else { return }
     if let line {
       // A line that wrapped could not be erased by "\r ESC[2K" (which clears one row), so a
-      // progress line is cut to the width.
-      let fitted = line.count < columns ? line : String(line.prefix(columns - 2)) + "…"
-      console.out("\r\u{1B}[2K" + fitted)
+      // progress line is fitted to the width (one column spare for the cursor).
+      console.out("\r\u{1B}[2K" + line.fitted(to: columns - 1))
       progressShown = true
     } else if progressShown {
       console.out("\r\u{1B}[2K")

@@ -38,7 +38,8 @@ enum ChartBuiltins {
       summary:
         """
         A line chart of column `y` against column `x` of a table or list of records: one line per `y` column, or \
-        per distinct value of `by`. Accuracy columns are drawn as %, bits run from high to low.
+        per distinct value of `by`. Accuracy columns are drawn as %, bits run from high to low, and rows at 32 bits \
+        (fp32) are drawn as labelled reference lines.
         """,
       parameters: [
         .required("data", .any, rowsHelp),
@@ -93,7 +94,8 @@ enum ChartBuiltins {
           LineChart(
             title: title, xLabel: xName, yLabel: yNames.joined(separator: ", "),
             xFormat: ColumnConvention.axisFormat(xName), yFormat: ColumnConvention.axisFormat(yNames[0]),
-            series: series, xDescending: ColumnConvention.descending(xName))))
+            series: ColumnConvention.referenceLines(series, x: xName),
+            xDescending: ColumnConvention.descending(xName))))
     }
   }
 

@@ -81,6 +81,8 @@ enum ColumnConvention {
     let n = name.lowercased()
     if n == "delta" || n.hasSuffix("_delta") { return .points }
     if n == "throughput" || n.hasSuffix("images_per_second") { return .imageRate }
+    // Quantization scales are float32 steps: four significant digits say all a reader needs.
+    if n == "scale" || n.hasSuffix("_scale") { return .significant(4) }
     switch axisFormat(name) {
     case .percent: return .percent
     case .bytes: return .bytes
@@ -94,5 +96,23 @@ enum ColumnConvention {
   static func descending(_ name: String) -> Bool {
     let n = name.lowercased()
     return n == "bits" || n.hasSuffix("_bits")
+  }
+
+  /// fp32 is "32 bits" in a table (a sweep's first rows), but a point at x = 32 would squeeze the
+  /// widths that matter into a corner: over bits, when some rows have fewer bits, the points at 32
+  /// become reference lines, one per series ("fp32", or "accuracy at 32 bits" without `by:`).
+  static func referenceLines(_ series: [ChartSeries], x: String) -> [ChartSeries] {
+    let full = 32.0
+    guard descending(x), series.contains(where: { $0.points.contains { $0.x < full } }) else { return series }
+    var out: [ChartSeries] = []
+    var references: [ChartSeries] = []
+    for s in series {
+      let (fp32, rest) = (s.points.filter { $0.x == full }, s.points.filter { $0.x != full })
+      if !rest.isEmpty { out.append(ChartSeries(name: s.name, points: rest)) }
+      guard !fp32.isEmpty else { continue }
+      let name = rest.isEmpty ? s.name : "\(s.name) at 32 bits"
+      references.append(ChartSeries(name: name, points: fp32, reference: true))
+    }
+    return out + references
   }
 }

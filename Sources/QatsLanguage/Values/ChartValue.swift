@@ -8,6 +8,7 @@ public final class ChartValue: HostObject, Figure {
   public init(_ figure: any Figure) { self.figure = figure }
 
   public var typeName: String { "chart" }
+  public var drawnTitle: String? { figure.drawnTitle }
 
   /// "line chart: accuracy against bits: ptq, qat".
   public var summary: String {

@@ -25,6 +25,9 @@ public final class TableValue: HostObject, CompositeRenderable {
     case decibels
     /// A number with this many decimals.
     case fixed(Int)
+    /// A number with this many significant digits: a scale 0.019607843831181526 → "0.01961". Only
+    /// the text is shortened; the value (`json`, `t.rows`) keeps every digit.
+    case significant(Int)
   }
 
   /// One column: the record key, the header shown, and the format.
@@ -149,6 +152,9 @@ public final class TableValue: HostObject, CompositeRenderable {
       return Int(exactly: x.rounded(.towardZero)).map(Units.bytes) ?? Value.formatFloat(x) + " B"
     case .decibels: return x.isFinite ? Units.fixed(x, digits: 1) + " dB" : (x > 0 ? "∞ dB" : "—")
     case .fixed(let digits): return Units.fixed(x, digits: digits)
+    case .significant(let digits):
+      guard x.isFinite, x != 0 else { return value.displayString }
+      return String(format: "%.\(min(max(digits, 1), 17))g", x)
     }
   }
 

@@ -83,8 +83,9 @@ struct IntegerCompiler {
     }
     guard unit.isEmpty else { throw IntegerConversionError(message: "the network ends inside an unquantized layer") }
     let config = state.config
-    let info = IntegerProgramInfo(
+    var info = IntegerProgramInfo(
       method: config.method, weightBits: config.weightBits, activationBits: config.activationBits)
+    (info.equalized, info.biasCorrected) = (config.equalize, config.biasCorrection)
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }
 

@@ -27,6 +27,10 @@ public struct IntegerProgramInfo: Sendable, Equatable {
   public var method: QuantMethod
   public var weightBits: Int
   public var activationBits: Int
+  /// Made with cross-layer equalization (`QuantizationConfig.equalize`).
+  public var equalized = false
+  /// Made with bias correction (`QuantizationConfig.biasCorrection`).
+  public var biasCorrected = false
 
   public init(method: QuantMethod, weightBits: Int, activationBits: Int) {
     self.method = method

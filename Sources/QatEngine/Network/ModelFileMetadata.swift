@@ -44,6 +44,7 @@ public struct ModelFileMetadata: Equatable, Sendable {
   enum Key {
     static let method = "method", weightBits = "weight_bits", activationBits = "act_bits", output = "output"
     static let accuracy = "accuracy"
+    static let equalized = "equalized", biasCorrected = "bias_corrected"
   }
 
   /// Sets the file's input shape, colour mode, normalization and class names, and replaces its
@@ -60,6 +61,9 @@ public struct ModelFileMetadata: Equatable, Sendable {
         .init(Key.method, program.info.method.rawValue), .init(Key.weightBits, "\(program.info.weightBits)"),
         .init(Key.activationBits, "\(program.info.activationBits)"), .init(Key.output, "\(program.output)"),
       ]
+      // Written only when set, so files made without them are byte for byte what they were.
+      if program.info.equalized { file.properties.append(.init(Key.equalized, "true")) }
+      if program.info.biasCorrected { file.properties.append(.init(Key.biasCorrected, "true")) }
     }
     if let accuracy { file.properties.append(.init(Key.accuracy, "\(accuracy)")) }
   }
@@ -88,7 +92,9 @@ public struct ModelFileMetadata: Equatable, Sendable {
       QuantRange.modelBits.contains(activationBits),
       let output = file.property(Key.output).flatMap(Int.init)
     {
-      let info = IntegerProgramInfo(method: method, weightBits: weightBits, activationBits: activationBits)
+      var info = IntegerProgramInfo(method: method, weightBits: weightBits, activationBits: activationBits)
+      info.equalized = file.property(Key.equalized) == "true"
+      info.biasCorrected = file.property(Key.biasCorrected) == "true"
       program = IntegerProgram(info: info, output: output)
     }
     accuracy = file.property(Key.accuracy).flatMap(Double.init).flatMap { (0...1).contains($0) ? $0 : nil }

@@ -92,7 +92,7 @@ import QatSupport
     let pairs = CrossLayerEqualization.pairs(in: net)
     #expect(pairs == [CrossLayerEqualization.Pair(first: 1, second: 3, channels: 2)])
     let moved = CrossLayerEqualization.step(pairs[0], in: net)
-    #expect(abs(moved - 1) < 1e-12)  // s = [0.70711, 2]: the largest |s − 1| is 1
+    #expect(abs(moved - 1) < Tolerance.float64Formula)  // s = [0.70711, 2]: the largest |s − 1| is 1
     let expected: [(got: Float, want: Float)] = [
       (first.userWeights()[0], 0.70711), (first.userWeights()[1], -1.41421), (first.userWeights()[2], 0.05),
       (first.userWeights()[3], 0.1), (first.bias.value[0], 0.42426), (first.bias.value[1], -0.2),

@@ -76,4 +76,17 @@ enum Tolerance {
   /// Test images (of 360) whose PTQ prediction must match PyTorch's: a float-order difference in a
   /// convolution may flip a value at a rounding edge, so a couple may differ.
   static let pyTorchMatchingPredictions = 358
+
+  // MARK: - Data-free quantization
+
+  /// Logits of an equalized network against the original's, relative to the largest |logit|: the
+  /// rescaling is exact in real numbers, so only float32 rounding of the scaled weights remains.
+  static let equalizedFunction: Float = 1e-5
+  /// r1 against r2 of an equalized pair, relative: the iteration stops once no scale moves by 1e-6.
+  static let equalizedRanges: Double = 1e-5
+  /// One hand-computed scaling step: float32 weights against the decimals written down.
+  static let handScaling: Float = 1e-5
+  /// Mean output error left after bias correction, relative to the channel's mean magnitude (at
+  /// least 1): what float32 rounding of the corrected bias and of the sums leaves.
+  static let correctedMeanError: Double = 1e-4
 }

@@ -15,7 +15,7 @@ import Testing
   /// Every kind of step the exporter writes: conv, residual add, a lone ReLU (identity + clamp),
   /// maxpool, a lone batch norm (affine), depthwise conv with ReLU6, avgpool, 1×1 conv, a grouped
   /// strided conv, global average pool and a dense layer on a feature map.
-  static func program(bits: Int, perChannel: Bool) throws -> IntegerNetwork {
+  static func program(bits: Int, perChannel: Bool, dataFree: Bool = false) throws -> IntegerNetwork {
     var random = SeededRandom(seed: 5)
     func conv(_ out: Int, _ k: Int, stride: Int = 1, pad: Int = 0, groups: Int = 1) -> LayerSpec {
       LayerSpec(.conv(out: out, kernel: k, stride: stride, pad: pad, groups: groups))
@@ -43,6 +43,7 @@ import Testing
     config.weightBits = bits
     config.activationBits = bits
     config.perChannel = perChannel
+    (config.equalize, config.biasCorrection) = (dataFree, dataFree)
     let q = try net.quantized(config, training: images(32), pool: WorkerPool.shared(threads: 1)) { _ in }
     return try #require(q.program)
   }
@@ -71,6 +72,16 @@ import Testing
     #expect(original.count == back.count)
     for (a, b) in zip(original, back) { #expect(Self.asStored(a) == b, "\(a.type) read back differs") }
     #expect(read.outputIndex == program.outputIndex && read.info.weightBits == bits)
+    let agreement = program.agreement(withProgram: read, on: Self.images(20), pool: WorkerPool.shared(threads: 1))
+    #expect(agreement.maxLSB.allSatisfy { $0 == 0 } && agreement.samePredictions == 20)
+  }
+
+  /// An equalized, bias-corrected program exports and reads back as the same program.
+  @Test func equalizedProgramReadsBack() throws {
+    let program = try Self.program(bits: 8, perChannel: false, dataFree: true)
+    #expect(program.info.equalized && program.info.biasCorrected)
+    let read = try OnnxProgramImport.program(try Self.exported(program), budget: 64 << 20)
+    #expect(program.mismatch(with: read) == nil)
     let agreement = program.agreement(withProgram: read, on: Self.images(20), pool: WorkerPool.shared(threads: 1))
     #expect(agreement.maxLSB.allSatisfy { $0 == 0 } && agreement.samePredictions == 20)
   }

@@ -65,7 +65,8 @@ import QatsLanguage
     let s = CapturedSession()
     let overview = s.input(":help")
     let required = [
-      "mode", "ptq", "qat", "observers", "per_channel", "bits", "folding", "ste", "lsq", "integer", "for", "fn", "if",
+      "mode", "ptq", "qat", "observers", "per_channel", "bits", "folding", "equalization", "bias_correction", "ste",
+      "lsq", "integer", "for", "fn", "if",
       "in", "return", "while", "else", "break", "continue", "and", "or", "not", "true", "false", "nil",
     ]
     for name in required {

@@ -83,9 +83,10 @@ struct IntegerCompiler {
     }
     guard unit.isEmpty else { throw IntegerConversionError(message: "the network ends inside an unquantized layer") }
     let config = state.config
-    let info = IntegerProgramInfo(
+    var info = IntegerProgramInfo(
       method: config.method, weightBits: config.weightBits, activationBits: config.activationBits,
       layerBits: config.layerBits.sorted { $0.key < $1.key }.map(\.value))
+    (info.equalized, info.biasCorrected) = (config.equalize, config.biasCorrection)
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }
 

@@ -29,6 +29,10 @@ public struct IntegerProgramInfo: Sendable, Equatable {
   public var activationBits: Int
   /// Mixed precision: each conv/dense layer's width, in network order (empty when uniform).
   public var layerBits: [Int]
+  /// Made with cross-layer equalization (`QuantizationConfig.equalize`).
+  public var equalized = false
+  /// Made with bias correction (`QuantizationConfig.biasCorrection`).
+  public var biasCorrected = false
 
   public init(method: QuantMethod, weightBits: Int, activationBits: Int, layerBits: [Int] = []) {
     self.method = method

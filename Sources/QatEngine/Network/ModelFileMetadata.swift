@@ -46,6 +46,7 @@ public struct ModelFileMetadata: Equatable, Sendable {
     /// Mixed precision only: "8,4,4,2", each conv/dense layer's width in order (older files lack it).
     static let layerBits = "layer_bits"
     static let accuracy = "accuracy"
+    static let equalized = "equalized", biasCorrected = "bias_corrected"
   }
 
   /// Sets the file's input shape, colour mode, normalization and class names, and replaces its
@@ -62,9 +63,12 @@ public struct ModelFileMetadata: Equatable, Sendable {
         .init(Key.method, program.info.method.rawValue), .init(Key.weightBits, "\(program.info.weightBits)"),
         .init(Key.activationBits, "\(program.info.activationBits)"), .init(Key.output, "\(program.output)"),
       ]
+      // Written only when set, so files made without them are byte for byte what they were.
       if !program.info.layerBits.isEmpty {
         file.properties.append(.init(Key.layerBits, program.info.layerBits.map(String.init).joined(separator: ",")))
       }
+      if program.info.equalized { file.properties.append(.init(Key.equalized, "true")) }
+      if program.info.biasCorrected { file.properties.append(.init(Key.biasCorrected, "true")) }
     }
     if let accuracy { file.properties.append(.init(Key.accuracy, "\(accuracy)")) }
   }
@@ -96,8 +100,10 @@ public struct ModelFileMetadata: Equatable, Sendable {
       // Widths for display only (each step carries its own); anything malformed reads as uniform.
       let widths = (file.property(Key.layerBits) ?? "").split(separator: ",").prefix(100_000).compactMap { Int($0) }
       let layerBits = widths.allSatisfy(QuantRange.modelBits.contains) ? widths : []
-      let info = IntegerProgramInfo(
+      var info = IntegerProgramInfo(
         method: method, weightBits: weightBits, activationBits: activationBits, layerBits: layerBits)
+      info.equalized = file.property(Key.equalized) == "true"
+      info.biasCorrected = file.property(Key.biasCorrected) == "true"
       program = IntegerProgram(info: info, output: output)
     }
     accuracy = file.property(Key.accuracy).flatMap(Double.init).flatMap { (0...1).contains($0) ? $0 : nil }

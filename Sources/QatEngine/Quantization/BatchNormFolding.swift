@@ -65,6 +65,22 @@ extension Network {
       removed.insert(i + 1)
     }
     guard !removed.isEmpty else { return self }
+    let network = removing(removed).network
+    let remaining = state.batchNorms.filter { bn in !removed.contains { ops[$0] === bn } }
+    network.quantization = QuantizationState(
+      config: state.config, activations: state.activations, weights: state.weights,
+      batchNorms: remaining, startEpoch: state.startEpoch)
+    network.quantization?.converted = true
+    return network
+  }
+}
+
+extension Network {
+  /// The network without the batch norms at `removed` (each one right after the conv/dense it was
+  /// folded into), over the same operation objects: residual adds re-pointed, layers remapped (a
+  /// removed batch norm's layer keeps its place with no operations), history kept. Also returns old
+  /// operation index → new. The operations move to the result: this network must not be used afterwards.
+  func removing(_ removed: Set<Int>) -> (network: Network, opMap: [Int: Int]) {
     var kept: [Operation] = [], opMap: [Int: Int] = [:]
     /// Old activation k (the input of operation k) → new; a removed batch norm's input is its conv's output.
     func activation(_ k: Int) -> Int { opMap[k] ?? (k > 0 ? (opMap[k - 1] ?? 0) + 1 : 0) }
@@ -79,11 +95,24 @@ extension Network {
     let network = Network(inputShape: inputShape, ops: kept)
     network.layers = layers.map { $0.remapped(opMap, in: network) }
     network.history = history
-    let remaining = state.batchNorms.filter { bn in !removed.contains { ops[$0] === bn } }
-    network.quantization = QuantizationState(
-      config: state.config, activations: state.activations, weights: state.weights,
-      batchNorms: remaining, startEpoch: state.startEpoch)
-    network.quantization?.converted = true
-    return network
+    return (network, opMap)
+  }
+
+  /// An fp32 copy of this network (left untouched) with every batch norm that directly follows a
+  /// conv/dense folded into it the deployment way (`BatchNormFolding.fold`, as PTQ folds) and
+  /// removed — the network cross-layer equalization and bias correction work on (Nagel et al. 2019
+  /// fold first). Also returns old operation index → new, for options that name operations (`keep`).
+  /// The copy has no layer specs of its own to recompile from, so it is prepared without copying.
+  func foldingBatchNorms() throws(ShapeError) -> (network: Network, opMap: [Int: Int]) {
+    let base = try copy()
+    var removed: Set<Int> = []
+    for (i, op) in base.ops.enumerated() {
+      guard let weighted = op as? WeightedOperation, i + 1 < base.ops.count,
+        let bn = base.ops[i + 1] as? BatchNormOp, base.skipReaders[i + 1] == nil
+      else { continue }
+      BatchNormFolding.fold(bn, into: weighted)
+      removed.insert(i + 1)
+    }
+    return base.removing(removed)
   }
 }

@@ -16,7 +16,14 @@ extension Network {
     _ config: QuantizationConfig, calibration data: LabeledImages,
     pool: WorkerPool
   ) throws(ShapeError) -> Network {
-    let base = try copy()
+    try Self.prepareQuantization(of: copy(), config, calibration: data, pool: pool)
+  }
+
+  /// `prepareQuantization` on `base` itself, which must be a copy the caller owns: its operations
+  /// move into the result.
+  static func prepareQuantization(
+    of base: Network, _ config: QuantizationConfig, calibration data: LabeledImages, pool: WorkerPool
+  ) -> Network {
     var builder = QuantizedNetworkBuilder(config: config, base: base)
     let network = builder.build()
     network.calibrate(on: data, pool: pool)

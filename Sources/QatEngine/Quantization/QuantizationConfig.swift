@@ -35,6 +35,13 @@ public struct QuantizationConfig: Sendable, Equatable {
   /// everything (the default). A network restricted this way runs in simulation only: it has no
   /// integer form.
   public var only: QuantizationSubset?
+  /// Cross-layer equalization (Nagel et al. 2019): batch norm folded, then consecutive conv/dense
+  /// pairs meeting through ReLU rescaled so that their per-channel weight ranges match, before
+  /// calibration (`CrossLayerEqualization`).
+  public var equalize = false
+  /// Empirical bias correction (Nagel et al. 2019): each conv/dense bias shifted by the mean output
+  /// error measured on the calibration images, after calibration (`BiasCorrection`).
+  public var biasCorrection = false
 
   public init(method: QuantMethod) { self.method = method }
 

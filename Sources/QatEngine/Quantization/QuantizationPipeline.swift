@@ -18,6 +18,9 @@ extension Network {
   /// 4. convert: observers and batch norm frozen;
   /// 5. fold: QAT's batch norms into the weights, with the factors training used;
   /// 6. compile: the integer program.
+  /// With `config.equalize`, step 1 starts from a copy with batch norm folded and cross-layer
+  /// equalized (`quantizationSource`); with `config.biasCorrection`, each bias is corrected between
+  /// steps 5 and 6 (`BiasCorrection`), on the same calibration images.
   /// A partial quantization (`config.only`) stops after step 4.
   /// Throws `ShapeError` (the network cannot be quantized), `IntegerConversionError` (it has no
   /// integer form), or whatever `fineTune` throws.
@@ -25,11 +28,15 @@ extension Network {
     _ config: QuantizationConfig, training: LabeledImages, pool: WorkerPool,
     fineTune: (Network) throws -> Void
   ) throws -> QuantizedNetwork {
-    var simulation = try preparedForQuantization(config, training: training, pool: pool)
+    let calibration = training.subset(Network.calibrationIndices(count: training.count, samples: config.samples))
+    var simulation = try prepared(config, calibration: calibration, pool: pool)
     if config.method == .qat { try fineTune(simulation) }
     simulation.quantization?.convert()
     guard config.only == nil else { return QuantizedNetwork(simulation: simulation, program: nil) }
     simulation = simulation.foldingQATBatchNorms()
+    if config.biasCorrection, let reference = try quantizationSource(config)?.0 {
+      BiasCorrection.correct(simulation, reference: reference, calibration: calibration, pool: pool)
+    }
     return QuantizedNetwork(simulation: simulation, program: try simulation.integerProgram())
   }
 
@@ -39,6 +46,16 @@ extension Network {
     _ config: QuantizationConfig, training: LabeledImages, pool: WorkerPool
   ) throws(ShapeError) -> Network {
     let calibration = training.subset(Network.calibrationIndices(count: training.count, samples: config.samples))
-    return try prepareQuantization(config, calibration: calibration, pool: pool)
+    return try prepared(config, calibration: calibration, pool: pool)
+  }
+
+  /// Step 1 and 2 on `calibration`, from the folded (and equalized) copy when `config` asks for one.
+  func prepared(
+    _ config: QuantizationConfig, calibration: LabeledImages, pool: WorkerPool
+  ) throws(ShapeError) -> Network {
+    guard let source = try quantizationSource(config) else {
+      return try prepareQuantization(config, calibration: calibration, pool: pool)
+    }
+    return Self.prepareQuantization(of: source.0, source.1, calibration: calibration, pool: pool)
   }
 }

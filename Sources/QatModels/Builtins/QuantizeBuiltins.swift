@@ -19,7 +19,8 @@ enum QuantizeBuiltins {
         weights, int32 accumulation, fixed-point requantization) that `evaluate`, `predict` and `save` use — with \
         its test accuracy.
         """,
-      parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: ""),
+      parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: "")
+        + ModelArguments.dataFreeParameters,
       returns: "model"
     ) { call in
       try ModelArguments.checkEpochs(call)

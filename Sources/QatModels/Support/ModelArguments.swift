@@ -163,6 +163,7 @@ enum ModelArguments {
     if declared("freeze_observers", call) { config.freezeObserversAfter = call.int("freeze_observers") }
     if case .bool(let lsq) = call.value("lsq") { config.learnedScales = lsq }
     if call.isGiven("keep") { config.keep = try keptOperations(call.list("keep"), network: network, call: call) }
+    try readDataFree(call, into: &config)
     return config
   }
 

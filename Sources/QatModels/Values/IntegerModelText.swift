@@ -6,7 +6,7 @@ import QatsLanguage
 /// How an integer model shows itself: method, bits, accuracy and file size in one line, and the
 /// table of its quantization points (the grids its integer activations live on).
 enum IntegerModelText {
-  static let memberNames = QuantizedModelText.memberNames + ["steps"]
+  static let memberNames = QuantizedModelText.memberNames + ["steps", "equalized", "bias_corrected"]
 
   static func bits(_ info: IntegerProgramInfo) -> String {
     if !info.layerBits.isEmpty { return QuantizedModelText.mixed(info.layerBits) }
@@ -17,6 +17,8 @@ enum IntegerModelText {
   /// "ptq · 8-bit · accuracy 98.61 % · integer-only, 6 steps · 7.1 KB file · 10 layers · input 1x8x8".
   static func summary(_ model: ModelValue, _ program: IntegerNetwork) -> String {
     var parts = [program.info.method.rawValue, bits(program.info)]
+    if program.info.equalized { parts.append("equalized") }
+    if program.info.biasCorrected { parts.append("bias-corrected") }
     if let accuracy = model.knownAccuracy { parts.append("accuracy \(Units.percent(accuracy))") }
     parts.append("integer-only, \(program.stepCount) \(program.stepCount == 1 ? "step" : "steps")")
     if let size = model.fileSize { parts.append("\(Units.bytes(size)) file") }
@@ -39,6 +41,8 @@ enum IntegerModelText {
     case "quantized": return .bool(true)
     case "prepared": return .bool(false)
     case "steps": return .list(program.stepNames.map(Value.string))
+    case "equalized": return .bool(info.equalized)
+    case "bias_corrected": return .bool(info.biasCorrected)
     case "quantizers":
       return .list(
         program.quantizationPoints.map { point in

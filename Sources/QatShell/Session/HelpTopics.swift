@@ -88,6 +88,28 @@ enum HelpTopics {
           + "factors training used.",
       ]),
     Topic(
+      name: "equalization", title: "cross-layer equalization (Nagel et al. 2019)",
+      lines: [
+        "`quantize(net, data, equalize: true)` folds batch norm, then rescales each conv/dense pair that meets "
+          + "through ReLU (pooling and flatten may sit between; depthwise → pointwise included): output "
+          + "channel i of the first layer is divided by s_i and input channel i of the second multiplied by "
+          + "it. ReLU(x/s) = ReLU(x)/s for s > 0, so the fp32 function does not change.",
+        "s_i = √(r1_i/r2_i), r1_i and r2_i the two layers' weight ranges of channel i, makes both √(r1_i·r2_i); "
+          + "all pairs are rescaled again until the scales stop moving. It helps one scale per layer "
+          + "(`per_channel: false`) most. Not paired: ReLU6 (its cap does not scale) and a layer whose "
+          + "output a residual add also reads. samples/equalization.qats shows it.",
+      ]),
+    Topic(
+      name: "bias_correction", title: "removing the mean error rounding adds",
+      lines: [
+        "`quantize(net, data, bias_correction: true)` (PTQ): rounding W to W̃ shifts each output's mean by "
+          + "(W̃ − W)·E[x]. For every conv and dense in turn, with the layers before it already quantized "
+          + "and corrected, the mean of each output channel is measured on the calibration images in the "
+          + "quantized and in the fp32 model, and the difference is subtracted from the bias.",
+        "The corrected biases go into the integer program as int32 like any other. Together with "
+          + "`equalize: true` this is the paper's data-free recipe.",
+      ]),
+    Topic(
       name: "ste", title: "the straight-through estimator",
       lines: [
         "Rounding has zero derivative almost everywhere, so QAT treats it as the identity in the backward "
@@ -193,7 +215,8 @@ enum HelpTopics {
   /// Other spellings a user may try.
   static let aliases: [String: String] = [
     "observer": "observers", "per-channel": "per_channel", "weight_bits": "bits", "act_bits": "bits",
-    "fold": "folding", "int8": "integer", "function": "fn", "elif": "else", "qdq": "onnx", "agreement": "onnx",
+    "fold": "folding", "int8": "integer", "equalize": "equalization", "cle": "equalization",
+    "bias-correction": "bias_correction", "function": "fn", "elif": "else", "qdq": "onnx", "agreement": "onnx",
   ]
 
   /// The topic called `name` (or one of its aliases).

@@ -135,6 +135,14 @@ import Testing
     #expect(failure(build + "json(s)").contains("longer than 10,000,000 characters"))
   }
 
+  /// An error about a value millions of characters long (a path built with `*`) shows its ends only.
+  @Test func hugeValuesInErrorsAreCutInTheMiddle() {
+    let message = failure("x = \"a\" + \"z\" * 5000000 + \"b\"\nint(x)")
+    #expect(message.utf8.count < 3_000 && message.contains("characters left out"), "\(message.prefix(300))")
+    let short = QatsError(.runtime, "short", at: nil)
+    #expect(short.message == "short")
+  }
+
   @Test func tableCellsBeyondIntegersShowAsNumbers() {
     #expect(TableValue.format(.float(1e300), .bytes) == "1e+300 B")
     #expect(TableValue.format(.float(.nan), .bytes) == "—")

@@ -20,9 +20,25 @@ public struct QatsError: Error, Sendable, CustomStringConvertible {
 
   public init(_ kind: Kind, _ message: String, at location: SourceLocation?, hint: String? = nil) {
     self.kind = kind
-    self.message = message
+    self.message = QatsError.shortened(message)
     self.location = location
-    self.hint = hint
+    self.hint = hint.map { QatsError.shortened($0) }
+  }
+
+  /// The longest message or hint an error keeps: a path or value a user built from millions of
+  /// characters is cut in the middle, so that showing the error stays quick and readable.
+  public static let maxMessageLength = 2_000
+
+  static func shortened(_ text: String) -> String {
+    guard text.utf8.count > maxMessageLength else { return text }
+    let scalars = Array(text.unicodeScalars)
+    guard scalars.count > maxMessageLength else { return text }
+    let keep = maxMessageLength / 2
+    var out = String.UnicodeScalarView()
+    out.append(contentsOf: scalars[..<keep])
+    out.append(contentsOf: " … (\(scalars.count - 2 * keep) characters left out) … ".unicodeScalars)
+    out.append(contentsOf: scalars[(scalars.count - keep)...])
+    return String(out)
   }
 
   /// The same error with a location, if it had none.

@@ -47,3 +47,22 @@ import QatsLanguage
     #expect(both.contains("`keep` cannot be combined with it"), "\(both)")
   }
 }
+
+/// `mixed(net, data, size:)` and `accuracy:`: the greedy search meets its budget or keeps its floor.
+@Suite struct MixedSearchSessionTests {
+  let digits = repoRoot.appendingPathComponent("samples/digits").path
+
+  @Test func theSearchMeetsItsBudgetAndKeepsItsFloor() {
+    let s = CapturedSession.smallTrainedNet(digits: digits)
+    let shown = s.input("m = mixed(net, d, size: 0.2)")
+    #expect(shown.contains("mixed precision, greedy: a file at most 20.00 % of fp32"), "\(shown)")
+    let fits = s.input("m.size <= 0.2 * net.size", "len(m.bits)")
+    #expect(fits == "true\n2\n", "\(fits)")
+    s.input("a = mixed(net, d, accuracy: 0.9)")
+    #expect(s.input("a.accuracy >= 0.9") == "true\n")
+    let neither = s.input("mixed(net, d)")
+    #expect(neither.contains("either `size:`") && neither.contains("1:6: error"), "\(neither)")
+    let q = s.input("q = quantize(net, d)", "mixed(q, d, size: 0.2)")
+    #expect(q.contains("error: `mixed`"), "\(q)")
+  }
+}

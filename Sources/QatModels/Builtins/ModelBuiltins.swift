@@ -12,7 +12,7 @@ public enum ModelBuiltins {
     [model, summary, copy, threads] + LayerBuiltins.all() + TrainingBuiltins.all() + QuantizeBuiltins.all()
       + QuantMathBuiltins.all() + ModelFileBuiltins.all() + OnnxBuiltins.all() + AgreementBuiltins.all()
       + CompareBuiltins.all() + SweepBuiltins.all() + InspectBuiltins.all() + SensitivityBuiltins.all()
-      + IntegerMathBuiltins.all()
+      + IntegerMathBuiltins.all() + MixedBuiltins.all()
   }
 
   static var model: Builtin {

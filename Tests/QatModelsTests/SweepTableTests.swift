@@ -104,4 +104,34 @@ import Testing
     #expect(timed.columns[5].header == "latency b=1" && timed.columns[5].format == .microseconds)
     #expect(Self.column(timed, "latency_us").map(\.repr) == ["12.5", "12.5", "3.5", "3.5", "3.5", "3.5"])
   }
+
+  /// With seeds: the mean and sample standard deviation of each QAT run's accuracies (computed by hand),
+  /// the images from the mean, PTQ's single run with a spread of 0, and error bars on the chart.
+  @Test func seededRunsShowMeanAndSpread() throws {
+    var result = Self.result()
+    result = SweepRun.Result(
+      plan: SweepRun.Plan(
+        widths: [8, 4], methods: [.ptq, .qat], weightsOnly: false, epochs: 2, lr: 0.01, timing: false, seeds: 3),
+      base: result.base, control: result.control,
+      entries: result.entries.map { e in
+        var e = e
+        if e.method == .qat { e.accuracies = e.bits == 4 ? [0.80, 0.85, 0.90] : [0.90, 0.90, 0.90] }
+        return e
+      })
+    result.controlAccuracies = [0.92, 0.92, 0.93]
+    let table = SweepTable.make(result)
+    #expect(table.columns.map(\.key).prefix(4) == ["method", "bits", "accuracy", "spread"])
+    let qat4 = try #require(
+      table.rows.first { $0["method"]?.displayString == "qat" && $0["bits"]?.displayString == "4" })
+    // Mean 0.85; sd = sqrt(((−0.05)² + 0 + 0.05²) / 2) = 0.05; 0.85 · 200 = 170 images, fp32 180.
+    #expect(abs((qat4["accuracy"]?.number ?? 0) - 0.85) < 1e-12 && abs((qat4["spread"]?.number ?? 0) - 0.05) < 1e-12)
+    #expect(qat4["images"]?.number == -10)
+    let ptq4 = try #require(
+      table.rows.first { $0["method"]?.displayString == "ptq" && $0["bits"]?.displayString == "4" })
+    #expect(ptq4["spread"]?.number == 0)
+    #expect(TableValue.format(.float(0.05), .spreadPoints) == "±5.00")
+    let chart = SweepTable.chart(result)
+    let qatSeries = try #require(chart.series.first { $0.name == "qat" })
+    #expect(qatSeries.points.contains { abs(($0.spread ?? 0) - 0.05) < 1e-12 && $0.x == 4 })
+  }
 }

@@ -4,7 +4,7 @@ import Foundation
 #endif
 import Testing
 @testable import QatsLanguage
-import QatOutput
+@testable import QatOutput
 
 /// Values a user can type that once crashed the charts: spans that overflow to infinity
 /// (±1e308) and labels wider than the chart (1e99). Charts must draw what they can, never crash,
@@ -32,6 +32,27 @@ import QatOutput
       }
       #expect(parses(chart.svg()))
     }
+  }
+
+  /// Error bars (± spread): the y range reaches their ends, the SVG draws a bar with two caps per point
+  /// that has one (and parses), the terminal drawing fits its width; huge or NaN spreads are left out.
+  @Test func errorBarsWidenTheRangeAndAreDrawn() {
+    var plain = LineChart(
+      xLabel: "bits", yLabel: "accuracy",
+      series: [ChartSeries(name: "qat", points: [ChartPoint(x: 2, y: 0.8), ChartPoint(x: 4, y: 0.9)])])
+    var barred = plain
+    barred.series[0].points[0].spread = 0.1
+    #expect(abs((barred.plan.y?.min ?? 0) - 0.7) < 1e-12 && barred.plan.y?.max == 0.9)
+    // The same axis for both, so the only new lines are the bar and its two caps.
+    (plain.yRange, barred.yRange) = (0.6...1.0, 0.6...1.0)
+    func lines(_ svg: String) -> Int { svg.components(separatedBy: "<line").count - 1 }
+    #expect(lines(barred.svg()) == lines(plain.svg()) + 3)
+    #expect(parses(barred.svg()))
+    #expect(widest(barred.render(.text(color: false, width: 50))) <= 50)
+    var wild = plain
+    wild.series[0].points[0].spread = .nan
+    wild.series[0].points[1].spread = 1e308
+    #expect(lines(wild.svg()) == lines(plain.svg()) && wild.plan.y?.min == 0.8)
   }
 
   @Test func barsWithOverflowingValues() {

@@ -42,6 +42,9 @@ enum SweepBuiltins {
         .optional("epochs", .positiveInt, default: .int(3), "QAT fine-tuning epochs, and the fp32 control's"),
         .optional("lr", .positiveNumber, default: .float(0.01), "QAT's and the control's learning rate"),
         .optional("timing", .bool, default: .bool(true), "measure each model's batch-1 latency (false: faster)"),
+        .optional(
+          "seeds", .positiveInt, default: .int(1),
+          "repeat QAT and the control with this many seeds (the session's seed + 0, 1, …): mean ± standard deviation"),
       ],
       returns: "table"
     ) { call in
@@ -62,7 +65,10 @@ enum SweepBuiltins {
       try DataBinding.check(network, fits: dataset.test, call: call, argument: "data")
       let plan = SweepRun.Plan(
         widths: widths, methods: methods, weightsOnly: call.bool("weights_only"), epochs: call.int("epochs"),
-        lr: call.double("lr"), timing: call.bool("timing"))
+        lr: call.double("lr"), timing: call.bool("timing"), seeds: call.int("seeds"))
+      guard plan.seeds <= 20 else {
+        throw call.error("`seeds` is at most 20 (each seed repeats every QAT run)", argument: "seeds")
+      }
       let result = try SweepRun.run(plan, model: model, network: network, dataset: dataset, call: call)
       return .object(SweepTable.make(result))
     }

@@ -2,6 +2,7 @@ import QatEngine
 import QatImages
 import QatImagesLanguage
 import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// What `sweep` computes: the fp32 model, an fp32 control fine-tuned as long as QAT, and every
@@ -19,20 +20,45 @@ enum SweepRun {
     var lr: Double
     /// Measure batch-1 latency.
     var timing: Bool
+    /// Runs with a random choice (QAT's and the control's shuffle order) are repeated with this many
+    /// seeds, the session's seed + 0, 1, …; PTQ has no random choice and runs once.
+    var seeds: Int = 1
   }
 
-  /// One quantized model of the sweep, measured.
+  /// One quantized model of the sweep, measured: the first seed's model (size, latency) and the
+  /// test accuracy of every seed's.
   struct Entry {
     let method: QuantMethod
     let bits: Int
     let measurement: ModelMeasurement
+    var accuracies: [Double]
+
+    init(method: QuantMethod, bits: Int, measurement: ModelMeasurement, accuracies: [Double]? = nil) {
+      self.method = method
+      self.bits = bits
+      self.measurement = measurement
+      self.accuracies = accuracies ?? [measurement.accuracy]
+    }
+
+    var mean: Double { SweepRun.mean(accuracies) }
+    /// The sample standard deviation over the seeds (0 for one run).
+    var standardDeviation: Double { SweepRun.standardDeviation(accuracies) }
+  }
+
+  static func mean(_ xs: [Double]) -> Double { xs.isEmpty ? 0 : xs.reduce(0, +) / Double(xs.count) }
+
+  static func standardDeviation(_ xs: [Double]) -> Double {
+    guard xs.count > 1 else { return 0 }
+    let m = mean(xs)
+    return (xs.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(xs.count - 1)).squareRoot()
   }
 
   struct Result {
     let plan: Plan
     let base: ModelMeasurement
-    /// The control, with the fp32 model's latency (the same network shape).
+    /// The control, with the fp32 model's latency (the same network shape), and its accuracy per seed.
     let control: ModelMeasurement
+    var controlAccuracies: [Double] = []
     /// In sweep order: each width, each method.
     let entries: [Entry]
     /// Set when Ctrl-C stopped the sweep: the entries are the runs that finished before it.
@@ -45,8 +71,10 @@ enum SweepRun {
       interrupted ? "stopped by Ctrl-C after \(entries.count + 2) of \(plannedRuns) runs" : nil
     }
 
+    /// Correct test images of a run (the mean over its seeds, rounded).
     func correct(_ method: QuantMethod, _ bits: Int) -> Int {
-      entries.first { $0.method == method && $0.bits == bits }?.measurement.correct ?? 0
+      guard let e = entries.first(where: { $0.method == method && $0.bits == bits }) else { return 0 }
+      return Int((e.mean * Double(e.measurement.total)).rounded())
     }
   }
 
@@ -61,10 +89,26 @@ enum SweepRun {
 
     progress(1, "fp32")
     let base = try ModelMeasurement.measure(model, program: network, on: dataset.test, timing: plan.timing, call: call)
+    // With seeds, run r starts from the session's seed + r, and the session's generator is left as it
+    // was before the sweep (one seed: the runs draw from it as before).
+    let sessionSeed = call.interpreter.seed, sessionRandom = call.interpreter.random
+    func seeded<T>(_ r: Int, _ body: () throws -> T) rethrows -> T {
+      guard plan.seeds > 1 else { return try body() }
+      call.interpreter.random = SeededRandom(seed: sessionSeed &+ UInt64(r))
+      return try body()
+    }
+    defer { if plan.seeds > 1 { call.interpreter.random = sessionRandom } }
     progress(2, "fp32 control, \(plan.epochs) more epochs")
-    let controlModel = try fineTunedControl(network, model: model, images: train, plan: plan, call: call)
-    var control = try ModelMeasurement.measure(
-      controlModel, program: controlModel.network ?? network, on: dataset.test, timing: false, call: call)
+    var control = base, controlAccuracies: [Double] = []
+    for r in 0..<plan.seeds {
+      let controlModel = try seeded(r) {
+        try fineTunedControl(network, model: model, images: train, plan: plan, call: call)
+      }
+      let m = try ModelMeasurement.measure(
+        controlModel, program: controlModel.network ?? network, on: dataset.test, timing: false, call: call)
+      if r == 0 { control = m }
+      controlAccuracies.append(m.accuracy)
+    }
     control.latencyMicroseconds = base.latencyMicroseconds
 
     var entries: [Entry] = []
@@ -79,22 +123,33 @@ enum SweepRun {
             call, network: network, method: method, bits: bits, activationBits: plan.weightsOnly ? 8 : bits)
           // `observer` is PTQ's choice; QAT keeps its moving averages.
           if method == .qat { config.observer = nil }
-          let quantized = try QuantizationRun.quantize(
-            network, config: config, images: train, epochs: plan.epochs, lr: plan.lr, call: call,
-            label: "sweep \(step)/\(steps) · \(method.rawValue) \(bits) bits")
-          guard let program = quantized.program else { continue }
-          let value = ModelValue(
-            specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
-            input: model.input)
-          // As `quantize` does: the file records the test accuracy, so the size is the same as its.
-          let m = try ModelMeasurement.measure(
-            value, program: program, on: dataset.test, timing: plan.timing, recordsAccuracy: true, call: call)
-          entries.append(Entry(method: method, bits: bits, measurement: m))
+          var first: ModelMeasurement?, accuracies: [Double] = []
+          for r in 0..<(method == .qat ? plan.seeds : 1) {
+            let quantized = try seeded(r) {
+              try QuantizationRun.quantize(
+                network, config: config, images: train, epochs: plan.epochs, lr: plan.lr, call: call,
+                label: "sweep \(step)/\(steps) · \(method.rawValue) \(bits) bits"
+                  + (plan.seeds > 1 ? " · seed \(r + 1)/\(plan.seeds)" : ""))
+            }
+            guard let program = quantized.program else { break }
+            let value = ModelValue(
+              specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
+              input: model.input)
+            // As `quantize` does: the file records the test accuracy, so the size is the same as its.
+            let m = try ModelMeasurement.measure(
+              value, program: program, on: dataset.test, timing: plan.timing && r == 0, recordsAccuracy: true,
+              call: call)
+            if first == nil { first = m }
+            accuracies.append(m.accuracy)
+          }
+          guard let first else { continue }
+          entries.append(Entry(method: method, bits: bits, measurement: first, accuracies: accuracies))
         }
       }
     } catch let error as QatsError where error.kind == .interrupted {
       // The finished runs are kept: the table of them is returned, and the message says so.
       var result = Result(plan: plan, base: base, control: control, entries: entries)
+      result.controlAccuracies = controlAccuracies
       result.interrupted = true
       call.emit(
         PlainText(
@@ -104,7 +159,9 @@ enum SweepRun {
           """))
       return result
     }
-    return Result(plan: plan, base: base, control: control, entries: entries)
+    var result = Result(plan: plan, base: base, control: control, entries: entries)
+    result.controlAccuracies = controlAccuracies
+    return result
   }
 
   /// A copy of the fp32 network trained `plan.epochs` more epochs with QAT's optimizer settings.

@@ -2,13 +2,16 @@
 /// Unicode text in the terminal (fitting `width`, coloured only when `color` is true), as inline
 /// SVG in HTML, and as an SVG file beside a Markdown report (see `Figure`).
 
-/// One (x, y) point.
+/// One (x, y) point, with an error bar of ± `spread` when it is a mean over repeated runs.
 public struct ChartPoint: Sendable, Equatable {
   public var x: Double
   public var y: Double
-  public init(x: Double, y: Double) {
+  /// Half the error bar (a standard deviation), drawn from y − spread to y + spread; nil for none.
+  public var spread: Double?
+  public init(x: Double, y: Double, spread: Double? = nil) {
     self.x = x
     self.y = y
+    self.spread = spread
   }
 }
 

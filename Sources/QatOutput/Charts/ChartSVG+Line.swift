@@ -60,6 +60,16 @@ extension LineChart {
     for (s, line) in plan.lines.enumerated() where !line.isEmpty {
       doc.polyline(line.map { (px($0.x), py($0.y)) }, stroke: ChartPalette.svgColor(s))
     }
+    // Error bars (± one standard deviation) under the markers, with short caps.
+    for (s, line) in plan.lines.enumerated() {
+      for p in line {
+        guard let spread = p.spread, spread.isDrawable, spread > 0 else { continue }
+        let (x, low, high) = (px(p.x), py(p.y - spread), py(p.y + spread))
+        doc.line(x, low, x, high, stroke: ChartPalette.svgColor(s), width: 1.5)
+        doc.line(x - 4, low, x + 4, low, stroke: ChartPalette.svgColor(s), width: 1.5)
+        doc.line(x - 4, high, x + 4, high, stroke: ChartPalette.svgColor(s), width: 1.5)
+      }
+    }
     var placed: [(x: Double, y: Double)] = []
     for (s, line) in plan.lines.enumerated() {
       let every = max(1, Int((Double(line.count) / ((right - left) / 12)).rounded(.up)))
@@ -74,7 +84,9 @@ extension LineChart {
         }
         placed.append((x, y))
         doc.marker(
-          s, x: x, y: y, tooltip: "\(series[s].name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))")
+          s, x: x, y: y,
+          tooltip: "\(series[s].name): \(xLabel) \(xFormat.value(p.x)), \(yLabel) \(yFormat.value(p.y))"
+            + (p.spread.map { " ± \(yFormat.value($0))" } ?? ""))
       }
     }
 

@@ -42,6 +42,13 @@ extension LineChart {
         canvas.line(from: (dotX(a.x), dotY(a.y)), to: (dotX(b.x), dotY(b.y)), series: s)
       }
     }
+    // Error bars: a vertical run of dots from y − spread to y + spread at the point's x.
+    for (s, line) in plan.lines.enumerated() {
+      for p in line {
+        guard let spread = p.spread, spread.isDrawable, spread > 0 else { continue }
+        canvas.line(from: (dotX(p.x), dotY(p.y - spread)), to: (dotX(p.x), dotY(p.y + spread)), series: s)
+      }
+    }
     let markers = markerCells(plan.lines, columns: canvas.columns, rows: rows) { (dotX($0.x) / 2, dotY($0.y) / 4) }
     // Reference levels are dashed and drawn last, only in cells no data line or marker uses, so
     // they never hide the data; each is labelled at the right end of its row.

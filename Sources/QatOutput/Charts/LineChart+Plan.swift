@@ -22,7 +22,9 @@ extension LineChart {
     let lines = drawable.indices.map { isReference[$0] ? [] : drawable[$0] }
     let references = drawable.indices.filter { isReference[$0] }.flatMap { s in drawable[s].map { (s, $0.y) } }
     let points = lines.flatMap { $0 }
-    let ys = points.map(\.y) + references.map(\.1)
+    // Error bars widen the y range to their ends.
+    let bars = points.compactMap { p in p.spread.flatMap { $0.isDrawable && $0 > 0 ? [p.y - $0, p.y + $0] : nil } }
+    let ys = points.map(\.y) + references.map(\.1) + bars.flatMap { $0 }
     var plan = Plan(
       lines: lines, references: references, x: nil, y: nil, xValues: Array(Set(points.map(\.x))).sorted())
     if let xMin = points.map(\.x).min(), let xMax = points.map(\.x).max() { plan.x = (xMin, xMax) }

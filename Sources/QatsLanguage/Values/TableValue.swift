@@ -13,6 +13,8 @@ public final class TableValue: HostObject, CompositeRenderable {
     case percent
     /// A difference of fractions in percentage points: −0.0028 → "−0.28".
     case points
+    /// A spread of fractions (a standard deviation) in percentage points, unsigned: 0.0032 → "±0.32".
+    case spreadPoints
     /// A signed integer count: −3 → "−3", 2 → "+2".
     case signedCount
     /// Microseconds: 1.74 → "1.74 µs".
@@ -141,6 +143,7 @@ public final class TableValue: HostObject, CompositeRenderable {
     case .plain: return value.displayString
     case .percent: return Units.percent(x)
     case .points: return signed(Units.fixed(x * 100, digits: 2), x)
+    case .spreadPoints: return "±" + Units.fixed(abs(x) * 100, digits: 2)
     case .signedCount:
       // Beyond Int (or not finite), a number a user put in the table shows as it is.
       guard let count = Int(exactly: x.rounded()) else { return Value.formatFloat(x) }

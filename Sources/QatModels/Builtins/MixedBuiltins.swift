@@ -106,7 +106,10 @@ enum MixedBuiltins {
     }
 
     func run() throws -> ModelValue {
-      let layers = network.numberedLayers.filter(Network.hasQuantizedWeights).count
+      // Layers are named by their row in summary(net), as `sensitivity` and `keep:` name them.
+      let summaryRows = network.numberedLayers.enumerated().filter { Network.hasQuantizedWeights($0.element) }
+        .map(\.offset)
+      let layers = summaryRows.count
       let fp32 = try ModelMeasurement.measure(model, program: network, on: dataset.test, timing: false, call: call)
       let fp32Size = Double(fp32.sizeBytes ?? 1)
       var current = try measure(Array(repeating: 8, count: layers))
@@ -139,7 +142,9 @@ enum MixedBuiltins {
         step += 1
         current = best.candidate
         rows.append(
-          row(step, current, change: "layer \(best.layer + 1) → \(current.widths[best.layer]) bits", fp32Size: fp32Size)
+          row(
+            step, current, change: "layer \(summaryRows[best.layer]) → \(current.widths[best.layer]) bits",
+            fp32Size: fp32Size)
         )
       }
       let floorOnly: Bool

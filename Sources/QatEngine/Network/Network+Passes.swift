@@ -32,11 +32,25 @@ extension Network {
           slot.labels[k] = data.labels[image]
         }
       },
-      loss: { _, slot in
+      loss: { c, slot in
         let last = slot.activations.count - 1
-        let result = SoftmaxCrossEntropy.apply(
-          logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
-          predictions: slot.predictions.pointer, gradient: slot.gradients[last].pointer, scale: scale)
+        let result: (loss: Double, correct: Int)
+        if let d = distillation, d.logits.count >= data.count * classes {
+          // The teacher's logits of this chunk's images, in the chunk's order.
+          var teacher = [Float](repeating: 0, count: slot.count * classes)
+          for k in 0..<slot.count {
+            let image = indices[start + c * Self.chunkSize + k]
+            for j in 0..<classes { teacher[k * classes + j] = d.logits[image * classes + j] }
+          }
+          result = DistillationLoss.apply(
+            logits: slot.activations[last].pointer, teacher: teacher, rows: slot.count, classes: classes,
+            labels: slot.labels.pointer, predictions: slot.predictions.pointer,
+            gradient: slot.gradients[last].pointer, scale: scale, temperature: d.temperature, weight: d.weight)
+        } else {
+          result = SoftmaxCrossEntropy.apply(
+            logits: slot.activations[last].pointer, rows: slot.count, classes: classes, labels: slot.labels.pointer,
+            predictions: slot.predictions.pointer, gradient: slot.gradients[last].pointer, scale: scale)
+        }
         slot.lossSum = result.loss
         slot.correct = result.correct
       })

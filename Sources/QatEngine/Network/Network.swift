@@ -68,6 +68,9 @@ public final class Network {
   let ops: [Operation]
   /// The training curve, one record per finished epoch, across every `train` call.
   public var history: [EpochRecord] = []
+  /// While set, training adds knowledge distillation from a teacher's logits to the loss (QAT with
+  /// `teacher:`); nil trains on the labels alone.
+  public var distillation: DistillationTargets?
   /// Set on a fake-quantized network (see `Network.prepareQuantization`).
   public internal(set) var quantization: QuantizationState?
   /// For each activation index, the residual adds that read it as their skip input.

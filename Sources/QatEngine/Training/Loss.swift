@@ -78,3 +78,58 @@ public final class LabeledImages: @unchecked Sendable {
     destination.update(from: pixels.pointer + index * shape.elements, count: shape.elements)
   }
 }
+
+/// A teacher's logits for every training image (image after image) and how to learn from them
+/// (Hinton et al. 2015, "Distilling the Knowledge in a Neural Network").
+public struct DistillationTargets: Sendable {
+  public let logits: [Float]
+  /// Softens both distributions: softmax(z / T).
+  public let temperature: Float
+  /// α, the share of the loss that is distillation; 1 − α stays cross-entropy with the labels.
+  public let weight: Float
+
+  public init(logits: [Float], temperature: Float, weight: Float) {
+    self.logits = logits
+    self.temperature = temperature
+    self.weight = weight
+  }
+}
+
+/// The loss of QAT with a teacher: (1 − α)·CE(softmax(s), y) + α·T²·KL(softmax(t/T) ‖ softmax(s/T)),
+/// s the student's logits, t the teacher's. T² keeps the soft term's gradient the size of the hard
+/// one's as T grows: ∂/∂s_k = (1 − α)(p_k − y_k) + α·T·(q_k − r_k), p = softmax(s), q = softmax(s/T),
+/// r = softmax(t/T).
+enum DistillationLoss {
+  static func apply(
+    logits: UnsafePointer<Float>, teacher: UnsafePointer<Float>, rows: Int, classes: Int,
+    labels: UnsafePointer<Int32>, predictions: UnsafeMutablePointer<Int32>, gradient: UnsafeMutablePointer<Float>?,
+    scale: Float, temperature: Float, weight: Float
+  ) -> (loss: Double, correct: Int) {
+    let hard = SoftmaxCrossEntropy.apply(
+      logits: logits, rows: rows, classes: classes, labels: labels, predictions: predictions, gradient: gradient,
+      scale: scale * (1 - weight))
+    let t = Double(max(temperature, 1e-3)), a = Double(weight)
+    var soft = 0.0
+    for r in 0..<rows {
+      let s = logits + r * classes, z = teacher + r * classes
+      let q = Self.softmax(s, classes, t), target = Self.softmax(z, classes, t)
+      for k in 0..<classes where target[k] > 0 {
+        soft += target[k] * (log(target[k]) - log(max(q[k], 1e-300)))
+      }
+      if let g = gradient?.advanced(by: r * classes) {
+        for k in 0..<classes { g[k] += Float(a * t * (q[k] - target[k])) * scale }
+      }
+    }
+    return ((1 - a) * hard.loss + a * t * t * soft, hard.correct)
+  }
+
+  /// softmax(z / t) in Double, shifted by the maximum.
+  static func softmax(_ z: UnsafePointer<Float>, _ classes: Int, _ t: Double) -> [Double] {
+    var top = -Double.infinity
+    for k in 0..<classes { top = max(top, Double(z[k]) / t) }
+    var e = (0..<classes).map { exp(Double(z[$0]) / t - top) }
+    let sum = e.reduce(0, +)
+    for k in 0..<classes { e[k] /= sum }
+    return e
+  }
+}

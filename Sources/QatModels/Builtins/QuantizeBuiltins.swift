@@ -20,14 +20,16 @@ enum QuantizeBuiltins {
         its test accuracy.
         """,
       parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: "")
-        + ModelArguments.dataFreeParameters,
+        + ModelArguments.dataFreeParameters + ModelArguments.distillationParameters,
       returns: "model"
     ) { call in
       try ModelArguments.checkEpochs(call)
       let (model, network, split, config) = try ModelArguments.setup(call)
       let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
+      let teacher = try ModelArguments.distillation(call, config: config, student: network, images: images)
       let quantized = try QuantizationRun.quantize(
-        network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call)
+        network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call,
+        distillation: teacher)
       guard let program = quantized.program else { return .none }
       let value = ModelValue(
         specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,

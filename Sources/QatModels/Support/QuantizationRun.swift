@@ -6,14 +6,19 @@ import QatsLanguage
 enum QuantizationRun {
   /// PTQ or QAT of `network` (untouched) as `config` says, calibrated and fine-tuned on `images`
   /// (QAT: `epochs` epochs at `lr`; `label` keeps the epochs off the output, see `TrainingRun`).
+  /// With `distillation` (the teacher's logits for `images`), QAT's fine-tuning learns from them too.
   static func quantize(
     _ network: Network, config: QuantizationConfig, images: LabeledImages, epochs: Int, lr: Double,
-    call: BuiltinCall, label: String? = nil
+    call: BuiltinCall, label: String? = nil, distillation: DistillationTargets? = nil
   ) throws -> QuantizedNetwork {
-    try worded(call) {
-      try network.quantized(
-        config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads),
-        fineTune: TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label))
+    let fineTune = TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label)
+    return try worded(call) {
+      try network.quantized(config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads)) {
+        student in
+        student.distillation = distillation
+        defer { student.distillation = nil }
+        try fineTune(student)
+      }
     }
   }
 

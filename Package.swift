@@ -103,7 +103,8 @@ let package = Package(
     .testTarget(
       name: "QatEngineTests", dependencies: ["QatEngine", "QatModelFile", "CKernels", "QatSupport", "QatImages"],
       exclude: ["Fixtures"]),
-    .testTarget(name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput"], exclude: ["Golden"]),
+    .testTarget(
+      name: "QatShellTests", dependencies: ["QatShell", "QatsLanguage", "QatOutput", "QatImages"], exclude: ["Golden"]),
     .testTarget(
       name: "QatOnnxTests", dependencies: ["QatOnnx", "QatEngine", "QatModelFile", "OnnxProto", "QatSupport"]),
     .testTarget(

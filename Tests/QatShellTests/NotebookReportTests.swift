@@ -69,6 +69,9 @@ private func tagProblems(_ html: String, allowed: Set<String> = knownElements) -
   return problems
 }
 
+/// `tagProblems` with the reports' elements, for the other report test files.
+func reportTagProblems(_ html: String) -> [String] { tagProblems(html) }
+
 private func sampleNotebook() -> Notebook {
   let notebook = Notebook(title: "demo.qats")
   notebook.addNarrative("# Digits")
@@ -123,9 +126,9 @@ private func sampleNotebook() -> Notebook {
       #expect(html.contains("id=\"cell-\(number)\""))
       #expect(html.contains("[\(number)]</span> <span class=\"mode\">\(mode)&gt;</span>"))
     }
-    #expect(html.contains("data = images(&quot;samples/digits&quot;)"))
-    #expect(html.contains("net = model(data) {\n  conv(16) ; relu()\n}"))
-    #expect(html.contains("compare(a, b) &lt; 1 &amp;&amp; x"))
+    #expect(html.contains("data = images(<span class=\"tok-str\">&quot;samples/digits&quot;</span>)"))
+    #expect(html.contains("net = model(data) {\n  conv(<span class=\"tok-num\">16</span>) ; relu()\n}"))
+    #expect(html.contains("compare(a, b) &lt; <span class=\"tok-num\">1</span> &amp;&amp; x"))
     #expect(html.contains("<pre class=\"error\">cell 4:1:18: error: epochs must be ≥ 1</pre>"))
     #expect(html.contains("<td class=\"num\">8</td>"))
     #expect(html.contains("<h2>Digits</h2>"))  // narrative headings sit under the title's <h1>

@@ -53,7 +53,10 @@ extension ImageDataset: HostObject {
   }
 
   /// The summary, images per class, the normalization, and one thumbnail per class.
-  public func render(_ format: RenderFormat) -> String {
+  public func render(_ format: RenderFormat) -> String { render(format, withGrid: true) }
+
+  /// The same, without the thumbnails when `withGrid` is false (`parts` shows them on their own).
+  func render(_ format: RenderFormat, withGrid: Bool) -> String {
     let head = "dataset \(path): " + summary
     let trainCounts = train.countsPerClass, testCounts = test.countsPerClass
     let normalization =
@@ -76,11 +79,12 @@ extension ImageDataset: HostObject {
       }
       lines.append(normalization)
       if let skippedLine { lines.append(skippedLine) }
-      return (lines + [grid.render(.text(color: color, width: width))]).joined(separator: "\n")
+      return (lines + (withGrid ? [grid.render(.text(color: color, width: width))] : [])).joined(separator: "\n")
     case .markdown:
       var lines = ["**dataset** `\(path)`: " + summary, "", "| class | train | test |", "|---|--:|--:|"]
       for (i, name) in classes.enumerated() { lines.append("| \(name) | \(trainCounts[i]) | \(testCounts[i]) |") }
-      lines += ["", normalization] + (skippedLine.map { ["", $0] } ?? []) + ["", grid.render(.markdown)]
+      lines += ["", normalization] + (skippedLine.map { ["", $0] } ?? [])
+      if withGrid { lines += ["", grid.render(.markdown)] }
       return lines.joined(separator: "\n")
     case .html:
       var html =
@@ -95,7 +99,7 @@ extension ImageDataset: HostObject {
       }
       html += "</tbody></table><p>" + HTMLEscaping.escape(normalization) + "</p>"
       if let skippedLine { html += "<p>" + HTMLEscaping.escape(skippedLine) + "</p>" }
-      return html + grid.render(.html)
+      return withGrid ? html + grid.render(.html) : html
     }
   }
 
@@ -107,4 +111,15 @@ extension ImageDataset: HostObject {
       firstOfClass[c].map { (label: classes[c], image: train.displayImage($0)) }
     }
   }
+}
+
+/// A report takes a dataset apart so that a Markdown report can write its thumbnails as PNG files.
+extension ImageDataset: CompositeRenderable {
+  public var parts: [any Renderable] { [DatasetOverview(dataset: self), ImageGridView(cells: thumbnails())] }
+}
+
+/// A dataset's summary and class table without its thumbnails.
+struct DatasetOverview: Renderable {
+  let dataset: ImageDataset
+  func render(_ format: RenderFormat) -> String { dataset.render(format, withGrid: false) }
 }

@@ -4,8 +4,9 @@ import QatOutput
 import QatsLanguage
 
 /// Labelled images shown side by side: half-block thumbnails in the terminal, real PNG images
-/// (inline data URIs, so the report stays self-contained) in HTML, plain blocks in Markdown.
-public struct ImageGridView: Renderable {
+/// (inline data URIs, so the report stays self-contained) in HTML, plain blocks in Markdown (a
+/// Markdown report writes PNG files instead, through `ImageFigure`).
+public struct ImageGridView: ImageFigure {
   public var title: String?
   public var cells: [(label: String, image: PixelImage)]
   /// Thumbnail width in terminal columns.
@@ -40,6 +41,37 @@ public struct ImageGridView: Renderable {
     let thumbnails = cells.map { (label: $0.label, image: HalfBlocks.thumbnail($0.image, targetWidth: targetWidth)) }
     let grid = ThumbnailGrid(cells: thumbnails).lines(color: color, width: width)
     return (title.map { [$0] } ?? []) + grid
+  }
+
+  public var imageTitle: String? { title }
+
+  /// Each image enlarged with crisp pixels to about `displayWidth` columns, as HTML reports show
+  /// it, because a Markdown image has no size of its own and an 8×8 digit would be a speck.
+  public func pngImages() -> [(label: String, png: [UInt8])] {
+    cells.compactMap { cell in
+      guard let png = try? PNGCodec.encode(Self.enlarged(cell.image)) else { return nil }
+      return (cell.label, png)
+    }
+  }
+
+  /// `image` scaled up by a whole factor (nearest neighbour) to at most `displayWidth` columns;
+  /// an image that wide or wider, or an empty or malformed one, is returned as it is.
+  static func enlarged(_ image: PixelImage, displayWidth: Int = 64) -> PixelImage {
+    // The height bound keeps a one-pixel-wide sliver from growing into a huge image.
+    let scale = min(displayWidth / max(1, image.width), 4 * displayWidth / max(1, image.height))
+    guard scale > 1, image.height > 0, image.channels > 0,
+      image.pixels.count == image.width * image.height * image.channels
+    else { return image }
+    let width = image.width * scale, height = image.height * scale, channels = image.channels
+    var pixels = [UInt8](repeating: 0, count: width * height * channels)
+    for y in 0..<height {
+      for x in 0..<width {
+        let from = ((y / scale) * image.width + x / scale) * channels
+        let to = (y * width + x) * channels
+        for c in 0..<channels { pixels[to + c] = image.pixels[from + c] }
+      }
+    }
+    return PixelImage(width: width, height: height, channels: channels, pixels: pixels)
   }
 
   /// An `<img>` holding the image as a PNG data URI, scaled up with crisp pixels.

@@ -115,10 +115,15 @@ public final class ImageSample: HostObject {
       Record([("label", .int(label)), ("class", .string(split.classes[label])), ("path", .string(split.paths[index]))]))
   }
 
-  public func render(_ format: RenderFormat) -> String {
+  public func render(_ format: RenderFormat) -> String { grid.render(format) }
+
+  var grid: ImageGridView {
     ImageGridView(
-      title: summary, cells: [(label: split.classes[label], image: split.displayImage(index))], targetWidth: 16
-    )
-    .render(format)
+      title: summary, cells: [(label: split.classes[label], image: split.displayImage(index))], targetWidth: 16)
   }
+}
+
+/// A report looks through a sample to its thumbnail, so a Markdown report writes it as a PNG file.
+extension ImageSample: CompositeRenderable {
+  public var parts: [any Renderable] { [grid] }
 }

@@ -110,6 +110,7 @@ public final class EvaluationValue: HostObject {
 
   public func render(_ format: RenderFormat) -> String {
     guard let confusion else { return PlainText(summary).render(format) }
+    if format == .html { return confusionHTML(confusion) }
     let rows = confusion.enumerated().map { i, row in [classes[i]] + row.map(String.init) }
     let table = TextTable(
       title: summary + " · confusion (rows: true class, columns: predicted)",

@@ -60,7 +60,7 @@ public enum HTMLReport {
     html += "<div class=\"label\"><span class=\"cell-number\">[\(cell.number)]</span> "
     html += "<span class=\"mode\">\(HTMLEscaping.escape(cell.mode))&gt;</span></div>\n"
     html += "<pre class=\"input\"><code class=\"language-qats\">"
-    html += HTMLEscaping.escape(cell.input) + "</code></pre>\n"
+    html += CodeHighlighter.html(cell.input) + "</code></pre>\n"
     for item in cell.outputs.flatMap(ReportParts.flatten) {
       html += "<div class=\"output\">\n" + item.render(.html) + "\n</div>\n"
     }
@@ -76,10 +76,12 @@ public enum HTMLReport {
   private static let stylesheet = """
     :root { color-scheme: light dark; --bg: #fdfdfc; --fg: #1f2328; --muted: #59636e;
       --border: #d1d9e0; --code-bg: #f4f5f7; --accent: #0a62b8; --err: #b42318; --err-bg: #fef3f2;
-      --head-bg: #eef1f4; --stripe: #f8f9fa; }
+      --head-bg: #eef1f4; --stripe: #f8f9fa; --kw: #8250df; --str: #0a7f3f; --num: #0550ae;
+      --com: #6e7781; }
     @media (prefers-color-scheme: dark) {
       :root { --bg: #0f1216; --fg: #e3e8ee; --muted: #949ea9; --border: #333b45; --code-bg: #171c22;
-        --accent: #6cb0ff; --err: #ff8a80; --err-bg: #2b1517; --head-bg: #1b2129; --stripe: #13181e; }
+        --accent: #6cb0ff; --err: #ff8a80; --err-bg: #2b1517; --head-bg: #1b2129; --stripe: #13181e;
+        --kw: #d2a8ff; --str: #7ee787; --num: #79c0ff; --com: #8b949e; }
     }
     * { box-sizing: border-box; }
     body { margin: 0; background: var(--bg); color: var(--fg);
@@ -105,6 +107,8 @@ public enum HTMLReport {
     .label .mode { color: var(--accent); }
     pre.input { border-left: 3px solid var(--accent); }
     .cell.failed pre.input { border-left-color: var(--err); }
+    .tok-kw { color: var(--kw); font-weight: 600; } .tok-str { color: var(--str); }
+    .tok-num { color: var(--num); } .tok-com { color: var(--com); font-style: italic; }
     .output { margin: .4rem 0; overflow-x: auto; }
     pre.out { background: transparent; padding: .2rem 0 .2rem 1rem; margin: 0; }
     p.note { color: var(--muted); font-size: .88rem; margin: .3rem 0; }

@@ -4,7 +4,8 @@ import QatsLanguage
 /// A small, safe Markdown-to-HTML converter for notebook narrative.
 ///
 /// Blocks: ATX headings (`#` to `######`), paragraphs, `- `/`* `/`+ ` bullet lists, `1. ` numbered
-/// lists, fenced code blocks (```` ``` ```` or `~~~`, any longer fence too) and `---` rules.
+/// lists, fenced code blocks (```` ``` ```` or `~~~`, any longer fence too), `---` rules and GFM
+/// pipe tables (`MarkdownTable`).
 /// Inline: `**bold**`, `*italic*`, `` `code` ``, `[text](url)` and backslash escapes.
 /// Everything else is shown as escaped text: raw HTML is never passed through, and a link is kept
 /// only for http, https and relative URLs, so narrative from a script cannot run code in a report.
@@ -32,6 +33,9 @@ public enum MarkdownLite {
         }
         index += 1  // the closing fence; an unclosed fence runs to the end, as in CommonMark
         blocks.code(body, language: fence.language)
+      } else if let (table, next) = MarkdownTable.parse(lines, at: index - 1) {
+        blocks.table(table)
+        index = next
       } else {
         blocks.line(line)
       }
@@ -130,6 +134,12 @@ private struct BlockBuilder {
     let attribute = language.isEmpty ? "" : " class=\"language-\(HTMLEscaping.escape(language))\""
     let text = body.joined(separator: "\n")
     html.append("<pre><code\(attribute)>\(HTMLEscaping.escape(text))</code></pre>")
+  }
+
+  /// A table interrupts a paragraph or list, as on GitHub.
+  mutating func table(_ table: MarkdownTable) {
+    closeAll()
+    html.append(table.html)
   }
 
   mutating func finish() -> String {

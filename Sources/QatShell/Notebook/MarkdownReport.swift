@@ -16,17 +16,33 @@ public enum MarkdownReport {
     render(notebook, generator: generator, figureDirectory: nil).text
   }
 
-  /// One SVG file that a Markdown report refers to.
+  /// One file that a Markdown report refers to: a chart as SVG or a thumbnail as PNG.
   public struct FigureFile: Sendable, Equatable {
-    /// The file name inside the figure directory, e.g. `figure-1.svg`.
+    /// The file name inside the figure directory, e.g. `figure-1.svg` or `image-1.png`.
     public let name: String
-    /// The complete file contents (`Figure.svgFile()`).
-    public let contents: String
+    /// The complete file contents.
+    public let bytes: [UInt8]
+
+    /// An SVG (or other text) file.
+    public init(name: String, contents: String) {
+      self.name = name
+      self.bytes = Array(contents.utf8)
+    }
+
+    /// A binary file such as a PNG.
+    public init(name: String, bytes: [UInt8]) {
+      self.name = name
+      self.bytes = bytes
+    }
+
+    /// The contents read as UTF-8 text (`Figure.svgFile()` for a chart).
+    public var contents: String { String(decoding: bytes, as: UTF8.self) }
   }
 
   /// The document, with every figure among the cells' outputs (also those inside tables and
-  /// other composites) replaced by `![alt](figureDirectory/figure-n.svg)`, and the files to
-  /// write there, numbered from 1 in document order.
+  /// other composites) replaced by `![alt](figureDirectory/figure-n.svg)`, every thumbnail by
+  /// `![label](figureDirectory/image-n.png)`, and the files to write there, numbered from 1 in
+  /// document order.
   /// - Parameter figureDirectory: the directory relative to the report, e.g. `report-figures`;
   ///   nil draws figures as text in code blocks and returns no files.
   public static func render(_ notebook: Notebook, generator: String, figureDirectory: String?)
@@ -49,6 +65,8 @@ public enum MarkdownReport {
             let name = "figure-\(figures.count + 1).svg"
             figures.append(FigureFile(name: name, contents: figure.svgFile()))
             blocks.append("![\(escapeAlt(figure.altText))](\(linkPath(directory + "/" + name)))")
+          } else if let directory = figureDirectory, let images = item as? any ImageFigure {
+            blocks.append(imageBlock(images, directory: directory, files: &figures))
           } else {
             blocks.append(contained(item.render(.markdown)))
           }
@@ -59,6 +77,19 @@ public enum MarkdownReport {
       }
     }
     return (blocks.joined(separator: "\n\n") + "\n", figures)
+  }
+
+  /// Thumbnails as `image-N.png` files (numbered on from the report's earlier pictures of any
+  /// kind), linked side by side under the grid's title.
+  private static func imageBlock(_ images: any ImageFigure, directory: String, files: inout [FigureFile]) -> String {
+    var links: [String] = []
+    for image in images.pngImages() {
+      let name = "image-\(files.count + 1).png"
+      files.append(FigureFile(name: name, bytes: image.png))
+      links.append("![\(escapeAlt(image.label))](\(linkPath(directory + "/" + name)))")
+    }
+    let title = images.imageTitle.map { escapeInline(singleLine($0)) + "\n\n" } ?? ""
+    return title + (links.isEmpty ? "*(no images)*" : links.joined(separator: " "))
   }
 
   /// Alt text stays on one line and cannot close the `[…]`.

@@ -112,6 +112,18 @@ public final class Notebook {
     }
   }
 
+  /// A copy without the cells that failed, for `:export --no-errors`: narrative and the other
+  /// cells are kept with their numbers, so `[4]` in the report is still cell 4 of the session.
+  public func withoutFailedCells() -> Notebook {
+    let copy = Notebook(title: title)
+    copy.entries = entries.filter { entry in
+      if case .cell(let cell) = entry { return cell.error == nil }
+      return true
+    }
+    copy.cells = cells
+    return copy
+  }
+
   /// Removes every entry and restarts cell numbering at 1; the title is kept.
   public func reset() {
     entries.removeAll()

@@ -70,7 +70,7 @@ public enum ReportWriter {
   }
 
   /// Writes each figure atomically into `directory` (made if missing) and removes
-  /// `figure-N.svg` files left there by an earlier, longer run, so the directory matches the
+  /// `figure-N.svg` and `image-N.png` files left there by an earlier, longer run, so the directory matches the
   /// report. Nothing is created when there are no figures.
   static func writeFigures(_ figures: [MarkdownReport.FigureFile], into directory: String, report: String) throws {
     guard !figures.isEmpty else { return }
@@ -103,20 +103,31 @@ public enum ReportWriter {
       }
     }
     for figure in figures {
-      try writeAtomically(figure.contents, to: directory + "/" + figure.name)
+      try writeAtomically(figure.bytes, to: directory + "/" + figure.name)
     }
     let current = Set(figures.map(\.name))
     for old in (try? files.contentsOfDirectory(atPath: directory)) ?? [] where !current.contains(old) {
-      if old.hasPrefix("figure-") && old.hasSuffix(".svg") && old.dropFirst(7).dropLast(4).allSatisfy(\.isNumber) {
+      if isNumbered(old, prefix: "figure-", suffix: ".svg") || isNumbered(old, prefix: "image-", suffix: ".png") {
         try? files.removeItem(atPath: directory + "/" + old)
       }
     }
   }
 
+  /// Whether `name` is `prefix` + digits + `suffix`: a file this writer made and may remove.
+  private static func isNumbered(_ name: String, prefix: String, suffix: String) -> Bool {
+    name.hasPrefix(prefix) && name.hasSuffix(suffix) && name.count > prefix.count + suffix.count
+      && name.dropFirst(prefix.count).dropLast(suffix.count).allSatisfy(\.isNumber)
+  }
+
   /// Writes through `AtomicFile`, reporting failures as `ReportError`.
   static func writeAtomically(_ text: String, to path: String) throws {
+    try writeAtomically(Array(text.utf8), to: path)
+  }
+
+  /// Writes bytes through `AtomicFile`, reporting failures as `ReportError`.
+  static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
     do throws(AtomicFile.Failure) {
-      try AtomicFile.write(Data(text.utf8), to: path)
+      try AtomicFile.write(Data(bytes), to: path)
     } catch {
       throw ReportError(message: "report: " + error.description)
     }

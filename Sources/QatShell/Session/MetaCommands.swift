@@ -11,7 +11,11 @@ extension Session {
     (":vars", ":vars [PATTERN]", "variables, their types and values (`net*` filters)"),
     (":load", ":load FILE.qats", "run a script in this session (its variables stay)"),
     (":save", ":save FILE.qats", "write the session's successful inputs as a script (`:save!` replaces a file)"),
-    (":export", ":export FILE.html|FILE.md", "write the notebook so far as a report (`:export!` replaces a file)"),
+    (
+      ":export", ":export [--no-errors] FILE",
+      "write the notebook so far as a .html or .md report (`:export!` replaces a file, `--no-errors` "
+        + "leaves failed cells out)"
+    ),
     (":reset", ":reset", "forget every variable, return to ptq mode and the start seed"),
     (":time", ":time EXPR", "run EXPR as a cell and show how long it took"),
     (":quit", ":quit", "leave (`quit`, `exit` and Ctrl-D at an empty prompt do the same)"),
@@ -64,14 +68,23 @@ extension Session {
         return fail(error.description)
       }
     case ":export":
-      if let e = needArgument("a file name ending in .html or .md") { return e }
-      let path = Session.unquote(argument)
+      // `--no-errors` comes before the file name, like a shell option, so any file name still works.
+      let (noErrors, file) = Session.exportOption(argument)
+      guard !file.isEmpty else {
+        return fail(
+          ":export needs a file name ending in .html or .md",
+          hint: "usage: " + (Session.metaCommands.first { $0.name == ":export" }?.usage ?? ":export"))
+      }
+      let path = Session.unquote(file)
       if let problem = Launcher.reportPathProblem(path) { return fail(problem) }
       if !replace, Launcher.fileExists(path) { return refuseToReplace(path, command: ":export") }
+      let report = noErrors ? notebook.withoutFailedCells() : notebook
       do {
-        try ReportWriter.write(notebook, to: path, generator: Version.banner)
-        console.out(
-          "exported \(notebook.cellCount) cell\(notebook.cellCount == 1 ? "" : "s") to \(PrintableName.of(path))\n")
+        try ReportWriter.write(report, to: path, generator: Version.banner)
+        let count = report.entries.count(where: { if case .cell = $0 { true } else { false } })
+        let left = notebook.cellCount - count
+        let leftOut = noErrors && left > 0 ? " (\(left) failed left out)" : ""
+        console.out("exported \(count) cell\(count == 1 ? "" : "s")\(leftOut) to \(PrintableName.of(path))\n")
       } catch {
         return fail("\(error)")
       }
@@ -93,6 +106,16 @@ extension Session {
         hint: guess.map { "did you mean \($0)? (:help lists the commands)" } ?? ":help lists the commands")
     }
     return nil
+  }
+
+  /// Splits `:export`'s argument into its `--no-errors` option and the file name.
+  static func exportOption(_ argument: String) -> (noErrors: Bool, file: String) {
+    let option = "--no-errors"
+    guard argument.hasPrefix(option) else { return (false, argument) }
+    let rest = argument.dropFirst(option.count)
+    // `--no-errorsX.html` is a file name, not the option.
+    guard rest.isEmpty || rest.first == " " || rest.first == "\t" else { return (false, argument) }
+    return (true, rest.trimmingCharacters(in: .whitespaces))
   }
 
   /// The error for `:save`/`:export` onto an existing file: it is kept, and the hint names the

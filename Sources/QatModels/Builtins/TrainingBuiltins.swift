@@ -2,6 +2,7 @@ import Foundation
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
 import QatSupport
 import QatsLanguage
 
@@ -137,9 +138,10 @@ enum TrainingBuiltins {
       summary:
         """
         The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, \
-        prepared like the training images — with its confidence and every class's probability. It shows \
-        `class 3 · 99.8 %` and the most probable classes as bars; its members are `label`, `class`, \
-        `confidence`, `true_label` (for an image from a split) and `probabilities`.
+        prepared like the training images (a note says when its size or colour mode had to be converted) — \
+        with its confidence and every class's probability. It shows `class 3 · 99.8 %` and the most probable \
+        classes as bars; its members are `label`, `class`, `confidence`, `true_label` (for an image from a \
+        split) and `probabilities`.
         """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
@@ -166,13 +168,18 @@ enum TrainingBuiltins {
             hint: "define it with model(data) { … } or train it first")
         }
         description = known
+        let prepared: ImagePreparation.Prepared
         do throws(PNGError) {
-          pixels = try ImagePreparation.prepare(
+          prepared = try ImagePreparation.prepare(
             path: path, channels: known.shape.channels, height: known.shape.height,
             width: known.shape.width, mean: known.mean, std: known.std)
         } catch {
           throw call.error("cannot read '\(path)': \(error.reason)", argument: "image")
         }
+        pixels = prepared.pixels
+        // Emitted (not kept in the value) so it shows once, before the result, and is recorded in
+        // reports like any other output of the cell.
+        if let note = prepared.conversionNote { call.interpreter.output.emit(PlainText(note)) }
       default:
         return .none
       }

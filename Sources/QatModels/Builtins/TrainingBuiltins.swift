@@ -63,7 +63,7 @@ enum TrainingBuiltins {
         epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: batch,
         optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
         weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
-        threads: call.interpreter.threads)
+        threads: call.interpreter.computeThreads())
       try TrainingRun.run(network, on: images, options: options, call: call)
       return .none
     }
@@ -112,7 +112,7 @@ enum TrainingBuiltins {
       // Every image's logits stay for `.logits` (images × classes floats: far less than the images).
       let logits = FloatBuffer(count: max(1, images.count &* program.outputShape.elements))
       let result = program.evaluate(
-        images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
+        images, pool: call.workerPool, batch: 256,
         predictions: &predictions, logits: logits.pointer)
       var confusion: [[Int]]?
       if call.bool("confusion") {
@@ -188,8 +188,10 @@ enum TrainingBuiltins {
       let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
       let logits = FloatBuffer(count: classes)
       var predictions: [Int32] = []
+      // The session's pool, like every other path; one image is one task, which the pool runs on
+      // this thread, so a prediction never starts a worker whatever the limit.
       _ = program.evaluate(
-        input, pool: WorkerPool.shared(threads: 1), batch: 1, predictions: &predictions, logits: logits.pointer)
+        input, pool: call.workerPool, batch: 1, predictions: &predictions, logits: logits.pointer)
       let top = logits.array.max() ?? 0
       let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
       let total = exps.reduce(0, +)

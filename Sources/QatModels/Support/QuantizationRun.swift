@@ -12,7 +12,7 @@ enum QuantizationRun {
   ) throws -> QuantizedNetwork {
     try worded(call) {
       try network.quantized(
-        config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads),
+        config, training: images, pool: call.workerPool,
         fineTune: TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label))
     }
   }
@@ -23,7 +23,7 @@ enum QuantizationRun {
   {
     try worded(call) {
       try network.preparedForQuantization(
-        config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads))
+        config, training: images, pool: call.workerPool)
     }
   }
 

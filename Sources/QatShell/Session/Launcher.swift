@@ -53,6 +53,8 @@ public enum Launcher {
       if Terminal.isInteractive || promptOnStandardError {
         let history = usableHistoryFile(historyFile())
         if let warning = history.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        // Typed help only: a script run before (`-i`) printed its help plainly.
+        session.pager = Pager.forTerminal()
         ReadLoop.interactive(session, historyFile: history.path, promptOnStandardError: promptOnStandardError)
         status = .success
       } else {

@@ -44,6 +44,9 @@ import QatsLanguage
     #expect(out.contains("at most 64 threads, got 65"), "\(out)")
     #expect(out.contains("threads() shows the current limit"), "\(out)")
     #expect(Launcher.maxThreads == ThreadLimit.maximum)
+    // The default (all cores) is within the same bound, so threads() shows the limit in force.
+    let limit = Int(s.input("threads()").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    #expect((1...ThreadLimit.maximum).contains(limit))
   }
 
   /// The limit has one entrance: built-ins take their pool from `call.workerPool` (or the count

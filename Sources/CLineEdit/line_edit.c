@@ -366,13 +366,26 @@ void qle_clear_interrupt(void) { atomic_store_explicit(&sigint_pending, 0, memor
 
 int qle_isatty(int fd) { return isatty(fd) ? 1 : 0; }
 
-int qle_terminal_columns(void) {
+/* The rows (or columns) of the terminal on stdout, then stderr, then stdin; 0 if none says. */
+static int terminal_extent(int rows) {
   const int descriptors[] = {STDOUT_FILENO, STDERR_FILENO, STDIN_FILENO};
   for (size_t i = 0; i < sizeof descriptors / sizeof descriptors[0]; i++) {
     struct winsize size;
-    if (ioctl(descriptors[i], TIOCGWINSZ, &size) == 0 && size.ws_col > 0) return size.ws_col;
+    if (ioctl(descriptors[i], TIOCGWINSZ, &size) != 0) continue;
+    int extent = rows ? size.ws_row : size.ws_col;
+    if (extent > 0) return extent;
   }
-  return 80;
+  return 0;
+}
+
+int qle_terminal_columns(void) {
+  int columns = terminal_extent(0);
+  return columns > 0 ? columns : 80;
+}
+
+int qle_terminal_rows(void) {
+  int rows = terminal_extent(1);
+  return rows > 0 ? rows : 24;
 }
 
 /* Whether qle_control_echo_off cleared ECHOCTL, so restore sets it again. Main thread only. */

@@ -27,15 +27,15 @@ struct QatReplCommand: ParsableCommand {
   @Option(help: "The random seed every random choice derives from.")
   var seed: UInt64 = 0
 
-  @Option(help: "Worker threads for the numeric engine (default: all cores).")
+  @Option(help: "The session's thread limit, as threads(n) sets it (default: all cores, at most 64).")
   var threads: Int?
 
   @Flag(help: "Never use ANSI colour (NO_COLOR and TERM=dumb do the same).")
   var noColor = false
 
   func validate() throws {
-    if let threads, threads < 1 || threads > 256 {
-      throw ValidationError("--threads must be between 1 and 256, got \(threads)")
+    if let threads, threads < 1 || threads > Launcher.maxThreads {
+      throw ValidationError("--threads must be between 1 and \(Launcher.maxThreads), got \(threads)")
     }
     // Checked before anything runs: a bad path is a usage error (64), not a failure after the script.
     if let report, let problem = Launcher.reportPathProblem(report) {

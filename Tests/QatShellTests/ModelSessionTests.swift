@@ -130,6 +130,22 @@ import QatsLanguage
     #expect(missing.contains("cannot read 'no/such.png'"))
   }
 
+  @Test func predictSaysHowItConvertedAFileOfAnotherSizeOrColour() {
+    let s = CapturedSession()
+    s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }")
+    let rgb = repoRoot.appendingPathComponent("samples/shapes/circle").path
+    let file = (try? FileManager.default.contentsOfDirectory(atPath: rgb).sorted().first) ?? ""
+    let out = s.input("p = predict(m, \"\(rgb)/\(file)\")")
+    let note = "note: 16×16 RGB image converted to 8×8 gray, as the model expects"
+    #expect(out.hasPrefix(note + "\n") && out.contains("p: class "), "\(out)")
+    // A file the model reads as it is gets no note.
+    let path = s.input("d.test[0].path").trimmingCharacters(in: .whitespacesAndNewlines)
+    #expect(!s.input("predict(m, \"\(path)\")").contains("note:"))
+    // The note is part of the cell's output, so reports keep it.
+    #expect(MarkdownReport.render(s.session.notebook, generator: "test").contains(note))
+    #expect(HTMLReport.render(s.session.notebook, generator: "test").contains(note))
+  }
+
   @Test func aPredictionShowsTheClassAndTheTopClassesAsBars() throws {
     let s = CapturedSession()
     s.input("d = images(\"\(digits)\")", "m = model(d) { flatten(); dense(10) }", "train(m, d, epochs: 2)")

@@ -101,6 +101,9 @@ int qle_isatty(int fd);
 /* The width of the terminal on stdout (then stderr, then stdin), or 80 if none. */
 int qle_terminal_columns(void);
 
+/* The height of the terminal on stdout (then stderr, then stdin), or 24 if none. */
+int qle_terminal_rows(void);
+
 /* While a cell runs the terminal is in its normal (cooked) mode, where the driver echoes
  * Ctrl-C as "^C" with no newline, so the "interrupted" message would start right after it.
  * qle_control_echo_off() turns that echo (ECHOCTL) off on stdin if it is a terminal and

@@ -35,7 +35,7 @@ public enum ImageBuiltins {
       returns: "dataset"
     ) { call in
       let path = call.inputPath("path")
-      var options = ImageFolderOptions(threads: call.interpreter.threads)
+      var options = ImageFolderOptions(threads: call.interpreter.computeThreads())
       options.size = try size(call)
       switch call.string("color") {
       case "gray": options.color = .gray

@@ -33,7 +33,7 @@ enum AgreementBuiltins {
       guard let (model, split, simulation, program) = try quantizedModel(call) else { return .none }
       let file = try call.isGiven("onnx") && !call.value("onnx").isNil ? exportedProgram(call, matching: program) : nil
       let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
-      let pool = WorkerPool.shared(threads: call.interpreter.threads)
+      let pool = call.workerPool
       let result = program.agreement(with: simulation, on: images, pool: pool)
       let fileResult = file.map {
         (path: $0.path, agreement: program.agreement(withProgram: $0.program, on: images, pool: pool))

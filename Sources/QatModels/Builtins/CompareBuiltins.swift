@@ -61,7 +61,7 @@ enum CompareBuiltins {
         if first == nil { first = m }
         rows.append(row(name: entry.name, m, reference: index == 0 ? nil : first))
       }
-      let threads = call.interpreter.threads
+      let threads = call.interpreter.computeThreads()
       let notes =
         call.bool("timing")
         ? [

@@ -129,7 +129,7 @@ enum InspectBuiltins {
       }
       let all = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let images = all.subset(Network.calibrationIndices(count: all.count, samples: call.int("samples")))
-      let pool = WorkerPool.shared(threads: call.interpreter.threads)
+      let pool = call.workerPool
       let quantized =
         state != nil ? network : try QuantizationRun.prepare(network, config: config, images: all, call: call)
       let layer = target.map { quantized.numberedLayers[$0] }

@@ -124,13 +124,18 @@ public enum ModelBuiltins {
       "threads", topic: "models",
       summary:
         """
-        Sets how many threads training and evaluation use (results do not depend on it); without an argument, \
-        returns it.
+        Sets the session's one thread limit, which every computation honours — loading images, training, \
+        evaluation, prediction, quantization, `compare` and `sweep` (results do not depend on it; batch-1 \
+        latency is always timed on one thread); without an argument, returns it. `--threads` sets it at start.
         """,
-      parameters: [.optional("n", .positiveInt, "threads (at most 64)")], returns: "int"
+      parameters: [.optional("n", .positiveInt, "threads (at most \(ThreadLimit.maximum))")], returns: "int"
     ) { call in
       guard let n = call.optionalInt("n") else { return .int(call.interpreter.threads) }
-      guard n <= 64 else { throw call.error("at most 64 threads, got \(n)", argument: "n") }
+      guard n <= ThreadLimit.maximum else {
+        throw call.error(
+          "at most \(ThreadLimit.maximum) threads, got \(n)", argument: "n",
+          hint: "more threads than cores only wait for each other; threads() shows the current limit")
+      }
       call.interpreter.threads = n
       return .none
     }

@@ -39,7 +39,7 @@ enum QuantizeBuiltins {
         var predictions: [Int32] = []
         let test = DataBinding.images(dataset.test, for: model, interpreter: call.interpreter)
         let result = program.evaluate(
-          test, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions)
+          test, pool: call.workerPool, predictions: &predictions)
         value.knownAccuracy = Double(result.correct) / Double(max(1, result.count))
       }
       return .object(value)

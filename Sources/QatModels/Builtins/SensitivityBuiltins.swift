@@ -30,7 +30,7 @@ enum SensitivityBuiltins {
       let (model, network, split, config) = try ModelArguments.setup(call)
       guard let testSplit = DataBinding.split(call.value("data"), for: .measure) else { return .none }
       try DataBinding.requireImages(testSplit, call: call, argument: "data")
-      let pool = WorkerPool.shared(threads: call.interpreter.threads)
+      let pool = call.workerPool
       let train = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let test = DataBinding.images(testSplit, for: model, interpreter: call.interpreter)
       var predictions: [Int32] = []

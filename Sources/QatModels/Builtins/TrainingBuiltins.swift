@@ -2,6 +2,7 @@ import Foundation
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
 import QatSupport
 import QatsLanguage
 
@@ -62,7 +63,7 @@ enum TrainingBuiltins {
         epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: batch,
         optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
         weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
-        threads: call.interpreter.threads)
+        threads: call.interpreter.computeThreads())
       try TrainingRun.run(network, on: images, options: options, call: call)
       return .none
     }
@@ -111,7 +112,7 @@ enum TrainingBuiltins {
       // Every image's logits stay for `.logits` (images × classes floats: far less than the images).
       let logits = FloatBuffer(count: max(1, images.count &* program.outputShape.elements))
       let result = program.evaluate(
-        images, pool: WorkerPool.shared(threads: call.interpreter.threads), batch: 256,
+        images, pool: call.workerPool, batch: 256,
         predictions: &predictions, logits: logits.pointer)
       var confusion: [[Int]]?
       if call.bool("confusion") {
@@ -137,9 +138,10 @@ enum TrainingBuiltins {
       summary:
         """
         The model's class for one image — an image from a split (`data.test[0]`) or the path of a PNG file, \
-        prepared like the training images — with its confidence and every class's probability. It shows \
-        `class 3 · 99.8 %` and the most probable classes as bars; its members are `label`, `class`, \
-        `confidence`, `true_label` (for an image from a split) and `probabilities`.
+        prepared like the training images (a note says when its size or colour mode had to be converted) — \
+        with its confidence and every class's probability. It shows `class 3 · 99.8 %` and the most probable \
+        classes as bars; its members are `label`, `class`, `confidence`, `true_label` (for an image from a \
+        split) and `probabilities`.
         """,
       parameters: [
         .required("model", .object(["model"]), "the model"),
@@ -166,13 +168,18 @@ enum TrainingBuiltins {
             hint: "define it with model(data) { … } or train it first")
         }
         description = known
+        let prepared: ImagePreparation.Prepared
         do throws(PNGError) {
-          pixels = try ImagePreparation.prepare(
+          prepared = try ImagePreparation.prepare(
             path: path, channels: known.shape.channels, height: known.shape.height,
             width: known.shape.width, mean: known.mean, std: known.std)
         } catch {
           throw call.error("cannot read '\(path)': \(error.reason)", argument: "image")
         }
+        pixels = prepared.pixels
+        // Emitted (not kept in the value) so it shows once, before the result, and is recorded in
+        // reports like any other output of the cell.
+        if let note = prepared.conversionNote { call.interpreter.output.emit(PlainText(note)) }
       default:
         return .none
       }
@@ -181,8 +188,10 @@ enum TrainingBuiltins {
       let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
       let logits = FloatBuffer(count: classes)
       var predictions: [Int32] = []
+      // The session's pool, like every other path; one image is one task, which the pool runs on
+      // this thread, so a prediction never starts a worker whatever the limit.
       _ = program.evaluate(
-        input, pool: WorkerPool.shared(threads: 1), batch: 1, predictions: &predictions, logits: logits.pointer)
+        input, pool: call.workerPool, batch: 1, predictions: &predictions, logits: logits.pointer)
       let top = logits.array.max() ?? 0
       let exps = logits.array.map { Foundation.exp(Double($0 - top)) }
       let total = exps.reduce(0, +)

@@ -54,10 +54,10 @@ struct ModelMeasurement {
     recordsAccuracy: Bool = false, call: BuiltinCall
   ) throws -> ModelMeasurement {
     let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
-    let threads = call.interpreter.threads
+    let threads = call.interpreter.computeThreads()
     var predictions: [Int32] = []
     let result = program.evaluate(
-      images, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
+      images, pool: call.workerPool, batch: 256, predictions: &predictions, logits: nil)
     let (method, bits) = describe(model)
     var m = ModelMeasurement(method: method, bits: bits, correct: result.correct, total: result.count)
     if recordsAccuracy { model.knownAccuracy = m.accuracy }

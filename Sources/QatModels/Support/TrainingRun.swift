@@ -43,7 +43,7 @@ enum TrainingRun {
     on images: LabeledImages, epochs: Int, lr: Double, call: BuiltinCall, label: String? = nil
   ) -> (Network) throws -> Void {
     { network in
-      let options = TrainingOptions(epochs: epochs, learningRate: lr, threads: call.interpreter.threads)
+      let options = TrainingOptions(epochs: epochs, learningRate: lr, threads: call.interpreter.computeThreads())
       try run(network, on: images, options: options, call: call, label: label)
     }
   }

@@ -5,6 +5,9 @@ import QatsLanguage
 /// What the command line asked for, and the code that carries it out (kept out of the executable
 /// so tests can drive it).
 public enum Launcher {
+  /// The most `--threads` accepts: the same limit `threads(n)` enforces.
+  public static let maxThreads = ThreadLimit.maximum
+
   public struct Options: Sendable {
     public var script: String?
     public var interactive: Bool
@@ -37,7 +40,7 @@ public enum Launcher {
         color: Terminal.colorEnabled(noColorFlag: options.noColor), width: Terminal.columns, seed: options.seed,
         title: title, progress: Terminal.drawsProgress, liveWidth: Terminal.stdoutIsTTY ? Terminal.currentColumns : nil)
     )
-    if let threads = options.threads { session.interpreter.threads = threads }
+    if let threads = options.threads { session.interpreter.threads = max(1, min(threads, maxThreads)) }
     session.interpreter.interruptCheck = { Interrupts.isPending }
 
     var status = ExitStatus.success
@@ -50,6 +53,8 @@ public enum Launcher {
       if Terminal.isInteractive || promptOnStandardError {
         let history = usableHistoryFile(historyFile())
         if let warning = history.warning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        // Typed help only: a script run before (`-i`) printed its help plainly.
+        session.pager = Pager.forTerminal()
         ReadLoop.interactive(session, historyFile: history.path, promptOnStandardError: promptOnStandardError)
         status = .success
       } else {

@@ -129,10 +129,12 @@ extension Session {
     return e
   }
 
-  /// Prints `:help topic`, word-wrapped to the terminal's current width.
+  /// Prints `:help topic`, word-wrapped to the terminal's current width; through the pager when
+  /// there is one and the text is taller than the terminal (printed anyway if the pager fails).
   func showHelp(_ topic: String) {
-    console.out(
-      HelpText.render(topic, registry: interpreter.registry, width: sink.columns, variable: userVariable) + "\n")
+    let text = HelpText.render(topic, registry: interpreter.registry, width: sink.columns, variable: userVariable)
+    if let pager, pager.needsPaging(text), pager.show(text) { return }
+    console.out(text + "\n")
   }
 
   /// The variables the user defined, sorted by name (predefined constants are left out unless changed).

@@ -68,6 +68,9 @@ public final class Session {
   private(set) var lastShown: Value?
   /// Set by `:quit`.
   public internal(set) var quitRequested = false
+  /// Shows help taller than the terminal a screen at a time; nil (scripts, pipes, tests) prints it.
+  /// The launcher sets it for the interactive loop only, so the decision stays out of the session.
+  public var pager: Pager?
   /// Prints outputs and records them on the running cell.
   let sink: SessionSink
 

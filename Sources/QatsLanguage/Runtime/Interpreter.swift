@@ -12,8 +12,9 @@ public final class Interpreter {
   public var output: OutputSink
   /// The session's quantization method, set by `mode ptq` / `mode qat`; later built-ins follow it.
   public var mode: String = "ptq"
-  /// Worker threads for the numeric engine (`--threads`); results must not depend on it.
-  public var threads: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+  /// The session's thread limit (`--threads`, `threads(n)`): all cores up to `ThreadLimit.maximum`
+  /// by default. Engine calls read it through `computeThreads()`; results must not depend on it.
+  public var threads: Int = max(1, min(ProcessInfo.processInfo.activeProcessorCount, ThreadLimit.maximum))
   /// The seed set by `--seed` or `seed(n)`; every random choice derives from it.
   public private(set) var seed: UInt64
   /// The session's random generator (re-seeded by `seed(n)`).

@@ -54,7 +54,7 @@ extension ModelArguments {
     var predictions: [Int32] = []
     _ = logits.withUnsafeMutableBufferPointer { buffer in
       network.evaluate(
-        images, pool: WorkerPool.shared(threads: call.interpreter.threads), predictions: &predictions,
+        images, pool: call.workerPool, predictions: &predictions,
         logits: buffer.baseAddress)
     }
     return DistillationTargets(logits: logits, temperature: Float(temperature), weight: distillationWeight)

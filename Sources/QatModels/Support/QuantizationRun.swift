@@ -11,21 +11,14 @@ enum QuantizationRun {
     _ network: Network, config: QuantizationConfig, images: LabeledImages, epochs: Int, lr: Double,
     call: BuiltinCall, label: String? = nil, distillation: DistillationTargets? = nil
   ) throws -> QuantizedNetwork {
-<<<<<<< HEAD
     let fineTune = TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label)
     return try worded(call) {
-      try network.quantized(config, training: images, pool: WorkerPool.shared(threads: call.interpreter.threads)) {
+      try network.quantized(config, training: images, pool: call.workerPool) {
         student in
         student.distillation = distillation
         defer { student.distillation = nil }
         try fineTune(student)
       }
-=======
-    try worded(call) {
-      try network.quantized(
-        config, training: images, pool: call.workerPool,
-        fineTune: TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label))
->>>>>>> wt18-session
     }
   }
 

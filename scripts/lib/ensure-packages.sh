@@ -1,6 +1,7 @@
 # Sourced by scripts/test and scripts/demo: installs the Debian packages the build needs.
 # As root it runs apt-get itself; otherwise it says exactly what to install and stops.
-QAT_PACKAGES=(libedit-dev libpng-dev)
+# tmux drives the terminal tests (completion, history, pager, Ctrl-D); they skip without it.
+QAT_PACKAGES=(libedit-dev libpng-dev tmux)
 
 ensure_packages() {
   local missing=()

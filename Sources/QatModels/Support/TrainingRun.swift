@@ -1,4 +1,6 @@
+import Foundation
 import QatEngine
+import QatOutput
 import QatSupport
 import QatsLanguage
 
@@ -18,6 +20,7 @@ enum TrainingRun {
     call.interpreter.output.progress(nil)
     switch outcome {
     case .finished:
+      warnIfDiverging(network, options: options, call: call)
       return
     case let .interrupted(epoch, batch):
       throw QatsError(
@@ -35,6 +38,21 @@ enum TrainingRun {
         """,
         hint: "lower `lr` (it is \(options.learningRate)) or add batchnorm()")
     }
+  }
+
+  /// A loss still finite but far above that of guessing (ln of the class count) at the end of a run
+  /// means the steps overshoot: training "works" on paper while the weights blow up. Says so once.
+  static func warnIfDiverging(_ network: Network, options: TrainingOptions, call: BuiltinCall) {
+    guard let last = network.history.last else { return }
+    let guessing = log(Double(max(2, network.outputShape.elements)))
+    guard last.loss > 100 * guessing else { return }
+    call.emit(
+      PlainText(
+        """
+        warning: the training loss ended at \(Units.loss(last.loss)), far above the \(Units.loss(guessing)) of \
+        guessing: the weights have blown up (a learning rate too high, in this train call or an earlier one); \
+        start again from a fresh model with a lower lr (e.g. 0.05), or add batchnorm()
+        """))
   }
 
   /// QAT's fine-tuning step for the quantization pipeline: `epochs` epochs at `lr` (SGD, momentum

@@ -192,7 +192,8 @@ import QatSupport
     var edits: [(String, [ModelFile.Layer])] = []
     for (i, layer) in layers.enumerated() where i > 0 {
       for k in layer.integers.indices {
-        for value: Int64 in [-1, 0, 99, 1 << 40] where value != layer.integers[k] {
+        // Int64.min and .max: a pooling kernel of Int64.min once overflowed computing the output shape.
+        for value: Int64 in [-1, 0, 99, 1 << 40, .min, .max] where value != layer.integers[k] {
           var changed = layers
           changed[i].integers[k] = value
           edits.append(("step \(i) integer \(k) = \(value)", changed))

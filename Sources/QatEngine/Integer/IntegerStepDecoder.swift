@@ -39,6 +39,12 @@ struct IntegerStepDecoder {
       let x = try activation(n[0], output: false, entry), y = try activation(n[1], output: true, entry)
       let kernel = Int(clamping: n[2]), stride = Int(clamping: n[3])
       let global = entry.type == "q.avgpool" && kernel == 0
+      // Bounds first: the output shape below subtracts the kernel from the input's sides.
+      guard !x.shape.isFlat,
+        global || (1...x.shape.height).contains(kernel) && kernel <= x.shape.width && (1...1_024).contains(stride)
+      else {
+        throw fail(entry, "does not fit its activations")
+      }
       let expected =
         global
         ? ActivationShape(channels: x.shape.channels, height: 1, width: 1)

@@ -77,4 +77,28 @@ import Testing
     #expect(Resize.resized(gray(3, 1, [30, 90, 150]), width: 2, height: 1).pixels == [50, 130])
     #expect(Resize.resized(gray(2, 1, [0, 201]), width: 4, height: 1).pixels == [0, 50, 151, 201])
   }
+
+  /// A huge image shrunk to a thumbnail stops within 64 rows once interrupted (Ctrl-C during a
+  /// decompression bomb's resize), and the loader then reports the interruption.
+  @Test func resizingStopsWhenInterrupted() throws {
+    let side = 2_048
+    let image = PixelImage(width: side, height: side, channels: 1, pixels: [UInt8](repeating: 7, count: side * side))
+    var asked = 0
+    var out: [Float] = [0]
+    ResizePlan(sourceWidth: side, sourceHeight: side, width: 1, height: 1).apply(image, into: &out) {
+      asked += 1
+      return true
+    }
+    #expect(asked == 1, "stopped at the first check, after 64 of \(side) rows")
+    var calls = 0
+    #expect(throws: LoadInterrupted.self) {
+      _ = try ImageFolderLoader.tensor(
+        [image, image], size: ImageSize(height: 1, width: 1), channels: 1, threads: 1,
+        isInterrupted: {
+          calls += 1
+          return calls > 1
+        })
+    }
+    #expect(calls < 10, "\(calls) checks: the second image was not resized after the interruption")
+  }
 }

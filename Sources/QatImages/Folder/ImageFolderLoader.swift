@@ -219,12 +219,12 @@ public enum ImageFolderLoader {
       guard let base = buffer.baseAddress else { return }
       let shared = SharedBuffer(base: base)
       try Parallel.forEachChunk(count: images.count, chunk: 64, threads: threads, isInterrupted: isInterrupted) {
-        range in
+        range, shouldStop in
         for i in range {
           // Only gray-to-RGB can be needed: when gray is asked for, decoding already gave one channel.
           let image = channels == 3 ? images[i].asRGB() : images[i]
           sharedPlans[ImageSize(height: image.height, width: image.width)]?.apply(
-            image, into: shared.base + i * perImage)
+            image, into: shared.base + i * perImage, isInterrupted: shouldStop)
         }
       }
     }

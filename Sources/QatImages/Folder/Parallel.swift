@@ -28,6 +28,18 @@ enum Parallel {
     isInterrupted: () -> Bool = { false },
     _ body: @Sendable (Range<Int>) -> Void
   ) throws(LoadInterrupted) {
+    try forEachChunk(count: count, chunk: chunk, threads: threads, isInterrupted: isInterrupted) { range, _ in
+      body(range)
+    }
+  }
+
+  /// The same, for work long enough to stop inside a chunk: `body` also gets a `shouldStop` to ask
+  /// (the workers' stop flag, or `isInterrupted` itself when the calling thread does the work).
+  static func forEachChunk(
+    count: Int, chunk: Int = 64, threads: Int,
+    isInterrupted: () -> Bool = { false },
+    _ body: @Sendable (Range<Int>, _ shouldStop: () -> Bool) -> Void
+  ) throws(LoadInterrupted) {
     guard count > 0 else { return }
     if isInterrupted() { throw LoadInterrupted() }
     let chunk = max(1, chunk)
@@ -37,7 +49,9 @@ enum Parallel {
     if workers == 1 {
       for c in 0..<chunks {
         if c > 0, isInterrupted() { throw LoadInterrupted() }
-        body(range(c))
+        // The caller's thread does the work, so it may ask `isInterrupted` itself.
+        withoutActuallyEscaping(isInterrupted) { interrupted in body(range(c), interrupted) }
+        if isInterrupted() { throw LoadInterrupted() }
       }
       return
     }
@@ -50,7 +64,7 @@ enum Parallel {
         DispatchQueue.global().async(group: group) {
           var c = worker
           while c < chunks, !stop.isSet {
-            body((c * chunk)..<min(count, (c + 1) * chunk))
+            body((c * chunk)..<min(count, (c + 1) * chunk)) { stop.isSet }
             c += workers
           }
         }

@@ -49,8 +49,12 @@ public struct ResizePlan: Sendable {
   }
 
   /// Writes `channels × height × width` floats in 0…1 (sample / 255), planar, to `out`.
-  /// The image must have the plan's source size.
-  public func apply(_ image: PixelImage, into out: UnsafeMutablePointer<Float>) {
+  /// The image must have the plan's source size. `isInterrupted` is asked every 64 source rows: a
+  /// huge image (a decompression bomb shrunk to a thumbnail) takes seconds, and Ctrl-C must not wait
+  /// for it; the output is then incomplete, and the caller reports the interruption.
+  public func apply(
+    _ image: PixelImage, into out: UnsafeMutablePointer<Float>, isInterrupted: () -> Bool = { false }
+  ) {
     let channels = image.channels
     guard image.width == sourceWidth, image.height == sourceHeight,
       image.pixels.count >= sourceWidth * sourceHeight * channels
@@ -68,6 +72,7 @@ public struct ResizePlan: Sendable {
     image.pixels.withUnsafeBufferPointer { p in
       for c in 0..<channels {
         for y in 0..<sourceHeight {
+          if y % 64 == 63 && isInterrupted() { return }
           let row = y * sourceWidth
           for x in 0..<width {
             let start = columns.starts[x]

@@ -85,7 +85,7 @@ struct IntegerCompiler {
     let config = state.config
     var info = IntegerProgramInfo(
       method: config.method, weightBits: config.weightBits, activationBits: config.activationBits,
-      layerBits: config.layerBits.sorted { $0.key < $1.key }.map(\.value))
+      layerBits: config.layerWidths)
     (info.equalized, info.biasCorrected) = (config.equalize, config.biasCorrection)
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }

@@ -3,7 +3,8 @@ import CKernels
 // Observers decide which range [min, max] a tensor is quantized over. This file holds the running
 // min/max trackers (PyTorch's MinMaxObserver, MovingAverageMinMaxObserver and their per-channel
 // versions); HistogramSearch.swift holds the histogram and its range searches (HistogramObserver,
-// percentile), RangeSearch.swift the MSE and KL searches. All of it is plain, deterministic arithmetic on numbers the network hands over.
+// percentile), RangeSearch.swift the MSE and KL searches. All of it is plain, deterministic
+// arithmetic on numbers the network hands over.
 
 /// How an activation quantizer picks its range. Option values of `quantize(…, observer:)`.
 public enum ObserverKind: String, CaseIterable, Sendable {

@@ -51,6 +51,8 @@ public struct QuantizationConfig: Sendable, Equatable {
   public func activationBits(ofOperation i: Int) -> Int { layerBits[i] ?? (keep.contains(i) ? 8 : activationBits) }
   /// True when layers have widths of their own (mixed precision).
   public var isMixed: Bool { !layerBits.isEmpty }
+  /// The per-layer widths in network order (empty when uniform): what summaries and files show.
+  public var layerWidths: [Int] { layerBits.sorted { $0.key < $1.key }.map(\.value) }
 
   /// The observer actually used for activations.
   public var activationObserver: ObserverKind { observer ?? (method == .ptq ? .histogram : .movingAverage) }

@@ -165,8 +165,8 @@ enum AgreementBuiltins {
       ]
       notes.append(
         """
-        \(file.path) read back: predictions \(Units.grouped(f.samePredictions)) of \(Units.grouped(f.images)) identical \
-        to the integer program's (\(Units.percent(Double(f.samePredictions) / Double(max(1, f.images))))) · accuracy \
+        \(file.path) read back: predictions \(Units.grouped(f.samePredictions)) of \(Units.grouped(f.images)) \
+        identical to the integer program's (\(Units.percent(Double(f.samePredictions) / Double(max(1, f.images))))) · accuracy \
         \(Units.percent(Double(f.correct) / Double(max(1, f.images)))); the file columns compare its integers with \
         the integer program's.
         """)

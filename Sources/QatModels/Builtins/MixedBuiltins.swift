@@ -46,7 +46,12 @@ enum MixedBuiltins {
       guard dataset.test.count > 0 else {
         throw call.error("`mixed` measures on the test images, and this dataset has none", argument: "data")
       }
-      return .object(try Search(call: call, model: model, network: network, dataset: dataset, goal: goal).run())
+      return .object(
+        try Search(
+          call: call, model: model, network: network, dataset: dataset, goal: goal,
+          layers: ModelArguments.weightedLayers(network),
+          train: DataBinding.images(dataset.train, for: model, interpreter: call.interpreter)
+        ).run())
     }
   }
 
@@ -82,6 +87,10 @@ enum MixedBuiltins {
     let network: Network
     let dataset: ImageDataset
     let goal: Goal
+    /// The conv/dense layers the widths are for, with their summary rows (computed once).
+    let layers: [(row: Int, layer: NetworkLayer)]
+    /// The calibration images, prepared once for every candidate.
+    let train: LabeledImages
 
     struct Candidate {
       let widths: [Int]
@@ -92,9 +101,7 @@ enum MixedBuiltins {
     func measure(_ widths: [Int]) throws -> Candidate {
       try call.checkInterrupt()
       var config = try ModelArguments.config(call, network: network, method: .ptq, bits: widths.max() ?? 8)
-      let weighted = network.numberedLayers.filter(Network.hasQuantizedWeights).compactMap(\.operationIndex)
-      config.layerBits = Dictionary(uniqueKeysWithValues: zip(weighted, widths))
-      let train = DataBinding.images(dataset.train, for: model, interpreter: call.interpreter)
+      config.layerBits = Dictionary(uniqueKeysWithValues: zip(layers.compactMap(\.layer.operationIndex), widths))
       let quantized = try QuantizationRun.quantize(network, config: config, images: train, epochs: 0, lr: 0, call: call)
       guard let program = quantized.program else { throw call.error("this network has no integer form") }
       let value = ModelValue(
@@ -107,12 +114,10 @@ enum MixedBuiltins {
 
     func run() throws -> ModelValue {
       // Layers are named by their row in summary(net), as `sensitivity` and `keep:` name them.
-      let summaryRows = network.numberedLayers.enumerated().filter { Network.hasQuantizedWeights($0.element) }
-        .map(\.offset)
-      let layers = summaryRows.count
+      let summaryRows = layers.map(\.row)
       let fp32 = try ModelMeasurement.measure(model, program: network, on: dataset.test, timing: false, call: call)
       let fp32Size = Double(fp32.sizeBytes ?? 1)
-      var current = try measure(Array(repeating: 8, count: layers))
+      var current = try measure(Array(repeating: 8, count: summaryRows.count))
       var rows: [Record] = [row(0, current, change: "all at 8 bits", fp32Size: fp32Size)]
       func done(_ c: Candidate) -> Bool {
         if case .size(let s) = goal { return Double(c.measurement.sizeBytes ?? .max) <= s * fp32Size }
@@ -121,7 +126,7 @@ enum MixedBuiltins {
       var step = 0
       while !done(current) {
         var best: (candidate: Candidate, layer: Int)?
-        for k in 0..<layers {
+        for k in summaryRows.indices {
           guard let i = MixedBuiltins.ladder.firstIndex(of: current.widths[k]), i + 1 < MixedBuiltins.ladder.count
           else { continue }
           var widths = current.widths

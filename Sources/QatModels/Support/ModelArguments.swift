@@ -220,10 +220,18 @@ enum ModelArguments {
     return widths
   }
 
+  /// The conv/dense layers whose widths `keep:`, `bits: [..]` and `mixed` choose, first to last, with
+  /// their row in summary(net) (how users name them).
+  static func weightedLayers(_ network: Network) -> [(row: Int, layer: NetworkLayer)] {
+    network.numberedLayers.enumerated().filter { Network.hasQuantizedWeights($0.element) }.map {
+      ($0.offset, $0.element)
+    }
+  }
+
   /// `keep:` entries → engine indices of the conv/dense operations they name.
   static func keptOperations(_ entries: [Value], network: Network, call: BuiltinCall) throws -> Set<Int> {
     let numbered = network.numberedLayers
-    let weighted = numbered.filter(Network.hasQuantizedWeights)
+    let weighted = weightedLayers(network).map(\.layer)
     var kept: Set<Int> = []
     for entry in entries {
       let layer: NetworkLayer?
@@ -249,9 +257,8 @@ enum ModelArguments {
   /// Mixed precision: `bits: [8, 4, …]`, one width per conv/dense layer in summary order, as engine
   /// operation index → width; refused unless there is exactly one valid width per layer.
   static func layerWidths(_ entries: [Value], network: Network, call: BuiltinCall) throws -> [Int: Int] {
-    let numbered = network.numberedLayers
-    let weighted = numbered.enumerated().filter { Network.hasQuantizedWeights($0.element) }
-    let rows = weighted.map { String($0.offset) }.joined(separator: ", ")
+    let weighted = weightedLayers(network)
+    let rows = weighted.map { String($0.row) }.joined(separator: ", ")
     guard entries.count == weighted.count else {
       throw call.error(
         """
@@ -262,7 +269,7 @@ enum ModelArguments {
     }
     var widths: [Int: Int] = [:]
     for (entry, layer) in zip(entries, weighted) {
-      guard case .int(let bits) = entry, QuantRange.modelBits.contains(bits), let index = layer.element.operationIndex
+      guard case .int(let bits) = entry, QuantRange.modelBits.contains(bits), let index = layer.layer.operationIndex
       else {
         throw call.error(
           "every width in `bits` must be an integer from \(modelBitsText); \(entry.repr) is not", argument: "bits")

@@ -32,7 +32,7 @@ struct ModelMeasurement {
       return (
         config.method.rawValue + " (sim)",
         config.isMixed
-          ? mixedCell(config.layerBits.sorted { $0.key < $1.key }.map(\.value))
+          ? mixedCell(config.layerWidths)
           : bitsCell(weights: config.weightBits, activations: config.activationBits)
       )
     }

@@ -12,7 +12,7 @@ enum QuantizedModelText {
 
   /// "w4/a4", "8-bit" or, with a width per layer, "mixed 8/4/4/2-bit".
   static func bits(_ config: QuantizationConfig) -> String {
-    if config.isMixed { return mixed(config.layerBits.sorted { $0.key < $1.key }.map(\.value)) }
+    if config.isMixed { return mixed(config.layerWidths) }
     return config.weightBits == config.activationBits
       ? "\(config.weightBits)-bit" : "w\(config.weightBits)/a\(config.activationBits)"
   }
@@ -36,7 +36,7 @@ enum QuantizedModelText {
     switch name {
     case "method": return .string(config.method.rawValue)
     case "bits":
-      if config.isMixed { return .list(config.layerBits.sorted { $0.key < $1.key }.map { .int($0.value) }) }
+      if config.isMixed { return .list(config.layerWidths.map(Value.int)) }
       return .int(min(config.weightBits, config.activationBits))
     case "weight_bits": return .int(config.weightBits)
     case "act_bits": return .int(config.activationBits)

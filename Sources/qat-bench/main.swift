@@ -2,25 +2,33 @@ import Foundation
 import QatImages
 
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
-// Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]
+// Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N] [--net c|d]
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
+var onlyNet: String?
 var arguments = Array(CommandLine.arguments.dropFirst())
 while !arguments.isEmpty {
   let argument = arguments.removeFirst()
   if argument == "--threads", let value = arguments.first.flatMap(Int.init), value > 0 {
     threads = value
     arguments.removeFirst()
-  } else if ["images", "engine", "quantization", "gemm", "int8", "integer"].contains(argument) {
+  } else if argument == "--net", let value = arguments.first?.lowercased(), ["c", "d"].contains(value) {
+    onlyNet = value
+    arguments.removeFirst()
+  } else if ["images", "engine", "quantization", "gemm", "int8", "integer", "scale"].contains(argument) {
     sections.append(argument)
   } else {
     FileHandle.standardError.write(
-      Data("usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
+      Data(
+        """
+        usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N] \
+        [--net c|d]\n
+        """.utf8))
     exit(64)
   }
 }
-if sections.isEmpty { sections = ["images", "engine", "quantization", "integer", "gemm", "int8"] }
+if sections.isEmpty { sections = ["images", "engine", "quantization", "integer", "gemm", "int8", "scale"] }
 
 #if DEBUG
   print("warning: this is a debug build; figures are meaningless (use scripts/bench)")
@@ -41,6 +49,7 @@ do {
     case "gemm": GemmBenchmark.run()
     case "int8": Int8GemmBenchmark.run()
     case "integer": try IntegerBenchmark.run(threads: threads)
+    case "scale": try ScaleBenchmark.run(threads: threads, only: onlyNet)
     default: break
     }
   }

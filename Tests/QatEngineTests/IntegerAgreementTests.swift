@@ -148,7 +148,7 @@ import QatSupport
   @Test func workingMemoryAndStepCountAreCheckedAtLoad() throws {
     let (program, _) = try Self.program()
     let layers = program.fileLayers()
-    let needed = try #require(program.workingBytes(images: NetworkMemory.evaluationImages))
+    let needed = try #require(program.workingBytes(images: IntegerNetwork.roundImages))
     #expect(needed > 0)
     let fits = IntegerNetwork.fromFileLayers(
       layers, info: program.info, output: program.outputIndex, budget: needed)

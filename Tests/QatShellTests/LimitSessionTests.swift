@@ -53,7 +53,8 @@ import QatsLanguage
     s.session.interpreter.memoryBudget = 128 << 20
     let out = s.input("m = model(input: [1, 64, 64]) {\n  conv(4, pad: 1)\n  conv(64, pad: 1)\n}")
     #expect(out.contains("<cell 1>:3:7: error: with `conv(64, kernel: 3, pad: 1)` the model needs"), "\(out)")
-    #expect(out.contains("more than the 134 MB budget: its weights and the working memory of 256 images at once"))
+    #expect(
+      out.contains("more than the 134 MB budget: its weights and the working memory of 64 images at once"), "\(out)")
     #expect(s.input("m = model(input: [1, 64, 64]) { conv(4, pad: 1) }").contains("m: 1 layer"))
   }
 

@@ -1,13 +1,24 @@
-# Sourced by the ONNX scripts (scripts/check-onnx, scripts/onnx/*): `onnx_venv` prints the path of a
-# Python venv with ONNX Runtime, onnx, numpy and Pillow at pinned versions, creating it from PyPI on
-# first use. The venv is cached under ${QAT_VENV_DIR:-$HOME/.cache/qat-repl}, in a folder named by a
-# hash of the pins and of the Python that made it, so changing a pin (or the Python) makes a new one
-# and never mixes versions. Progress goes to stderr: stdout carries only the path.
+# Sourced by the ONNX scripts (scripts/check-onnx, scripts/onnx/*) and the peer benchmark
+# (scripts/pytorch/bench-scale): `onnx_venv` prints the path of a Python venv with ONNX Runtime, onnx,
+# numpy and Pillow at pinned versions, `torch_venv` one with PyTorch (CPU) and ONNX Runtime, each created
+# from PyPI on first use (`pinned_venv NAME PINS…`). The venv is cached under
+# ${QAT_VENV_DIR:-$HOME/.cache/qat-repl}, in a folder named by a hash of the pins and of the Python
+# that made it, so changing a pin (or the Python) makes a new one and never mixes versions. Progress
+# goes to stderr: stdout carries only the path.
 # Needs python3 with the venv module (Debian: python3-venv); QAT_PYTHON names another interpreter.
 # Safe under `set -euo pipefail`.
 QAT_ONNX_PINS=(onnxruntime==1.32.0 onnx==1.23.2 numpy==2.4.6 pillow==13.0.0)
+# PyPI's torch wheel pulls its CUDA libraries too (about 3 GB, once); the benchmark runs it on the CPU.
+QAT_TORCH_PINS=(torch==2.15.0 onnxruntime==1.32.0 onnx==1.23.2 numpy==2.4.6)
 
-onnx_venv() {
+onnx_venv() { pinned_venv onnx "${QAT_ONNX_PINS[@]}"; }
+torch_venv() { pinned_venv torch "${QAT_TORCH_PINS[@]}"; }
+
+# pinned_venv NAME PIN…: the venv NAME with exactly these pins, made on first use.
+pinned_venv() {
+  local name="$1"
+  shift
+  local pins=("$@")
   local python="${QAT_PYTHON:-python3}"
   if ! command -v "$python" >/dev/null 2>&1; then
     echo "error: the ONNX scripts need $python on PATH (Debian: apt-get install -y python3 python3-venv)" >&2
@@ -21,8 +32,8 @@ onnx_venv() {
   }
   local base="${QAT_VENV_DIR:-$HOME/.cache/qat-repl}"
   local hash
-  hash="$(printf '%s\n' "${QAT_ONNX_PINS[@]}" "$identity" | sha256sum | cut -c1-12)"
-  local dir="$base/onnx-venv-$hash"
+  hash="$(printf '%s\n' "${pins[@]}" "$identity" | sha256sum | cut -c1-12)"
+  local dir="$base/$name-venv-$hash"
   # The stamp is written last: a venv without it was interrupted and is rebuilt.
   if [ -f "$dir/.qat-complete" ] && [ -x "$dir/bin/python" ]; then
     echo "$dir"
@@ -36,7 +47,7 @@ onnx_venv() {
   # (flock is in util-linux; without it we simply build).
   local lock_fd
   if command -v flock >/dev/null 2>&1; then
-    exec {lock_fd}>"$base/.onnx-venv-$hash.lock"
+    exec {lock_fd}>"$base/.$name-venv-$hash.lock"
     flock "$lock_fd"
     if [ -f "$dir/.qat-complete" ] && [ -x "$dir/bin/python" ]; then
       exec {lock_fd}>&-
@@ -57,21 +68,21 @@ onnx_venv() {
       return 1
     fi
   fi
-  echo "creating the ONNX venv (${QAT_ONNX_PINS[*]}) in $dir; first use only, about a minute" >&2
+  echo "creating the $name venv (${pins[*]}) in $dir; first use only" >&2
   # Built in place (a venv's scripts hard-code its path, so it cannot be moved after building);
   # whatever an interrupted attempt left is removed first.
   rm -rf "$dir"
   local started=$SECONDS
   if ! "$python" -m venv "$dir" >&2 ||
     ! "$dir/bin/python" -m pip install --quiet --disable-pip-version-check --no-input \
-      "${QAT_ONNX_PINS[@]}" >&2; then
+      "${pins[@]}" >&2; then
     rm -rf "$dir"
-    echo "error: could not install ${QAT_ONNX_PINS[*]} from PyPI into $dir (network? disk space?)" >&2
+    echo "error: could not install ${pins[*]} from PyPI into $dir (network? disk space?)" >&2
     [ -n "${lock_fd:-}" ] && exec {lock_fd}>&-
     return 1
   fi
-  printf '%s\n' "${QAT_ONNX_PINS[@]}" >"$dir/.qat-complete"
-  echo "created the ONNX venv in $((SECONDS - started)) s" >&2
+  printf '%s\n' "${pins[@]}" >"$dir/.qat-complete"
+  echo "created the $name venv in $((SECONDS - started)) s" >&2
   [ -n "${lock_fd:-}" ] && exec {lock_fd}>&-
   echo "$dir"
 }

@@ -21,6 +21,10 @@ void qk_sgemm(qk_variant v, int trans_a, int trans_b, int m, int n, int k,
               const float *a, int lda, const float *b, int ldb,
               float beta, float *c, int ldc);
 
+/// This CPU's register-only fp32 FMA rate in GFLOP/s (16 independent 512-bit chains for `iterations`
+/// rounds), for the benchmark to print beside its figures; 0 without AVX-512.
+double qk_fp32_peak_probe(int64_t iterations);
+
 /// Lowers the input to columns: col is (n·out_h·out_w) × (groups · kernel·kernel·c_in/groups), each row
 /// ordered (group, kh, kw, ci) so that one group's columns are contiguous. Padding reads as zero.
 void qk_im2col_nhwc(const qk_conv_shape *s, const float *x, float *col);
@@ -75,6 +79,15 @@ void qk_bn_backward_apply(const float *dy, const float *xhat, int rows, int c, c
 void qk_relu_forward(const float *x, int64_t count, float cap, float *y);
 /// dx = dy where 0 < y (and y < cap when cap > 0), else 0; computed from the layer's output y.
 void qk_relu_backward(const float *dy, const float *y, int64_t count, float cap, float *dx);
+/// The inference path's fused epilogues. relu_cap: negative for no activation, 0 for ReLU, > 0 for a
+/// ReLU capped there (ReLU6); each equals its separate passes bit for bit.
+/// y[r][c] = act(y[r][c] + bias[c]) for a rows×cols row-major matrix.
+void qk_bias_activation_rows(float *y, int64_t rows, int cols, const float *bias, float relu_cap);
+/// y[i] = act(a[i] + b[i]) (a residual add and the ReLU after it).
+void qk_add_activation(const float *a, const float *b, int64_t count, float relu_cap, float *y);
+/// y[r][c] = act(x[r][c]·scale[c] + offset[c]) (a batch norm in evaluation that could not be folded).
+void qk_affine_activation_rows(const float *x, int64_t rows, int cols, const float *scale, const float *offset,
+                               float relu_cap, float *y);
 
 // ---- Quantization (fp32/quantize.c) ----
 /// Fake quantization per tensor, PyTorch's arithmetic bit for bit: q = nearbyint(x·inv_scale) + zp in

@@ -30,8 +30,8 @@ extension IntegerNetwork {
 
   /// The program a layer table describes, checked entry by entry (shapes, indices, ranges), so that a
   /// crafted file cannot make a kernel read out of bounds.
-  /// `budget` bounds the working memory of an evaluation pass (`NetworkMemory.evaluationImages` images
-  /// at once), checked before the program runs.
+  /// `budget` bounds the working memory of an evaluation pass (`IntegerNetwork.roundImages` images at
+  /// once), checked before the program runs.
   public static func fromFileLayers(
     _ entries: [ModelFile.Layer], info: IntegerProgramInfo, output: Int, budget: Int = MemoryBudget.bytes
   ) -> Result<IntegerNetwork, ModelFileReason> {
@@ -57,7 +57,7 @@ extension IntegerNetwork {
         throw ModelFileReason("the program's output is not one of its activations")
       }
       let program = IntegerNetwork(activations: activations, ops: ops, output: output, info: info)
-      let images = NetworkMemory.evaluationImages
+      let images = Self.roundImages
       let needed = program.workingBytes(images: images)
       guard MemoryBudget.fits(needed, budget: budget) else {
         throw ModelFileReason(

@@ -77,6 +77,10 @@ public final class IntegerNetwork {
 
   /// Images a chunk holds: enough to amortize each call, few enough that one chunk's activations and
   /// scratch stay in the L2 cache.
+  /// Images one evaluation round runs at once (`evaluate`'s usual batch): its activations are bytes,
+  /// so a round of 256 stays small where the fp32 engine's would not.
+  public static let roundImages = 256
+
   var chunkCapacity: Int {
     let perImage = activations.reduce(0) { $0 + $1.shape.elements } + ops.reduce(0) { $0 + $1.scratchBytesPerImage }
     return max(1, min(64, 393_216 / max(1, perImage)))

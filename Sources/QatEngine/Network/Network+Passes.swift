@@ -65,8 +65,10 @@ extension Network {
     return result
   }
 
-  /// Runs the network in evaluation mode over `count` images starting at `offset` of `data`,
-  /// at most `batch` at a time, and returns the loss, the accuracy counts and every prediction.
+  /// Runs the network in evaluation mode over `data`, at most `batch` images at a time (and never more
+  /// than `NetworkMemory.evaluationImages`), and returns the loss, the accuracy counts and every
+  /// prediction. Results do not depend on `batch`: every image is computed on its own and the loss
+  /// is summed in chunk order. fp32 networks infer faster through their `FloatProgram`.
   public func evaluate(
     _ data: LabeledImages, pool: WorkerPool, batch: Int = 256,
     predictions: inout [Int32], logits: UnsafeMutablePointer<Float>? = nil
@@ -77,8 +79,11 @@ extension Network {
     let steps = forwardSteps(training: false)
     for op in ops { op.beginForward(training: false) }
     var offset = 0
+    // At most `evaluationImages` per parallel round whatever `batch` asks: the per-chunk slots keep
+    // every layer's activations, so a wide round would hold gigabytes on a CIFAR-sized network.
+    let round = max(1, min(batch, NetworkMemory.evaluationImages))
     while offset < data.count {
-      let total = min(batch, data.count - offset)
+      let total = min(round, data.count - offset)
       let chunks = (total + Self.chunkSize - 1) / Self.chunkSize
       ensureSlots(chunks)
       let base = offset

@@ -13,8 +13,10 @@ public struct NetworkMemory: Sendable, Equatable {
   /// lowered columns and their gradient, and the parameters' gradients.
   public private(set) var perChunk = 0
 
-  /// Images an evaluation pass runs at once (evaluate, compare, calibration).
-  public static let evaluationImages = 256
+  /// Images an evaluation pass runs at once (the fake-quantized simulation, calibration): each image
+  /// is computed on its own, so the round's size changes no result, only the memory — every layer
+  /// boundary's activations and gradients for each image of the round (`Network.evaluate`).
+  public static let evaluationImages = 64
 
   /// The memory of a network that so far only has its input.
   init(input: ActivationShape) {

@@ -43,8 +43,8 @@ enum BiasCorrection {
   }
 
   /// The mean of each channel of the activations at `activations` (0: the input, i + 1: the output of
-  /// operation i) over every image of `data` and every position, from evaluation passes of at most 256
-  /// images (the pass leaves each chunk's activations in its slot).
+  /// operation i) over every image of `data` and every position, from evaluation passes of one round
+  /// (`NetworkMemory.evaluationImages`) each: the pass leaves each chunk's activations in its slot.
   static func channelMeans(
     _ network: Network, activations: [Int], data: LabeledImages, pool: WorkerPool
   ) -> [[Double]] {
@@ -52,7 +52,7 @@ enum BiasCorrection {
     var sums = shapes.map { [Double](repeating: 0, count: $0.channels) }
     var offset = 0
     while offset < data.count {
-      let part = data.subset(Array(offset..<min(data.count, offset + 256)))
+      let part = data.subset(Array(offset..<min(data.count, offset + NetworkMemory.evaluationImages)))
       var predictions: [Int32] = []
       _ = network.evaluate(part, pool: pool, batch: part.count, predictions: &predictions)
       for slot in network.slots.prefix((part.count + Network.chunkSize - 1) / Network.chunkSize) {

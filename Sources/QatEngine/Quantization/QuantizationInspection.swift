@@ -159,9 +159,10 @@ extension Network {
     result.reserveCapacity(data.count * elements)
     var offset = 0
     while offset < data.count {
-      let n = min(256, data.count - offset)
+      // One evaluation round at a time: the slots hold the last round's activations only.
+      let n = min(NetworkMemory.evaluationImages, data.count - offset)
       var predictions: [Int32] = []
-      _ = evaluate(data.subset(Array(offset..<(offset + n))), pool: pool, batch: 256, predictions: &predictions)
+      _ = evaluate(data.subset(Array(offset..<(offset + n))), pool: pool, batch: n, predictions: &predictions)
       let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
       for c in 0..<chunks {
         result.append(

@@ -183,7 +183,7 @@ enum TrainingBuiltins {
       default:
         return .none
       }
-      guard let program = model.program else { return .none }
+      guard let program = model.inferenceProgram else { return .none }
       let classes = program.outputShape.elements
       let input = LabeledImages(nchw: pixels, labels: [0], shape: program.inputShape)
       let logits = FloatBuffer(count: classes)

@@ -56,8 +56,9 @@ enum DataBinding {
     return images
   }
 
-  /// What inference runs for the split — the model's integer program, or its network built for the
-  /// split if needed — checked to fit the split's input shape and classes.
+  /// What inference runs for the split — the model's integer program, the fp32 inference program of
+  /// its network (built for the split if needed), or a fake-quantized network as it is — checked to
+  /// fit the split's input shape and classes.
   static func program(_ model: ModelValue, for split: ImageSplit, call: BuiltinCall, argument: String) throws
     -> InferenceProgram
   {
@@ -65,7 +66,8 @@ enum DataBinding {
       try check(integer, fits: split, call: call, argument: argument)
       return integer
     }
-    return try network(model, for: split, call: call, argument: argument)
+    let built = try network(model, for: split, call: call, argument: argument)
+    return model.inferenceProgram ?? built
   }
 
   /// Builds the model for the split if needed and checks that it fits: input shape and classes.

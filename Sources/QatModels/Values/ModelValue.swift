@@ -65,6 +65,14 @@ public final class ModelValue: HostObject {
   /// What inference runs: the integer program when there is one.
   var program: InferenceProgram? { integer ?? network }
 
+  /// What inference runs, compiled for it: the integer program, the fp32 network's inference program
+  /// (`FloatProgram`: batch norm folded, fused epilogues), or a fake-quantized network as it is.
+  var inferenceProgram: InferenceProgram? {
+    if let integer { return integer }
+    guard let network else { return nil }
+    return FloatProgram(network) ?? network
+  }
+
   /// The size of this model's file (`save`), in bytes: every size the tool reports is this number.
   var fileSize: Int? {
     if let cachedFileSize { return cachedFileSize }

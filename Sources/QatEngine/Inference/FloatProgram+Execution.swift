@@ -1,0 +1,144 @@
+import CKernels
+
+extension FloatProgram: InferenceProgram {
+  /// The program over `data`, `batch` images per parallel round (each round is cut into chunks of
+  /// `chunkSize` images, one task each): the loss and accuracy counts, every prediction (ties to the
+  /// lowest class) and, when asked, the logits. Same contract as `Network.evaluate`; the loss is
+  /// summed in chunk order, so it never depends on the thread count.
+  public func evaluate(
+    _ data: LabeledImages, pool: WorkerPool, batch: Int, predictions: inout [Int32],
+    logits: UnsafeMutablePointer<Float>?
+  ) -> PassResult {
+    var result = PassResult()
+    predictions = [Int32](repeating: 0, count: data.count)
+    let classes = outputShape.elements, chunk = Self.chunkSize
+    let round = max(1, batch)
+    var offset = 0
+    while offset < data.count {
+      let total = min(round, data.count - offset)
+      let tasks = (total + chunk - 1) / chunk
+      var losses = [Double](repeating: 0, count: tasks), correct = [Int](repeating: 0, count: tasks)
+      let base = offset
+      predictions.withUnsafeMutableBufferPointer { predicted in
+        losses.withUnsafeMutableBufferPointer { losses in
+          correct.withUnsafeMutableBufferPointer { correct in
+            pool.run(tasks: tasks) { t in
+              let first = base + t * chunk, count = min(chunk, total - t * chunk)
+              let workspace = workspaces.take { FloatWorkspace(program: self) }
+              defer { workspaces.give(workspace) }
+              let input = workspace.buffers[0].pointer
+              for k in 0..<count {
+                data.copyImage(first + k, to: input + k * inputShape.elements)
+                workspace.labels[k] = data.labels[first + k]
+              }
+              let output = run(workspace, images: count)
+              let r = SoftmaxCrossEntropy.apply(
+                logits: output, rows: count, classes: classes, labels: workspace.labels.pointer,
+                predictions: workspace.predictions.pointer, gradient: nil, scale: 0)
+              losses[t] = r.loss
+              correct[t] = r.correct
+              for k in 0..<count { predicted[first + k] = workspace.predictions[k] }
+              logits.map { ($0 + first * classes).update(from: output, count: count * classes) }
+            }
+          }
+        }
+      }
+      for t in 0..<tasks {
+        result.lossSum += losses[t]
+        result.correct += correct[t]
+      }
+      result.count += total
+      offset += total
+    }
+    return result
+  }
+
+  /// Runs every step on the `images` images in the workspace's input buffer; returns the logits.
+  func run(_ w: FloatWorkspace, images n: Int) -> UnsafeMutablePointer<Float> {
+    for step in steps {
+      let x = w.buffers[step.input].pointer, y = w.buffers[step.output].pointer
+      let inShape = step.inputShape, outShape = step.outputShape
+      switch step.kind {
+      case .conv(let conv):
+        runConv(conv, x: x, y: y, images: n, scratch: w.scratch.pointer, reluCap: step.reluCap)
+      case .dense(let dense):
+        let k = inShape.elements, outputs = outShape.channels
+        Kernels.gemm(m: n, n: outputs, k: k, a: x, lda: k, b: dense.weights, ldb: outputs, c: y, ldc: outputs)
+        qk_bias_activation_rows(y, Int64(n), Int32(outputs), dense.bias.value.pointer, step.reluCap)
+      case let .affine(scales, offsets):
+        qk_affine_activation_rows(
+          x, Int64(n * inShape.height * inShape.width), Int32(inShape.channels), scales.pointer, offsets.pointer,
+          step.reluCap, y)
+      case .relu:
+        qk_relu_forward(x, Int64(n * inShape.elements), step.reluCap, y)
+      case .maxPool(let pool):
+        qk_maxpool_forward(
+          x, Int32(n), Int32(inShape.height), Int32(inShape.width), Int32(inShape.channels), Int32(pool.kernel),
+          Int32(pool.stride), Int32(outShape.height), Int32(outShape.width), y, nil)
+      case .avgPool(let pool):
+        qk_avgpool_forward(
+          x, Int32(n), Int32(inShape.height), Int32(inShape.width), Int32(inShape.channels), Int32(pool.kernel),
+          Int32(pool.stride), Int32(outShape.height), Int32(outShape.width), y)
+      case .globalAvgPool:
+        globalAveragePool(x, y, images: n, shape: inShape)
+      case .add(let skip):
+        qk_add_activation(x, w.buffers[skip].pointer, Int64(n * outShape.elements), step.reluCap, y)
+      }
+    }
+    return w.buffers[outputBuffer].pointer
+  }
+
+  /// A convolution over `images` images: lowered a few images at a time (their columns stay in cache
+  /// while the GEMM reads them), each block's bias and activation applied right after its GEMM.
+  func runConv(
+    _ conv: ConvOp, x: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, images n: Int,
+    scratch: UnsafeMutablePointer<Float>, reluCap: Float
+  ) {
+    let positions = conv.positions, out = conv.outChannels
+    if conv.depthwise {
+      var shape = conv.shape(images: n)
+      qk_depthwise_forward(&shape, x, conv.weights, conv.bias.value.pointer, y, scratch)
+      if reluCap >= 0 { qk_relu_forward(y, Int64(n * positions * out), reluCap, y) }
+      return
+    }
+    let perPass = min(n, conv.imagesPerPass)
+    var first = 0
+    while first < n {
+      let count = min(perPass, n - first)
+      let source = x + first * conv.input.elements
+      let columns: UnsafePointer<Float>
+      if conv.lowers {
+        var shape = conv.shape(images: count)
+        qk_im2col_nhwc(&shape, source, scratch)
+        columns = UnsafePointer(scratch)
+      } else {
+        columns = UnsafePointer(source)
+      }
+      let block = y + first * positions * out
+      for g in 0..<conv.groups {
+        Kernels.gemm(
+          m: count * positions, n: conv.groupOut, k: conv.groupDepth, a: columns + g * conv.groupDepth,
+          lda: conv.columns, b: conv.weights + g * conv.groupDepth * conv.groupOut, ldb: conv.groupOut,
+          c: block + g * conv.groupOut, ldc: out)
+      }
+      qk_bias_activation_rows(block, Int64(count * positions), Int32(out), conv.bias.value.pointer, reluCap)
+      first += count
+    }
+  }
+
+  /// The mean of each channel over the feature map, summed in the training path's order.
+  func globalAveragePool(
+    _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, images n: Int, shape: ActivationShape
+  ) {
+    let c = shape.channels, positions = shape.height * shape.width
+    let scale = 1 / Float(positions)
+    for image in 0..<n {
+      let source = x + image * positions * c, target = y + image * c
+      for ch in 0..<c { target[ch] = 0 }
+      for p in 0..<positions {
+        for ch in 0..<c { target[ch] += source[p * c + ch] }
+      }
+      for ch in 0..<c { target[ch] *= scale }
+    }
+  }
+}

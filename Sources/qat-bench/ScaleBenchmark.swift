@@ -1,0 +1,181 @@
+import CKernels
+import Foundation
+import QatEngine
+import QatSupport
+
+/// Networks of the size people teach with on CIFAR-10, on generated 32×32 RGB images: training rate,
+/// fp32 and integer inference at batch 256 and batch 1, and peak memory of each phase. The PyTorch and
+/// ONNX Runtime counterparts are scripts/pytorch/bench-scale (run them in the same window).
+enum ScaleBenchmark {
+  static func conv(_ out: Int, stride: Int = 1) -> [LayerSpec] {
+    [
+      LayerSpec(.conv(out: out, kernel: 3, stride: stride, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+      LayerSpec(.relu),
+    ]
+  }
+
+  /// Two 3×3 convolutions with batch norm, added to the block's input, then ReLU.
+  static func residual(_ channels: Int) -> [LayerSpec] {
+    let inner =
+      conv(channels) + [
+        LayerSpec(.conv(out: channels, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+      ]
+    return [LayerSpec(.residual(inner)), LayerSpec(.relu)]
+  }
+
+  static let pool = LayerSpec(.maxpool(kernel: 2, stride: 2))
+
+  /// VGG-style, 160,554 parameters.
+  static let netC: [LayerSpec] =
+    conv(32) + conv(32) + [pool] + conv(64) + conv(64) + [pool] + conv(128) + [pool]
+    + [LayerSpec(.flatten), LayerSpec(.dense(out: 10))]
+
+  /// ResNet-8-style, 483,402 parameters.
+  static let netD: [LayerSpec] =
+    conv(32) + residual(32) + conv(64, stride: 2) + residual(64) + conv(128, stride: 2) + residual(128)
+    + [LayerSpec(.avgpool(kernel: 8, stride: 8)), LayerSpec(.flatten), LayerSpec(.dense(out: 10))]
+
+  static let shape = ActivationShape(channels: 3, height: 32, width: 32)
+
+  /// `count` images of uniform noise in [−1, 1], labels cycling over 10 classes (seeded).
+  static func synthetic(count: Int, seed: UInt64) -> LabeledImages {
+    var random = SeededRandom(seed: seed)
+    let pixels = (0..<(count * shape.elements)).map { _ in Float(random.nextUnit() * 2 - 1) }
+    return LabeledImages(nchw: pixels, labels: (0..<count).map { $0 % 10 }, shape: shape)
+  }
+
+  static func run(threads: Int, only: String?) throws {
+    let cpu = CPUName.current
+    print("scale: Nets C and D on generated 32x32 RGB images, \(threads) threads unless noted · \(cpu)")
+    // The best of several probes: a shared host only ever slows a probe down.
+    let fp32Peak = (0..<5).map { _ in qk_fp32_peak_probe(20_000_000) }.max() ?? 0
+    let int8Peak = Int8GemmBenchmark.probedPeak()
+    print(
+      String(
+        format: "one-core register-only peaks on this host: fp32 FMA %.0f GFLOP/s, int8 vpdpbusd %.0f GOP/s",
+        fp32Peak, int8Peak))
+    let nets = [("Net C", netC), ("Net D", netD)].filter { only == nil || $0.0.lowercased().hasSuffix(only ?? "") }
+    let train = synthetic(count: 1_280, seed: 1), test = synthetic(count: 1_024, seed: 2)
+    let workers = WorkerPool.shared(threads: threads), single = WorkerPool.shared(threads: 1)
+    var speed = ReportTable()
+    speed.add(
+      "", "params", "training", "fp32 b256 (engine)", "fp32 b256", "int8 b256", "int/fp32", "fp32 b1 (1 thr)",
+      "int8 b1 (1 thr)")
+    var memory = ReportTable()
+    memory.add("", "training (batch 64)", "evaluate 10,240 images", "quantize (PTQ 8-bit)")
+    var gemms: [(String, ConvShape)] = []
+    for (name, specs) in nets {
+      var random = SeededRandom(seed: 0)
+      let net = try Network.build(specs, input: shape, random: &random)
+      var rates: [Double] = []
+      let trainingMemory = ProcessMemory.peakGrowth {
+        _ = net.train(
+          on: train, options: TrainingOptions(epochs: 3, batchSize: 64, threads: threads), random: &random,
+          monitor: EngineBenchmark.Quiet())
+        rates = net.history.dropFirst().map(\.imagesPerSecond).sorted()
+      }
+      var predictions: [Int32] = []
+      guard let inference = FloatProgram(net) else { throw IntegerConversionError(message: "no fp32 program") }
+      let big = synthetic(count: 10_240, seed: 3)
+      let evaluateMemory = ProcessMemory.peakGrowth {
+        _ = FloatProgram(net)?.evaluate(big, pool: workers, batch: 256, predictions: &predictions, logits: nil)
+      }
+      var program: IntegerNetwork?
+      let quantizeMemory = try ProcessMemory.peakGrowth {
+        program = try net.quantized(QuantizationConfig(method: .ptq), training: train, pool: workers) { _ in }.program
+      }
+      guard let program else { throw IntegerConversionError(message: "\(name) has no integer program") }
+      let one = LabeledImages(nchw: Array(repeating: 0.5, count: shape.elements), labels: [0], shape: shape)
+      func throughput(_ p: InferenceProgram) -> Double {
+        let time = Timing.median(runs: 5, warmup: 1) {
+          _ = p.evaluate(test, pool: workers, batch: 256, predictions: &predictions, logits: nil)
+        }
+        return Double(test.count) / time
+      }
+      func latency(_ p: InferenceProgram) -> Double {
+        Timing.median(runs: 200, warmup: 20) {
+          _ = p.evaluate(one, pool: single, batch: 1, predictions: &predictions, logits: nil)
+        }
+      }
+      let engine = throughput(net), fp32 = throughput(inference), int8 = throughput(program)
+      speed.add(
+        name, Units.grouped(net.parameterCount), Units.imageRate(rates.last ?? 0), Units.imageRate(engine),
+        Units.imageRate(fp32), Units.imageRate(int8), String(format: "%.2f×", int8 / fp32),
+        String(format: "%.0f µs", latency(inference) * 1e6),
+        String(format: "%.0f µs", latency(program) * 1e6))
+      memory.add(
+        name, trainingMemory.map(Units.bytes) ?? "n/a", evaluateMemory.map(Units.bytes) ?? "n/a",
+        quantizeMemory.map(Units.bytes) ?? "n/a")
+      gemms += ConvShape.of(specs, input: shape).map { (name, $0) }
+    }
+    print(speed.render())
+    print("")
+    print("peak memory above the resident size before each phase (VmHWM, Linux):")
+    print(memory.render())
+    print("")
+    printGemmEfficiency(gemms, fp32Peak: fp32Peak, int8Peak: int8Peak)
+  }
+
+  /// Each convolution's GEMM, for one chunk of 16 images, single thread: fp32 and int8 rates against
+  /// this host's one-core peaks.
+  static func printGemmEfficiency(_ gemms: [(String, ConvShape)], fp32Peak: Double, int8Peak: Double) {
+    print("convolution GEMMs, one chunk of 16 images, 1 thread (m = 16·positions, n = c_out, k = 9·c_in):")
+    var table = ReportTable()
+    table.add("", "layer", "m×n×k", "fp32 GFLOP/s", "% of peak", "int8 GOP/s", "% of peak")
+    var seen = Set<String>()
+    for (net, conv) in gemms {
+      let m = 16 * conv.positions, n = conv.out, k = conv.depth
+      let key = "\(m)x\(n)x\(k)"
+      guard !seen.contains(key) else { continue }
+      seen.insert(key)
+      let fp32 = GemmBenchmark.gflops(QK_AVX512, GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
+      let int8 = Int8GemmBenchmark.gops(QK_AVX512, Int8GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
+      table.add(
+        net, conv.label, "\(m)×\(n)×\(k)", String(format: "%.0f", fp32),
+        fp32Peak > 0 ? String(format: "%.0f %%", 100 * fp32 / fp32Peak) : "–", String(format: "%.0f", int8),
+        int8Peak > 0 ? String(format: "%.0f %%", 100 * int8 / int8Peak) : "–")
+    }
+    print(table.render())
+  }
+}
+
+/// One 3×3 convolution's GEMM shape per image, walked from a network's specs.
+struct ConvShape {
+  let label: String
+  let positions: Int
+  let out: Int
+  let depth: Int
+
+  static func of(_ specs: [LayerSpec], input: ActivationShape) -> [ConvShape] {
+    var side = input.height, channels = input.channels, result: [ConvShape] = []
+    func walk(_ specs: [LayerSpec]) {
+      for spec in specs {
+        switch spec.kind {
+        case let .conv(out, kernel, stride, pad, _):
+          side = (side + 2 * pad - kernel) / stride + 1
+          result.append(
+            ConvShape(
+              label: "conv \(channels)→\(out) at \(side)×\(side)", positions: side * side, out: out,
+              depth: kernel * kernel * channels))
+          channels = out
+        case let .maxpool(kernel, stride), let .avgpool(kernel, stride): side = (side - kernel) / stride + 1
+        case .residual(let inner): walk(inner)
+        default: break
+        }
+      }
+    }
+    walk(specs)
+    return result
+  }
+}
+
+/// The CPU's model name from /proc/cpuinfo, for every figure's caption.
+enum CPUName {
+  static let current: String = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return "unknown CPU" }
+    for line in info.split(separator: "\n") where line.hasPrefix("model name") {
+      return line.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+    return "unknown CPU"
+  }()
+}

@@ -1,5 +1,10 @@
 import Foundation
 
+#if os(Linux)
+  /// glibc's malloc_trim (not in the Glibc module's headers): returns freed heap pages to the system.
+  @_silgen_name("malloc_trim") func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// The process's resident memory from /proc (Linux), for peak-memory figures: the high-water mark is
 /// reset before a phase (writing 5 to /proc/self/clear_refs) and read after it.
 enum ProcessMemory {
@@ -28,6 +33,10 @@ enum ProcessMemory {
   /// Bytes the resident size rose above its level at the start while `body` ran (its peak, not its
   /// end), or nil where it cannot be measured.
   static func peakGrowth(_ body: () throws -> Void) rethrows -> Int? {
+    // Memory an earlier phase freed but the allocator kept would hide this phase's growth: give it back.
+    #if os(Linux)
+      _ = mallocTrim(0)
+    #endif
     let resetWorked = resetPeak()
     let before = status()
     try body()

@@ -116,22 +116,48 @@ enum ScaleBenchmark {
     printGemmEfficiency(gemms, fp32Peak: fp32Peak, int8Peak: int8Peak)
   }
 
-  /// Each convolution's GEMM, for one chunk of 16 images, single thread: fp32 and int8 rates against
-  /// this host's one-core peaks.
+  /// Only fp32 inference at batch 256 for about 10 s, for a profiler to watch (`perf record -g
+  /// .build/release/qat-bench profile-fp32 --net c`): the weights are untrained, the work the same.
+  static func profileInference(threads: Int, only: String?) throws {
+    let specs = only == "d" ? netD : netC
+    var random = SeededRandom(seed: 0)
+    let net = try Network.build(specs, input: shape, random: &random)
+    guard let program = FloatProgram(net) else { return }
+    let test = synthetic(count: 1_024, seed: 2)
+    var predictions: [Int32] = []
+    let start = MonotonicClock.seconds()
+    var images = 0
+    while MonotonicClock.seconds() - start < 10 {
+      _ = program.evaluate(
+        test, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
+      images += test.count
+    }
+    print(Units.imageRate(Double(images) / (MonotonicClock.seconds() - start)))
+  }
+
+  /// Each convolution's GEMM as the engine runs it — one pass of as many images as keep the lowered
+  /// columns near 1 MB (at least one, at most a chunk of 16) — single thread, fp32 and int8, against
+  /// this host's one-core peaks (probed again here, the best of both probes: load only lowers them).
   static func printGemmEfficiency(_ gemms: [(String, ConvShape)], fp32Peak: Double, int8Peak: Double) {
-    print("convolution GEMMs, one chunk of 16 images, 1 thread (m = 16·positions, n = c_out, k = 9·c_in):")
+    let fp32Peak = max(fp32Peak, (0..<5).map { _ in qk_fp32_peak_probe(20_000_000) }.max() ?? 0)
+    let int8Peak = max(int8Peak, Int8GemmBenchmark.probedPeak())
+    print(
+      String(
+        format: "convolution GEMMs, one pass as the engine runs it, 1 thread (peaks %.0f GFLOP/s, %.0f GOP/s):",
+        fp32Peak, int8Peak))
     var table = ReportTable()
-    table.add("", "layer", "m×n×k", "fp32 GFLOP/s", "% of peak", "int8 GOP/s", "% of peak")
+    table.add("", "layer", "images", "m×n×k", "fp32 GFLOP/s", "% of peak", "int8 GOP/s", "% of peak")
     var seen = Set<String>()
     for (net, conv) in gemms {
-      let m = 16 * conv.positions, n = conv.out, k = conv.depth
+      let images = min(16, max(1, 262_144 / max(1, conv.positions * conv.depth)))
+      let m = images * conv.positions, n = conv.out, k = conv.depth
       let key = "\(m)x\(n)x\(k)"
       guard !seen.contains(key) else { continue }
       seen.insert(key)
       let fp32 = GemmBenchmark.gflops(QK_AVX512, GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
       let int8 = Int8GemmBenchmark.gops(QK_AVX512, Int8GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
       table.add(
-        net, conv.label, "\(m)×\(n)×\(k)", String(format: "%.0f", fp32),
+        net, conv.label, "\(images)", "\(m)×\(n)×\(k)", String(format: "%.0f", fp32),
         fp32Peak > 0 ? String(format: "%.0f %%", 100 * fp32 / fp32Peak) : "–", String(format: "%.0f", int8),
         int8Peak > 0 ? String(format: "%.0f %%", 100 * int8 / int8Peak) : "–")
     }

@@ -116,21 +116,42 @@ enum ScaleBenchmark {
     printGemmEfficiency(gemms, fp32Peak: fp32Peak, int8Peak: int8Peak)
   }
 
-  /// Only fp32 inference at batch 256 for about 10 s, for a profiler to watch (`perf record -g
-  /// .build/release/qat-bench profile-fp32 --net c`): the weights are untrained, the work the same.
-  static func profileInference(threads: Int, only: String?) throws {
+  /// Only inference at batch 256 — fp32, or the 8-bit PTQ integer program — for about 10 s, for a
+  /// profiler to watch (`perf record -g .build/release/qat-bench profile-fp32 --net c`): the weights
+  /// are untrained, the work the same.
+  static func profileInference(threads: Int, only: String?, integer: Bool) throws {
     let specs = only == "d" ? netD : netC
     var random = SeededRandom(seed: 0)
     let net = try Network.build(specs, input: shape, random: &random)
-    guard let program = FloatProgram(net) else { return }
     let test = synthetic(count: 1_024, seed: 2)
+    let pool = WorkerPool.shared(threads: threads)
+    let program: InferenceProgram? =
+      integer
+      ? try net.quantized(QuantizationConfig(method: .ptq), training: test, pool: pool) { _ in }.program
+      : FloatProgram(net)
+    guard let program else { return }
     var predictions: [Int32] = []
     let start = MonotonicClock.seconds()
     var images = 0
     while MonotonicClock.seconds() - start < 10 {
-      _ = program.evaluate(
-        test, pool: WorkerPool.shared(threads: threads), batch: 256, predictions: &predictions, logits: nil)
+      _ = program.evaluate(test, pool: pool, batch: 256, predictions: &predictions, logits: nil)
       images += test.count
+    }
+    print(Units.imageRate(Double(images) / (MonotonicClock.seconds() - start)))
+  }
+
+  /// Only training (batch 64) for about 10 s, for a profiler to watch.
+  static func profileTraining(threads: Int, only: String?) throws {
+    var random = SeededRandom(seed: 0)
+    let net = try Network.build(only == "d" ? netD : netC, input: shape, random: &random)
+    let train = synthetic(count: 640, seed: 1)
+    let start = MonotonicClock.seconds()
+    var images = 0
+    while MonotonicClock.seconds() - start < 10 {
+      _ = net.train(
+        on: train, options: TrainingOptions(epochs: 1, batchSize: 64, threads: threads), random: &random,
+        monitor: EngineBenchmark.Quiet())
+      images += train.count
     }
     print(Units.imageRate(Double(images) / (MonotonicClock.seconds() - start)))
   }

@@ -3,7 +3,7 @@ import QatImages
 
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
 // Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N] [--net c|d]
-//        qat-bench profile-fp32 [--net c|d]: only fp32 inference for 10 s, for `perf record`
+//        qat-bench profile-fp32|profile-integer|profile-training [--net c|d]: only that, for about 10 s, for `perf record`
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -17,8 +17,10 @@ while !arguments.isEmpty {
   } else if argument == "--net", let value = arguments.first?.lowercased(), ["c", "d"].contains(value) {
     onlyNet = value
     arguments.removeFirst()
-  } else if ["images", "engine", "quantization", "gemm", "int8", "integer", "scale", "profile-fp32"].contains(argument)
-  {
+  } else if [
+    "images", "engine", "quantization", "gemm", "int8", "integer", "scale", "profile-fp32", "profile-training",
+    "profile-integer",
+  ].contains(argument) {
     sections.append(argument)
   } else {
     FileHandle.standardError.write(
@@ -52,7 +54,9 @@ do {
     case "int8": Int8GemmBenchmark.run()
     case "integer": try IntegerBenchmark.run(threads: threads)
     case "scale": try ScaleBenchmark.run(threads: threads, only: onlyNet)
-    case "profile-fp32": try ScaleBenchmark.profileInference(threads: threads, only: onlyNet)
+    case "profile-fp32": try ScaleBenchmark.profileInference(threads: threads, only: onlyNet, integer: false)
+    case "profile-integer": try ScaleBenchmark.profileInference(threads: threads, only: onlyNet, integer: true)
+    case "profile-training": try ScaleBenchmark.profileTraining(threads: threads, only: onlyNet)
     default: break
     }
   }

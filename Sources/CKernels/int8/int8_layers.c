@@ -47,16 +47,26 @@ static inline void im2col_row_groups(const qk_conv_shape *s, const uint8_t *xi, 
 }
 
 /// Copies n bytes (n small and known only at run time): a memcpy call per span costs more than a
-/// 9- or 48-byte copy itself.
-static inline void copy_span(uint8_t *restrict dst, const uint8_t *restrict src, int n) {
+/// 9- or 96-byte copy itself. The empty asm hides the index from the optimizer, which would
+/// otherwise recognize the loop as a memcpy and call the library for every span — that call was
+/// 40 % of the time of im2col on a 32-channel 3×3 convolution.
+static inline __attribute__((always_inline)) void copy_span(uint8_t *restrict dst, const uint8_t *restrict src,
+                                                            int n) {
   int i = 0;
-  for (; i + 16 <= n; i += 16) memcpy(dst + i, src + i, 16);
+  for (; i + 32 <= n; i += 32) {
+    __asm__("" : "+r"(i));
+    memcpy(dst + i, src + i, 32);
+  }
+  for (; i + 16 <= n; i += 16) {
+    __asm__("" : "+r"(i));
+    memcpy(dst + i, src + i, 16);
+  }
   for (; i < n; i++) dst[i] = src[i];
 }
 
 /// groups == 1: the image is padded once (pad value all around), after which every kernel row of
 /// every output position is one unclipped span of kernel·c_in bytes.
-static void im2col_padded(const qk_conv_shape *s, const uint8_t *x, uint8_t pad, uint8_t *col, int ldcol,
+static inline __attribute__((always_inline)) void im2col_padded(const qk_conv_shape *s, const uint8_t *x, uint8_t pad, uint8_t *col, int ldcol,
                           uint8_t *padded) {
   const int kk = s->kernel, cin = s->c_in, span = kk * cin;
   const int hp = s->h + 2 * s->pad, wp = s->w + 2 * s->pad;
@@ -89,7 +99,8 @@ static void im2col_padded(const qk_conv_shape *s, const uint8_t *x, uint8_t pad,
   }
 }
 
-void qk_im2col_u8(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, uint8_t *col, int ldcol) {
+QK_MULTIVERSION void qk_im2col_u8(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, uint8_t *col,
+                                  int ldcol) {
   const int kk = s->kernel;
   const long row_len = (long)s->groups * kk * kk * (s->c_in / s->groups);
   if (s->groups == 1) {

@@ -73,17 +73,20 @@ enum EngineBenchmark {
         rates.append(Double(later.count * s.data.count) / later.map(\.seconds).reduce(0, +))
       }
       rates.sort()
-      let net = try Network.build(s.specs, input: s.data.shape, random: &random)
+      let trained = try Network.build(s.specs, input: s.data.shape, random: &random)
+      // fp32 inference runs its inference program (batch norm folded, fused epilogues), as
+      // evaluate, predict and compare do.
+      guard let net = FloatProgram(trained) else { throw IntegerConversionError(message: "no fp32 program") }
       let one = LabeledImages(
         nchw: Array(repeating: 0.5, count: s.data.shape.elements), labels: [0], shape: s.data.shape)
       let single = WorkerPool.shared(threads: 1), pool = WorkerPool.shared(threads: threads)
       var predictions: [Int32] = []
       let latency = Timing.median(runs: 2_000, warmup: 200) {
-        _ = net.evaluate(one, pool: single, predictions: &predictions)
+        _ = net.evaluate(one, pool: single, batch: 1, predictions: &predictions, logits: nil)
       }
       let passes = 8
       let wide = Timing.median(runs: 7, warmup: 2) {
-        for _ in 0..<passes { _ = net.evaluate(s.data, pool: pool, batch: 256, predictions: &predictions) }
+        for _ in 0..<passes { _ = net.evaluate(s.data, pool: pool, batch: 256, predictions: &predictions, logits: nil) }
       }
       let throughput = Double(passes * s.data.count) / wide
       table.add(

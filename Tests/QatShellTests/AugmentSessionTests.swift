@@ -66,6 +66,22 @@ import Testing
     #expect(trained(threads: 1, augment: ", augment: []") == trained(threads: 2, augment: ""), "empty means off")
   }
 
+  /// `quantize(…, method: "qat", augment:)` fine-tunes on augmented batches; PTQ and a teacher refuse it.
+  @Test func quantizeAugmentsQATFineTuningOnly() {
+    let s = CapturedSession()
+    s.input(
+      "d = images(\"\(digits)\")", "m = model(d) { conv(4, kernel: 3, pad: 1); relu(); flatten(); dense(10) }",
+      "train(m, d, epochs: 1)")
+    let plain = s.input("q1 = quantize(m, d, method: \"qat\", epochs: 1)")
+    let augmented = s.input("q2 = quantize(m, d, method: \"qat\", epochs: 1, augment: [\"crop\"], crop: 1)")
+    #expect(plain.contains("epoch 1/1  loss ") && augmented.contains("epoch 1/1  loss "), "\(augmented)")
+    #expect(!augmented.contains("error") && plain != augmented, "the batches differ, so the losses do")
+    let ptq = s.input("quantize(m, d, method: \"ptq\", augment: \"flip\")")
+    #expect(ptq.contains("<cell 6>:1:31: error: `quantize`: `augment` changes training images, and PTQ does not train"))
+    let teacher = s.input("quantize(m, d, method: \"qat\", teacher: m, augment: \"flip\")")
+    #expect(teacher.contains("`augment` cannot be combined with `teacher`"), "\(teacher)")
+  }
+
   /// A whole script, run by the binary: augmented views, augmented training (fp32, then QAT through
   /// `prepare`), evaluation on untouched test images.
   @Test func aScriptTrainsWithAugmentation() throws {

@@ -63,6 +63,12 @@ public struct Augmentation: Sendable, Equatable {
     return Choice(flipped: flipped, dy: dy, dx: dx)
   }
 
+  /// The normalized value of a black pixel in each channel, (0 − mean) / std (a zero std counts as
+  /// 1): torchvision pads raw pixels with 0 before `Normalize`, and our images are stored normalized.
+  public static func black(mean: [Double], std: [Double]) -> [Float] {
+    zip(mean, std).map { m, s in Float(-m / (s != 0 ? s : 1)) }
+  }
+
   /// The largest padding an image of this size accepts: every crop must keep at least one row and
   /// one column of the image.
   public static func maxPadding(height: Int, width: Int) -> Int { max(0, min(height, width) - 1) }

@@ -3,12 +3,7 @@ import QatSupport
 extension ImageSplit {
   /// The normalized value of a black pixel in each channel, (0 − mean) / std: what torchvision's
   /// zero padding (of raw pixels, before `Normalize`) becomes in our normalized images.
-  public var blackValues: [Float] {
-    (0..<channels).map { c in
-      let s = c < std.count && std[c] != 0 ? std[c] : 1
-      return Float(-(c < mean.count ? mean[c] : 0) / s)
-    }
-  }
+  public var blackValues: [Float] { Augmentation.black(mean: mean, std: std) }
 
   /// A new split holding the images at `indices`, each augmented with the choice drawn for its
   /// position in `indices` under `seed` (the first image is position 0), so a user sees exactly what

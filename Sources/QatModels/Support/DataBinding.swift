@@ -1,6 +1,7 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
 /// Turns the "data" argument of `train`/`evaluate` into images for the engine: a dataset means its
@@ -64,7 +65,7 @@ enum DataBinding {
   /// The value of a black pixel in each channel of the engine's copy of `split`: what `crop` pads with.
   static func blackValues(_ split: ImageSplit, for model: ModelValue?) -> [Float] {
     let (mean, std) = normalization(split, for: model)
-    return zip(mean, std).map { m, s in Float(-m / (s != 0 ? s : 1)) }
+    return Augmentation.black(mean: mean, std: std)
   }
 
   /// What inference runs for the split — the model's integer program, or its network built for the

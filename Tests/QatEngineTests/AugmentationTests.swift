@@ -43,6 +43,36 @@ import QatSupport
     #expect(Self.copied(Self.twoChannels, .init(flipped: false, dy: 0, dx: 0))[0] == (1...9).map(Float.init))
   }
 
+  /// The batch copy's fast paths (a shifted row as one run, padding by pixel) against `Choice.source`,
+  /// pixel by pixel, for every offset and both flips on a non-square three-channel image.
+  @Test func everyChoiceMatchesTheReferenceMapping() {
+    let h = 4, w = 5, c = 3
+    let data = LabeledImages(
+      nchw: (0..<(h * w * c)).map { Float($0 + 1) }, labels: [0],
+      shape: ActivationShape(channels: c, height: h, width: w))
+    for flipped in [false, true] {
+      for dy in -4...4 {
+        for dx in -6...6 {
+          let choice = Augmentation.Choice(flipped: flipped, dy: dy, dx: dx)
+          let buffer = FloatBuffer(count: h * w * c)
+          data.copyImage(0, to: buffer.pointer, choice: choice, fill: [-1, -2, -3])
+          var expected: [Float] = []
+          for y in 0..<h {
+            for x in 0..<w {
+              for ch in 0..<c {
+                // NCHW source value of channel ch at the source pixel: 1 + ch·h·w + sy·w + sx.
+                expected.append(
+                  choice.source(y: y, x: x, height: h, width: w).map { Float(1 + ch * h * w + $0.y * w + $0.x) }
+                    ?? Float(-1 - ch))
+              }
+            }
+          }
+          #expect(buffer.array == expected, "flipped \(flipped), dy \(dy), dx \(dx)")
+        }
+      }
+    }
+  }
+
   @Test func choicesArePureFunctionsOfSeedAndPosition() {
     let a = Augmentation(flip: true, padding: 2)
     let first = (0..<2000).map { a.choice(seed: 7, position: $0) }

@@ -16,34 +16,42 @@ public struct TrainingAugmentation: Sendable, Equatable {
 
 extension LabeledImages {
   /// Copies image `index` into `destination` (NHWC) cropped and flipped as `choice` says, padding with
-  /// `fill`. Whole rows that stay in place and unflipped are copied at once; the rest pixel by pixel,
-  /// all channels of a pixel together.
+  /// `fill`. Unflipped rows are one contiguous copy of the pixels that stay inside (NHWC keeps a pixel's
+  /// channels together, so a shifted row is still one run); flipped rows go pixel by pixel.
   func copyImage(
     _ index: Int, to destination: UnsafeMutablePointer<Float>, choice: Augmentation.Choice, fill: [Float]
   ) {
     let h = shape.height, w = shape.width, c = shape.channels
     let source = pixels.pointer + index * shape.elements
     let row = w * c
+    // One padded pixel, all channels (a missing channel pads with 0).
+    let black = (0..<c).map { $0 < fill.count ? fill[$0] : 0 }
+    func pad(_ out: UnsafeMutablePointer<Float>, pixels: Range<Int>) {
+      for x in pixels { (out + x * c).update(from: black, count: c) }
+    }
     for y in 0..<h {
       let out = destination + y * row
       let sy = y + choice.dy
       guard sy >= 0, sy < h else {
+        pad(out, pixels: 0..<w)
+        continue
+      }
+      let from = source + sy * row
+      if choice.flipped {
         for x in 0..<w {
-          for ch in 0..<c { out[x * c + ch] = ch < fill.count ? fill[ch] : 0 }
+          let sx = w - 1 - x + choice.dx
+          if sx >= 0, sx < w {
+            (out + x * c).update(from: from + sx * c, count: c)
+          } else {
+            pad(out, pixels: x..<(x + 1))
+          }
         }
-        continue
-      }
-      if !choice.flipped && choice.dx == 0 {
-        out.update(from: source + sy * row, count: row)
-        continue
-      }
-      for x in 0..<w {
-        let sx = (choice.flipped ? w - 1 - x : x) + choice.dx
-        if sx >= 0, sx < w {
-          (out + x * c).update(from: source + (sy * w + sx) * c, count: c)
-        } else {
-          for ch in 0..<c { out[x * c + ch] = ch < fill.count ? fill[ch] : 0 }
-        }
+      } else {
+        // Output x reads source x + dx: inside for x in [max(0, −dx), min(w, w − dx)).
+        let first = min(w, max(0, -choice.dx)), end = max(first, min(w, w - choice.dx))
+        pad(out, pixels: 0..<first)
+        (out + first * c).update(from: from + (first + choice.dx) * c, count: (end - first) * c)
+        pad(out, pixels: end..<w)
       }
     }
   }

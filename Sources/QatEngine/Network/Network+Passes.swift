@@ -1,3 +1,5 @@
+import QatSupport
+
 /// What one pass over a set of images measured.
 public struct PassResult: Sendable {
   public var lossSum = 0.0
@@ -11,8 +13,12 @@ public struct PassResult: Sendable {
 extension Network {
   /// Forward and backward over the images at `indices` of `data` (one batch): leaves the batch's
   /// gradient (mean over the batch) in every parameter's `gradient`. Parameters are not changed.
-  func trainBatch(_ indices: ArraySlice<Int>, of data: LabeledImages, pool: WorkerPool, stepSeed: UInt64) -> PassResult
-  {
+  /// With `augmentation`, each image is cropped and flipped as it is copied into its chunk (no copy
+  /// of the data set); its choice derives from `stepSeed` and its position in the batch.
+  func trainBatch(
+    _ indices: ArraySlice<Int>, of data: LabeledImages, pool: WorkerPool, stepSeed: UInt64,
+    augmentation: TrainingAugmentation? = nil
+  ) -> PassResult {
     let total = indices.count
     let chunks = (total + Self.chunkSize - 1) / Self.chunkSize
     ensureSlots(chunks)
@@ -28,7 +34,12 @@ extension Network {
         let input = slot.activations[0].pointer
         for k in 0..<slot.count {
           let image = indices[first + k]
-          data.copyImage(image, to: input + k * inputShape.elements)
+          if let augmentation, augmentation.augmentation.isActive {
+            let choice = augmentation.augmentation.choice(seed: stepSeed, position: c * Self.chunkSize + k)
+            data.copyImage(image, to: input + k * inputShape.elements, choice: choice, fill: augmentation.fill)
+          } else {
+            data.copyImage(image, to: input + k * inputShape.elements)
+          }
           slot.labels[k] = data.labels[image]
         }
       },

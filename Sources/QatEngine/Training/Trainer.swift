@@ -9,10 +9,12 @@ public struct TrainingOptions: Sendable {
   public var weightDecay: Double
   public var schedule: Schedule
   public var threads: Int
+  /// Crops and flips applied to the training batches (never to evaluation or calibration).
+  public var augmentation: TrainingAugmentation?
 
   public init(
     epochs: Int = 10, learningRate: Double = 0.05, batchSize: Int = 32, optimizer: OptimizerKind = .sgd(momentum: 0.9),
-    weightDecay: Double = 0, schedule: Schedule = .constant, threads: Int = 1
+    weightDecay: Double = 0, schedule: Schedule = .constant, threads: Int = 1, augmentation: TrainingAugmentation? = nil
   ) {
     self.epochs = epochs
     self.learningRate = learningRate
@@ -21,6 +23,7 @@ public struct TrainingOptions: Sendable {
     self.weightDecay = weightDecay
     self.schedule = schedule
     self.threads = threads
+    self.augmentation = augmentation
   }
 }
 
@@ -95,7 +98,8 @@ extension Network {
         // Observers and scales move during a QAT batch too: they are put back with the weights.
         let savedQuantization = quantization?.snapshot()
         let indices = order[(b * options.batchSize)..<min(data.count, (b + 1) * options.batchSize)]
-        let pass = trainBatch(indices, of: data, pool: pool, stepSeed: random.next())
+        let pass = trainBatch(
+          indices, of: data, pool: pool, stepSeed: random.next(), augmentation: options.augmentation)
         var problem: String?
         if !pass.lossSum.isFinite {
           problem = "the loss became \(pass.lossSum.isNaN ? "NaN" : "infinite")"

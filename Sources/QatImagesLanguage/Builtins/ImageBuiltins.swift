@@ -7,7 +7,7 @@ import QatsLanguage
 /// The image built-ins: `images` loads a folder, `show` draws a sample grid.
 public enum ImageBuiltins {
   /// Every built-in of this module, for a session's registry.
-  public static func all() -> [Builtin] { [images, show] }
+  public static func all() -> [Builtin] { [images, show, augmented] }
 
   static var images: Builtin {
     Builtin(

@@ -20,16 +20,19 @@ enum QuantizeBuiltins {
         its test accuracy.
         """,
       parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: "")
-        + ModelArguments.dataFreeParameters + ModelArguments.distillationParameters,
+        + ModelArguments.dataFreeParameters + ModelArguments.distillationParameters
+        + [AugmentArguments.augmentParameter, AugmentArguments.cropParameter],
       returns: "model"
     ) { call in
       try ModelArguments.checkEpochs(call)
       let (model, network, split, config) = try ModelArguments.setup(call)
       let images = DataBinding.images(split, for: model, interpreter: call.interpreter)
       let teacher = try ModelArguments.distillation(call, config: config, student: network, images: images)
+      let augmentation = try ModelArguments.fineTuningAugmentation(
+        call, config: config, split: split, model: model, teacher: teacher != nil)
       let quantized = try QuantizationRun.quantize(
         network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call,
-        distillation: teacher)
+        distillation: teacher, augmentation: augmentation)
       guard let program = quantized.program else { return .none }
       let value = ModelValue(
         specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,

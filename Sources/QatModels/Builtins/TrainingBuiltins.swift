@@ -20,7 +20,8 @@ enum TrainingBuiltins {
         mini-batches from the session's seed, a progress bar on a terminal and a line per epoch. Ctrl-C stops at \
         the next batch with the weights of the last finished batch; a NaN or infinite loss (or, with fake \
         quantization, a NaN or infinite activation) stops training with the weights restored to their last finite \
-        state.
+        state. `augment: ["flip", "crop"]` mirrors and crops each training image on the fly (seeded, the same on \
+        any number of threads; never in evaluation); `augmented(…)` shows what that does.
         """,
       parameters: [
         .required("model", .object(["model"]), "the model to train (changed in place)"),
@@ -36,6 +37,8 @@ enum TrainingBuiltins {
         .optional(
           "schedule", .choice(Schedule.allCases.map(\.rawValue)), default: .string("constant"),
           "\"constant\", \"step\" (×0.1 after each third of the epochs) or \"cosine\" (down to 0)"),
+        AugmentArguments.augmentParameter,
+        AugmentArguments.cropParameter,
       ]
     ) { call in
       guard let model = ModelArguments.model(call), let split = DataBinding.split(call.value("data"), for: .fit)
@@ -59,11 +62,14 @@ enum TrainingBuiltins {
           "a batch of \(Units.grouped(batch)) images \(MemoryBudget.excess(needed, budget: budget)) for this model",
           argument: "batch", hint: "use a smaller batch (32 is the usual choice)")
       }
+      let augmentation = try AugmentArguments.augmentation(call, height: split.height, width: split.width)
       let options = TrainingOptions(
         epochs: call.int("epochs"), learningRate: call.double("lr"), batchSize: batch,
         optimizer: call.string("optimizer") == "adam" ? .adam : .sgd(momentum: momentum),
         weightDecay: call.double("weight_decay"), schedule: Schedule(rawValue: call.string("schedule")) ?? .constant,
-        threads: call.interpreter.computeThreads())
+        threads: call.interpreter.computeThreads(),
+        augmentation: augmentation.isActive
+          ? TrainingAugmentation(augmentation, fill: DataBinding.blackValues(split, for: model)) : nil)
       try TrainingRun.run(network, on: images, options: options, call: call)
       return .none
     }

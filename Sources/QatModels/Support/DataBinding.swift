@@ -1,6 +1,7 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatSupport
 import QatsLanguage
 
 /// Turns the "data" argument of `train`/`evaluate` into images for the engine: a dataset means its
@@ -28,11 +29,7 @@ enum DataBinding {
   /// `model` whose normalization differs from the split's (a model loaded or imported with its own
   /// mean and std), the pixels are normalized the model's way: x′ = ((x·std_d + mean_d) − mean_m) / std_m.
   static func images(_ split: ImageSplit, for model: ModelValue? = nil, interpreter: Interpreter) -> LabeledImages {
-    var mean = split.mean, std = split.std
-    if let input = model?.input, input.mean.count == split.channels, input.std.count == split.channels {
-      mean = input.mean
-      std = input.std
-    }
+    let (mean, std) = normalization(split, for: model)
     let cache = interpreter.sessionObject(ConvertedImages.sessionKey, orMake: ConvertedImages.init)
     if let hit = cache.entries.first(where: { $0.split === split && $0.mean == mean && $0.std == std }) {
       return hit.images
@@ -54,6 +51,21 @@ enum DataBinding {
     cache.entries.append((split, mean, std, images))
     if cache.entries.count > 8 { cache.entries.removeFirst() }
     return images
+  }
+
+  /// The mean and std the engine's copy of `split` is normalized with: the model's when it brings
+  /// its own (a model loaded or imported), else the split's.
+  static func normalization(_ split: ImageSplit, for model: ModelValue?) -> (mean: [Double], std: [Double]) {
+    if let input = model?.input, input.mean.count == split.channels, input.std.count == split.channels {
+      return (input.mean, input.std)
+    }
+    return (split.mean, split.std)
+  }
+
+  /// The value of a black pixel in each channel of the engine's copy of `split`: what `crop` pads with.
+  static func blackValues(_ split: ImageSplit, for model: ModelValue?) -> [Float] {
+    let (mean, std) = normalization(split, for: model)
+    return Augmentation.black(mean: mean, std: std)
   }
 
   /// What inference runs for the split — the model's integer program, the fp32 inference program of

@@ -6,12 +6,15 @@ import QatsLanguage
 enum QuantizationRun {
   /// PTQ or QAT of `network` (untouched) as `config` says, calibrated and fine-tuned on `images`
   /// (QAT: `epochs` epochs at `lr`; `label` keeps the epochs off the output, see `TrainingRun`).
-  /// With `distillation` (the teacher's logits for `images`), QAT's fine-tuning learns from them too.
+  /// With `distillation` (the teacher's logits for `images`), QAT's fine-tuning learns from them too;
+  /// `augmentation` crops and flips its batches (calibration sees the images as they are).
   static func quantize(
     _ network: Network, config: QuantizationConfig, images: LabeledImages, epochs: Int, lr: Double,
-    call: BuiltinCall, label: String? = nil, distillation: DistillationTargets? = nil
+    call: BuiltinCall, label: String? = nil, distillation: DistillationTargets? = nil,
+    augmentation: TrainingAugmentation? = nil
   ) throws -> QuantizedNetwork {
-    let fineTune = TrainingRun.fineTuning(on: images, epochs: epochs, lr: lr, call: call, label: label)
+    let fineTune = TrainingRun.fineTuning(
+      on: images, epochs: epochs, lr: lr, call: call, label: label, augmentation: augmentation)
     return try worded(call) {
       try network.quantized(config, training: images, pool: call.workerPool) {
         student in

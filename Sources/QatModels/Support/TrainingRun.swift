@@ -56,12 +56,14 @@ enum TrainingRun {
   }
 
   /// QAT's fine-tuning step for the quantization pipeline: `epochs` epochs at `lr` (SGD, momentum
-  /// 0.9, batch 32) on `images`.
+  /// 0.9, batch 32) on `images`, augmented as `augmentation` says.
   static func fineTuning(
-    on images: LabeledImages, epochs: Int, lr: Double, call: BuiltinCall, label: String? = nil
+    on images: LabeledImages, epochs: Int, lr: Double, call: BuiltinCall, label: String? = nil,
+    augmentation: TrainingAugmentation? = nil
   ) -> (Network) throws -> Void {
     { network in
-      let options = TrainingOptions(epochs: epochs, learningRate: lr, threads: call.interpreter.computeThreads())
+      let options = TrainingOptions(
+        epochs: epochs, learningRate: lr, threads: call.interpreter.computeThreads(), augmentation: augmentation)
       try run(network, on: images, options: options, call: call, label: label)
     }
   }

@@ -83,10 +83,7 @@ public final class BuiltinRegistry {
       if let v = values[p.name] {
         if p.isOptional, v.isNil { continue }
         if let problem = BuiltinRegistry.check(v, against: p.type) {
-          var hint: String? = nil
-          if case .choice(let options) = p.type, case .string(let given) = v {
-            hint = Suggest.nearest(to: given, in: options).map { "did you mean \(Value.quote($0))?" }
-          }
+          let hint = BuiltinRegistry.choiceHint(v, for: p.type)
           throw fail(
             "`\(p.name)` must be \(p.type.description), got \(problem)", locations[p.name] ?? location, hint: hint)
         }
@@ -142,6 +139,23 @@ public final class BuiltinRegistry {
     case .oneOf(let types): ok = types.contains { check(value, against: $0) == nil }
     }
     return ok ? nil : describe(value)
+  }
+
+  /// "did you mean …?" for the first string of `value` (itself, or an item of a list) that is not
+  /// one of the choices `type` declares (`observer: "minmx"`, `augment: ["flip", "crp"]`).
+  static func choiceHint(_ value: Value, for type: ParameterType) -> String? {
+    let options = type.choices(inList: false) + type.choices(inList: true)
+    guard !options.isEmpty else { return nil }
+    let strings: [String]
+    switch value {
+    case .string(let s): strings = [s]
+    case .list(let items): strings = items.compactMap { if case .string(let s) = $0 { s } else { nil } }
+    default: return nil
+    }
+    for given in strings where !options.contains(given) {
+      if let near = Suggest.nearest(to: given, in: options) { return "did you mean \(Value.quote(near))?" }
+    }
+    return nil
   }
 
   /// "-3", "\"adam\"", "a list of 3 items", "a dataset".

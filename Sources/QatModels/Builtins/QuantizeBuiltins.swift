@@ -1,6 +1,8 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `quantize` and `prepare`: PTQ and QAT over the engine's fake quantization (SPEC §5, §10).
@@ -20,7 +22,7 @@ enum QuantizeBuiltins {
         its test accuracy.
         """,
       parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: "")
-        + ModelArguments.dataFreeParameters + ModelArguments.distillationParameters,
+        + ModelArguments.dataFreeParameters + ModelArguments.roundingParameters + ModelArguments.distillationParameters,
       returns: "model"
     ) { call in
       try ModelArguments.checkEpochs(call)
@@ -31,6 +33,7 @@ enum QuantizeBuiltins {
         network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call,
         distillation: teacher)
       guard let program = quantized.program else { return .none }
+      if let note = roundingNote(quantized.rounding) { call.emit(PlainText(note)) }
       let value = ModelValue(
         specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
         input: model.input)
@@ -83,5 +86,17 @@ enum QuantizeBuiltins {
       return .object(
         ModelValue(specs: model.specs, locations: model.locations, network: nil, integer: program, input: model.input))
     }
+  }
+
+  /// What AdaRound changed, in one line: how many weights left their nearest level, and each
+  /// conv/dense layer's output error on the calibration images, nearest → AdaRound. Nil without it.
+  static func roundingNote(_ reports: [AdaRoundLayerReport]) -> String? {
+    guard !reports.isEmpty else { return nil }
+    let flipped = reports.reduce(0) { $0 + $1.flipped }, weights = reports.reduce(0) { $0 + $1.weights }
+    let errors = reports.map { "\(Units.loss($0.nearestError)) → \(Units.loss($0.adaRoundError))" }
+    return """
+      adaround: \(Units.grouped(flipped)) of \(Units.grouped(weights)) weights rounded the other way than nearest; \
+      each layer's output error on the calibration images, nearest → adaround: \(errors.joined(separator: ", "))
+      """
   }
 }

@@ -41,7 +41,8 @@ extension AdaRound {
           let done = g * settings.iterations + iteration
           return progress(
             AdaRoundProgress(
-              layer: number + 1, layers: quantized.count, iteration: done, iterations: blocks.count * settings.iterations,
+              layer: number + 1, layers: quantized.count, iteration: done,
+              iterations: blocks.count * settings.iterations,
               reconstructionError: error))
         }
         guard let levels else { throw AdaRoundInterrupted(layer: number + 1) }

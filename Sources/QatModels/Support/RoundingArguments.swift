@@ -13,7 +13,7 @@ extension ModelArguments {
         PTQ: \"nearest\" rounds each weight to its nearest level; \"adaround\" (Nagel et al. 2020) learns per \
         weight whether to round up or down, layer by layer, so that each layer's output on the calibration \
         images stays closest to fp32's (\(AdaRound.Settings().iterations) Adam steps per layer)
-        """),
+        """)
     ]
   }
 

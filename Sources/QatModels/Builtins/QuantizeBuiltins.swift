@@ -88,15 +88,15 @@ enum QuantizeBuiltins {
     }
   }
 
-  /// What AdaRound changed, in one line: how many weights left their nearest level, and each
+  /// What AdaRound changed, in two lines: how many weights left their nearest level, and each
   /// conv/dense layer's output error on the calibration images, nearest → AdaRound. Nil without it.
   static func roundingNote(_ reports: [AdaRoundLayerReport]) -> String? {
     guard !reports.isEmpty else { return nil }
     let flipped = reports.reduce(0) { $0 + $1.flipped }, weights = reports.reduce(0) { $0 + $1.weights }
     let errors = reports.map { "\(Units.loss($0.nearestError)) → \(Units.loss($0.adaRoundError))" }
     return """
-      adaround: \(Units.grouped(flipped)) of \(Units.grouped(weights)) weights rounded the other way than nearest; \
-      each layer's output error on the calibration images, nearest → adaround: \(errors.joined(separator: ", "))
+      adaround: \(Units.grouped(flipped)) of \(Units.grouped(weights)) weights rounded the other way than nearest
+        output error per conv/dense layer, nearest → adaround: \(errors.joined(separator: ", "))
       """
   }
 }

@@ -62,6 +62,21 @@ import QatSupport
     }
   }
 
+  /// The worked example of docs/quantization.md §13: one output, two weights 0.45 and 0.35 on a grid
+  /// of step 1, both inputs always 1. Nearest rounds both down and the output loses 0.8 (error
+  /// 0.64); AdaRound rounds the larger one up and the output is 0.2 high (error 0.04).
+  @Test func workedExample() throws {
+    let gram = FloatBuffer([1, 1, 1, 1]), target = FloatBuffer([0.8, 0.8])
+    let problem = AdaRoundProblem(
+      rows: 2, columns: 1, weights: [0.45, 0.35], scales: [1], inverseScales: [1], qmin: -8, qmax: 7, gram: gram,
+      target: target, constant: 0.64)
+    #expect(problem.nearestLevels() == [0, 0])
+    #expect(abs(problem.reconstructionError(levels: [0, 0]) - 0.64) < 1e-6)
+    let levels = try #require(problem.solve(settings: AdaRound.Settings()) { _, _ in false })
+    #expect(levels == [1, 0])
+    #expect(abs(problem.reconstructionError(levels: levels) - 0.04) < 1e-6)
+  }
+
   /// Each weight's level is ⌊w/s⌋ or ⌊w/s⌋ + 1: at most one step from nearest; some weights do
   /// round the other way, and every layer's output error is no higher than with nearest (lower in all).
   @Test(arguments: [4, 3]) func oneStepFromNearestAndALowerError(bits: Int) throws {

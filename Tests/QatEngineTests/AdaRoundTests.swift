@@ -153,6 +153,24 @@ import QatSupport
     #expect(back.activationIntegers(data, limit: 16) == program.activationIntegers(data, limit: 16))
   }
 
+  /// A layer with more inputs per output than `maxInputs` keeps nearest rounding (its Gram matrices
+  /// would be too large); the others are rounded.
+  @Test func wideLayersKeepNearestRounding() throws {
+    let (net, data) = try QuantizedNetworkTests.trained(DataFreeQuantizationTests.separable)
+    let config = Self.config(bits: 4, rounding: .nearest)
+    let simulation = try net.quantized(config, training: data, pool: Self.pool) { _ in }.simulation
+    let before = Self.levels(simulation)
+    let reference = try #require(try net.quantizationSource(Self.config(bits: 4, rounding: .adaround))).0
+    var settings = AdaRound.Settings()
+    settings.iterations = 200
+    settings.maxInputs = 10
+    let reports = try AdaRound.round(
+      simulation, reference: reference, calibration: data, pool: Self.pool, settings: settings)
+    let after = Self.levels(simulation)
+    #expect(reports.map(\.inputs) == [18, 9, 4, 45] && reports.map(\.keptNearest) == [true, false, false, true])
+    #expect(before[0] == after[0] && before[3] == after[3] && before[1...2] != after[1...2])
+  }
+
   /// Stopping (Ctrl-C) throws with the layer under way.
   @Test func stopping() throws {
     let (net, data) = try QuantizedNetworkTests.trained(DataFreeQuantizationTests.separable)

@@ -34,6 +34,9 @@ public enum AdaRound {
     public var betaStart = 20.0, betaEnd = 2.0
     /// Adam's step size on V (β₁ = 0.9, β₂ = 0.999).
     public var learningRate: Float = 0.01
+    /// The most inputs per output (K) a layer may have: its two K × K Gram matrices then take at most
+    /// 64 MB each. A wider layer keeps nearest rounding.
+    public var maxInputs = 4096
 
     public init() {}
 

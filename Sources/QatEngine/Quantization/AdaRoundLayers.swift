@@ -8,6 +8,11 @@ public struct AdaRoundLayerReport: Sendable, Equatable {
   public let operation: Int
   public let nearestError, adaRoundError: Double
   public let flipped, weights: Int
+  /// Inputs per output (K).
+  public let inputs: Int
+  /// True when K was above `AdaRound.Settings.maxInputs`: the layer kept nearest rounding (its errors
+  /// are then 0 and nothing is flipped).
+  public let keptNearest: Bool
 }
 
 extension AdaRound {
@@ -33,6 +38,13 @@ extension AdaRound {
       guard let op = simulation.ops[i] as? WeightedOperation, let quantizer = op.weightQuantizer,
         quantizer.foldedBatchNorm == nil
       else { continue }
+      guard op.layout.rows <= settings.maxInputs else {
+        reports.append(
+          AdaRoundLayerReport(
+            operation: i, nearestError: 0, adaRoundError: 0, flipped: 0, weights: op.weight.count,
+            inputs: op.layout.rows, keptNearest: true))
+        continue
+      }
       let blocks = problems(
         op, quantizer: quantizer, inputs: (simulation, i), fp32: (reference, r), calibration: calibration, pool: pool)
       var nearest = 0.0, rounded = 0.0, flipped = 0
@@ -55,7 +67,8 @@ extension AdaRound {
       }
       reports.append(
         AdaRoundLayerReport(
-          operation: i, nearestError: nearest, adaRoundError: rounded, flipped: flipped, weights: op.weight.count))
+          operation: i, nearestError: nearest, adaRoundError: rounded, flipped: flipped, weights: op.weight.count,
+          inputs: op.layout.rows, keptNearest: false))
     }
     return reports
   }

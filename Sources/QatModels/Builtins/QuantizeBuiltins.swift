@@ -93,7 +93,11 @@ enum QuantizeBuiltins {
   static func roundingNote(_ reports: [AdaRoundLayerReport]) -> String? {
     guard !reports.isEmpty else { return nil }
     let flipped = reports.reduce(0) { $0 + $1.flipped }, weights = reports.reduce(0) { $0 + $1.weights }
-    let errors = reports.map { "\(Units.loss($0.nearestError)) → \(Units.loss($0.adaRoundError))" }
+    let errors = reports.map {
+      $0.keptNearest
+        ? "nearest kept (\(Units.grouped($0.inputs)) inputs per output, more than AdaRound's \(Units.grouped(AdaRound.Settings().maxInputs)))"
+        : "\(Units.loss($0.nearestError)) → \(Units.loss($0.adaRoundError))"
+    }
     return """
       adaround: \(Units.grouped(flipped)) of \(Units.grouped(weights)) weights rounded the other way than nearest
         output error per conv/dense layer, nearest → adaround: \(errors.joined(separator: ", "))

@@ -21,7 +21,9 @@ import QatShell
     // fixed-point requantization every model shows.
     let agreed = s.input("agree(q, d)")
     #expect(agreed.contains("  0  input  ") && agreed.contains("predictions: 3"), "\(agreed)")
-    s.input("save(q, \"\(dir)/q.qnet\")")
+    s.input("save(q, \"\(dir)/q.qnet\")", "export(q, \"\(dir)/q.onnx\")")
+    let onnx = s.input("agree(q, d, onnx: \"\(dir)/q.onnx\")")
+    #expect(onnx.contains("q.onnx read back: predictions 360 of 360 identical"), "\(onnx)")
     let fresh = CapturedSession()
     let loaded = fresh.input("m = load(\"\(dir)/q.qnet\")")
     #expect(loaded.contains("m: ptq · 4-bit · adarounded · accuracy "), "\(loaded)")

@@ -41,30 +41,14 @@ import QatShell
     #expect(qat.contains("method: ptq"), "\(qat)")
   }
 
-  /// Ctrl-C during AdaRound (its last check) stops `quantize` with the layer it was rounding; the
-  /// variable is not assigned and the fp32 model is as it was.
+  /// Ctrl-C during AdaRound (its last check) stops `quantize` with the layer it was rounding, and
+  /// the fp32 model is as it was.
   @Test func ctrlCStopsAdaRound() {
     let s = CapturedSession.smallTrainedNet(digits: digits)
-    nonisolated(unsafe) var asked = 0
-    s.session.interpreter.interruptCheck = {
-      asked += 1
-      return false
-    }
-    let run = "q = quantize(net, d, bits: 4, rounding: \"adaround\")"
-    s.input(run)
-    let checks = asked
-    #expect(checks > 2)
-    s.input("q = 0")
     let before = s.input("evaluate(net, d)")
-    asked = 0
-    s.session.interpreter.interruptCheck = {
-      asked += 1
-      return asked >= checks
-    }
-    let out = s.input(run)
-    s.session.interpreter.interruptCheck = { false }
+    let (out, checks) = s.inputInterruptedAtLastCheck("quantize(net, d, bits: 4, rounding: \"adaround\")")
+    #expect(checks > 2)
     #expect(out.contains("AdaRound stopped by Ctrl-C in layer 2; the model is unchanged"), "\(out)")
-    #expect(s.input("q") == "0\n")
     #expect(s.input("evaluate(net, d)") == before)
   }
 }

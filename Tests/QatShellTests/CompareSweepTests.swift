@@ -86,21 +86,7 @@ import QatsLanguage
   /// returned with a note, and the message names what was kept.
   @Test func anInterruptedSweepReturnsTheRowsItFinished() {
     let s = CapturedSession.smallTrainedNet(digits: digits)
-    nonisolated(unsafe) var asked = 0
-    s.session.interpreter.interruptCheck = {
-      asked += 1
-      return false
-    }
-    let sweep = "t = sweep(net, d, bits: [8, 2], epochs: 1, timing: false)"
-    s.input(sweep)
-    let checks = asked
-    asked = 0
-    s.session.interpreter.interruptCheck = {
-      asked += 1
-      return asked >= checks
-    }
-    let out = s.input(sweep)
-    s.session.interpreter.interruptCheck = { false }
+    let out = s.inputInterruptedAtLastCheck("t = sweep(net, d, bits: [8, 2], epochs: 1, timing: false)").output
     #expect(out.contains("interrupted: sweep stopped by Ctrl-C after 5 of 6 runs; the table keeps the 5"), "\(out)")
     #expect(s.input("t.method") == "[\"fp32\", \"fp32 +1 epochs\", \"ptq\", \"qat\", \"ptq\"]\n")
     let shown = s.input("t")

@@ -21,6 +21,27 @@ final class CapturedSession {
     return s
   }
 
+  /// Runs `cell` twice: once counting how often it asks whether Ctrl-C is pending, then again with
+  /// Ctrl-C pending from that last check on (the interrupt as late as the cell can see it). Returns
+  /// the second run's output and the number of checks; later cells run uninterrupted.
+  func inputInterruptedAtLastCheck(_ cell: String) -> (output: String, checks: Int) {
+    nonisolated(unsafe) var asked = 0
+    session.interpreter.interruptCheck = {
+      asked += 1
+      return false
+    }
+    input(cell)
+    let checks = asked
+    asked = 0
+    session.interpreter.interruptCheck = {
+      asked += 1
+      return asked >= checks
+    }
+    let output = input(cell)
+    session.interpreter.interruptCheck = { false }
+    return (output, checks)
+  }
+
   /// Runs inputs as separate cells; returns stdout+stderr produced.
   @discardableResult
   func input(_ cells: String...) -> String {

@@ -7,9 +7,25 @@ import Testing
 @testable import QatOutput
 
 /// Awkward charts: no data, one point, NaN, a flat line, huge labels, only negative bars.
+/// A histogram with observers' ranges under it: inside, beyond both ends, one column wide, a long
+/// name, a markup name, and a non-finite one (not drawn).
+private var spansHistogram: HistogramChart {
+  var chart = HistogramChart(
+    valueLabel: "activation", lower: 0, upper: 7, counts: [90, 40, 12, 6, 3, 1, 1], levels: [0, 1, 2, 3, 4],
+    clipRange: 0...4)
+  chart.spans = [
+    .init(name: "minmax", lower: 0, upper: 7), .init(name: "kl", lower: 0, upper: 1.9),
+    .init(name: "beyond", lower: -3, upper: 9), .init(name: "point", lower: 2, upper: 2),
+    .init(name: String(repeating: "w", count: 200), lower: 6.9, upper: 7),
+    .init(name: "<b>&\"x\"", lower: 1, upper: 3), .init(name: "nan", lower: .nan, upper: 1),
+  ]
+  return chart
+}
+
 private var edgeCases: [(String, any Figure)] {
   [
     ("empty line", LineChart(xLabel: "x", yLabel: "y", series: [])),
+    ("histogram with spans", spansHistogram),
     (
       "one point",
       LineChart(
@@ -82,6 +98,14 @@ private var everyFigure: [(String, any Figure)] { ChartFixtures.all + edgeCases 
         }
       }
     }
+  }
+
+  @Test func spansAreDrawnUnderTheHistogram() {
+    let text = spansHistogram.render(.text(color: false, width: 80))
+    #expect(text.contains("├─ minmax ") && text.contains("◀") && text.contains("▶") && text.contains("kl"), "\(text)")
+    #expect(!text.contains("nan"), "\(text)")
+    let svg = spansHistogram.svg()
+    #expect(svg.contains(">minmax<") && svg.contains("&lt;b&gt;"), "\(svg)")
   }
 
   @Test func chartsStayAFewRowsTall() {

@@ -59,6 +59,18 @@ void qk_requantize(const int32_t *acc, int rows, int n, int ld_acc, const qk_req
 /// between are set to 0).
 void qk_im2col_u8(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, uint8_t *col, int ldcol);
 
+/// 1 when qk_qconv_direct can run this convolution: AVX-512 VNNI, stride 1, one group, c_in a multiple
+/// of 4 (each kernel row's bytes are whole 4-byte groups).
+int qk_qconv_direct_supported(const qk_conv_shape *s);
+/// Scratch bytes qk_qconv_direct needs (for any number of images: it works one image at a time).
+int64_t qk_qconv_direct_scratch(const qk_conv_shape *s);
+/// The convolution y = requant(conv(x, W)) read in place (no im2col), for a shape
+/// qk_qconv_direct_supported accepts: x is s->n NHWC uint8 images, padding reads as pad_value, W is
+/// packed by qk_qgemm_pack as the k × c_out matrix im2col's columns multiply (k = kernel²·c_in, rows
+/// ordered ky, kx, ci), y is s->n NHWC uint8 outputs. Bit-identical to qk_im2col_u8 + qk_qgemm_u8.
+void qk_qconv_direct(const qk_conv_shape *s, const uint8_t *x, uint8_t pad_value, const int8_t *packed,
+                     const qk_requant *rq, uint8_t *y, uint8_t *scratch);
+
 /// Depthwise convolution (groups = c_in = c_out) over uint8 NHWC:
 ///   acc[c] = Σ over the window of (x − x_zero)·w[kh][kw][c]   (padding contributes 0)
 /// then requantized per channel with rq. Weights int8 in [kh][kw][c] order. y (NHWC) is overwritten.

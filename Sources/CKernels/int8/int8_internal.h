@@ -49,6 +49,10 @@ void qk_qgemm_portable(int m, int n, int k, const uint8_t *a, int lda, const int
                        const qk_requant *rq, const int32_t *bias, void *c, int ldc);
 void qk_qgemm_vnni(int m, int n, int k, const uint8_t *a, int lda, const int8_t *packed,
                    const qk_requant *rq, const int32_t *bias, void *c, int ldc);
+/// qk_qgemm_vnni (u8 output) with each row's k bytes in `segments` runs of k/segments bytes (a multiple
+/// of 4), run s starting seg_stride·s bytes after the row's start: a convolution read in place.
+void qk_qgemm_vnni_segmented(int m, int n, int k, int segments, long seg_stride, const uint8_t *a, int lda,
+                             const int8_t *packed, const qk_requant *rq, uint8_t *c, int ldc);
 
 // The depthwise variants (same contract as qk_qdepthwise).
 void qk_qdepthwise_reference(const qk_conv_shape *s, const uint8_t *x, int32_t x_zero, const int8_t *w,

@@ -67,6 +67,8 @@ typedef struct {
   const int8_t *b;     // the first panel of the column group
   long panel;          // bytes between panels
   long groups;         // whole 4-byte k groups
+  int segments;        // k in `segments` runs of `groups / segments` groups, each run `seg_stride`
+  long seg_stride;     // bytes after the previous one in A (a convolution read in place: one kernel row each)
   int rem;             // k % 4: the last group is partial (right-aligned in B)
   int short_k;         // k < 4: that group is all there is, and the row has no 4 bytes to read
   char *c;             // C at (first row, first column), bytes
@@ -88,22 +90,28 @@ QK_AVX_INLINE void tiles(const int R, const int NV, int count, const qtile_args 
   const int packed = t->ldc == QK_PANEL * NV && t->lanes == QK_PANEL;
   const long lda = t->lda;
   for (int tile = 0; tile < count; tile++) {
-    const uint8_t *a = t->a + (long)tile * R * lda;
+    const uint8_t *const first = t->a + (long)tile * R * lda;
     const int8_t *b = t->b;
     __m512i acc[16][NV_MAX];
     UNROLL for (int r = 0; r < R; r++) UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_si512();
-    for (long g = 0; g < t->groups; g++) {
-      __m512i bv[NV_MAX];
-      UNROLL for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_si512(b + v * t->panel);
-      UNROLL for (int r = 0; r < R; r++) {
-        int32_t word;
-        memcpy(&word, a + r * lda, 4);
-        const __m512i av = _mm512_set1_epi32(word);
-        UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+    const long run = t->groups / t->segments;
+    for (int segment = 0; segment < t->segments; segment++) {
+      const uint8_t *a = first + segment * t->seg_stride;
+      for (long g = 0; g < run; g++) {
+        __m512i bv[NV_MAX];
+        UNROLL for (int v = 0; v < NV; v++) bv[v] = _mm512_loadu_si512(b + v * t->panel);
+        UNROLL for (int r = 0; r < R; r++) {
+          int32_t word;
+          memcpy(&word, a + r * lda, 4);
+          const __m512i av = _mm512_set1_epi32(word);
+          UNROLL for (int v = 0; v < NV; v++) acc[r][v] = _mm512_dpbusd_epi32(acc[r][v], av, bv[v]);
+        }
+        a += 4;
+        b += QK_GROUP_BYTES;
       }
-      a += 4;
-      b += QK_GROUP_BYTES;
     }
+    // Only an unsegmented product has a partial last group (segments are whole groups).
+    const uint8_t *a = first + 4 * t->groups;
     if (t->rem) {
       // The row's last 4 bytes (k − 4 … k − 1): those already counted meet the group's zeros.
       // With k < 4, the k bytes moved up into the word's top bytes instead.
@@ -184,14 +192,16 @@ static void column_group_scalar(int m, int nv, int j0, int width, const uint8_t 
   }
 }
 
-void qk_qgemm_vnni(int m, int n, int k, const uint8_t *a, int lda, const int8_t *packed,
-                   const qk_requant *rq, const int32_t *bias, void *c, int ldc) {
+/// The product with k in `segments` runs of whole 4-byte groups, run s of each row starting
+/// `seg_stride`·s bytes after the row's start (segments = 1: a plain GEMM).
+static void qgemm_segmented(int m, int n, int k, int segments, long seg_stride, const uint8_t *a, int lda,
+                            const int8_t *packed, const qk_requant *rq, const int32_t *bias, void *c, int ldc) {
   const long elt = rq ? 1 : 4;
   // |acc| ≤ 255·128·k while the int32 sum cannot wrap; past that any int32.
   const int64_t amax = (int64_t)k * 255 * 128 < ((int64_t)1 << 31) ? (int64_t)k * 255 * 128 : (int64_t)1 << 31;
   qk_rq_table table;
   qtile_args t = {
-      .lda = lda, .panel = qk_panel_bytes(k), .groups = k / QK_GROUP,
+      .lda = lda, .panel = qk_panel_bytes(k), .groups = k / QK_GROUP, .segments = segments, .seg_stride = seg_stride,
       .rem = k % QK_GROUP, .short_k = k < QK_GROUP, .ldc = (long)ldc * elt,
       .low = rq ? rq->low : 0, .high = rq ? rq->high : 255,
   };
@@ -211,6 +221,16 @@ void qk_qgemm_vnni(int m, int n, int k, const uint8_t *a, int lda, const int8_t 
     }
     column_group(m, nv, a, &t, (char *)c + j0 * elt);
   }
+}
+
+void qk_qgemm_vnni(int m, int n, int k, const uint8_t *a, int lda, const int8_t *packed,
+                   const qk_requant *rq, const int32_t *bias, void *c, int ldc) {
+  qgemm_segmented(m, n, k, 1, 0, a, lda, packed, rq, bias, c, ldc);
+}
+
+void qk_qgemm_vnni_segmented(int m, int n, int k, int segments, long seg_stride, const uint8_t *a, int lda,
+                             const int8_t *packed, const qk_requant *rq, uint8_t *c, int ldc) {
+  qgemm_segmented(m, n, k, segments, seg_stride, a, lda, packed, rq, NULL, c, ldc);
 }
 
 #pragma clang attribute pop

@@ -87,6 +87,7 @@ struct IntegerCompiler {
       method: config.method, weightBits: config.weightBits, activationBits: config.activationBits,
       layerBits: config.layerWidths)
     (info.equalized, info.biasCorrected) = (config.equalize, config.biasCorrection)
+    info.adaRounded = config.rounding == .adaround
     return IntegerNetwork(activations: activations, ops: self.ops, output: current, info: info)
   }
 

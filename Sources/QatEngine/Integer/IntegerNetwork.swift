@@ -33,6 +33,8 @@ public struct IntegerProgramInfo: Sendable, Equatable {
   public var equalized = false
   /// Made with bias correction (`QuantizationConfig.biasCorrection`).
   public var biasCorrected = false
+  /// Made with AdaRound's weight rounding (`QuantizationConfig.rounding`).
+  public var adaRounded = false
 
   public init(method: QuantMethod, weightBits: Int, activationBits: Int, layerBits: [Int] = []) {
     self.method = method

@@ -85,6 +85,10 @@ final class IntegerMatMulOp: IntegerOp {
   let inputElements, positions: Int
   /// The input activation's shape (a dense layer's input may be a feature map, flattened NHWC).
   let inputShape: ActivationShape
+  /// Runs as `qk_qconv_direct` (the padded input read in place, no im2col): a stride-1 convolution
+  /// on an AVX-512 VNNI CPU whose output rows are wide enough that the kernel − 1 extra positions it
+  /// computes per row cost less than lowering would (≤ 10 %: 28 % faster on 32×32×32, slower on 8×8).
+  let direct: Bool
 
   init(
     form: Form, weights: QuantizedWeights, requant: Requantization, input: Int, inputActivation: IntegerActivation,
@@ -97,6 +101,12 @@ final class IntegerMatMulOp: IntegerOp {
     inputElements = inputActivation.shape.elements
     inputShape = inputActivation.shape
     if case .conv(let s, _) = form { positions = Int(s.out_h * s.out_w) } else { positions = 1 }
+    if case .conv(var s, true) = form, Kernels.variant == QK_AVX512 {
+      s.n = 1
+      direct = qk_qconv_direct_supported(&s) != 0 && s.out_w >= 10 * (s.kernel - 1)
+    } else {
+      direct = false
+    }
     let l = weights.layout
     packed = (0..<l.blocks).map { g in
       let buffer = AlignedBuffer<Int8>(count: Int(qk_qgemm_packed_size(Int32(l.rows), Int32(l.columns))))
@@ -124,7 +134,12 @@ final class IntegerMatMulOp: IntegerOp {
   /// Columns of the lowered input.
   var columns: Int { weights.layout.blocks * weights.layout.rows }
 
-  override var scratchBytesPerImage: Int { lowers ? positions * columns : 0 }
+  override var scratchBytesPerImage: Int {
+    guard lowers else { return 0 }
+    guard direct, case .conv(var s, _) = form else { return positions * columns }
+    s.n = 1
+    return max(positions * columns, Int(qk_qconv_direct_scratch(&s)))
+  }
 
   override func run(_ chunk: IntegerChunk, images: Int, index: Int) {
     let x = chunk.activations[inputs[0]].pointer, y = chunk.activations[output].pointer
@@ -137,6 +152,11 @@ final class IntegerMatMulOp: IntegerOp {
         &rq, y, Int32(channels))
     case .conv(var shape, let lowers):
       shape.n = Int32(images)
+      if direct, let scratch = chunk.scratch[index] {
+        var rq = requant.kernelParameters()
+        qk_qconv_direct(&shape, x, inputZeroPoint, packed[0].pointer, &rq, y, scratch.pointer)
+        return
+      }
       var a = UnsafePointer(x), lda = columns
       if lowers, let col = chunk.scratch[index] {
         qk_im2col_u8(&shape, x, inputZeroPoint, col.pointer, Int32(columns))

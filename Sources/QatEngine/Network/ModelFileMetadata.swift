@@ -47,6 +47,7 @@ public struct ModelFileMetadata: Equatable, Sendable {
     static let layerBits = "layer_bits"
     static let accuracy = "accuracy"
     static let equalized = "equalized", biasCorrected = "bias_corrected"
+    static let rounding = "rounding"
   }
 
   /// Sets the file's input shape, colour mode, normalization and class names, and replaces its
@@ -69,6 +70,7 @@ public struct ModelFileMetadata: Equatable, Sendable {
       }
       if program.info.equalized { file.properties.append(.init(Key.equalized, "true")) }
       if program.info.biasCorrected { file.properties.append(.init(Key.biasCorrected, "true")) }
+      if program.info.adaRounded { file.properties.append(.init(Key.rounding, WeightRounding.adaround.rawValue)) }
     }
     if let accuracy { file.properties.append(.init(Key.accuracy, "\(accuracy)")) }
   }
@@ -104,6 +106,7 @@ public struct ModelFileMetadata: Equatable, Sendable {
         method: method, weightBits: weightBits, activationBits: activationBits, layerBits: layerBits)
       info.equalized = file.property(Key.equalized) == "true"
       info.biasCorrected = file.property(Key.biasCorrected) == "true"
+      info.adaRounded = file.property(Key.rounding) == WeightRounding.adaround.rawValue
       program = IntegerProgram(info: info, output: output)
     }
     accuracy = file.property(Key.accuracy).flatMap(Double.init).flatMap { (0...1).contains($0) ? $0 : nil }

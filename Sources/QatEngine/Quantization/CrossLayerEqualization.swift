@@ -144,12 +144,13 @@ enum CrossLayerEqualization {
 }
 
 extension Network {
-  /// The fp32 network quantization starts from when `config` equalizes or corrects biases: a copy
+  /// The fp32 network quantization starts from when `config` equalizes, corrects biases or rounds
+  /// with AdaRound: a copy
   /// with batch norm folded (`foldingBatchNorms`), then equalized if asked (the paper's order: fold,
   /// equalize, then calibrate), and `config` with `keep` renumbered for it. Nil when neither option
   /// is set: quantization then copies and folds as it always has.
   func quantizationSource(_ config: QuantizationConfig) throws(ShapeError) -> (Network, QuantizationConfig)? {
-    guard config.equalize || config.biasCorrection else { return nil }
+    guard config.equalize || config.biasCorrection || config.rounding == .adaround else { return nil }
     let (network, opMap) = try foldingBatchNorms()
     if config.equalize { CrossLayerEqualization.equalize(network) }
     var adjusted = config

@@ -42,6 +42,9 @@ public struct QuantizationConfig: Sendable, Equatable {
   /// Empirical bias correction (Nagel et al. 2019): each conv/dense bias shifted by the mean output
   /// error measured on the calibration images, after calibration (`BiasCorrection`).
   public var biasCorrection = false
+  /// How PTQ puts the weights on their grid: nearest (the default) or AdaRound (Nagel et al. 2020),
+  /// learned layer by layer on the calibration images (`AdaRound`).
+  public var rounding = WeightRounding.nearest
 
   public init(method: QuantMethod) { self.method = method }
 

@@ -6,6 +6,8 @@ public struct QuantizedNetwork {
   /// The integer-only program compiled from `simulation`; nil when only part of the network was
   /// quantized (`QuantizationConfig.only`), which runs in simulation only.
   public let program: IntegerNetwork?
+  /// What AdaRound did, one report per conv/dense layer (empty with nearest rounding).
+  public var rounding: [AdaRoundLayerReport] = []
 }
 
 extension Network {
@@ -21,12 +23,15 @@ extension Network {
   /// With `config.equalize`, step 1 starts from a copy with batch norm folded and cross-layer
   /// equalized (`quantizationSource`); with `config.biasCorrection`, each bias is corrected between
   /// steps 5 and 6 (`BiasCorrection`), on the same calibration images.
+  /// With `config.rounding` AdaRound, the weights are rounded layer by layer (`AdaRound.round`) after
+  /// step 5 and before bias correction, `rounding` seeing its progress (true stops it: throws
+  /// `AdaRoundInterrupted`).
   /// A partial quantization (`config.only`) stops after step 4.
   /// Throws `ShapeError` (the network cannot be quantized), `IntegerConversionError` (it has no
   /// integer form), or whatever `fineTune` throws.
   public func quantized(
     _ config: QuantizationConfig, training: LabeledImages, pool: WorkerPool,
-    fineTune: (Network) throws -> Void
+    fineTune: (Network) throws -> Void, rounding: (AdaRoundProgress) -> Bool = { _ in false }
   ) throws -> QuantizedNetwork {
     let calibration = training.subset(Network.calibrationIndices(count: training.count, samples: config.samples))
     var simulation = try prepared(config, calibration: calibration, pool: pool)
@@ -34,10 +39,18 @@ extension Network {
     simulation.quantization?.convert()
     guard config.only == nil else { return QuantizedNetwork(simulation: simulation, program: nil) }
     simulation = simulation.foldingQATBatchNorms()
-    if config.biasCorrection, let reference = try quantizationSource(config)?.0 {
+    let reference = config.biasCorrection || config.rounding == .adaround ? try quantizationSource(config)?.0 : nil
+    var reports: [AdaRoundLayerReport] = []
+    if config.rounding == .adaround, let reference {
+      reports = try AdaRound.round(
+        simulation, reference: reference, calibration: calibration, pool: pool, progress: rounding)
+    }
+    if config.biasCorrection, let reference {
       BiasCorrection.correct(simulation, reference: reference, calibration: calibration, pool: pool)
     }
-    return QuantizedNetwork(simulation: simulation, program: try simulation.integerProgram())
+    var result = QuantizedNetwork(simulation: simulation, program: try simulation.integerProgram())
+    result.rounding = reports
+    return result
   }
 
   /// Steps 1 and 2 of `quantized`: a fake-quantized copy calibrated on `config.samples` images of

@@ -50,6 +50,7 @@ enum InspectBuiltins {
           "samples", .positiveInt, default: .int(256),
           "calibration images for activations, at indices ⌊i·n/samples⌋ of the split"),
         .optional("bins", .positiveInt, default: .int(defaultBins), "histogram bins (at most 1,000)"),
+        observersParameter,
       ],
       returns: "inspection"
     ) { call in
@@ -69,6 +70,7 @@ enum InspectBuiltins {
           hint: "define it with model(data) { … }, or give data: inspect(net, 0, data)")
       }
       let state = network.quantization
+      try checkObservers(call, fp32: state == nil, activations: activations)
       if state != nil {
         for name in ["bits", "per_channel", "observer"] where call.isGiven(name) {
           throw call.error(
@@ -155,8 +157,9 @@ enum InspectBuiltins {
         """
         : "\(modelText ?? "") · as it computes them, every earlier layer quantized"
       let heading = "inspect: activations \(place) · quantization point \(grid.point) · \(how)"
-      return .object(
-        InspectionValue.activations(grid, heading: heading, place: place, images: images.count, bins: bins))
+      let value = InspectionValue.activations(grid, heading: heading, place: place, images: images.count, bins: bins)
+      value.chart.spans = try observerSpans(call, network: network, config: config, images: all, layer: target)
+      return .object(value)
     }
   }
 

@@ -1,6 +1,8 @@
 import QatEngine
 import QatImages
 import QatImagesLanguage
+import QatOutput
+import QatSupport
 import QatsLanguage
 
 /// `quantize` and `prepare`: PTQ and QAT over the engine's fake quantization (SPEC §5, §10).
@@ -20,8 +22,8 @@ enum QuantizeBuiltins {
         its test accuracy.
         """,
       parameters: ModelArguments.sharedParameters + ModelArguments.fineTuningParameters(what: "")
-        + ModelArguments.dataFreeParameters + ModelArguments.distillationParameters
-        + [AugmentArguments.augmentParameter, AugmentArguments.cropParameter],
+        + ModelArguments.dataFreeParameters + ModelArguments.roundingParameters
+        + ModelArguments.distillationParameters + [AugmentArguments.augmentParameter, AugmentArguments.cropParameter],
       returns: "model"
     ) { call in
       try ModelArguments.checkEpochs(call)
@@ -34,6 +36,7 @@ enum QuantizeBuiltins {
         network, config: config, images: images, epochs: call.int("epochs"), lr: call.double("lr"), call: call,
         distillation: teacher, augmentation: augmentation)
       guard let program = quantized.program else { return .none }
+      if let note = roundingNote(quantized.rounding) { call.emit(PlainText(note)) }
       let value = ModelValue(
         specs: model.specs, locations: model.locations, network: quantized.simulation, integer: program,
         input: model.input)
@@ -86,5 +89,21 @@ enum QuantizeBuiltins {
       return .object(
         ModelValue(specs: model.specs, locations: model.locations, network: nil, integer: program, input: model.input))
     }
+  }
+
+  /// What AdaRound changed, in two lines: how many weights left their nearest level, and each
+  /// conv/dense layer's output error on the calibration images, nearest → AdaRound. Nil without it.
+  static func roundingNote(_ reports: [AdaRoundLayerReport]) -> String? {
+    guard !reports.isEmpty else { return nil }
+    let flipped = reports.reduce(0) { $0 + $1.flipped }, weights = reports.reduce(0) { $0 + $1.weights }
+    let errors = reports.map {
+      $0.keptNearest
+        ? "nearest kept (\(Units.grouped($0.inputs)) inputs per output, more than AdaRound's \(Units.grouped(AdaRound.Settings().maxInputs)))"
+        : "\(Units.loss($0.nearestError)) → \(Units.loss($0.adaRoundError))"
+    }
+    return """
+      adaround: \(Units.grouped(flipped)) of \(Units.grouped(weights)) weights rounded the other way than nearest
+        output error per conv/dense layer, nearest → adaround: \(errors.joined(separator: ", "))
+      """
   }
 }

@@ -164,6 +164,7 @@ enum ModelArguments {
     if case .bool(let lsq) = call.value("lsq") { config.learnedScales = lsq }
     if call.isGiven("keep") { config.keep = try keptOperations(call.list("keep"), network: network, call: call) }
     try readDataFree(call, into: &config)
+    try readRounding(call, into: &config)
     return config
   }
 

@@ -15,13 +15,20 @@ enum QuantizationRun {
   ) throws -> QuantizedNetwork {
     let fineTune = TrainingRun.fineTuning(
       on: images, epochs: epochs, lr: lr, call: call, label: label, augmentation: augmentation)
-    return try worded(call) {
-      try network.quantized(config, training: images, pool: call.workerPool) {
-        student in
-        student.distillation = distillation
-        defer { student.distillation = nil }
-        try fineTune(student)
+    defer { call.interpreter.output.progress(nil) }
+    do {
+      return try worded(call) {
+        try network.quantized(
+          config, training: images, pool: call.workerPool,
+          fineTune: { student in
+            student.distillation = distillation
+            defer { student.distillation = nil }
+            try fineTune(student)
+          }, rounding: ModelArguments.roundingProgress(call))
       }
+    } catch let stop as AdaRoundInterrupted {
+      throw QatsError(
+        .interrupted, "AdaRound stopped by Ctrl-C in layer \(stop.layer); the model is unchanged", at: call.location)
     }
   }
 

@@ -30,7 +30,8 @@ public final class InspectionValue: HostObject, CompositeRenderable {
   let observer: String?
   let levelsUsed: Int
   let channels: [Channel]
-  let chart: HistogramChart
+  /// The histogram; `inspect(…, observers:)` adds each observer's range as a span under it.
+  var chart: HistogramChart
   let notes: [String]
 
   /// Channel rows shown before the table is cut short.
@@ -91,7 +92,7 @@ public final class InspectionValue: HostObject, CompositeRenderable {
       "what", "count", "min", "max", "bits", "signed", "symmetric", "per_channel", "observer", "scale", "zero_point",
       "levels",
       "levels_used", "qmin", "qmax", "range", "clipped", "clipped_below", "clipped_above", "sqnr_db", "channels",
-      "histogram",
+      "histogram", "ranges",
     ]
   }
 
@@ -132,6 +133,15 @@ public final class InspectionValue: HostObject, CompositeRenderable {
           ("lower", .float(chart.lower)), ("upper", .float(chart.upper)),
           ("counts", .list(chart.counts.map(Value.int))),
         ]))
+    case "ranges":
+      return .list(
+        chart.spans.map { span in
+          .record(
+            Record([
+              ("observer", .string(span.name)), ("low", Self.number(Float(span.lower))),
+              ("high", Self.number(Float(span.upper))),
+            ]))
+        })
     default: return nil
     }
   }
@@ -151,7 +161,7 @@ public final class InspectionValue: HostObject, CompositeRenderable {
 
   public func plainValue() -> Value? {
     var pairs: [(String, Value)] = []
-    for name in memberNames where name != "histogram" {
+    for name in memberNames where name != "histogram" && name != "ranges" {
       if let value = try? member(name) { pairs.append((name, value)) }
     }
     return .record(Record(pairs))

@@ -6,7 +6,7 @@ import QatsLanguage
 /// How an integer model shows itself: method, bits, accuracy and file size in one line, and the
 /// table of its quantization points (the grids its integer activations live on).
 enum IntegerModelText {
-  static let memberNames = QuantizedModelText.memberNames + ["steps", "equalized", "bias_corrected"]
+  static let memberNames = QuantizedModelText.memberNames + ["steps", "equalized", "bias_corrected", "rounding"]
 
   static func bits(_ info: IntegerProgramInfo) -> String {
     if !info.layerBits.isEmpty { return QuantizedModelText.mixed(info.layerBits) }
@@ -19,6 +19,7 @@ enum IntegerModelText {
     var parts = [program.info.method.rawValue, bits(program.info)]
     if program.info.equalized { parts.append("equalized") }
     if program.info.biasCorrected { parts.append("bias-corrected") }
+    if program.info.adaRounded { parts.append("adarounded") }
     if let accuracy = model.knownAccuracy { parts.append("accuracy \(Units.percent(accuracy))") }
     parts.append("integer-only, \(program.stepCount) \(program.stepCount == 1 ? "step" : "steps")")
     if let size = model.fileSize { parts.append("\(Units.bytes(size)) file") }
@@ -43,6 +44,7 @@ enum IntegerModelText {
     case "steps": return .list(program.stepNames.map(Value.string))
     case "equalized": return .bool(info.equalized)
     case "bias_corrected": return .bool(info.biasCorrected)
+    case "rounding": return .string((info.adaRounded ? WeightRounding.adaround : .nearest).rawValue)
     case "quantizers":
       return .list(
         program.quantizationPoints.map { point in

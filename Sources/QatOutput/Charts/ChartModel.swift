@@ -113,6 +113,19 @@ public struct HistogramChart: Sendable, Equatable {
   public var levels: [Double]
   /// The representable range [lowest level, highest level]; nil when there is no grid.
   public var clipRange: ClosedRange<Double>?
+  /// Other ranges to compare on the same values (each observer's choice), one row each under the axis.
+  public var spans: [Span] = []
+
+  /// A named range drawn under the histogram as ├────┤ name.
+  public struct Span: Sendable, Equatable {
+    public var name: String
+    public var lower, upper: Double
+    public init(name: String, lower: Double, upper: Double) {
+      self.name = name
+      self.lower = lower
+      self.upper = upper
+    }
+  }
 
   public init(
     title: String? = nil, valueLabel: String, lower: Double, upper: Double, counts: [Int],

@@ -78,8 +78,16 @@ extension HistogramChart {
       key.append("\(levels.count) quantization \(levels.count == 1 ? "level" : "levels")")
     }
     if let share = clippedShare() { key.append("clipped: " + Units.percent(share) + " of values") }
-    var height = bottom + 56
-    height += doc.legend(key, x: left, y: bottom + 66, maxWidth: right - left) { doc, i, x, y in
+    // Each span (another range for the same values) on a row of its own, labelled at its right end.
+    for (i, span) in spans.enumerated() where span.lower.isDrawable && span.upper.isDrawable {
+      let y = bottom + 62 + 16 * Double(i)
+      let x0 = px(max(lower, span.lower)), x1 = px(min(upper, span.upper))
+      doc.line(x0, y, x1, y, stroke: ChartPalette.svgColor(0), width: 2)
+      for x in [x0, x1] { doc.line(x, y - 4, x, y + 4, stroke: ChartPalette.svgColor(0), width: 1.5) }
+      doc.text(span.name, x: x1 + 6, y: y + 4)
+    }
+    var height = bottom + 56 + 16 * Double(spans.count)
+    height += doc.legend(key, x: left, y: height + 10, maxWidth: right - left) { doc, i, x, y in
       if key[i].hasPrefix("clipped") {
         doc.rect(x - 6, y - 6, 12, 12, fill: ChartPalette.alertSVG)
       } else if !tooDense {

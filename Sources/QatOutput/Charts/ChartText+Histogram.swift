@@ -86,6 +86,7 @@ extension HistogramChart {
     out.append(labels)
     let name = valueLabel.truncated(to: width)
     out.append(TextRow(width: width, name, at: max(0, min(width - name.count, plotStart + (columns - name.count) / 2))))
+    out += spanRows(width: width, plotStart: plotStart, columns: columns)
 
     var key: [(String, ChartStyle?)] = []
     if tooDense {

@@ -110,6 +110,19 @@ enum HelpTopics {
           + "`equalize: true` this is the paper's data-free recipe.",
       ]),
     Topic(
+      name: "adaround", title: "rounding each weight up or down, learned (PTQ)",
+      lines: [
+        "`quantize(net, data, rounding: \"adaround\")` (Nagel et al. 2020): instead of rounding every weight to its "
+          + "nearest level, learn for each one whether to round up or down so that each layer's output on the "
+          + "calibration images stays closest to fp32's. W̃ = s·clamp(⌊W/s⌋ + h(V), qmin, qmax) with h(V) = "
+          + "clamp(σ(V)·1.2 − 0.1, 0, 1); V starts where h(V) is W/s's fractional part.",
+        "Layer by layer, with the layers before already rounded, Adam on V minimizes ‖W·x − W̃·x̂‖² (x the fp32 "
+          + "inputs, x̂ the quantized network's) + 0.01·Σ(1 − |2h − 1|^β), β annealed from 20 to 2 after a 20 % "
+          + "warm-up; 1,000 steps per layer, nothing random. At the end h ≥ ½ rounds up. The levels become the "
+          + "stored weights, so the integer program and model files take the model like any other "
+          + "(`q.rounding`). PTQ only; samples/rounding.qats compares it with nearest at 4 and 3 bits.",
+      ]),
+    Topic(
       name: "mixed_precision", title: "a width per layer",
       lines: [
         "`quantize(net, data, bits: [8, 4, 8])` gives each conv/dense layer (in the order summary lists them) its "
@@ -239,7 +252,8 @@ enum HelpTopics {
     "observer": "observers", "per-channel": "per_channel", "weight_bits": "bits", "act_bits": "bits",
     "fold": "folding", "int8": "integer", "equalize": "equalization", "cle": "equalization",
     "bias-correction": "bias_correction", "mixed-precision": "mixed_precision", "distill": "distillation",
-    "teacher": "distillation", "kd": "distillation", "function": "fn", "elif": "else", "qdq": "onnx",
+    "teacher": "distillation", "kd": "distillation", "rounding": "adaround", "function": "fn", "elif": "else",
+    "qdq": "onnx",
     "agreement": "onnx",
   ]
 

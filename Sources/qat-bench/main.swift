@@ -2,7 +2,7 @@ import Foundation
 import QatImages
 
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
-// Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]
+// Usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [--threads N]
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -12,11 +12,11 @@ while !arguments.isEmpty {
   if argument == "--threads", let value = arguments.first.flatMap(Int.init), value > 0 {
     threads = value
     arguments.removeFirst()
-  } else if ["images", "engine", "quantization", "gemm", "int8", "integer"].contains(argument) {
+  } else if ["images", "dataset", "engine", "quantization", "gemm", "int8", "integer"].contains(argument) {
     sections.append(argument)
   } else {
     FileHandle.standardError.write(
-      Data("usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
+      Data("usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [--threads N]\n".utf8))
     exit(64)
   }
 }
@@ -35,7 +35,11 @@ do {
   for section in sections {
     print("")
     switch section {
-    case "images": try ImageLoadingBenchmark.run(threads: threads)
+    case "images":
+      try ImageLoadingBenchmark.run(threads: threads)
+      print("")
+      try DatasetLoadingBenchmark.run(threads: threads)
+    case "dataset": try DatasetLoadingBenchmark.run(threads: threads)
     case "engine": try EngineBenchmark.run(threads: threads)
     case "quantization": try QuantizationBenchmark.run(threads: threads)
     case "gemm": GemmBenchmark.run()

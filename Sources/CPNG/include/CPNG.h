@@ -66,6 +66,15 @@ qpng_limits qpng_default_limits(void);
  * goes on, a file that continues) is not read at all. Returns out->status. */
 int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image *out);
 
+/* The same for the file `name` in the open folder `dir_fd` (openat), as a folder loader reads its
+ * images: no path is walked again, and no stat comes before the open, because the folder scan has
+ * already seen a regular file there. The open is non-blocking and fstat checks the kind before
+ * anything is read, so a pipe or device put in the file's place is still refused without waiting.
+ * A file of at most 8 KiB (every MNIST or CIFAR-sized image) is read whole with one read() and
+ * decoded from memory; a larger one is read as qpng_decode_file reads it. The outcome (pixels,
+ * status, message) is the same as qpng_decode_file's for the same file. Returns out->status. */
+int qpng_decode_file_at(int dir_fd, const char *name, int want, qpng_limits limits, qpng_image *out);
+
 /* The same for a PNG held in memory (`data` is only borrowed). */
 int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out);
 

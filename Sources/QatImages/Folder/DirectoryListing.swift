@@ -34,12 +34,14 @@ struct RawPath: Sendable, Hashable {
 struct DirectoryEntry: Sendable, Hashable {
   /// The name's bytes, as the folder holds them.
   var rawName: [UInt8]
-  /// The name for messages and class names (escaped where it is not printable UTF-8).
-  var name: String
   var isDirectory: Bool
   var isRegularFile: Bool
   var size: Int
   var modified: Int
+
+  /// The name for messages and class names (escaped where it is not printable UTF-8). Made when
+  /// asked: only folder names and skipped entries are shown, never the tens of thousands of images.
+  var name: String { PrintableName.of(bytes: rawName) }
 }
 
 /// Lists folders with POSIX calls: FileManager's attributes cost ~10 µs a file, which matters
@@ -64,19 +66,26 @@ enum DirectoryListing {
       names.append(name)
     }
     names.sort { $0.lexicographicallyPrecedes($1) }
+    let folder = dirfd(directory)
+    // One buffer for every name as a C string: no allocation per entry.
+    var cName = [CChar](repeating: 0, count: (names.map(\.count).max() ?? 0) + 1)
     return names.map { name in
       var info = stat()
-      // stat (not lstat): a symlink to a folder of images counts as that folder. stat never
-      // opens, so a named pipe is seen for what it is without waiting on it.
-      guard path.appending(name).withCString({ stat($0, &info) }) == 0 else {
-        return DirectoryEntry(
-          rawName: name, name: PrintableName.of(bytes: name), isDirectory: false, isRegularFile: false, size: 0,
-          modified: 0)
+      // fstatat from the open folder: the path is not walked again for each of its files. It
+      // follows links (as stat, not lstat): a symlink to a folder of images counts as that folder.
+      // It never opens, so a named pipe is seen for what it is without waiting on it.
+      let found = cName.withUnsafeMutableBufferPointer { buffer -> Bool in
+        guard let base = buffer.baseAddress else { return false }
+        for (i, byte) in name.enumerated() { base[i] = CChar(bitPattern: byte) }
+        base[name.count] = 0
+        return fstatat(folder, base, &info, 0) == 0
+      }
+      guard found else {
+        return DirectoryEntry(rawName: name, isDirectory: false, isRegularFile: false, size: 0, modified: 0)
       }
       let type = info.st_mode & S_IFMT
       return DirectoryEntry(
-        rawName: name, name: PrintableName.of(bytes: name), isDirectory: type == S_IFDIR,
-        isRegularFile: type == S_IFREG,
+        rawName: name, isDirectory: type == S_IFDIR, isRegularFile: type == S_IFREG,
         size: Int(info.st_size), modified: Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec))
     }
   }

@@ -9,6 +9,8 @@ struct FolderScan: Sendable {
     /// The path as the file system has it, to open.
     var raw: RawPath
     var classIndex: Int
+    /// The class folder it is in (an index into `folders`), so it can be opened from there.
+    var folder: Int
     var size: Int
     var modified: Int
   }
@@ -24,10 +26,13 @@ struct FolderScan: Sendable {
   var testFiles: [File]
   /// Entries that are not files (nested folders, sockets, broken links).
   var skipped: [SkippedFile]
+  /// The class folders, train's then test's: `File.folder` indexes this.
+  var folders: [RawPath] = []
 
   /// Scans `root`, or throws a clear error for a missing path, a folder without class folders,
-  /// an empty class folder, or `train/` and `test/` with different classes.
-  static func scan(_ rootText: String) throws(ImageFolderError) -> FolderScan {
+  /// an empty class folder, or `train/` and `test/` with different classes. The class folders are
+  /// listed on `threads` cores (a stat per file adds up at tens of thousands of files).
+  static func scan(_ rootText: String, threads: Int = 1) throws(ImageFolderError) -> FolderScan {
     let rawRoot = RawPath(rootText)
     let root = rawRoot.shown
     let kind = DirectoryListing.kind(of: rawRoot)
@@ -46,7 +51,7 @@ struct FolderScan: Sendable {
     }
     let folders = entries.filter(\.isDirectory).map(\.name)
     if folders.contains("train") && folders.contains("test") {
-      return try scanFixedSplit(rawRoot)
+      return try scanFixedSplit(rawRoot, threads: threads)
     }
     if folders.contains("train") != folders.contains("test") {
       let present = folders.contains("train") ? "train" : "test"
@@ -58,7 +63,9 @@ struct FolderScan: Sendable {
     var scan = FolderScan(hasFixedSplit: false, classes: [], trainFiles: [], testFiles: [], skipped: [])
     let classes = try classFolders(rawRoot, entries: entries)
     scan.classes = classes.map(\.name)
-    scan.trainFiles = try files(rawRoot, classes: classes, skipped: &scan.skipped)
+    scan.folders = classes.map { rawRoot.appending($0.rawName) }
+    let listed = list(scan.folders, classCount: classes.count, threads: threads)
+    scan.trainFiles = try files(listed[...], skipped: &scan.skipped)
     return scan
   }
 
@@ -75,7 +82,7 @@ struct FolderScan: Sendable {
     return slash == nil ? guess : parent + "/" + guess
   }
 
-  private static func scanFixedSplit(_ root: RawPath) throws(ImageFolderError) -> FolderScan {
+  private static func scanFixedSplit(_ root: RawPath, threads: Int) throws(ImageFolderError) -> FolderScan {
     let trainRoot = root.appending(Array("train".utf8)), testRoot = root.appending(Array("test".utf8))
     guard let trainEntries = DirectoryListing.entries(of: trainRoot),
       let testEntries = DirectoryListing.entries(of: testRoot)
@@ -97,8 +104,11 @@ struct FolderScan: Sendable {
     }
     var scan = FolderScan(
       hasFixedSplit: true, classes: trainClasses.map(\.name), trainFiles: [], testFiles: [], skipped: [])
-    scan.trainFiles = try files(trainRoot, classes: trainClasses, skipped: &scan.skipped)
-    scan.testFiles = try files(testRoot, classes: testClasses, skipped: &scan.skipped)
+    scan.folders =
+      trainClasses.map { trainRoot.appending($0.rawName) } + testClasses.map { testRoot.appending($0.rawName) }
+    let listed = list(scan.folders, classCount: trainClasses.count, threads: threads)
+    scan.trainFiles = try files(listed[..<trainClasses.count], skipped: &scan.skipped)
+    scan.testFiles = try files(listed[trainClasses.count...], skipped: &scan.skipped)
     return scan
   }
 
@@ -118,30 +128,61 @@ struct FolderScan: Sendable {
     return classes
   }
 
-  private static func files(_ root: RawPath, classes: [DirectoryEntry], skipped: inout [SkippedFile])
-    throws(ImageFolderError) -> [File]
+  /// One class folder's listing and its files, made on a worker.
+  private struct Listed: Sendable {
+    var folder: RawPath
+    var entries: [DirectoryEntry]?
+    var files: [File] = []
+  }
+
+  /// Lists every folder (folder `f` holds class `f % classCount`) on `threads` cores, in order.
+  private static func list(_ folders: [RawPath], classCount: Int, threads: Int) -> [Listed] {
+    let out = UnsafeMutablePointer<Listed>.allocate(capacity: folders.count)
+    out.initialize(repeating: Listed(folder: RawPath([]), entries: nil), count: folders.count)
+    defer {
+      out.deinitialize(count: folders.count)
+      out.deallocate()
+    }
+    let shared = SharedBuffer(base: out)
+    // Never interrupted: a listing takes milliseconds, and decoding checks Ctrl-C right after.
+    try? Parallel.forEachChunk(count: folders.count, chunk: 1, threads: threads) { range in
+      for f in range {
+        let folder = folders[f]
+        var listed = Listed(folder: folder, entries: DirectoryListing.entries(of: folder))
+        listed.files = (listed.entries ?? []).filter(\.isRegularFile).map {
+          let raw = folder.appending($0.rawName)
+          return File(
+            path: raw.shown, raw: raw, classIndex: f % max(1, classCount), folder: f, size: $0.size,
+            modified: $0.modified)
+        }
+        shared.base[f] = listed
+      }
+    }
+    return Array(UnsafeBufferPointer(start: out, count: folders.count))
+  }
+
+  /// The files of listed class folders, in order; errors are raised in folder order.
+  private static func files(_ listed: ArraySlice<Listed>, skipped: inout [SkippedFile]) throws(ImageFolderError)
+    -> [File]
   {
     var out: [File] = []
-    for (index, entry) in classes.enumerated() {
-      let folder = root.appending(entry.rawName)
-      guard let entries = DirectoryListing.entries(of: folder) else {
-        throw ImageFolderError("cannot read the class folder '\(folder.shown)'", hint: "check its permissions")
+    out.reserveCapacity(listed.reduce(0) { $0 + $1.files.count })
+    for folder in listed {
+      guard let entries = folder.entries else {
+        throw ImageFolderError(
+          "cannot read the class folder '\(folder.folder.shown)'", hint: "check its permissions")
       }
-      let regular = entries.filter(\.isRegularFile)
       for entry in entries where !entry.isRegularFile {
         skipped.append(
           SkippedFile(
-            path: folder.appending(entry.rawName).shown,
+            path: folder.folder.appending(entry.rawName).shown,
             reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
       }
-      if regular.isEmpty {
+      if folder.files.isEmpty {
         throw ImageFolderError(
-          "the class folder '\(folder.shown)' has no files", hint: "put PNG images in it, or remove it")
+          "the class folder '\(folder.folder.shown)' has no files", hint: "put PNG images in it, or remove it")
       }
-      out += regular.map {
-        let raw = folder.appending($0.rawName)
-        return File(path: raw.shown, raw: raw, classIndex: index, size: $0.size, modified: $0.modified)
-      }
+      out += folder.files
     }
     return out
   }

@@ -1,5 +1,6 @@
 /* PNG decoding through libpng's classic API; see CPNG.h for the rules. */
 #include "CPNG.h"
+#include "internal.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -142,8 +143,8 @@ static int check_header_size(const uint8_t *data, size_t size, qpng_limits limit
 }
 
 /* Composites alpha over black and converts to the asked channel count. */
-static void convert_pixels(const uint8_t *src, int src_channels, uint8_t *dst, int dst_channels,
-                           size_t pixel_count) {
+void qpng_convert_pixels(const uint8_t *src, int src_channels, uint8_t *dst, int dst_channels,
+                         size_t pixel_count) {
   for (size_t i = 0; i < pixel_count; i++, src += src_channels, dst += dst_channels) {
     unsigned r, g, b;
     if (src_channels <= 2) {
@@ -268,7 +269,7 @@ static int decode(decode_context *ctx, const uint8_t *head, size_t head_size, in
     if (!out->pixels) {
       status = fail(out, QPNG_ERR_MEMORY, "out of memory for the decoded pixels");
     } else {
-      convert_pixels(ctx->rows, src_channels, out->pixels, out->channels, pixel_count);
+      qpng_convert_pixels(ctx->rows, src_channels, out->pixels, out->channels, pixel_count);
     }
   }
   free(ctx->rows);
@@ -362,6 +363,10 @@ int qpng_decode_file_at(int dir_fd, const char *name, int want, qpng_limits limi
     got += (size_t)n;
   }
   if (got < sizeof buffer && got == (size_t)st.st_size) at_end = 1;
+  if (at_end && qpng_decode_plain(buffer, got, want, limits, out)) {
+    close(fd);
+    return out->status;
+  }
   decode_context ctx;
   memset(&ctx, 0, sizeof ctx);
   ctx.data = buffer; /* served first, then the rest of the file if there is more */

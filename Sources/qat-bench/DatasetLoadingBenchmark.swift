@@ -25,11 +25,12 @@ enum DatasetLoadingBenchmark {
     for t in Array(Set([1, threads])).sorted() {
       let peak = try MemoryProbe.peakGrowth { _ = try load(root, threads: t) }
       var runs: [ImageDataset] = []
-      var seconds: [Double] = []
+      var seconds: [Double] = [], cpu: [Double] = []
       for _ in 0..<5 {
-        let start = MonotonicClock.seconds()
+        let start = MonotonicClock.seconds(), startCPU = MemoryProbe.cpuSeconds()
         runs.append(try load(root, threads: t))
         seconds.append(MonotonicClock.seconds() - start)
+        cpu.append(MemoryProbe.cpuSeconds() - startCPU)
         runs.removeAll()  // one dataset alive at a time, as in a session that reloads
       }
       let phases = try (0..<3).map { _ in try load(root, threads: t).phases }
@@ -37,6 +38,7 @@ enum DatasetLoadingBenchmark {
       table.add(
         name, ms(median(seconds)), range(seconds), rate(Double(files.count) / median(seconds)),
         MemoryProbe.megabytes(peak))
+      table.add("  CPU time (user + system)", ms(median(cpu)), range(cpu), "", "")
       table.add("  directory scan", ms(median(phases.map(\.scan))), range(phases.map(\.scan)), "", "")
       table.add("  read + decode", ms(median(phases.map(\.decode))), range(phases.map(\.decode)), "", "")
       table.add("  split + normalize", ms(median(phases.map(\.finish))), range(phases.map(\.finish)), "", "")

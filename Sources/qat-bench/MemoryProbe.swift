@@ -32,6 +32,15 @@ enum MemoryProbe {
     return write(fd, "5", 1) == 1
   }
 
+  /// User plus system CPU seconds of the whole process so far: on a loaded machine the wall time
+  /// of a load varies with the other work, its CPU time much less.
+  static func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+  }
+
   /// "219.5 MB".
   static func megabytes(_ bytes: Int?) -> String {
     bytes.map { String(format: "%.1f MB", Double($0) / 1e6) } ?? "n/a"

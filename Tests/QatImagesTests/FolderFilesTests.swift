@@ -71,6 +71,20 @@ import Testing
     try expectSameAsDecodeByPath(root)
   }
 
+  @Test func shownPathsAreTheWholePathShown() {
+    let folders =
+      ["/tmp/a", "/tmp/caf\u{E9}", "/tmp/x\u{1B}[31m", ""].map { RawPath($0) } + [RawPath([0x2F, 0xE9, 0x41])]
+    let names: [[UInt8]] = [
+      Array("0001.png".utf8), Array("é.png".utf8), [0xE9, 0x2E, 0x70], [0x80], [0x41, 0xC3], Array("a\u{7}b".utf8),
+      Array("\u{202E}gnp.exe".utf8), [0x7F], [0x20, 0x7E],
+    ]
+    for folder in folders {
+      for name in names {
+        #expect(FolderScan.shownPath(folder.shown, name) == folder.appending(name).shown, "\(folder.bytes) \(name)")
+      }
+    }
+  }
+
   @Test func theScanListsInByteOrderOnAnyThreadCount() throws {
     let f = try FolderBuilder()
     defer { f.remove() }

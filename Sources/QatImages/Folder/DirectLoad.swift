@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
 import QatSupport
 
 /// The folder loader's fast path: each image is decoded straight into its slot of the final train
@@ -100,8 +103,20 @@ enum DirectLoad {
   }
 
   /// An array whose elements the caller writes before reading any: the pages of a large tensor are
-  /// then first touched by the decoding workers, in parallel, and never zeroed in vain.
+  /// then first touched by the decoding workers, in parallel, and never zeroed in vain. Its whole
+  /// 2 MiB pieces are marked for huge pages: 220 MB in 4 KiB pages is 54,000 page faults.
   static func uninitializedFloats(_ count: Int) -> [Float] {
-    [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+      initialized = count
+      #if os(Linux)
+        guard let base = buffer.baseAddress, count > 0 else { return }
+        let huge: UInt = 2 << 20
+        let start = (UInt(bitPattern: base) + huge - 1) & ~(huge - 1)
+        let end = UInt(bitPattern: base + count) & ~(huge - 1)
+        if end > start, let first = UnsafeMutableRawPointer(bitPattern: start) {
+          _ = madvise(first, Int(end - start), MADV_HUGEPAGE)  // a hint: refused is fine
+        }
+      #endif
+    }
   }
 }

@@ -85,7 +85,10 @@ extension DirectLoad {
       guard let base = isTest ? test : train else { return .pending }
       let out = base + slot * layout.perImage
       let plane = layout.plane
-      if image.size == layout.size && image.channels == layout.channels {
+      if image.size == layout.size && image.channels == 1 && layout.channels == 1 {
+        let p = image.pixels
+        for i in 0..<plane { out[i] = Float(p[i]) * (1 / 255) }  // one channel: a loop the compiler vectorizes
+      } else if image.size == layout.size && image.channels == layout.channels {
         let channels = image.channels, p = image.pixels
         for i in 0..<plane { for c in 0..<channels { out[c * plane + i] = Float(p[i * channels + c]) * (1 / 255) } }
       } else if image.size == layout.size || resizeAll {

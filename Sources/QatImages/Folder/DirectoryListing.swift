@@ -54,6 +54,19 @@ enum DirectoryListing {
     return (true, (info.st_mode & S_IFMT) == S_IFDIR)
   }
 
+  /// Byte order (a shorter name first when it is a prefix), by memcmp: the generic
+  /// `lexicographicallyPrecedes` costs more than the rest of a 7,000-file listing's sort.
+  static func precedes(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    let common = min(a.count, b.count)
+    let order = a.withUnsafeBufferPointer { a in
+      b.withUnsafeBufferPointer { b in
+        guard let x = a.baseAddress, let y = b.baseAddress else { return Int32(0) }
+        return memcmp(x, y, common)
+      }
+    }
+    return order != 0 ? order < 0 : a.count < b.count
+  }
+
   /// The visible entries of the folder at `path` (names starting with "." are skipped), sorted
   /// by name in byte order so the result is the same on every machine. Nil if it cannot be read.
   static func entries(of path: RawPath) -> [DirectoryEntry]? {
@@ -65,7 +78,7 @@ enum DirectoryListing {
       if name.first == UInt8(ascii: ".") || name.isEmpty { continue }
       names.append(name)
     }
-    names.sort { $0.lexicographicallyPrecedes($1) }
+    names.sort(by: precedes)
     let folder = dirfd(directory)
     // One buffer for every name as a C string: no allocation per entry.
     var cName = [CChar](repeating: 0, count: (names.map(\.count).max() ?? 0) + 1)

@@ -148,17 +148,26 @@ struct FolderScan: Sendable {
     try? Parallel.forEachChunk(count: folders.count, chunk: 1, threads: threads) { range in
       for f in range {
         let folder = folders[f]
+        let shownFolder = folder.shown
         var listed = Listed(folder: folder, entries: DirectoryListing.entries(of: folder))
         listed.files = (listed.entries ?? []).filter(\.isRegularFile).map {
           let raw = folder.appending($0.rawName)
           return File(
-            path: raw.shown, raw: raw, classIndex: f % max(1, classCount), folder: f, size: $0.size,
-            modified: $0.modified)
+            path: shownPath(shownFolder, $0.rawName), raw: raw, classIndex: f % max(1, classCount), folder: f,
+            size: $0.size, modified: $0.modified)
         }
         shared.base[f] = listed
       }
     }
     return Array(UnsafeBufferPointer(start: out, count: folders.count))
+  }
+
+  /// `folder/name` shown (`RawPath.shown`) from the folder already shown: "/" always ends a UTF-8
+  /// sequence, so the parts escape as the whole does. A name of printable ASCII (nearly every image's)
+  /// is taken as it is, without validating and scanning it as Unicode.
+  static func shownPath(_ folder: String, _ name: [UInt8]) -> String {
+    let plain = name.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    return folder + "/" + (plain ? String(decoding: name, as: UTF8.self) : PrintableName.of(bytes: name))
   }
 
   /// The files of listed class folders, in order; errors are raised in folder order.

@@ -127,6 +127,31 @@ import Testing
     for budget in [700, 719, 720, 1_000] { expectSame(f, budget: budget) }
   }
 
+  @Test func sumsOfFourImagesAtOnceAreEachImagesOwnBits() {
+    var generator = SeededRandom(seed: 11)
+    let channels = 3, plane = 37
+    let pixels = (0..<(4 * channels * plane)).map { _ in Float(generator.next() % 256) * (1 / 255) }
+    var one = [Double](repeating: 0, count: 4 * channels * 2), four = one
+    pixels.withUnsafeBufferPointer { p in
+      guard let p = p.baseAddress else { return }
+      one.withUnsafeMutableBufferPointer { o in
+        guard let o = o.baseAddress else { return }
+        for k in 0..<4 {
+          ChannelStats.imageSums(p + k * channels * plane, channels: channels, plane: plane, into: o + k * channels * 2)
+        }
+      }
+      four.withUnsafeMutableBufferPointer { o in
+        guard let o = o.baseAddress else { return }
+        func image(_ k: Int) -> UnsafePointer<Float> { p + k * channels * plane }
+        func sums(_ k: Int) -> UnsafeMutablePointer<Double> { o + k * channels * 2 }
+        ChannelStats.imageSums(
+          (image(0), image(1), image(2), image(3)), channels: channels, plane: plane,
+          into: (sums(0), sums(1), sums(2), sums(3)))
+      }
+    }
+    #expect(one == four)
+  }
+
   @Test func ctrlCAfterTheFirstFilesStopsTheFastPath() throws {
     let f = try FolderBuilder()
     defer { f.remove() }

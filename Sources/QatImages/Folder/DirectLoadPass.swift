@@ -43,6 +43,9 @@ extension DirectLoad {
               try Parallel.forEachChunk(count: count, chunk: 64, threads: options.threads, isInterrupted: isInterrupted)
               { range, shouldStop in
                 var plans: [ImageSize: ResizePlan] = [:]  // per source size, for this chunk
+                var placed: [Int] = []  // training slots written in this chunk, for their sums
+                placed.reserveCapacity(range.count)
+                defer { shared.sums(of: placed, layout: layout) }
                 for i in range {
                   if tally.isOverBudget || abandoned.isSet || shouldStop() { return }
                   do throws(PNGError) {
@@ -50,7 +53,7 @@ extension DirectLoad {
                       tally.add(image.byteCount)
                       return shared.place(
                         image, file: i, layout: layout, resizeAll: resizeAll, plans: &plans, odd: odd,
-                        abandoned: abandoned, shouldStop: shouldStop)
+                        abandoned: abandoned, shouldStop: shouldStop, sumsAfter: &placed)
                     }
                   } catch {
                     results.base[i] = .failed(error)
@@ -74,7 +77,7 @@ extension DirectLoad {
     /// them), else exactly what the general path does (gray replicated to RGB, resized by a plan).
     func place(
       _ image: DecodedPixels, file: Int, layout: Layout, resizeAll: Bool, plans: inout [ImageSize: ResizePlan],
-      odd: DecodedBytes, abandoned: StopFlag, shouldStop: () -> Bool
+      odd: DecodedBytes, abandoned: StopFlag, shouldStop: () -> Bool, sumsAfter: UnsafeMutablePointer<[Int]>? = nil
     ) -> Outcome {
       // A colour image where gray was guessed makes the whole dataset RGB: the guess is wrong.
       guard image.channels <= layout.channels else {
@@ -108,10 +111,31 @@ extension DirectLoad {
         }
         return .odd(image.image)
       }
-      if !isTest, let sums {
+      if !isTest, let sumsAfter {
+        sumsAfter.pointee.append(slot)
+      } else if !isTest, let sums {
         ChannelStats.imageSums(out, channels: layout.channels, plane: plane, into: sums + slot * layout.channels * 2)
       }
       return .placed(image.size, channels: image.channels)
+    }
+
+    /// The sums of the training `slots`, four images at a time while they are still in cache.
+    func sums(of slots: [Int], layout: Layout) {
+      guard let train, let sums else { return }
+      let channels = layout.channels, plane = layout.plane, perImage = layout.perImage
+      var k = 0
+      while k + 4 <= slots.count {
+        func image(_ n: Int) -> UnsafePointer<Float> { UnsafePointer(train + slots[k + n] * perImage) }
+        func target(_ n: Int) -> UnsafeMutablePointer<Double> { sums + slots[k + n] * channels * 2 }
+        ChannelStats.imageSums(
+          (image(0), image(1), image(2), image(3)), channels: channels, plane: plane,
+          into: (target(0), target(1), target(2), target(3)))
+        k += 4
+      }
+      for slot in slots[k...] {
+        ChannelStats.imageSums(
+          train + slot * perImage, channels: channels, plane: plane, into: sums + slot * channels * 2)
+      }
     }
   }
 }

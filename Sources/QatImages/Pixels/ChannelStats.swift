@@ -44,6 +44,38 @@ enum ChannelStats {
     }
   }
 
+  /// `imageSums` of four images at once. Each image's sums are added in the same order as there (so
+  /// they are the same bits), but the four images' chains of dependent additions overlap: one chain
+  /// waits on each addition's latency, four keep the adder busy.
+  static func imageSums(
+    _ images: (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>),
+    channels: Int, plane: Int,
+    into sums: (
+      UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>, UnsafeMutablePointer<Double>,
+      UnsafeMutablePointer<Double>
+    )
+  ) {
+    for c in 0..<channels {
+      let a = images.0 + c * plane, b = images.1 + c * plane, d = images.2 + c * plane, e = images.3 + c * plane
+      var sa = 0.0, qa = 0.0, sb = 0.0, qb = 0.0, sd = 0.0, qd = 0.0, se = 0.0, qe = 0.0
+      for i in 0..<plane {
+        let va = Double(a[i]), vb = Double(b[i]), vd = Double(d[i]), ve = Double(e[i])
+        sa += va
+        qa += va * va
+        sb += vb
+        qb += vb * vb
+        sd += vd
+        qd += vd * vd
+        se += ve
+        qe += ve * ve
+      }
+      (sums.0[c * 2], sums.0[c * 2 + 1]) = (sa, qa)
+      (sums.1[c * 2], sums.1[c * 2 + 1]) = (sb, qb)
+      (sums.2[c * 2], sums.2[c * 2 + 1]) = (sd, qd)
+      (sums.3[c * 2], sums.3[c * 2 + 1]) = (se, qe)
+    }
+  }
+
   /// Mean and std from `count` images' `imageSums`, laid out one after another and added in that
   /// order. No images give mean 0 and std 1.
   static func combine(_ partial: UnsafePointer<Double>?, count: Int, channels: Int, plane: Int) -> (

@@ -117,6 +117,17 @@ import Testing
     #expect(try fastPathTakes(f))
   }
 
+  @Test func aThousandClassesNeedNoThousandDescriptors() throws {
+    let f = try FolderBuilder()
+    defer { f.remove() }
+    // More class folders than a process may hold open by default (1,024): the workers open one
+    // at a time.
+    for c in 0..<1_100 { try f.png(String(format: "c%05d/0.png", c), image(c % 7)) }
+    try f.png("c00000/1.png", image(3))
+    expectSame(f)
+    #expect(try fastPathTakes(f))
+  }
+
   @Test func budgetRefusalsAreTheGeneralPaths() throws {
     let f = try FolderBuilder()
     defer { f.remove() }

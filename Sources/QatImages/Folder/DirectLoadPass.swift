@@ -45,11 +45,15 @@ extension DirectLoad {
                 var plans: [ImageSize: ResizePlan] = [:]  // per source size, for this chunk
                 var placed: [Int] = []  // training slots written in this chunk, for their sums
                 placed.reserveCapacity(range.count)
-                defer { shared.sums(of: placed, layout: layout) }
+                var open = OpenFolder()
+                defer {
+                  open.release()
+                  shared.sums(of: placed, layout: layout)
+                }
                 for i in range {
                   if tally.isOverBudget || abandoned.isSet || shouldStop() { return }
                   do throws(PNGError) {
-                    results.base[i] = try folders.withDecoded(i, color: color) { image in
+                    results.base[i] = try folders.withDecoded(i, color: color, in: &open) { image in
                       tally.add(image.byteCount)
                       return shared.place(
                         image, file: i, layout: layout, resizeAll: resizeAll, plans: &plans, odd: odd,

@@ -29,7 +29,7 @@ final class FolderFiles: Sendable {
       let prefix = scan.folders[file.folder].bytes.count + 1
       starts.append(names.count)
       folderOf.append(file.folder)
-      names += file.raw.bytes.dropFirst(prefix).map { CChar(bitPattern: $0) }
+      names += file.raw.bytes.dropFirst(prefix).lazy.map { CChar(bitPattern: $0) }
       names.append(0)
     }
     self.folders = scan.folders

@@ -22,40 +22,40 @@ static int crc_ok(const uint8_t *type, uint32_t length) {
   return crc == be32(type + 4 + length);
 }
 
-/* The Paeth predictor (PNG specification, 9.4). */
-static uint8_t paeth(int a, int b, int c) {
-  int p = a + b - c, pa = abs(p - a), pb = abs(p - b), pc = abs(p - c);
-  if (pa <= pb && pa <= pc) return (uint8_t)a;
-  return (uint8_t)(pb <= pc ? b : c);
+/* The Paeth predictor (PNG specification, 9.4), without branches: with p = a + b - c, the three
+   distances are |b - c|, |a - c| and |a + b - 2c|; ties prefer a, then b. */
+static inline uint8_t paeth(int a, int b, int c) {
+  int pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c);
+  int ab = pb < pa ? b : a, best = pb < pa ? pb : pa;
+  return (uint8_t)(pc < best ? c : ab);
 }
 
 /* Undoes each row's filter: `raw` holds `height` rows of a filter byte and `row_bytes` bytes, and
-   the rows go to `rows`. The row above the first is zeros. 0 for an unknown filter type. */
-static int unfilter(const uint8_t *raw, uint8_t *rows, size_t row_bytes, uint32_t height, size_t bpp) {
-  const uint8_t *up = NULL;
+   the rows go to `rows`. The row above the first is `zeros`. The first `bpp` bytes of a row have
+   no left neighbour (0); the loops after them have no conditions. 0 for an unknown filter type. */
+static int unfilter(const uint8_t *raw, uint8_t *rows, size_t row_bytes, uint32_t height, size_t bpp,
+                    const uint8_t *zeros) {
+  const uint8_t *up = zeros;
+  size_t lead = bpp < row_bytes ? bpp : row_bytes;
   for (uint32_t y = 0; y < height; y++) {
     const uint8_t *in = raw + (size_t)y * (row_bytes + 1) + 1;
     uint8_t *row = rows + (size_t)y * row_bytes;
     switch (in[-1]) {
     case 0: memcpy(row, in, row_bytes); break;
     case 1:
-      for (size_t x = 0; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + (x >= bpp ? row[x - bpp] : 0));
+      memcpy(row, in, lead);
+      for (size_t x = lead; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + row[x - bpp]);
       break;
     case 2:
-      for (size_t x = 0; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + (up ? up[x] : 0));
+      for (size_t x = 0; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + up[x]);
       break;
     case 3:
-      for (size_t x = 0; x < row_bytes; x++) {
-        unsigned left = x >= bpp ? row[x - bpp] : 0, above = up ? up[x] : 0;
-        row[x] = (uint8_t)(in[x] + ((left + above) >> 1));
-      }
+      for (size_t x = 0; x < lead; x++) row[x] = (uint8_t)(in[x] + (up[x] >> 1));
+      for (size_t x = lead; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + ((row[x - bpp] + up[x]) >> 1));
       break;
     case 4:
-      for (size_t x = 0; x < row_bytes; x++) {
-        int left = x >= bpp ? row[x - bpp] : 0, above = up ? up[x] : 0;
-        int corner = (x >= bpp && up) ? up[x - bpp] : 0;
-        row[x] = (uint8_t)(in[x] + paeth(left, above, corner));
-      }
+      for (size_t x = 0; x < lead; x++) row[x] = (uint8_t)(in[x] + up[x]); /* Paeth(0, b, 0) = b */
+      for (size_t x = lead; x < row_bytes; x++) row[x] = (uint8_t)(in[x] + paeth(row[x - bpp], up[x], up[x - bpp]));
       break;
     default: return 0;
     }
@@ -113,9 +113,11 @@ int qpng_decode_plain(const uint8_t *data, size_t size, int want, qpng_limits li
   size_t raw_size = (size_t)height * (row_bytes + 1);
   uint8_t *raw = malloc(raw_size);
   uint8_t *rows = malloc(row_bytes * height);
-  int taken = raw && rows && inflate_chunks(ihdr + 25, data + size, raw, raw_size) &&
-              unfilter(raw, rows, row_bytes, height, channels);
+  uint8_t *zeros = calloc(row_bytes, 1);
+  int taken = raw && rows && zeros && inflate_chunks(ihdr + 25, data + size, raw, raw_size) &&
+              unfilter(raw, rows, row_bytes, height, channels, zeros);
   free(raw);
+  free(zeros);
   int out_channels = want == QPNG_AUTO ? (int)channels : want;
   uint8_t *pixels = rows;
   if (taken && out_channels != (int)channels) {

@@ -46,6 +46,8 @@ typedef struct {
   int interlaced;       /* 1 if the file is Adam7-interlaced */
   uint8_t *pixels;      /* height * width * channels bytes, rows top to bottom; NULL on failure */
   char message[320];    /* the reason on failure (empty on success) */
+  int64_t file_size;    /* qpng_decode_file_at: the file's size and modification time (ns since */
+  int64_t file_modified_ns; /* 1970) from fstat once it was opened as a regular file; else -1 */
 } qpng_image;
 
 /* Limits applied before any pixel memory is allocated. */

@@ -37,6 +37,17 @@ public final class DatasetCache: @unchecked Sendable {
   private let lock = NSLock()
   private var entries: [(key: Key, dataset: ImageDataset)] = []
 
+  /// Whether a dataset of `path` loaded with `options` is kept (whatever its files): only then must
+  /// the scan take every file's size and time to compare.
+  func mayHold(path: String, options: ImageFolderOptions) -> Bool {
+    var options = options
+    options.threads = 0
+    let path = (path as NSString).standardizingPath
+    lock.lock()
+    defer { lock.unlock() }
+    return entries.contains { $0.key.path == path && $0.key.options == options }
+  }
+
   func lookup(_ key: Key) -> ImageDataset? {
     lock.lock()
     defer { lock.unlock() }

@@ -40,11 +40,12 @@ enum DirectLoad {
   static let oddLimit = 64 << 20
 
   /// Loads the folder, or returns nil when the general path must (see above). Throws what that path
-  /// throws, for the same reasons: `LoadInterrupted`, `ImageMemoryError`, `ImageFolderError`.
+  /// throws, for the same reasons: `LoadInterrupted`, `ImageMemoryError`, `ImageFolderError`. With
+  /// the dataset come the files' sizes and times as the decoder saw them, for the cache.
   static func load(
     _ path: String, scan: FolderScan, files: [FolderScan.File], options: ImageFolderOptions, budget: Int,
     isInterrupted: () -> Bool, started: Double, scanned: Double
-  ) throws -> ImageDataset? {
+  ) throws -> (dataset: ImageDataset, stamps: [FileStamp])? {
     guard let folders = FolderFiles(scan: scan, files: files),
       let layout = try guessLayout(scan: scan, files: files, folders: folders, options: options, isInterrupted)
     else { return nil }
@@ -59,9 +60,10 @@ enum DirectLoad {
     var pass = Pass(files: files.count, layout: layout, budget: budget)
     try pass.run(folders: folders, options: options, isInterrupted: isInterrupted)
     if pass.abandoned.isSet { return nil }
-    return try pass.finish(
+    let dataset = try pass.finish(
       path, scan: scan, files: files, options: options, isInterrupted: isInterrupted, started: started,
       scanned: scanned)
+    return dataset.map { ($0, pass.stamps) }
   }
 
   /// The size and channels of the first file of each class folder (the most common size, colour if

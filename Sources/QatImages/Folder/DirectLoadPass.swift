@@ -8,6 +8,8 @@ extension DirectLoad {
     /// `ChannelStats.imageSums` of each training slot (2 per channel).
     var sums: [Double]
     var outcomes: [Outcome]
+    /// Each file's size and time from the decoder's `fstat`, for the cache.
+    var stamps: [FileStamp]
     /// Bytes of every decoded image, counted as the general path counts them (for the same refusals).
     let tally: DecodedBytes
     /// Bytes of the odd-sized images kept.
@@ -21,6 +23,7 @@ extension DirectLoad {
       test = DirectLoad.uninitializedFloats(layout.testItems.count * layout.perImage)
       sums = [Double](repeating: 0, count: layout.trainItems.count * layout.channels * 2)
       outcomes = [Outcome](repeating: .pending, count: files)
+      stamps = [FileStamp](repeating: FileStamp(), count: files)
       tally = DecodedBytes(budget: budget)
     }
 
@@ -36,31 +39,35 @@ extension DirectLoad {
         try test.withUnsafeMutableBufferPointer { test throws(LoadInterrupted) in
           try sums.withUnsafeMutableBufferPointer { sums throws(LoadInterrupted) in
             try outcomes.withUnsafeMutableBufferPointer { outcomes throws(LoadInterrupted) in
-              let shared = Slots(train: train.baseAddress, test: test.baseAddress, sums: sums.baseAddress)
-              guard let first = outcomes.baseAddress else { return }
-              let results = SharedBuffer(base: first)
-              // Chunks of 64 files: few enough hand-offs, and a stop is seen within 64 small files.
-              try Parallel.forEachChunk(count: count, chunk: 64, threads: options.threads, isInterrupted: isInterrupted)
-              { range, shouldStop in
-                var plans: [ImageSize: ResizePlan] = [:]  // per source size, for this chunk
-                var placed: [Int] = []  // training slots written in this chunk, for their sums
-                placed.reserveCapacity(range.count)
-                var open = OpenFolder()
-                defer {
-                  open.release()
-                  shared.sums(of: placed, layout: layout)
-                }
-                for i in range {
-                  if tally.isOverBudget || abandoned.isSet || shouldStop() { return }
-                  do throws(PNGError) {
-                    results.base[i] = try folders.withDecoded(i, color: color, in: &open) { image in
-                      tally.add(image.byteCount)
-                      return shared.place(
-                        image, file: i, layout: layout, resizeAll: resizeAll, plans: &plans, odd: odd,
-                        abandoned: abandoned, shouldStop: shouldStop, sumsAfter: &placed)
+              try stamps.withUnsafeMutableBufferPointer { stamps throws(LoadInterrupted) in
+                let shared = Slots(train: train.baseAddress, test: test.baseAddress, sums: sums.baseAddress)
+                guard let first = outcomes.baseAddress, let firstStamp = stamps.baseAddress else { return }
+                let results = SharedBuffer(base: first), stamped = SharedBuffer(base: firstStamp)
+                // Chunks of 64 files: few enough hand-offs, and a stop is seen within 64 small files.
+                try Parallel.forEachChunk(
+                  count: count, chunk: 64, threads: options.threads, isInterrupted: isInterrupted
+                ) { range, shouldStop in
+                  var plans: [ImageSize: ResizePlan] = [:]  // per source size, for this chunk
+                  var placed: [Int] = []  // training slots written in this chunk, for their sums
+                  placed.reserveCapacity(range.count)
+                  var open = OpenFolder()
+                  defer {
+                    open.release()
+                    shared.sums(of: placed, layout: layout)
+                  }
+                  for i in range {
+                    if tally.isOverBudget || abandoned.isSet || shouldStop() { return }
+                    do throws(PNGError) {
+                      results.base[i] = try folders.withDecoded(i, color: color, in: &open, stamp: stamped.base + i) {
+                        image in
+                        tally.add(image.byteCount)
+                        return shared.place(
+                          image, file: i, layout: layout, resizeAll: resizeAll, plans: &plans, odd: odd,
+                          abandoned: abandoned, shouldStop: shouldStop, sumsAfter: &placed)
+                      }
+                    } catch {
+                      results.base[i] = .failed(error)
                     }
-                  } catch {
-                    results.base[i] = .failed(error)
                   }
                 }
               }

@@ -74,22 +74,37 @@ enum DirectoryListing {
     return order != 0 ? order < 0 : a.count < b.count
   }
 
+  /// The size and modification time of the file at `path` (following links), or nil.
+  static func stamp(of path: RawPath) -> (size: Int, modified: Int)? {
+    var info = stat()
+    guard path.withCString({ stat($0, &info) }) == 0 else { return nil }
+    return (Int(info.st_size), Int(info.st_mtim.tv_sec) &* 1_000_000_000 &+ Int(info.st_mtim.tv_nsec))
+  }
+
   /// The visible entries of the folder at `path` (names starting with "." are skipped), sorted
   /// by name in byte order so the result is the same on every machine. Nil if it cannot be read.
-  static func entries(of path: RawPath) -> [DirectoryEntry]? {
+  /// Without `stat`, an entry the folder itself says is a regular file or a folder is taken at its
+  /// word, with size and time -1 (unknown): a first load needs no `fstatat` per image (the decoder's
+  /// `fstat` gives them); links and entries of unknown kind are still looked at.
+  static func entries(of path: RawPath, stat withStat: Bool = true) -> [DirectoryEntry]? {
     guard let directory = path.withCString({ opendir($0) }) else { return nil }
     defer { closedir(directory) }
-    var names: [[UInt8]] = []
+    var listed: [(name: [UInt8], type: UInt8)] = []
     while let entry = readdir(directory) {
       let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix { $0 != 0 }) }
       if name.first == UInt8(ascii: ".") || name.isEmpty { continue }
-      names.append(name)
+      listed.append((name, entry.pointee.d_type))
     }
-    names.sort(by: precedes)
+    listed.sort { precedes($0.name, $1.name) }
     let folder = dirfd(directory)
     // One buffer for every name as a C string: no allocation per entry.
-    var cName = [CChar](repeating: 0, count: (names.map(\.count).max() ?? 0) + 1)
-    return names.map { name in
+    var cName = [CChar](repeating: 0, count: (listed.map(\.name.count).max() ?? 0) + 1)
+    return listed.map { name, type in
+      if !withStat && (type == UInt8(DT_REG) || type == UInt8(DT_DIR)) {
+        return DirectoryEntry(
+          rawName: name, isDirectory: type == UInt8(DT_DIR), isRegularFile: type == UInt8(DT_REG), size: -1,
+          modified: -1)
+      }
       var info = stat()
       // fstatat from the open folder: the path is not walked again for each of its files. It
       // follows links (as stat, not lstat): a symlink to a folder of images counts as that folder.

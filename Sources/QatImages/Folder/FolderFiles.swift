@@ -48,9 +48,12 @@ final class FolderFiles: Sendable {
   /// Decodes file `index` and lends its pixels to `body` (valid only during the call).
   /// Throws `PNGError` with the same reason `PNGCodec.decode(path:)` gives for the file.
   /// `open` is the caller's open folder: kept while the files are in it, switched when they are not.
-  func withDecoded<R>(_ index: Int, color: ColorRequest, in open: inout OpenFolder, _ body: (DecodedPixels) -> R)
-    throws(PNGError) -> R
-  {
+  /// `stamp`, when given, receives the file's size and time from the decoder's `fstat` (-1 if not
+  /// opened), whether it decodes or not.
+  func withDecoded<R>(
+    _ index: Int, color: ColorRequest, in open: inout OpenFolder, stamp: UnsafeMutablePointer<FileStamp>? = nil,
+    _ body: (DecodedPixels) -> R
+  ) throws(PNGError) -> R {
     let folder = folderOf[index]
     guard let descriptor = open.descriptor(folder, path: folders[folder]) else {
       // As reading by path says when the folder cannot be entered.
@@ -61,6 +64,7 @@ final class FolderFiles: Sendable {
       guard let base = buffer.baseAddress else { return }
       _ = qpng_decode_file_at(descriptor, base + starts[index], color.code, qpng_default_limits(), &result)
     }
+    stamp?.pointee = FileStamp(size: Int(result.file_size), modified: Int(result.file_modified_ns))
     defer { qpng_free(result.pixels) }
     guard result.status == Int32(QPNG_OK), let pixels = result.pixels else {
       throw PNGCodec.error(&result)
@@ -70,6 +74,11 @@ final class FolderFiles: Sendable {
         width: Int(result.width), height: Int(result.height), channels: Int(result.channels),
         pixels: UnsafePointer(pixels)))
   }
+}
+
+/// A file's size and modification time (ns) as `fstat` gave them; -1 when unknown.
+struct FileStamp: Sendable {
+  var size = -1, modified = -1
 }
 
 /// The class folder a worker holds open: one descriptor at a time.

@@ -11,6 +11,7 @@ struct FolderScan: Sendable {
     var classIndex: Int
     /// The class folder it is in (an index into `folders`), so it can be opened from there.
     var folder: Int
+    /// Size and modification time (ns), for the cache; -1 when the scan did not look (`statFiles`).
     var size: Int
     var modified: Int
   }
@@ -32,7 +33,10 @@ struct FolderScan: Sendable {
   /// Scans `root`, or throws a clear error for a missing path, a folder without class folders,
   /// an empty class folder, or `train/` and `test/` with different classes. The class folders are
   /// listed on `threads` cores (a stat per file adds up at tens of thousands of files).
-  static func scan(_ rootText: String, threads: Int = 1) throws(ImageFolderError) -> FolderScan {
+  /// Without `statFiles`, the files' sizes and times are left unknown (see `DirectoryListing`).
+  static func scan(_ rootText: String, threads: Int = 1, statFiles: Bool = true) throws(ImageFolderError)
+    -> FolderScan
+  {
     let rawRoot = RawPath(rootText)
     let root = rawRoot.shown
     let kind = DirectoryListing.kind(of: rawRoot)
@@ -51,7 +55,7 @@ struct FolderScan: Sendable {
     }
     let folders = entries.filter(\.isDirectory).map(\.name)
     if folders.contains("train") && folders.contains("test") {
-      return try scanFixedSplit(rawRoot, threads: threads)
+      return try scanFixedSplit(rawRoot, threads: threads, statFiles: statFiles)
     }
     if folders.contains("train") != folders.contains("test") {
       let present = folders.contains("train") ? "train" : "test"
@@ -64,7 +68,7 @@ struct FolderScan: Sendable {
     let classes = try classFolders(rawRoot, entries: entries)
     scan.classes = classes.map(\.name)
     scan.folders = classes.map { rawRoot.appending($0.rawName) }
-    let listed = list(scan.folders, classCount: classes.count, threads: threads)
+    let listed = list(scan.folders, classCount: classes.count, threads: threads, statFiles: statFiles)
     scan.trainFiles = try files(listed[...], skipped: &scan.skipped)
     return scan
   }
@@ -82,7 +86,9 @@ struct FolderScan: Sendable {
     return slash == nil ? guess : parent + "/" + guess
   }
 
-  private static func scanFixedSplit(_ root: RawPath, threads: Int) throws(ImageFolderError) -> FolderScan {
+  private static func scanFixedSplit(_ root: RawPath, threads: Int, statFiles: Bool) throws(ImageFolderError)
+    -> FolderScan
+  {
     let trainRoot = root.appending(Array("train".utf8)), testRoot = root.appending(Array("test".utf8))
     guard let trainEntries = DirectoryListing.entries(of: trainRoot),
       let testEntries = DirectoryListing.entries(of: testRoot)
@@ -106,7 +112,7 @@ struct FolderScan: Sendable {
       hasFixedSplit: true, classes: trainClasses.map(\.name), trainFiles: [], testFiles: [], skipped: [])
     scan.folders =
       trainClasses.map { trainRoot.appending($0.rawName) } + testClasses.map { testRoot.appending($0.rawName) }
-    let listed = list(scan.folders, classCount: trainClasses.count, threads: threads)
+    let listed = list(scan.folders, classCount: trainClasses.count, threads: threads, statFiles: statFiles)
     scan.trainFiles = try files(listed[..<trainClasses.count], skipped: &scan.skipped)
     scan.testFiles = try files(listed[trainClasses.count...], skipped: &scan.skipped)
     return scan
@@ -136,7 +142,7 @@ struct FolderScan: Sendable {
   }
 
   /// Lists every folder (folder `f` holds class `f % classCount`) on `threads` cores, in order.
-  private static func list(_ folders: [RawPath], classCount: Int, threads: Int) -> [Listed] {
+  private static func list(_ folders: [RawPath], classCount: Int, threads: Int, statFiles: Bool) -> [Listed] {
     let out = UnsafeMutablePointer<Listed>.allocate(capacity: folders.count)
     out.initialize(repeating: Listed(folder: RawPath([]), entries: nil), count: folders.count)
     defer {
@@ -149,7 +155,7 @@ struct FolderScan: Sendable {
       for f in range {
         let folder = folders[f]
         let shownFolder = folder.shown
-        var listed = Listed(folder: folder, entries: DirectoryListing.entries(of: folder))
+        var listed = Listed(folder: folder, entries: DirectoryListing.entries(of: folder, stat: statFiles))
         listed.files = (listed.entries ?? []).filter(\.isRegularFile).map {
           let raw = folder.appending($0.rawName)
           return File(
@@ -160,6 +166,20 @@ struct FolderScan: Sendable {
       }
     }
     return Array(UnsafeBufferPointer(start: out, count: folders.count))
+  }
+
+  /// `files` with their sizes and times: `stamps[i]` where known (the decoder's `fstat`), else a
+  /// `stat` of the path, as a scan with `statFiles` would have found them (0 if it fails).
+  static func stamped(_ files: [File], _ stamps: [FileStamp]? = nil) -> [File] {
+    files.enumerated().map { i, file in
+      var file = file
+      if let stamp = stamps?[i], stamp.size >= 0 {
+        (file.size, file.modified) = (stamp.size, stamp.modified)
+      } else if file.size < 0 {
+        (file.size, file.modified) = DirectoryListing.stamp(of: file.raw) ?? (0, 0)
+      }
+      return file
+    }
   }
 
   /// `folder/name` shown (`RawPath.shown`) from the folder already shown: "/" always ends a UTF-8

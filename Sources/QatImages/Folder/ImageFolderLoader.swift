@@ -58,10 +58,12 @@ public enum ImageFolderLoader {
     direct: Bool
   ) throws -> ImageDataset {
     let start = MonotonicClock.seconds()
-    let scan = try FolderScan.scan(path, threads: options.threads)
+    // Sizes and times are compared only when the cache holds this folder and options; a first load
+    // takes them from the decoder's fstat instead of a stat per file.
+    let compare = cache?.mayHold(path: path, options: options) ?? false
+    let scan = try FolderScan.scan(path, threads: options.threads, statFiles: compare)
     let files = scan.trainFiles + scan.testFiles
-    // The fingerprint hashes every file's path: only worth it when there is a cache to ask.
-    let key = cache.map { _ in DatasetCache.Key(path: path, options: options, files: files) }
+    let key = compare ? DatasetCache.Key(path: path, options: options, files: files) : nil
     if let key, let hit = cache?.lookup(key) {
       return hit.cached(seconds: MonotonicClock.seconds() - start, path: PrintableName.of(path))
     }
@@ -75,11 +77,12 @@ public enum ImageFolderLoader {
     }
     let scanned = MonotonicClock.seconds()
     if direct,
-      let dataset = try DirectLoad.load(
+      let (dataset, stamps) = try DirectLoad.load(
         path, scan: scan, files: files, options: options, budget: budget, isInterrupted: isInterrupted,
         started: start, scanned: scanned)
     {
-      if let key { cache?.store(key, dataset) }
+      cache?.store(
+        key ?? DatasetCache.Key(path: path, options: options, files: FolderScan.stamped(files, stamps)), dataset)
       return dataset
     }
     return try generalLoad(
@@ -164,7 +167,7 @@ public enum ImageFolderLoader {
       hasFixedSplit: scan.hasFixedSplit, seconds: end - start, fromCache: false,
       resizedCount: resized,
       phases: LoadPhases(scan: scanned - start, decode: decodedAt - scanned, finish: end - decodedAt))
-    if let key { cache?.store(key, dataset) }
+    cache?.store(key ?? DatasetCache.Key(path: path, options: options, files: FolderScan.stamped(files)), dataset)
     return dataset
   }
 

@@ -34,7 +34,7 @@ let package = Package(
 
     .target(
       name: "CPNG",
-      linkerSettings: [.linkedLibrary("png")]
+      linkerSettings: [.linkedLibrary("png"), .linkedLibrary("z")]
     ),
 
     // MARK: - Numeric kernels in C, one folder per family (common/, fp32/, int8/): reference, portable and

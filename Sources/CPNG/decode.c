@@ -1,5 +1,6 @@
 /* PNG decoding through libpng's classic API; see CPNG.h for the rules. */
 #include "CPNG.h"
+#include "internal.h"
 
 #include <png.h>
 #include <setjmp.h>
@@ -142,8 +143,8 @@ static int check_header_size(const uint8_t *data, size_t size, qpng_limits limit
 }
 
 /* Composites alpha over black and converts to the asked channel count. */
-static void convert_pixels(const uint8_t *src, int src_channels, uint8_t *dst, int dst_channels,
-                           size_t pixel_count) {
+void qpng_convert_pixels(const uint8_t *src, int src_channels, uint8_t *dst, int dst_channels,
+                         size_t pixel_count) {
   for (size_t i = 0; i < pixel_count; i++, src += src_channels, dst += dst_channels) {
     unsigned r, g, b;
     if (src_channels <= 2) {
@@ -268,7 +269,7 @@ static int decode(decode_context *ctx, const uint8_t *head, size_t head_size, in
     if (!out->pixels) {
       status = fail(out, QPNG_ERR_MEMORY, "out of memory for the decoded pixels");
     } else {
-      convert_pixels(ctx->rows, src_channels, out->pixels, out->channels, pixel_count);
+      qpng_convert_pixels(ctx->rows, src_channels, out->pixels, out->channels, pixel_count);
     }
   }
   free(ctx->rows);
@@ -329,5 +330,53 @@ int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image 
     status = decode(&ctx, head, got, want, limits, out);
   }
   close(fd);
+  return status;
+}
+
+/* qpng_decode_file_at once the file is open and known regular: reads and decodes it. */
+static int decode_open_file(int fd, const struct stat *st, int want, qpng_limits limits, qpng_image *out) {
+  /* One read for a small file (its size is known from fstat, so no second read looks for the end).
+     Reading at most QPNG_TAIL_BYTES ahead keeps qpng_decode_file's promise: never more than that
+     past the image's end. */
+  uint8_t buffer[QPNG_TAIL_BYTES];
+  size_t size = st->st_size > 0 && (uint64_t)st->st_size < sizeof buffer ? (size_t)st->st_size : sizeof buffer;
+  size_t got = 0;
+  int at_end = 0;
+  while (got < size) {
+    ssize_t n = read(fd, buffer + got, size - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(out, QPNG_ERR_IO, "cannot read the file");
+    if (n == 0) {
+      at_end = 1;
+      break;
+    }
+    got += (size_t)n;
+  }
+  if (got < sizeof buffer && got == (size_t)st->st_size) at_end = 1;
+  if (at_end && qpng_decode_plain(buffer, got, want, limits, out)) return out->status;
+  decode_context ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.data = buffer; /* served first, then the rest of the file if there is more */
+  ctx.size = got;
+  ctx.fd = at_end ? -1 : fd;
+  return decode(&ctx, buffer, got, want, limits, out);
+}
+
+int qpng_decode_file_at(int dir_fd, const char *name, int want, qpng_limits limits, qpng_image *out) {
+  memset(out, 0, sizeof *out);
+  out->file_size = -1;
+  out->file_modified_ns = -1;
+  int fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return fail(out, QPNG_ERR_IO, "cannot open the file");
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(out, QPNG_ERR_IO, "not a regular file");
+  }
+  int status = decode_open_file(fd, &st, want, limits, out);
+  close(fd);
+  /* After decoding (which may reset `out`). Unsigned, so the product wraps as the Swift side's does. */
+  out->file_size = (int64_t)st.st_size;
+  out->file_modified_ns = (int64_t)((uint64_t)st.st_mtim.tv_sec * 1000000000u + (uint64_t)st.st_mtim.tv_nsec);
   return status;
 }

@@ -11,7 +11,8 @@ enum ImageLoadingBenchmark {
   static func run(threads: Int) throws {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("qat-bench-images-\(getpid())").path
     defer { try? FileManager.default.removeItem(atPath: root) }
-    let files = try makeFolder(root)
+    var generator = SeededRandom(seed: 2024)  // the same folder every run
+    let files = try makeFolder(root, perClass: perClass, generator: &generator)
     let bytes = try files.map { try [UInt8](Data(contentsOf: URL(fileURLWithPath: $0))) }
     let averageBytes = bytes.map(\.count).reduce(0, +) / max(1, bytes.count)
     print(
@@ -22,15 +23,7 @@ enum ImageLoadingBenchmark {
     )
 
     // libpng alone, one core: the C shim straight, then through Swift from memory and from files.
-    let shim = Timing.median(runs: 5) {
-      for data in bytes {
-        var image = qpng_image()
-        data.withUnsafeBufferPointer {
-          _ = qpng_decode_memory($0.baseAddress, $0.count, Int32(QPNG_GRAY), qpng_default_limits(), &image)
-        }
-        qpng_free(image.pixels)
-      }
-    }
+    let shim = Timing.median(runs: 5) { decodeInShim(bytes) }
     let memory = Timing.median(runs: 5) {
       for data in bytes { _ = try? PNGCodec.decode(data: data) }
     }
@@ -63,10 +56,34 @@ enum ImageLoadingBenchmark {
 
   static func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1e3) }
 
+  /// Decodes every PNG held in memory with the C shim alone, on this thread.
+  static func decodeInShim(_ files: [[UInt8]]) {
+    for data in files {
+      var image = qpng_image()
+      data.withUnsafeBufferPointer {
+        _ = qpng_decode_memory($0.baseAddress, $0.count, Int32(QPNG_GRAY), qpng_default_limits(), &image)
+      }
+      qpng_free(image.pixels)
+    }
+  }
+
+  /// The PNG files under `root`: in its class folders, or in those of its train/ and test/.
+  static func listPNGs(_ root: String) -> [String] {
+    func sorted(_ path: String) -> [String] {
+      ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+        .filter { !$0.hasPrefix(".") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+    }
+    return sorted(root).flatMap { top in
+      sorted(root + "/" + top).flatMap { entry -> [String] in
+        let path = root + "/" + top + "/" + entry
+        return entry.hasSuffix(".png") ? [path] : sorted(path).map { path + "/" + $0 }
+      }
+    }
+  }
+
   /// Writes the benchmark folder: each image a few soft random blobs on black, like a handwritten
   /// digit's PNG in size and entropy (MNIST files are ~250–350 bytes).
-  static func makeFolder(_ root: String) throws -> [String] {
-    var generator = SeededRandom(seed: 2024)  // the same folder every run
+  static func makeFolder(_ root: String, perClass: Int, generator: inout SeededRandom) throws -> [String] {
     var paths: [String] = []
     for c in 0..<classes {
       let folder = "\(root)/\(c)"

@@ -2,8 +2,10 @@ import Foundation
 import QatImages
 
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
-// Usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N] [--net c|d]
-//        qat-bench profile-fp32|profile-integer|profile-training [--net c|d]: only that, for about 10 s, for `perf record`
+// Usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N]
+//        [--net c|d]
+//        qat-bench profile-fp32|profile-integer|profile-training [--net c|d]: only that, for about 10 s, for
+//        `perf record`
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -18,16 +20,16 @@ while !arguments.isEmpty {
     onlyNet = value
     arguments.removeFirst()
   } else if [
-    "images", "engine", "quantization", "gemm", "int8", "integer", "scale", "profile-fp32", "profile-training",
-    "profile-integer",
+    "images", "dataset", "engine", "quantization", "gemm", "int8", "integer", "scale", "profile-fp32",
+    "profile-training", "profile-integer",
   ].contains(argument) {
     sections.append(argument)
   } else {
     FileHandle.standardError.write(
       Data(
         """
-        usage: qat-bench [images] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N] \
-        [--net c|d]\n
+        usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [scale] \
+        [--threads N] [--net c|d]\n
         """.utf8))
     exit(64)
   }
@@ -47,7 +49,11 @@ do {
   for section in sections {
     print("")
     switch section {
-    case "images": try ImageLoadingBenchmark.run(threads: threads)
+    case "images":
+      try ImageLoadingBenchmark.run(threads: threads)
+      print("")
+      try DatasetLoadingBenchmark.run(threads: threads)
+    case "dataset": try DatasetLoadingBenchmark.run(threads: threads)
     case "engine": try EngineBenchmark.run(threads: threads)
     case "quantization": try QuantizationBenchmark.run(threads: threads)
     case "gemm": GemmBenchmark.run()

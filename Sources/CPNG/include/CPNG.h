@@ -46,6 +46,8 @@ typedef struct {
   int interlaced;       /* 1 if the file is Adam7-interlaced */
   uint8_t *pixels;      /* height * width * channels bytes, rows top to bottom; NULL on failure */
   char message[320];    /* the reason on failure (empty on success) */
+  int64_t file_size;    /* qpng_decode_file_at: the file's size and modification time (ns since */
+  int64_t file_modified_ns; /* 1970) from fstat once it was opened as a regular file; else -1 */
 } qpng_image;
 
 /* Limits applied before any pixel memory is allocated. */
@@ -65,6 +67,26 @@ qpng_limits qpng_default_limits(void);
  * data, the chunks after it and IEND are checked, and a tail longer than that (an IDAT stream that
  * goes on, a file that continues) is not read at all. Returns out->status. */
 int qpng_decode_file(const char *path, int want, qpng_limits limits, qpng_image *out);
+
+/* The same for the file `name` in the open folder `dir_fd` (openat), as a folder loader reads its
+ * images: no path is walked again, and no stat comes before the open, because the folder scan has
+ * already seen a regular file there. The open is non-blocking and fstat checks the kind before
+ * anything is read, so a pipe or device put in the file's place is still refused without waiting.
+ * A file of at most 8 KiB (every MNIST or CIFAR-sized image) is read whole with one read() and
+ * decoded from memory (by qpng_decode_plain when it takes the file, else by libpng); a larger one
+ * is read as qpng_decode_file reads it. The outcome (pixels, status, message) is the same as
+ * qpng_decode_file's for the same file. Returns out->status. */
+int qpng_decode_file_at(int dir_fd, const char *name, int want, qpng_limits limits, qpng_image *out);
+
+/* Decodes the plainest PNGs without libpng: 8-bit gray or RGB, not interlaced, only IHDR, IDAT and
+ * IEND chunks, every CRC right, one zlib stream that ends exactly with the image data, at most
+ * 1 MiB of it. Most datasets are that, and libpng spends most of its time on such small images
+ * inflating row by row (the data of a 28-pixel row is too short for zlib's fast loop); here the
+ * whole stream is inflated with one call. Returns 1 with `out` filled (QPNG_OK, the same pixels,
+ * sizes and source info libpng gives) when it took the file; 0, with `out` untouched, for
+ * anything else, anything wrong included: libpng must then decode it, so every refusal and its
+ * message stay libpng's. */
+int qpng_decode_plain(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out);
 
 /* The same for a PNG held in memory (`data` is only borrowed). */
 int qpng_decode_memory(const uint8_t *data, size_t size, int want, qpng_limits limits, qpng_image *out);

@@ -82,10 +82,12 @@ public final class ImageDataset: Sendable {
   public let fromCache: Bool
   /// How many images were resized because their size differed from the dataset's.
   public let resizedCount: Int
+  /// Where the load's time went (zero when served from the cache).
+  public let phases: LoadPhases
 
   public init(
     path: String, classes: [String], train: ImageSplit, test: ImageSplit, skipped: [SkippedFile],
-    hasFixedSplit: Bool, seconds: Double, fromCache: Bool, resizedCount: Int
+    hasFixedSplit: Bool, seconds: Double, fromCache: Bool, resizedCount: Int, phases: LoadPhases = LoadPhases()
   ) {
     self.path = path
     self.classes = classes
@@ -96,6 +98,7 @@ public final class ImageDataset: Sendable {
     self.seconds = seconds
     self.fromCache = fromCache
     self.resizedCount = resizedCount
+    self.phases = phases
   }
 
   /// Images loaded, both splits.

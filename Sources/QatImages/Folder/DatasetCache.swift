@@ -20,7 +20,14 @@ public final class DatasetCache: @unchecked Sendable {
       self.options = options
       var hasher = Hasher()
       hasher.combine(files.count)
-      for file in files { hasher.combine(file) }
+      // The raw path's bytes in one call each (not byte by byte, as File's own hash would): this
+      // runs on every load, for every file. The shown path, class and folder follow from them.
+      for file in files {
+        file.raw.bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+        hasher.combine(file.raw.bytes.count)
+        hasher.combine(file.size)
+        hasher.combine(file.modified)
+      }
       self.fingerprint = hasher.finalize()
     }
   }
@@ -29,6 +36,17 @@ public final class DatasetCache: @unchecked Sendable {
   let capacity = 8
   private let lock = NSLock()
   private var entries: [(key: Key, dataset: ImageDataset)] = []
+
+  /// Whether a dataset of `path` loaded with `options` is kept (whatever its files): only then must
+  /// the scan take every file's size and time to compare.
+  func mayHold(path: String, options: ImageFolderOptions) -> Bool {
+    var options = options
+    options.threads = 0
+    let path = (path as NSString).standardizingPath
+    lock.lock()
+    defer { lock.unlock() }
+    return entries.contains { $0.key.path == path && $0.key.options == options }
+  }
 
   func lookup(_ key: Key) -> ImageDataset? {
     lock.lock()

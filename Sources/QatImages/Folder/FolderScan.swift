@@ -9,6 +9,9 @@ struct FolderScan: Sendable {
     /// The path as the file system has it, to open.
     var raw: RawPath
     var classIndex: Int
+    /// The class folder it is in (an index into `folders`), so it can be opened from there.
+    var folder: Int
+    /// Size and modification time (ns), for the cache; -1 when the scan did not look (`statFiles`).
     var size: Int
     var modified: Int
   }
@@ -24,10 +27,16 @@ struct FolderScan: Sendable {
   var testFiles: [File]
   /// Entries that are not files (nested folders, sockets, broken links).
   var skipped: [SkippedFile]
+  /// The class folders, train's then test's: `File.folder` indexes this.
+  var folders: [RawPath] = []
 
   /// Scans `root`, or throws a clear error for a missing path, a folder without class folders,
-  /// an empty class folder, or `train/` and `test/` with different classes.
-  static func scan(_ rootText: String) throws(ImageFolderError) -> FolderScan {
+  /// an empty class folder, or `train/` and `test/` with different classes. The class folders are
+  /// listed on `threads` cores (a stat per file adds up at tens of thousands of files).
+  /// Without `statFiles`, the files' sizes and times are left unknown (see `DirectoryListing`).
+  static func scan(_ rootText: String, threads: Int = 1, statFiles: Bool = true) throws(ImageFolderError)
+    -> FolderScan
+  {
     let rawRoot = RawPath(rootText)
     let root = rawRoot.shown
     let kind = DirectoryListing.kind(of: rawRoot)
@@ -46,7 +55,7 @@ struct FolderScan: Sendable {
     }
     let folders = entries.filter(\.isDirectory).map(\.name)
     if folders.contains("train") && folders.contains("test") {
-      return try scanFixedSplit(rawRoot)
+      return try scanFixedSplit(rawRoot, threads: threads, statFiles: statFiles)
     }
     if folders.contains("train") != folders.contains("test") {
       let present = folders.contains("train") ? "train" : "test"
@@ -58,7 +67,9 @@ struct FolderScan: Sendable {
     var scan = FolderScan(hasFixedSplit: false, classes: [], trainFiles: [], testFiles: [], skipped: [])
     let classes = try classFolders(rawRoot, entries: entries)
     scan.classes = classes.map(\.name)
-    scan.trainFiles = try files(rawRoot, classes: classes, skipped: &scan.skipped)
+    scan.folders = classes.map { rawRoot.appending($0.rawName) }
+    let listed = list(scan.folders, classCount: classes.count, threads: threads, statFiles: statFiles)
+    scan.trainFiles = try files(listed[...], skipped: &scan.skipped)
     return scan
   }
 
@@ -75,7 +86,9 @@ struct FolderScan: Sendable {
     return slash == nil ? guess : parent + "/" + guess
   }
 
-  private static func scanFixedSplit(_ root: RawPath) throws(ImageFolderError) -> FolderScan {
+  private static func scanFixedSplit(_ root: RawPath, threads: Int, statFiles: Bool) throws(ImageFolderError)
+    -> FolderScan
+  {
     let trainRoot = root.appending(Array("train".utf8)), testRoot = root.appending(Array("test".utf8))
     guard let trainEntries = DirectoryListing.entries(of: trainRoot),
       let testEntries = DirectoryListing.entries(of: testRoot)
@@ -97,8 +110,11 @@ struct FolderScan: Sendable {
     }
     var scan = FolderScan(
       hasFixedSplit: true, classes: trainClasses.map(\.name), trainFiles: [], testFiles: [], skipped: [])
-    scan.trainFiles = try files(trainRoot, classes: trainClasses, skipped: &scan.skipped)
-    scan.testFiles = try files(testRoot, classes: testClasses, skipped: &scan.skipped)
+    scan.folders =
+      trainClasses.map { trainRoot.appending($0.rawName) } + testClasses.map { testRoot.appending($0.rawName) }
+    let listed = list(scan.folders, classCount: trainClasses.count, threads: threads, statFiles: statFiles)
+    scan.trainFiles = try files(listed[..<trainClasses.count], skipped: &scan.skipped)
+    scan.testFiles = try files(listed[trainClasses.count...], skipped: &scan.skipped)
     return scan
   }
 
@@ -118,30 +134,84 @@ struct FolderScan: Sendable {
     return classes
   }
 
-  private static func files(_ root: RawPath, classes: [DirectoryEntry], skipped: inout [SkippedFile])
-    throws(ImageFolderError) -> [File]
+  /// One class folder's listing and its files, made on a worker.
+  private struct Listed: Sendable {
+    var folder: RawPath
+    var entries: [DirectoryEntry]?
+    var files: [File] = []
+  }
+
+  /// Lists every folder (folder `f` holds class `f % classCount`) on `threads` cores, in order.
+  private static func list(_ folders: [RawPath], classCount: Int, threads: Int, statFiles: Bool) -> [Listed] {
+    let out = UnsafeMutablePointer<Listed>.allocate(capacity: folders.count)
+    out.initialize(repeating: Listed(folder: RawPath([]), entries: nil), count: folders.count)
+    defer {
+      out.deinitialize(count: folders.count)
+      out.deallocate()
+    }
+    let shared = SharedBuffer(base: out)
+    // Never interrupted: a listing takes milliseconds, and decoding checks Ctrl-C right after.
+    try? Parallel.forEachChunk(count: folders.count, chunk: 1, threads: threads) { range in
+      for f in range {
+        let folder = folders[f]
+        let shownFolder = folder.shown
+        var listed = Listed(folder: folder, entries: DirectoryListing.entries(of: folder, stat: statFiles))
+        listed.files = (listed.entries ?? []).filter(\.isRegularFile).map {
+          let raw = folder.appending($0.rawName)
+          return File(
+            path: shownPath(shownFolder, $0.rawName), raw: raw, classIndex: f % max(1, classCount), folder: f,
+            size: $0.size, modified: $0.modified)
+        }
+        shared.base[f] = listed
+      }
+    }
+    return Array(UnsafeBufferPointer(start: out, count: folders.count))
+  }
+
+  /// `files` with their sizes and times: `stamps[i]` where known (the decoder's `fstat`), else a
+  /// `stat` of the path, as a scan with `statFiles` would have found them (0 if it fails).
+  static func stamped(_ files: [File], _ stamps: [FileStamp]? = nil) -> [File] {
+    files.enumerated().map { i, file in
+      var file = file
+      if let stamp = stamps?[i], stamp.size >= 0 {
+        (file.size, file.modified) = (stamp.size, stamp.modified)
+      } else if file.size < 0 {
+        (file.size, file.modified) = DirectoryListing.stamp(of: file.raw) ?? (0, 0)
+      }
+      return file
+    }
+  }
+
+  /// `folder/name` shown (`RawPath.shown`) from the folder already shown: "/" always ends a UTF-8
+  /// sequence, so the parts escape as the whole does. A name of printable ASCII (nearly every image's)
+  /// is taken as it is, without validating and scanning it as Unicode.
+  static func shownPath(_ folder: String, _ name: [UInt8]) -> String {
+    let plain = name.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
+    return folder + "/" + (plain ? String(decoding: name, as: UTF8.self) : PrintableName.of(bytes: name))
+  }
+
+  /// The files of listed class folders, in order; errors are raised in folder order.
+  private static func files(_ listed: ArraySlice<Listed>, skipped: inout [SkippedFile]) throws(ImageFolderError)
+    -> [File]
   {
     var out: [File] = []
-    for (index, entry) in classes.enumerated() {
-      let folder = root.appending(entry.rawName)
-      guard let entries = DirectoryListing.entries(of: folder) else {
-        throw ImageFolderError("cannot read the class folder '\(folder.shown)'", hint: "check its permissions")
+    out.reserveCapacity(listed.reduce(0) { $0 + $1.files.count })
+    for folder in listed {
+      guard let entries = folder.entries else {
+        throw ImageFolderError(
+          "cannot read the class folder '\(folder.folder.shown)'", hint: "check its permissions")
       }
-      let regular = entries.filter(\.isRegularFile)
       for entry in entries where !entry.isRegularFile {
         skipped.append(
           SkippedFile(
-            path: folder.appending(entry.rawName).shown,
+            path: folder.folder.appending(entry.rawName).shown,
             reason: entry.isDirectory ? "a folder inside a class folder (only files are read)" : "not a regular file"))
       }
-      if regular.isEmpty {
+      if folder.files.isEmpty {
         throw ImageFolderError(
-          "the class folder '\(folder.shown)' has no files", hint: "put PNG images in it, or remove it")
+          "the class folder '\(folder.folder.shown)' has no files", hint: "put PNG images in it, or remove it")
       }
-      out += regular.map {
-        let raw = folder.appending($0.rawName)
-        return File(path: raw.shown, raw: raw, classIndex: index, size: $0.size, modified: $0.modified)
-      }
+      out += folder.files
     }
     return out
   }

@@ -49,11 +49,22 @@ public enum ImageFolderLoader {
     _ path: String, options: ImageFolderOptions, cache: DatasetCache? = nil,
     isInterrupted: () -> Bool = { false }, budget: Int = MemoryBudget.bytes
   ) throws -> ImageDataset {
+    try load(path, options: options, cache: cache, isInterrupted: isInterrupted, budget: budget, direct: true)
+  }
+
+  /// `load`, with `direct: false` forcing the general path (tests compare the two).
+  static func load(
+    _ path: String, options: ImageFolderOptions, cache: DatasetCache?, isInterrupted: () -> Bool, budget: Int,
+    direct: Bool
+  ) throws -> ImageDataset {
     let start = MonotonicClock.seconds()
-    let scan = try FolderScan.scan(path)
+    // Sizes and times are compared only when the cache holds this folder and options; a first load
+    // takes them from the decoder's fstat instead of a stat per file.
+    let compare = cache?.mayHold(path: path, options: options) ?? false
+    let scan = try FolderScan.scan(path, threads: options.threads, statFiles: compare)
     let files = scan.trainFiles + scan.testFiles
-    let key = DatasetCache.Key(path: path, options: options, files: files)
-    if let hit = cache?.lookup(key) {
+    let key = compare ? DatasetCache.Key(path: path, options: options, files: files) : nil
+    if let key, let hit = cache?.lookup(key) {
       return hit.cached(seconds: MonotonicClock.seconds() - start, path: PrintableName.of(path))
     }
 
@@ -64,6 +75,28 @@ public enum ImageFolderLoader {
         ImageMemory.floatBytes(images: files.count, channels: channels, size: size), budget: budget,
         images: files.count, size: size, sizeGiven: true)
     }
+    let scanned = MonotonicClock.seconds()
+    if direct,
+      let (dataset, stamps) = try DirectLoad.load(
+        path, scan: scan, files: files, options: options, budget: budget, isInterrupted: isInterrupted,
+        started: start, scanned: scanned)
+    {
+      cache?.store(
+        key ?? DatasetCache.Key(path: path, options: options, files: FolderScan.stamped(files, stamps)), dataset)
+      return dataset
+    }
+    return try generalLoad(
+      path, scan: scan, files: files, options: options, key: key, cache: cache, isInterrupted: isInterrupted,
+      budget: budget, start: start, scanned: MonotonicClock.seconds())
+  }
+
+  /// The general path: every file decoded to a `PixelImage`, then resized into the tensors. It
+  /// takes any folder (mixed sizes and colours); `DirectLoad` hands it the folders it cannot guess.
+  static func generalLoad(
+    _ path: String, scan: FolderScan, files: [FolderScan.File], options: ImageFolderOptions,
+    key: DatasetCache.Key?, cache: DatasetCache?, isInterrupted: () -> Bool, budget: Int, start: Double,
+    scanned: Double
+  ) throws -> ImageDataset {
     let decodedBytes = DecodedBytes(budget: budget)
     let decoded = try decodeAll(
       files.map(\.raw), color: options.color, threads: options.threads, isInterrupted: isInterrupted,
@@ -71,7 +104,10 @@ public enum ImageFolderLoader {
     if decodedBytes.isOverBudget {
       try ImageMemory.check(nil, budget: budget, images: files.count, size: nil, sizeGiven: options.size != nil)
     }
-    try checkEveryClassHasImages(scan: scan, files: files, decoded: decoded)
+    let decodedAt = MonotonicClock.seconds()
+    try checkEveryClassHasImages(scan: scan, files: files) { i in
+      if case .failure(let error) = decoded[i] { return error } else { return nil }
+    }
     var skipped = scan.skipped
     var images: [PixelImage] = []
     var kept: [Int] = []  // indices into `files` of the images that decoded
@@ -81,7 +117,7 @@ public enum ImageFolderLoader {
       case .failure(let error): skipped.append(SkippedFile(path: files[i].path, reason: error.reason))
       }
     }
-    let size = options.size ?? mostCommonSize(images)
+    let size = options.size ?? mostCommonSize(images.map { ImageSize(height: $0.height, width: $0.width) })
     let channels =
       options.color == .gray ? 1 : options.color == .rgb ? 3 : (images.allSatisfy { $0.channels == 1 } ? 1 : 3)
     // The decoded images and the float pixels made from them are held at once.
@@ -124,12 +160,14 @@ public enum ImageFolderLoader {
         mean: stats.mean, std: stats.std)
     }
     let resized = images.filter { $0.width != size.width || $0.height != size.height }.count
+    let end = MonotonicClock.seconds()
     let dataset = ImageDataset(
       path: PrintableName.of(path), classes: scan.classes, train: split("train", trainItems, trainPixels),
       test: split("test", testItems, testPixels), skipped: skipped,
-      hasFixedSplit: scan.hasFixedSplit, seconds: MonotonicClock.seconds() - start, fromCache: false,
-      resizedCount: resized)
-    cache?.store(key, dataset)
+      hasFixedSplit: scan.hasFixedSplit, seconds: end - start, fromCache: false,
+      resizedCount: resized,
+      phases: LoadPhases(scan: scanned - start, decode: decodedAt - scanned, finish: end - decodedAt))
+    cache?.store(key ?? DatasetCache.Key(path: path, options: options, files: FolderScan.stamped(files)), dataset)
     return dataset
   }
 
@@ -163,10 +201,9 @@ public enum ImageFolderLoader {
   }
 
   /// A class (in either split) whose every file failed to decode is an error: the dataset would
-  /// silently lose it.
+  /// silently lose it. `failure(i)` is file i's decoding error, nil if it decoded.
   static func checkEveryClassHasImages(
-    scan: FolderScan, files: [FolderScan.File],
-    decoded: [Result<PixelImage, PNGError>]
+    scan: FolderScan, files: [FolderScan.File], failure: (Int) -> PNGError?
   ) throws {
     let splits = scan.hasFixedSplit ? ["train/", "test/"] : [""]
     var groups = [[Int]](repeating: [], count: scan.classes.count * splits.count)  // file indices by (class, split)
@@ -175,12 +212,10 @@ public enum ImageFolderLoader {
       groups[file.classIndex * splits.count + split].append(i)
     }
     for (g, members) in groups.enumerated() where !members.isEmpty {
-      guard !members.contains(where: { if case .success = decoded[$0] { return true } else { return false } }) else {
-        continue
-      }
+      guard !members.contains(where: { failure($0) == nil }) else { continue }
       let folder = splits[g % splits.count] + scan.classes[g / splits.count]
       var example = ""
-      if case .failure(let error) = decoded[members[0]] {
+      if let error = failure(members[0]) {
         example = ": \((files[members[0]].path as NSString).lastPathComponent): \(error.reason)"
       }
       throw ImageFolderError(
@@ -190,11 +225,10 @@ public enum ImageFolderLoader {
   }
 
   /// The size most images have (ties go to the one met first), so a few odd files do not decide.
-  static func mostCommonSize(_ images: [PixelImage]) -> ImageSize {
+  static func mostCommonSize(_ sizes: [ImageSize]) -> ImageSize {
     var counts: [ImageSize: Int] = [:]
     var order: [ImageSize] = []
-    for image in images {
-      let size = ImageSize(height: image.height, width: image.width)
+    for size in sizes {
       if counts[size] == nil { order.append(size) }
       counts[size, default: 0] += 1
     }

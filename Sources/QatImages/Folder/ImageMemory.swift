@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import QatSupport
 
 /// A folder whose images would not fit the memory budget at the size asked for: refused before
@@ -44,31 +45,27 @@ enum ImageMemory {
 }
 
 /// The bytes of decoded images so far, added up by the decoding workers: once past the budget,
-/// the remaining files are not decoded.
-final class DecodedBytes: @unchecked Sendable {
-  private let lock = NSLock()
-  private var total = 0
+/// the remaining files are not decoded. An atomic, not a lock: it is touched once per image.
+final class DecodedBytes: Sendable {
+  private let total = Atomic<Int>(0)
   let budget: Int
 
   init(budget: Int) { self.budget = budget }
 
-  /// Adds `bytes`; false once the total is over the budget.
+  /// Adds `bytes` (saturating at `Int.max`); false once the total is over the budget.
+  @discardableResult
   func add(_ bytes: Int) -> Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    total = total > Int.max - bytes ? Int.max : total + bytes
-    return total <= budget
+    var current = total.load(ordering: .relaxed)
+    while true {
+      let next = current > Int.max - bytes ? Int.max : current + bytes
+      let (exchanged, original) = total.compareExchange(
+        expected: current, desired: next, ordering: .relaxed)
+      if exchanged { return next <= budget }
+      current = original
+    }
   }
 
-  var isOverBudget: Bool {
-    lock.lock()
-    defer { lock.unlock() }
-    return total > budget
-  }
+  var isOverBudget: Bool { total.load(ordering: .relaxed) > budget }
 
-  var bytes: Int {
-    lock.lock()
-    defer { lock.unlock() }
-    return total
-  }
+  var bytes: Int { total.load(ordering: .relaxed) }
 }

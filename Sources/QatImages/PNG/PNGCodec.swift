@@ -86,12 +86,7 @@ public enum PNGCodec {
   /// Moves the C result into Swift values and releases the C buffer.
   private static func take(_ result: inout qpng_image) throws(PNGError) -> (image: PixelImage, source: PNGSourceInfo) {
     defer { qpng_free(result.pixels); result.pixels = nil }
-    let message = withUnsafeBytes(of: &result.message) { raw in
-      String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-    }
-    guard result.status == Int32(QPNG_OK), let pixels = result.pixels else {
-      throw PNGError(status: result.status, message: message)
-    }
+    guard result.status == Int32(QPNG_OK), let pixels = result.pixels else { throw error(&result) }
     let count = Int(result.width) * Int(result.height) * Int(result.channels)
     let image = PixelImage(
       width: Int(result.width), height: Int(result.height), channels: Int(result.channels),
@@ -100,6 +95,14 @@ public enum PNGCodec {
       bitDepth: Int(result.bit_depth), colorType: Int(result.color_type),
       interlaced: result.interlaced != 0)
     return (image, source)
+  }
+
+  /// The error a failed C result reports, with its message.
+  static func error(_ result: inout qpng_image) -> PNGError {
+    let message = withUnsafeBytes(of: &result.message) { raw in
+      String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+    }
+    return PNGError(status: result.status, message: message)
   }
 
   /// Encodes 8-bit pixels (1 gray, 2 gray+alpha, 3 RGB or 4 RGBA channels) as PNG bytes.

@@ -75,6 +75,34 @@ import QatSupport
     #expect(affine.count == 1 && affine.first?.reluCap == 0)
   }
 
+  /// A stride-1 convolution with wide output rows reads its padded input in place (one GEMM per kernel
+  /// row) instead of lowering it: the same function within float rounding, with and without padding.
+  @Test func inPlaceConvolutionsMatchTheEngine() throws {
+    let wide = ActivationShape(channels: 3, height: 22, width: 24)
+    let specs: [LayerSpec] = [
+      LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu),
+      LayerSpec(.conv(out: 12, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 0, groups: 1)), LayerSpec(.relu6),
+      LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dense(out: 4)),
+    ]
+    var random = SeededRandom(seed: 8)
+    let net = try Network.build(specs, input: wide, random: &random)
+    let data = GradientCheckTests.images(24, shape: wide, classes: 4, seed: 16)
+    _ = net.train(
+      on: data, options: TrainingOptions(epochs: 2, learningRate: 0.05, batchSize: 8), random: &random,
+      monitor: EngineQuiet())
+    let program = try #require(FloatProgram(net))
+    let inPlace = program.steps.filter {
+      if case .conv(let c) = $0.kind { FloatProgram.readsInPlace(c) } else { false }
+    }
+    #expect(inPlace.count == 2)  // the second and third convolutions; the first has 3 input channels
+    let engine = Self.logits(net, data), fast = Self.logits(program, data, threads: 2, batch: 7)
+    let scale = max(1, engine.logits.map(abs).max() ?? 1)
+    let worst = zip(engine.logits, fast.logits).map { abs($0 - $1) / scale }.max() ?? .infinity
+    #expect(worst < Tolerance.equalizedFunction, "\(worst)")
+    #expect(engine.predictions == fast.predictions)
+  }
+
   /// Every image is computed on its own: the thread count and the round size change nothing.
   @Test func resultsDoNotDependOnThreadsOrBatch() throws {
     let net = try Self.trained(ScaleSpecs.small)

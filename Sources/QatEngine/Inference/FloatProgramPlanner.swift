@@ -110,13 +110,16 @@ struct FloatProgramPlanner {
   }
 
   /// Floats of scratch a workspace of `chunk` images needs: the most any convolution lowers at once,
-  /// or a depthwise convolution's transposed weights.
+  /// an in-place convolution's padded image and wide output, or a depthwise convolution's transposed
+  /// weights.
   func scratchElements(chunk: Int) -> Int {
     var most = 0
     for step in steps {
       guard case .conv(let conv) = step.kind else { continue }
       if conv.depthwise {
         most = max(most, 2 * conv.input.channels * conv.kernel * conv.kernel)
+      } else if FloatProgram.readsInPlace(conv) {
+        most = max(most, FloatProgram.inPlaceScratch(conv))
       } else if conv.lowers {
         most = max(most, min(chunk, conv.imagesPerPass) * conv.positions * conv.columns)
       }

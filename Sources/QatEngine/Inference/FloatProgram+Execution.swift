@@ -80,7 +80,7 @@ extension FloatProgram: InferenceProgram {
           x, Int32(n), Int32(inShape.height), Int32(inShape.width), Int32(inShape.channels), Int32(pool.kernel),
           Int32(pool.stride), Int32(outShape.height), Int32(outShape.width), y)
       case .globalAvgPool:
-        globalAveragePool(x, y, images: n, shape: inShape)
+        GlobalAvgPoolOp.average(x, y, images: n, shape: inShape)
       case .add(let skip):
         qk_add_activation(x, w.buffers[skip].pointer, Int64(n * outShape.elements), step.reluCap, y)
       }
@@ -177,21 +177,5 @@ extension FloatProgram: InferenceProgram {
   static func inPlaceScratch(_ conv: ConvOp) -> Int {
     let wp = conv.input.width + 2 * conv.pad, hp = conv.input.height + 2 * conv.pad
     return hp * wp * conv.input.channels + ((conv.output.height - 1) * wp + conv.output.width) * conv.outChannels
-  }
-
-  /// The mean of each channel over the feature map, summed in the training path's order.
-  func globalAveragePool(
-    _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, images n: Int, shape: ActivationShape
-  ) {
-    let c = shape.channels, positions = shape.height * shape.width
-    let scale = 1 / Float(positions)
-    for image in 0..<n {
-      let source = x + image * positions * c, target = y + image * c
-      for ch in 0..<c { target[ch] = 0 }
-      for p in 0..<positions {
-        for ch in 0..<c { target[ch] += source[p * c + ch] }
-      }
-      for ch in 0..<c { target[ch] *= scale }
-    }
   }
 }

@@ -67,15 +67,23 @@ final class GlobalAvgPoolOp: Operation {
   }
 
   override func forward(phase: Int, _ io: ChunkIO, training: Bool) {
-    let c = input.channels, positions = input.height * input.width
+    Self.average(io.x, io.y, images: io.count, shape: input)
+  }
+
+  /// The mean of each channel of `images` NHWC feature maps of `shape`, summed position by position
+  /// (the training engine and the inference path share it, so they agree bit for bit).
+  static func average(
+    _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, images: Int, shape: ActivationShape
+  ) {
+    let c = shape.channels, positions = shape.height * shape.width
     let scale = 1 / Float(positions)
-    for img in 0..<io.count {
-      let x = io.x + img * positions * c, y = io.y + img * c
-      for ch in 0..<c { y[ch] = 0 }
+    for img in 0..<images {
+      let source = x + img * positions * c, target = y + img * c
+      for ch in 0..<c { target[ch] = 0 }
       for p in 0..<positions {
-        for ch in 0..<c { y[ch] += x[p * c + ch] }
+        for ch in 0..<c { target[ch] += source[p * c + ch] }
       }
-      for ch in 0..<c { y[ch] *= scale }
+      for ch in 0..<c { target[ch] *= scale }
     }
   }
 

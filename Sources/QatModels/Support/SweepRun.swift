@@ -88,7 +88,9 @@ enum SweepRun {
     defer { call.interpreter.output.progress(nil) }
 
     progress(1, "fp32")
-    let base = try ModelMeasurement.measure(model, program: network, on: dataset.test, timing: plan.timing, call: call)
+    // fp32 is measured through its inference program, as `evaluate` and `compare` measure it.
+    let base = try ModelMeasurement.measure(
+      model, program: model.inferenceProgram ?? network, on: dataset.test, timing: plan.timing, call: call)
     // With seeds, run r starts from the session's seed + r, and the session's generator is left as it
     // was before the sweep (one seed: the runs draw from it as before).
     let sessionSeed = call.interpreter.seed, sessionRandom = call.interpreter.random
@@ -105,7 +107,7 @@ enum SweepRun {
         try fineTunedControl(network, model: model, images: train, plan: plan, call: call)
       }
       let m = try ModelMeasurement.measure(
-        controlModel, program: controlModel.network ?? network, on: dataset.test, timing: false, call: call)
+        controlModel, program: controlModel.inferenceProgram ?? network, on: dataset.test, timing: false, call: call)
       if r == 0 { control = m }
       controlAccuracies.append(m.accuracy)
     }

@@ -33,8 +33,14 @@ final class ConvOp: WeightedOperation {
   }
 
   final class ConvScratch: Scratch {
-    let col: FloatBuffer?
-    let dcol: FloatBuffer?
+    /// The lowered columns: the convolution's own when a whole chunk fits one pass (backward then
+    /// reuses the forward's columns), else the slot's shared buffer (backward lowers again anyway).
+    var col: FloatBuffer?
+    /// True when `col` is the slot's shared buffer, which later convolutions overwrite.
+    var sharesColumns = false
+    /// The columns' gradient: used only inside one backward call, so every convolution of a chunk's
+    /// slot shares one buffer (`Slot` sets it; the largest any of them needs).
+    var dcol: FloatBuffer?
     /// The depthwise kernels' transposed weights and weight gradient.
     var work: FloatBuffer?
     /// True when `col` still holds the columns of the chunk's last forward pass (it fit in one pass).
@@ -56,12 +62,37 @@ final class ConvOp: WeightedOperation {
   override func makeScratch(capacity: Int) -> Scratch {
     let rows = min(capacity, imagesPerPass) * positions
     let scratch = ConvScratch(
-      col: lowers ? FloatBuffer(count: rows * columns) : nil,
-      dcol: lowers ? FloatBuffer(count: rows * columns) : nil,
+      col: keepsColumns(capacity: capacity) ? FloatBuffer(count: rows * columns) : nil,
+      dcol: nil,
       gradients: [FloatBuffer(count: weight.count), FloatBuffer(count: bias.count)])
     if depthwise { scratch.work = FloatBuffer(count: 2 * input.channels * kernel * kernel) }
     return scratch
   }
+
+  /// Whether a chunk of `capacity` images is lowered in one pass, so that backward can reuse the
+  /// forward's columns: only then does the convolution keep a columns buffer of its own.
+  func keepsColumns(capacity: Int) -> Bool { lowers && imagesPerPass >= capacity }
+
+  /// The scratch's columns buffer: its own or the slot's shared one, or (a scratch made outside a
+  /// slot) one made on first use.
+  func columnsBuffer(_ s: ConvScratch) -> FloatBuffer {
+    if let col = s.col { return col }
+    let own = FloatBuffer(count: max(1, backwardColumns(capacity: Network.chunkSize)))
+    s.col = own
+    return own
+  }
+
+  /// The scratch's columns-gradient buffer: the slot's shared one, or (a scratch made outside a slot)
+  /// its own, made on first use.
+  func columnsGradient(_ s: ConvScratch) -> FloatBuffer {
+    if let dcol = s.dcol { return dcol }
+    let own = FloatBuffer(count: max(1, backwardColumns(capacity: Network.chunkSize)))
+    s.dcol = own
+    return own
+  }
+
+  /// Floats of the columns' gradient a chunk of `capacity` images needs (0 when nothing is lowered).
+  func backwardColumns(capacity: Int) -> Int { lowers ? min(capacity, imagesPerPass) * positions * columns : 0 }
 
   func shape(images n: Int) -> qk_conv_shape {
     qk_conv_shape(
@@ -73,7 +104,8 @@ final class ConvOp: WeightedOperation {
   /// The columns of `n` images starting at `x`: lowered into the scratch, or the input itself for a
   /// plain 1×1 convolution.
   func lowered(_ x: UnsafeMutablePointer<Float>, images n: Int, scratch: ConvScratch) -> UnsafePointer<Float> {
-    guard lowers, let col = scratch.col else { return UnsafePointer(x) }
+    guard lowers else { return UnsafePointer(x) }
+    let col = columnsBuffer(scratch)
     var sh = shape(images: n)
     qk_im2col_nhwc(&sh, x, col.pointer)
     return UnsafePointer(col.pointer)
@@ -89,7 +121,7 @@ final class ConvOp: WeightedOperation {
       folded?.finishOutput(io.y, rows: io.count * positions, bias: bias.value)
       return
     }
-    s.columnsKept = io.count <= imagesPerPass
+    s.columnsKept = !s.sharesColumns && io.count <= imagesPerPass
     var first = 0
     while first < io.count {
       let n = min(imagesPerPass, io.count - first)
@@ -137,7 +169,7 @@ final class ConvOp: WeightedOperation {
       }
       if let dx = io.dx {
         let dxPass = dx + first * input.elements
-        let dcol = lowers ? (s.dcol?.pointer ?? dxPass) : dxPass
+        let dcol = lowers ? columnsGradient(s).pointer : dxPass
         for g in 0..<groups {
           Kernels.gemm(
             transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,

@@ -21,6 +21,26 @@ final class Slot {
     activations = shapes.map { FloatBuffer(count: capacity * $0.elements) }
     gradients = shapes.map { FloatBuffer(count: capacity * $0.elements) }
     scratches = network.ops.map { $0.makeScratch(capacity: capacity) }
+    // One buffer for the columns' gradient of every convolution (each uses it only inside its own
+    // backward call, and a slot runs one call at a time), and one for the columns of those that lower
+    // a chunk in several passes (their backward lowers again, so nothing needs them kept).
+    var convolutions: [(ConvOp, ConvOp.ConvScratch)] = []
+    for (op, scratch) in zip(network.ops, scratches) {
+      if let conv = op as? ConvOp, conv.lowers, let s = scratch as? ConvOp.ConvScratch {
+        convolutions.append((conv, s))
+      }
+    }
+    let sizes = convolutions.map { $0.0.backwardColumns(capacity: capacity) }
+    let gradient = FloatBuffer(count: sizes.max() ?? 0)
+    let sharedSizes = zip(convolutions, sizes).filter { !$0.0.0.keepsColumns(capacity: capacity) }.map(\.1)
+    let columns = FloatBuffer(count: sharedSizes.max() ?? 0)
+    for (conv, scratch) in convolutions {
+      scratch.dcol = gradient
+      if !conv.keepsColumns(capacity: capacity) {
+        scratch.col = columns
+        scratch.sharesColumns = true
+      }
+    }
     labels = AlignedBuffer<Int32>(count: capacity)
     predictions = AlignedBuffer<Int32>(count: capacity)
   }

@@ -1,5 +1,10 @@
 import Foundation
 
+#if os(Linux)
+  /// glibc's malloc_trim (not in the Glibc module's headers): returns freed heap pages to the system.
+  @_silgen_name("malloc_trim") func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// Peak resident memory from /proc (Linux): the benchmark's "peak RSS growth" of one call.
 enum MemoryProbe {
   /// A field of /proc/self/status in bytes ("VmHWM", "VmRSS"), or nil where there is no /proc.
@@ -14,14 +19,19 @@ enum MemoryProbe {
     return nil
   }
 
-  /// The peak RSS reached while `body` ran, above the RSS before it: the high-water mark is reset
-  /// first (writing 5 to /proc/self/clear_refs), so earlier sections do not hide it. Nil without /proc.
+  /// The peak RSS reached while `body` ran, above the RSS before it: freed heap is returned and the
+  /// high-water mark reset first (writing 5 to /proc/self/clear_refs), so earlier sections do not
+  /// hide it. Nil without /proc.
   static func peakGrowth(_ body: () throws -> Void) rethrows -> Int? {
+    // Memory an earlier phase freed but the allocator kept would hide this phase's growth: give it back.
+    #if os(Linux)
+      _ = mallocTrim(0)
+    #endif
     let reset = resetPeak()
     let before = status("VmRSS")
     try body()
     guard reset, let before, let peak = status("VmHWM") else { return nil }
-    return peak - before
+    return max(0, peak - before)
   }
 
   /// Resets VmHWM to the current RSS (Linux 4.0 and later); false where that is not possible.

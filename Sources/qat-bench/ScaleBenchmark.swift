@@ -47,8 +47,7 @@ enum ScaleBenchmark {
   static func run(threads: Int, only: String?) throws {
     let cpu = CPUName.current
     print("scale: Nets C and D on generated 32x32 RGB images, \(threads) threads unless noted · \(cpu)")
-    // The best of several probes: a shared host only ever slows a probe down.
-    let fp32Peak = (0..<5).map { _ in qk_fp32_peak_probe(20_000_000) }.max() ?? 0
+    let fp32Peak = probedFP32Peak()
     let int8Peak = Int8GemmBenchmark.probedPeak()
     print(
       String(
@@ -68,7 +67,7 @@ enum ScaleBenchmark {
       var random = SeededRandom(seed: 0)
       let net = try Network.build(specs, input: shape, random: &random)
       var rates: [Double] = []
-      let trainingMemory = ProcessMemory.peakGrowth {
+      let trainingMemory = MemoryProbe.peakGrowth {
         _ = net.train(
           on: train, options: TrainingOptions(epochs: 3, batchSize: 64, threads: threads), random: &random,
           monitor: EngineBenchmark.Quiet())
@@ -77,11 +76,11 @@ enum ScaleBenchmark {
       var predictions: [Int32] = []
       guard let inference = FloatProgram(net) else { throw IntegerConversionError(message: "no fp32 program") }
       let big = synthetic(count: 10_240, seed: 3)
-      let evaluateMemory = ProcessMemory.peakGrowth {
+      let evaluateMemory = MemoryProbe.peakGrowth {
         _ = FloatProgram(net)?.evaluate(big, pool: workers, batch: 256, predictions: &predictions, logits: nil)
       }
       var program: IntegerNetwork?
-      let quantizeMemory = try ProcessMemory.peakGrowth {
+      let quantizeMemory = try MemoryProbe.peakGrowth {
         program = try net.quantized(QuantizationConfig(method: .ptq), training: train, pool: workers) { _ in }.program
       }
       guard let program else { throw IntegerConversionError(message: "\(name) has no integer program") }
@@ -131,13 +130,10 @@ enum ScaleBenchmark {
       : FloatProgram(net)
     guard let program else { return }
     var predictions: [Int32] = []
-    let start = MonotonicClock.seconds()
-    var images = 0
-    while MonotonicClock.seconds() - start < 10 {
+    printRateOverTenSeconds {
       _ = program.evaluate(test, pool: pool, batch: 256, predictions: &predictions, logits: nil)
-      images += test.count
+      return test.count
     }
-    print(Units.imageRate(Double(images) / (MonotonicClock.seconds() - start)))
   }
 
   /// Only training (batch 64) for about 10 s, for a profiler to watch.
@@ -145,22 +141,32 @@ enum ScaleBenchmark {
     var random = SeededRandom(seed: 0)
     let net = try Network.build(only == "d" ? netD : netC, input: shape, random: &random)
     let train = synthetic(count: 640, seed: 1)
-    let start = MonotonicClock.seconds()
-    var images = 0
-    while MonotonicClock.seconds() - start < 10 {
+    printRateOverTenSeconds {
       _ = net.train(
         on: train, options: TrainingOptions(epochs: 1, batchSize: 64, threads: threads), random: &random,
         monitor: EngineBenchmark.Quiet())
-      images += train.count
+      return train.count
     }
+  }
+
+  /// Runs `body` (which returns the images it processed) again and again for about 10 s and prints
+  /// the rate.
+  static func printRateOverTenSeconds(_ body: () -> Int) {
+    let start = MonotonicClock.seconds()
+    var images = 0
+    while MonotonicClock.seconds() - start < 10 { images += body() }
     print(Units.imageRate(Double(images) / (MonotonicClock.seconds() - start)))
   }
+
+  /// This host's register-only fp32 FMA rate for one core (the best of 5: a shared host only ever
+  /// slows a probe down), 0 without AVX-512.
+  static func probedFP32Peak() -> Double { (0..<5).map { _ in qk_fp32_peak_probe(20_000_000) }.max() ?? 0 }
 
   /// Each convolution's GEMM as the engine runs it — one pass of as many images as keep the lowered
   /// columns near 1 MB (at least one, at most a chunk of 16) — single thread, fp32 and int8, against
   /// this host's one-core peaks (probed again here, the best of both probes: load only lowers them).
   static func printGemmEfficiency(_ gemms: [(String, ConvShape)], fp32Peak: Double, int8Peak: Double) {
-    let fp32Peak = max(fp32Peak, (0..<5).map { _ in qk_fp32_peak_probe(20_000_000) }.max() ?? 0)
+    let fp32Peak = max(fp32Peak, probedFP32Peak())
     let int8Peak = max(int8Peak, Int8GemmBenchmark.probedPeak())
     print(
       String(

@@ -48,12 +48,6 @@ public final class FloatProgram {
     bufferElements = ([folded.inputShape] + folded.ops.map(\.output)).map(\.elements).max() ?? 1
     scratchElements = plan.scratchElements(chunk: Self.chunkSize)
   }
-
-  /// Bytes of working memory one worker needs: its activation buffers and scratch.
-  public var workspaceBytes: Int {
-    (bufferCount * Self.chunkSize * bufferElements + scratchElements + 2 * Self.chunkSize * outputShape.elements)
-      * MemoryLayout<Float>.size
-  }
 }
 
 /// One step of a `FloatProgram`: an operation of the folded network reading buffer `input` and
@@ -72,7 +66,7 @@ struct FloatStepPlan {
     case add(skip: Int)
   }
 
-  let kind: Kind
+  var kind: Kind
   var input: Int
   var output: Int
   let inputShape: ActivationShape
@@ -93,9 +87,6 @@ final class WorkspaceStack: Sendable {
   func give(_ workspace: FloatWorkspace) {
     free.withLock { $0.append(workspace) }
   }
-
-  /// Drops every workspace (their memory is freed once no task holds one).
-  func clear() { free.withLock { $0.removeAll() } }
 }
 
 /// One worker's memory: the activation buffers, the lowered columns, the chunk's labels and results.

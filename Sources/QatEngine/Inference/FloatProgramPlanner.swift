@@ -7,10 +7,8 @@ struct FloatProgramPlanner {
   private(set) var outputBuffer = 0
   /// True when an operation has no inference form here (none today): the program is not made.
   private(set) var unsupported = false
-  private let network: Network
 
   init(network: Network) {
-    self.network = network
     // Pass 1: steps over value ids (value 0 is the input; each step makes one new value).
     var valueOf = [Int](repeating: 0, count: network.ops.count + 1)
     var values = 1
@@ -100,11 +98,7 @@ struct FloatProgramPlanner {
     for s in steps.indices {
       steps[s].input = bufferOf[steps[s].input]
       steps[s].output = bufferOf[steps[s].output]
-      if case .add(let skip) = steps[s].kind {
-        steps[s] = FloatStepPlan(
-          kind: .add(skip: bufferOf[skip]), input: steps[s].input, output: steps[s].output,
-          inputShape: steps[s].inputShape, outputShape: steps[s].outputShape, reluCap: steps[s].reluCap)
-      }
+      if case .add(let skip) = steps[s].kind { steps[s].kind = .add(skip: bufferOf[skip]) }
     }
     outputBuffer = bufferOf[output]
   }

@@ -73,25 +73,17 @@ final class ConvOp: WeightedOperation {
   /// forward's columns: only then does the convolution keep a columns buffer of its own.
   func keepsColumns(capacity: Int) -> Bool { lowers && imagesPerPass >= capacity }
 
-  /// The scratch's columns buffer: its own or the slot's shared one, or (a scratch made outside a
-  /// slot) one made on first use.
-  func columnsBuffer(_ s: ConvScratch) -> FloatBuffer {
-    if let col = s.col { return col }
+  /// The scratch's columns buffer (`\.col`) or columns-gradient buffer (`\.dcol`): the one it has (its
+  /// own or the slot's shared one), or, for a scratch made outside a slot, one made on first use.
+  func columnsBuffer(_ s: ConvScratch, _ which: ReferenceWritableKeyPath<ConvScratch, FloatBuffer?>) -> FloatBuffer {
+    if let buffer = s[keyPath: which] { return buffer }
     let own = FloatBuffer(count: max(1, backwardColumns(capacity: Network.chunkSize)))
-    s.col = own
+    s[keyPath: which] = own
     return own
   }
 
-  /// The scratch's columns-gradient buffer: the slot's shared one, or (a scratch made outside a slot)
-  /// its own, made on first use.
-  func columnsGradient(_ s: ConvScratch) -> FloatBuffer {
-    if let dcol = s.dcol { return dcol }
-    let own = FloatBuffer(count: max(1, backwardColumns(capacity: Network.chunkSize)))
-    s.dcol = own
-    return own
-  }
-
-  /// Floats of the columns' gradient a chunk of `capacity` images needs (0 when nothing is lowered).
+  /// Floats of the lowered columns (or of their gradient) a chunk of `capacity` images needs at once (0
+  /// when nothing is lowered).
   func backwardColumns(capacity: Int) -> Int { lowers ? min(capacity, imagesPerPass) * positions * columns : 0 }
 
   func shape(images n: Int) -> qk_conv_shape {
@@ -105,7 +97,7 @@ final class ConvOp: WeightedOperation {
   /// plain 1×1 convolution.
   func lowered(_ x: UnsafeMutablePointer<Float>, images n: Int, scratch: ConvScratch) -> UnsafePointer<Float> {
     guard lowers else { return UnsafePointer(x) }
-    let col = columnsBuffer(scratch)
+    let col = columnsBuffer(scratch, \.col)
     var sh = shape(images: n)
     qk_im2col_nhwc(&sh, x, col.pointer)
     return UnsafePointer(col.pointer)
@@ -169,7 +161,7 @@ final class ConvOp: WeightedOperation {
       }
       if let dx = io.dx {
         let dxPass = dx + first * input.elements
-        let dcol = lowers ? columnsGradient(s).pointer : dxPass
+        let dcol = lowers ? columnsBuffer(s, \.dcol).pointer : dxPass
         for g in 0..<groups {
           Kernels.gemm(
             transB: true, m: rows, n: groupDepth, k: groupOut, a: dyPass + g * groupOut, lda: outChannels,

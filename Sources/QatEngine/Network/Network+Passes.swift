@@ -132,6 +132,22 @@ extension Network {
     return result
   }
 
+  /// The images of a `count`-image set cut into evaluation rounds (`NetworkMemory.evaluationImages`
+  /// each), for callers that read the slots after a pass: the slots hold only the last round's.
+  static func evaluationRounds(count: Int) -> [Range<Int>] {
+    stride(from: 0, to: count, by: NetworkMemory.evaluationImages).map {
+      $0..<min(count, $0 + NetworkMemory.evaluationImages)
+    }
+  }
+
+  /// Evaluates `part` (at most one round, see `evaluationRounds`) and returns the slots that now hold
+  /// its chunks' activations, in image order.
+  func evaluatedSlots(_ part: LabeledImages, pool: WorkerPool) -> ArraySlice<Slot> {
+    var predictions: [Int32] = []
+    _ = evaluate(part, pool: pool, batch: part.count, predictions: &predictions)
+    return slots.prefix((part.count + Self.chunkSize - 1) / Self.chunkSize)
+  }
+
   func collect(chunks: Int) -> PassResult {
     var result = PassResult()
     for c in 0..<chunks {

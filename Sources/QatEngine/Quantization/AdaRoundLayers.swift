@@ -91,18 +91,14 @@ extension AdaRound {
     let loweredFP32 = FloatBuffer(count: Network.chunkSize * positions * stride)
     let outputs = FloatBuffer(count: Network.chunkSize * positions * c)
     var constants = [Double](repeating: 0, count: blocks), rowCount = 0
-    var offset = 0
-    while offset < calibration.count {
-      // One evaluation round at a time: the slots hold the last round's activations only.
-      let part = calibration.subset(Array(offset..<min(calibration.count, offset + NetworkMemory.evaluationImages)))
-      var predictions: [Int32] = []
-      _ = inputs.0.evaluate(part, pool: pool, batch: part.count, predictions: &predictions)
-      _ = fp32.0.evaluate(part, pool: pool, batch: part.count, predictions: &predictions)
-      let chunks = (part.count + Network.chunkSize - 1) / Network.chunkSize
-      for s in 0..<chunks {
-        let count = inputs.0.slots[s].count, rows = count * positions
-        lower(inputs.0.slots[s].activations[inputs.1].pointer, count: count, op: op, into: lowered)
-        lower(fp32.0.slots[s].activations[fp32.1].pointer, count: count, op: op, into: loweredFP32)
+    for round in Network.evaluationRounds(count: calibration.count) {
+      let part = calibration.subset(Array(round))
+      let quantizedSlots = inputs.0.evaluatedSlots(part, pool: pool),
+        fp32Slots = fp32.0.evaluatedSlots(part, pool: pool)
+      for (quantizedSlot, fp32Slot) in zip(quantizedSlots, fp32Slots) {
+        let count = quantizedSlot.count, rows = count * positions
+        lower(quantizedSlot.activations[inputs.1].pointer, count: count, op: op, into: lowered)
+        lower(fp32Slot.activations[fp32.1].pointer, count: count, op: op, into: loweredFP32)
         for g in 0..<blocks {
           let x̂ = lowered.pointer + g * k, x = loweredFP32.pointer + g * k
           Kernels.gemm(
@@ -118,7 +114,6 @@ extension AdaRound {
         }
         rowCount += rows
       }
-      offset += part.count
     }
     let n = Float(max(1, rowCount))
     return (0..<blocks).map { g in

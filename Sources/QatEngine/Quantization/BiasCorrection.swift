@@ -43,25 +43,20 @@ enum BiasCorrection {
   }
 
   /// The mean of each channel of the activations at `activations` (0: the input, i + 1: the output of
-  /// operation i) over every image of `data` and every position, from evaluation passes of one round
-  /// (`NetworkMemory.evaluationImages`) each: the pass leaves each chunk's activations in its slot.
+  /// operation i) over every image of `data` and every position, read from the slots round by round
+  /// (`Network.evaluationRounds`).
   static func channelMeans(
     _ network: Network, activations: [Int], data: LabeledImages, pool: WorkerPool
   ) -> [[Double]] {
     let shapes = activations.map { $0 == 0 ? network.inputShape : network.ops[$0 - 1].output }
     var sums = shapes.map { [Double](repeating: 0, count: $0.channels) }
-    var offset = 0
-    while offset < data.count {
-      let part = data.subset(Array(offset..<min(data.count, offset + NetworkMemory.evaluationImages)))
-      var predictions: [Int32] = []
-      _ = network.evaluate(part, pool: pool, batch: part.count, predictions: &predictions)
-      for slot in network.slots.prefix((part.count + Network.chunkSize - 1) / Network.chunkSize) {
+    for round in Network.evaluationRounds(count: data.count) {
+      for slot in network.evaluatedSlots(data.subset(Array(round)), pool: pool) {
         for (a, index) in activations.enumerated() {
           let channels = shapes[a].channels, values = slot.activations[index].pointer
           for e in 0..<(slot.count * shapes[a].elements) { sums[a][e % channels] += Double(values[e]) }
         }
       }
-      offset += part.count
     }
     return zip(sums, shapes).map { sum, shape in
       let count = Double(data.count) * Double(shape.elements / max(1, shape.channels))

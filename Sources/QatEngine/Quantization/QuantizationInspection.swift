@@ -157,18 +157,11 @@ extension Network {
     let elements = (index == 0 ? inputShape : ops[index - 1].output).elements
     var result: [Float] = []
     result.reserveCapacity(data.count * elements)
-    var offset = 0
-    while offset < data.count {
-      // One evaluation round at a time: the slots hold the last round's activations only.
-      let n = min(NetworkMemory.evaluationImages, data.count - offset)
-      var predictions: [Int32] = []
-      _ = evaluate(data.subset(Array(offset..<(offset + n))), pool: pool, batch: n, predictions: &predictions)
-      let chunks = (n + Self.chunkSize - 1) / Self.chunkSize
-      for c in 0..<chunks {
+    for round in Self.evaluationRounds(count: data.count) {
+      for slot in evaluatedSlots(data.subset(Array(round)), pool: pool) {
         result.append(
-          contentsOf: UnsafeBufferPointer(start: slots[c].activations[index].pointer, count: slots[c].count * elements))
+          contentsOf: UnsafeBufferPointer(start: slot.activations[index].pointer, count: slot.count * elements))
       }
-      offset += n
     }
     return result
   }

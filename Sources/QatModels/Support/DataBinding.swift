@@ -79,7 +79,7 @@ enum DataBinding {
       return integer
     }
     let built = try network(model, for: split, call: call, argument: argument)
-    return model.inferenceProgram ?? built
+    return FloatProgram(built) ?? built
   }
 
   /// Builds the model for the split if needed and checks that it fits: input shape and classes.

@@ -7,6 +7,9 @@ enum Tolerance {
   static let gemmAbsolute: Double = 1e-6
   /// Convolutions (im2col + GEMM, direct depthwise) against a float32 loop: the same products summed in another order.
   static let convolution: Float = 1e-5
+  /// Winograd F(2×2, 3×3) against the float64 convolution, per unit of 9·c_in (terms in [−1, 1]): the
+  /// transforms round up to 16 values before and after the float32 GEMM.
+  static let winograd: Double = 2e-7
   /// float32 accumulations of up to a few hundred terms in [−1, 1] (col2im, depthwise backward) against float64.
   static let float32Accumulation: Double = 1e-4
   /// The average-pool adjoint: float32 sums of only kernel² = 4 scaled terms per input against float64.

@@ -28,6 +28,19 @@ import QatSupport
     return net
   }
 
+  /// A network on `input` images trained 2 epochs (batch 8) on `images` random ones, and those images.
+  static func trained(_ specs: [LayerSpec], input: ActivationShape, images: Int, seed: UInt64) throws
+    -> (Network, LabeledImages)
+  {
+    var random = SeededRandom(seed: seed)
+    let net = try Network.build(specs, input: input, random: &random)
+    let data = GradientCheckTests.images(images, shape: input, classes: 4, seed: seed + 8)
+    _ = net.train(
+      on: data, options: TrainingOptions(epochs: 2, learningRate: 0.05, batchSize: 8), random: &random,
+      monitor: EngineQuiet())
+    return (net, data)
+  }
+
   /// Without batch norm nothing is folded: conv + bias + ReLU, pooling, dense are the same
   /// operations in the same order, so the logits are identical bit for bit.
   @Test func matchesTheEngineExactlyWithoutBatchNorm() throws {
@@ -85,22 +98,48 @@ import QatSupport
       LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 0, groups: 1)), LayerSpec(.relu6),
       LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dense(out: 4)),
     ]
-    var random = SeededRandom(seed: 8)
-    let net = try Network.build(specs, input: wide, random: &random)
-    let data = GradientCheckTests.images(24, shape: wide, classes: 4, seed: 16)
-    _ = net.train(
-      on: data, options: TrainingOptions(epochs: 2, learningRate: 0.05, batchSize: 8), random: &random,
-      monitor: EngineQuiet())
+    let (net, data) = try Self.trained(specs, input: wide, images: 24, seed: 8)
     let program = try #require(FloatProgram(net))
     let inPlace = program.steps.filter {
       if case .conv(let c) = $0.kind { FloatProgram.readsInPlace(c) } else { false }
     }
-    #expect(inPlace.count == 2)  // the second and third convolutions; the first has 3 input channels
+    // The third convolution (unpadded); the second is 3×3 pad 1 and runs as Winograd, the first has 3
+    // input channels.
+    #expect(inPlace.count == 1)
+    #expect(program.steps.filter { if case .winograd = $0.kind { true } else { false } }.count == 1)
     let engine = Self.logits(net, data), fast = Self.logits(program, data, threads: 2, batch: 7)
     let scale = max(1, engine.logits.map(abs).max() ?? 1)
     let worst = zip(engine.logits, fast.logits).map { abs($0 - $1) / scale }.max() ?? .infinity
     #expect(worst < Tolerance.equalizedFunction, "\(worst)")
     #expect(engine.predictions == fast.predictions)
+  }
+
+  /// 3×3 pad-1 convolutions with 8 or more input channels run as Winograd F(2×2, 3×3): on odd image
+  /// sizes (tiles half outside), in a residual block, the same function as the engine's within float
+  /// rounding, whatever the threads and round size.
+  @Test func winogradConvolutionsMatchTheEngine() throws {
+    let odd = ActivationShape(channels: 3, height: 7, width: 9)
+    let block: [LayerSpec] = [
+      LayerSpec(.conv(out: 12, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.conv(out: 12, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm),
+    ]
+    let specs: [LayerSpec] = [
+      LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu),
+      LayerSpec(.conv(out: 12, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+      LayerSpec(.residual(block)), LayerSpec(.relu),
+      LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dense(out: 4)),
+    ]
+    let (net, data) = try Self.trained(specs, input: odd, images: 40, seed: 9)
+    let program = try #require(FloatProgram(net))
+    #expect(program.steps.filter { if case .winograd = $0.kind { true } else { false } }.count == 3)
+    let engine = Self.logits(net, data)
+    let scale = max(1, engine.logits.map(abs).max() ?? 1)
+    for (threads, batch) in [(1, 256), (2, 7)] {
+      let fast = Self.logits(program, data, threads: threads, batch: batch)
+      let worst = zip(engine.logits, fast.logits).map { abs($0 - $1) / scale }.max() ?? .infinity
+      #expect(worst < Tolerance.equalizedFunction, "\(worst)")
+      #expect(engine.predictions == fast.predictions)
+    }
   }
 
   /// Every image is computed on its own: the thread count and the round size change nothing.

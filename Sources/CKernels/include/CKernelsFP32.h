@@ -42,6 +42,19 @@ void qk_depthwise_forward(const qk_conv_shape *s, const float *x, const float *w
 void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *w, const float *dy, float *dw,
                            float *dx, float *work);
 
+/// Winograd F(2×2, 3×3) for 3×3 convolutions of stride 1 and padding 1 (one group), fp32/winograd.c.
+/// The weights transformed once: u (16·c_in·c_out floats, [ξ][ci][co]) from w, the conv's
+/// [(kh·3 + kw)·c_in + ci] × c_out matrix.
+void qk_winograd_weights(const float *w, int c_in, int c_out, float *u);
+/// Tiles (2×2 outputs) per block, and the floats of `work` qk_winograd_conv3x3 needs for c_in → c_out.
+int qk_winograd_tile_block(int c_in, int c_out);
+int64_t qk_winograd_work_floats(int c_in, int c_out);
+/// y = act(conv(x) + bias) over n NHWC images of h×w (y is n·h·w·c_out; bias may be NULL); relu_cap as
+/// for qk_bias_activation_rows. The GEMMs run in `v`'s qk_sgemm. Differs from the direct convolution
+/// in the last bits (other sums, rounded transforms).
+void qk_winograd_conv3x3(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *x, const float *u,
+                         const float *bias, float relu_cap, float *y, float *work);
+
 /// y[r][c] += bias[c] for r < rows, c < cols.
 void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);
 /// db[c] (+)= Σ_r dy[r][c], summed in increasing r; overwrites db when accumulate == 0.

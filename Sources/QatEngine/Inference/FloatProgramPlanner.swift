@@ -1,3 +1,5 @@
+import CKernels
+
 /// Turns a folded fp32 network's operations into `FloatProgram` steps: flatten and dropout vanish
 /// (they only rename their input), a ReLU joins the step that produced its input when nothing else
 /// reads that value, and every value gets a buffer that is reused once its last reader has run.
@@ -34,7 +36,10 @@ struct FloatProgramPlanner {
           step(.relu)
           steps[steps.count - 1].reluCap = max(0, relu.cap)
         }
-      case let conv as ConvOp: step(.conv(conv))
+      case let conv as ConvOp:
+        step(
+          FloatProgram.runsWinograd(conv)
+            ? .winograd(conv, transformed: FloatProgram.winogradWeights(conv)) : .conv(conv))
       case let dense as DenseOp: step(.dense(dense))
       case let bn as BatchNormOp: step(Self.affine(bn))
       case let pool as MaxPoolOp: step(.maxPool(pool))
@@ -52,7 +57,7 @@ struct FloatProgramPlanner {
   /// Steps that take a fused activation in their epilogue.
   static func fusable(_ kind: FloatStepPlan.Kind) -> Bool {
     switch kind {
-    case .conv, .dense, .affine, .add: return true
+    case .conv, .winograd, .dense, .affine, .add: return true
     default: return false
     }
   }
@@ -104,11 +109,14 @@ struct FloatProgramPlanner {
   }
 
   /// Floats of scratch a workspace of `chunk` images needs: the most any convolution lowers at once,
-  /// an in-place convolution's padded image and wide output, or a depthwise convolution's transposed
-  /// weights.
+  /// an in-place convolution's padded image and wide output, a Winograd convolution's transformed
+  /// tiles, or a depthwise convolution's transposed weights.
   func scratchElements(chunk: Int) -> Int {
     var most = 0
     for step in steps {
+      if case .winograd(let conv, _) = step.kind {
+        most = max(most, Int(qk_winograd_work_floats(Int32(conv.input.channels), Int32(conv.outChannels))))
+      }
       guard case .conv(let conv) = step.kind else { continue }
       if conv.depthwise {
         most = max(most, 2 * conv.input.channels * conv.kernel * conv.kernel)

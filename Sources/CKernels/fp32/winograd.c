@@ -1,0 +1,166 @@
+// Winograd F(2×2, 3×3) convolution (Lavin & Gray 2016) for 3×3, stride 1, pad 1 layers over NHWC.
+//
+// Each 2×2 block of output ("tile") comes from the 4×4 input patch around it:
+//   Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A,
+// so the 36 multiplications per tile and channel pair of the direct convolution become 16. Summed
+// over input channels, the ⊙ becomes 16 independent GEMMs per block of tiles — V_ξ (tiles × c_in) ·
+// U_ξ (c_in × c_out) — run by qk_sgemm, and the transforms are adds and subtracts along the channel
+// vector (compiled for AVX-512 and for any x86-64 by QK_MULTIVERSION). The tiles of a block are chosen
+// so that V and M (16 × tiles × channels each) stay in L2 between the three stages.
+//
+// The sums run in a different order from the direct convolution's and the transforms round, so
+// results differ from it in the last bits (about 1e-6 relative on unit-scale data); the tests bound it.
+#include "CKernels.h"
+#include "../common/multiversion.h"
+
+void qk_winograd_weights(const float *w, int c_in, int c_out, float *u) {
+  const long plane = (long)c_in * c_out;
+  for (int ci = 0; ci < c_in; ci++) {
+    for (int co = 0; co < c_out; co++) {
+      float g[3][3], t[4][3];
+      for (int kh = 0; kh < 3; kh++)
+        for (int kw = 0; kw < 3; kw++) g[kh][kw] = w[((long)(kh * 3 + kw) * c_in + ci) * c_out + co];
+      // t = G g, with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
+      for (int j = 0; j < 3; j++) {
+        t[0][j] = g[0][j];
+        t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+        t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+        t[3][j] = g[2][j];
+      }
+      // U = t Gᵀ.
+      for (int i = 0; i < 4; i++) {
+        float *row = u + (long)(4 * i) * plane + (long)ci * c_out + co;
+        row[0] = t[i][0];
+        row[plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+        row[2 * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+        row[3 * plane] = t[i][2];
+      }
+    }
+  }
+}
+
+int qk_winograd_tile_block(int c_in, int c_out) {
+  // V and M take 16·tiles·(c_in + c_out) floats: about 512 KB, half of a Zen 4/5 core's L2.
+  const int budget = 8192;
+  int tiles = budget / (c_in + c_out > 0 ? c_in + c_out : 1);
+  if (tiles < 16) tiles = 16;
+  if (tiles > 256) tiles = 256;
+  return tiles;
+}
+
+/// Floats from one ξ plane of V or M to the next. Planes are padded by one cache line: with a
+/// power-of-two size, the 16 values of a tile would fall into the same L1 set and evict one another
+/// (32→32 and 64→64 layers ran at under half the speed).
+static inline long plane_stride(int tiles, int channels) { return (long)tiles * channels + 16; }
+
+int64_t qk_winograd_work_floats(int c_in, int c_out) {
+  const int block = qk_winograd_tile_block(c_in, c_out);
+  return (int64_t)16 * (plane_stride(block, c_in) + plane_stride(block, c_out)) + c_in;
+}
+
+/// V[ξ][t][ci] = (Bᵀ d B)[ξ] for the tiles [t0, t0 + count) of the batch, numbered image by image,
+/// then row by row. Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Patch entries outside the image read
+/// the zero vector `zeros` (the padding).
+QK_MULTIVERSION static void transform_input(const float *x, int h, int w, int c, int tiles_w, int tiles_per_image,
+                                            long t0, int count, const float *zeros, float *v) {
+  const long xi_stride = plane_stride(count, c);
+  for (int t = 0; t < count; t++) {
+    const long tile = t0 + t;
+    const long image = tile / tiles_per_image;
+    const int within = (int)(tile % tiles_per_image), ty = within / tiles_w, tx = within % tiles_w;
+    const float *p[4][4];
+    for (int r = 0; r < 4; r++) {
+      const int ih = 2 * ty - 1 + r;
+      for (int s = 0; s < 4; s++) {
+        const int iw = 2 * tx - 1 + s;
+        p[r][s] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x + ((image * h + ih) * w + iw) * c : zeros;
+      }
+    }
+    float *out = v + (long)t * c;
+    // The patch rows and V never overlap: let the compiler vectorize along the channels.
+#pragma clang loop vectorize(assume_safety)
+    for (int ci = 0; ci < c; ci++) {
+      float d[4][4], e[4][4];
+      for (int r = 0; r < 4; r++)
+        for (int s = 0; s < 4; s++) d[r][s] = p[r][s][ci];
+      for (int s = 0; s < 4; s++) {  // e = Bᵀ d
+        e[0][s] = d[0][s] - d[2][s];
+        e[1][s] = d[1][s] + d[2][s];
+        e[2][s] = d[2][s] - d[1][s];
+        e[3][s] = d[1][s] - d[3][s];
+      }
+      for (int r = 0; r < 4; r++) {  // (Bᵀ d) B
+        out[(4 * r + 0) * xi_stride + ci] = e[r][0] - e[r][2];
+        out[(4 * r + 1) * xi_stride + ci] = e[r][1] + e[r][2];
+        out[(4 * r + 2) * xi_stride + ci] = e[r][2] - e[r][1];
+        out[(4 * r + 3) * xi_stride + ci] = e[r][1] - e[r][3];
+      }
+    }
+  }
+}
+
+static inline float activate(float v, float cap) {
+  if (cap < 0.0f) return v;
+  v = v > 0.0f ? v : 0.0f;
+  return (cap > 0.0f && v > cap) ? cap : v;
+}
+
+/// y (the tiles' 2×2 outputs, those inside the image) = act(Aᵀ M A + bias), Aᵀ = [1 1 1 0; 0 1 −1 −1].
+QK_MULTIVERSION static void transform_output(const float *m, int h, int w, int c, int tiles_w, int tiles_per_image,
+                                             long t0, int count, const float *bias, float relu_cap, float *y) {
+  const long xi_stride = plane_stride(count, c);
+  for (int t = 0; t < count; t++) {
+    const long tile = t0 + t;
+    const long image = tile / tiles_per_image;
+    const int within = (int)(tile % tiles_per_image), ty = within / tiles_w, tx = within % tiles_w;
+    const int oy = 2 * ty, ox = 2 * tx;
+    const int rows = oy + 1 < h ? 2 : 1, cols = ox + 1 < w ? 2 : 1;
+    float *y00 = y + ((image * h + oy) * w + ox) * c;
+    float *y01 = y00 + c, *y10 = y00 + (long)w * c, *y11 = y10 + c;
+    const float *in = m + (long)t * c;
+#pragma clang loop vectorize(assume_safety)
+    for (int co = 0; co < c; co++) {
+      float q[4][4], s0[4], s1[4];
+      for (int xi = 0; xi < 16; xi++) q[xi / 4][xi % 4] = in[xi * xi_stride + co];
+      for (int j = 0; j < 4; j++) {  // Aᵀ q
+        s0[j] = q[0][j] + q[1][j] + q[2][j];
+        s1[j] = q[1][j] - q[2][j] - q[3][j];
+      }
+      const float b = bias ? bias[co] : 0.0f;
+      const float r00 = activate(s0[0] + s0[1] + s0[2] + b, relu_cap);
+      const float r01 = activate(s0[1] - s0[2] - s0[3] + b, relu_cap);
+      const float r10 = activate(s1[0] + s1[1] + s1[2] + b, relu_cap);
+      const float r11 = activate(s1[1] - s1[2] - s1[3] + b, relu_cap);
+      if (rows == 2 && cols == 2) {
+        y00[co] = r00;
+        y01[co] = r01;
+        y10[co] = r10;
+        y11[co] = r11;
+      } else {
+        y00[co] = r00;
+        if (cols == 2) y01[co] = r01;
+        if (rows == 2) y10[co] = r10;
+      }
+    }
+  }
+}
+
+void qk_winograd_conv3x3(qk_variant variant, int n, int h, int w, int c_in, int c_out, const float *x,
+                         const float *u, const float *bias, float relu_cap, float *y, float *work) {
+  if (n <= 0 || h <= 0 || w <= 0 || c_out <= 0) return;
+  const int tiles_w = (w + 1) / 2, tiles_h = (h + 1) / 2, tiles_per_image = tiles_w * tiles_h;
+  const long total = (long)n * tiles_per_image;
+  const int block = qk_winograd_tile_block(c_in, c_out);
+  float *zeros = work, *v = work + c_in;
+  for (int ci = 0; ci < c_in; ci++) zeros[ci] = 0.0f;
+  for (long t0 = 0; t0 < total; t0 += block) {
+    const int count = total - t0 < block ? (int)(total - t0) : block;
+    const long v_stride = plane_stride(count, c_in), m_stride = plane_stride(count, c_out);
+    float *m = v + 16 * v_stride;
+    transform_input(x, h, w, c_in, tiles_w, tiles_per_image, t0, count, zeros, v);
+    for (int xi = 0; xi < 16; xi++)
+      qk_sgemm(variant, 0, 0, count, c_out, c_in, v + xi * v_stride, c_in, u + (long)xi * c_in * c_out, c_out,
+               0.0f, m + xi * m_stride, c_out);
+    transform_output(m, h, w, c_out, tiles_w, tiles_per_image, t0, count, bias, relu_cap, y);
+  }
+}

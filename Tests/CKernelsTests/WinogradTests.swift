@@ -50,7 +50,7 @@ import Testing
     -> [Float]
   {
     var u = [Float](repeating: .nan, count: 16 * c.cin * c.cout)
-    qk_winograd_weights(w, Int32(c.cin), Int32(c.cout), &u)
+    qk_winograd_weights(w, Int32(c.cin), Int32(c.cout), 0, &u)
     var work = [Float](repeating: .nan, count: Int(qk_winograd_work_floats(Int32(c.cin), Int32(c.cout))))
     var y = [Float](repeating: .nan, count: c.n * c.h * c.w * c.cout)
     qk_winograd_conv3x3(
@@ -85,7 +85,7 @@ import Testing
   @Test func weightTransformByHand() {
     let g: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]  // rows kh, one input and one output channel
     var u = [Float](repeating: .nan, count: 16)
-    qk_winograd_weights(g, 1, 1, &u)
+    qk_winograd_weights(g, 1, 1, 0, &u)
     // G g = [1 2 3; 6 7.5 9; 2 2.5 3; 7 8 9]; times Gᵀ, row by row.
     let want: [Float] = [
       1, 3, 1, 3,

@@ -79,7 +79,8 @@ import QatSupport
   /// A convolution large enough that the lowering runs in several passes per chunk (the weight
   /// gradient accumulates across passes).
   @Test func convInSeveralLoweringPasses() throws {
-    let input = ActivationShape(channels: 8, height: 32, width: 32)
+    // 7 input channels: with 8 or more, training would run this layer as Winograd (next test).
+    let input = ActivationShape(channels: 7, height: 32, width: 32)
     let specs =
       [
         LayerSpec(.conv(out: 4, kernel: 3, stride: 1, pad: 1, groups: 1)),
@@ -87,8 +88,24 @@ import QatSupport
       ] + Self.head()
     var random = SeededRandom(seed: 1)
     let probe = try Network.build(specs, input: input, random: &random)
-    #expect((probe.ops[0] as? ConvOp)?.imagesPerPass == 3)
+    #expect((probe.ops[0] as? ConvOp)?.imagesPerPass == 4)
     #expect(try Self.worstError(specs, input: input, images: 7, checks: 6) < Tolerance.gradientCheck)
+  }
+
+  /// Two convolutions that training runs as Winograd F(2×2, 3×3) (forward and input gradient; odd
+  /// sizes, so tiles hang over the edge): the second one's input gradient reaches the first's weights.
+  @Test func convWinograd() throws {
+    let input = ActivationShape(channels: 8, height: 9, width: 10)
+    let specs =
+      [
+        LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.relu),
+        LayerSpec(.conv(out: 5, kernel: 3, stride: 1, pad: 1, groups: 1)),
+      ] + Self.head()
+    var random = SeededRandom(seed: 1)
+    let probe = try Network.build(specs, input: input, random: &random)
+    _ = Self.loss(probe, Self.images(2, shape: input, classes: 3, seed: 3))
+    #expect(probe.ops.compactMap { ($0 as? ConvOp)?.winograd }.count == 2)
+    #expect(try Self.worstError(specs, input: input, images: 3, checks: 8) < Tolerance.gradientCheck)
   }
 
   @Test func convStrided() throws {

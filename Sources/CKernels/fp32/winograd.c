@@ -13,13 +13,17 @@
 #include "CKernels.h"
 #include "../common/multiversion.h"
 
-void qk_winograd_weights(const float *w, int c_in, int c_out, float *u) {
+void qk_winograd_weights(const float *w, int c_in, int c_out, int adjoint, float *u) {
+  // The adjoint's filters map c_out channels to c_in: u[ξ][co][ci] from the kernel turned by 180°.
+  const int rows = adjoint ? c_out : c_in, cols = adjoint ? c_in : c_out;
   const long plane = (long)c_in * c_out;
-  for (int ci = 0; ci < c_in; ci++) {
-    for (int co = 0; co < c_out; co++) {
+  for (int ci = 0; ci < rows; ci++) {
+    for (int co = 0; co < cols; co++) {
       float g[3][3], t[4][3];
       for (int kh = 0; kh < 3; kh++)
-        for (int kw = 0; kw < 3; kw++) g[kh][kw] = w[((long)(kh * 3 + kw) * c_in + ci) * c_out + co];
+        for (int kw = 0; kw < 3; kw++)
+          g[kh][kw] = adjoint ? w[((long)((2 - kh) * 3 + (2 - kw)) * c_in + co) * c_out + ci]
+                              : w[((long)(kh * 3 + kw) * c_in + ci) * c_out + co];
       // t = G g, with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
       for (int j = 0; j < 3; j++) {
         t[0][j] = g[0][j];
@@ -29,7 +33,7 @@ void qk_winograd_weights(const float *w, int c_in, int c_out, float *u) {
       }
       // U = t Gᵀ.
       for (int i = 0; i < 4; i++) {
-        float *row = u + (long)(4 * i) * plane + (long)ci * c_out + co;
+        float *row = u + (long)(4 * i) * plane + (long)ci * cols + co;
         row[0] = t[i][0];
         row[plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
         row[2 * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);

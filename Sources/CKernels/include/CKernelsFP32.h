@@ -44,8 +44,9 @@ void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *
 
 /// Winograd F(2×2, 3×3) for 3×3 convolutions of stride 1 and padding 1 (one group), fp32/winograd.c.
 /// The weights transformed once: u (16·c_in·c_out floats, [ξ][ci][co]) from w, the conv's
-/// [(kh·3 + kw)·c_in + ci] × c_out matrix.
-void qk_winograd_weights(const float *w, int c_in, int c_out, float *u);
+/// [(kh·3 + kw)·c_in + ci] × c_out matrix. With adjoint, u ([ξ][co][ci]) is for the input gradient:
+/// dx = qk_winograd_conv3x3 over dy with c_out → c_in channels (the kernel turned by 180°, transposed).
+void qk_winograd_weights(const float *w, int c_in, int c_out, int adjoint, float *u);
 /// Tiles (2×2 outputs) per block, and the floats of `work` qk_winograd_conv3x3 needs for c_in → c_out.
 int qk_winograd_tile_block(int c_in, int c_out);
 int64_t qk_winograd_work_floats(int c_in, int c_out);

@@ -178,20 +178,10 @@ extension FloatProgram: InferenceProgram {
       && conv.output.height == conv.input.height + 2 * conv.pad - conv.kernel + 1
   }
 
-  /// Whether `conv` runs as Winograd F(2×2, 3×3): 3×3, stride 1, padding 1, one group, and at least 8
-  /// input channels (with fewer, the transforms outweigh the multiplications saved). On Zen 5, one
-  /// core, 16 images, each such layer of Nets B–D runs 1.9–2.3× faster than lowering + GEMM.
-  static func runsWinograd(_ conv: ConvOp) -> Bool {
-    conv.kernel == 3 && conv.stride == 1 && conv.pad == 1 && conv.groups == 1 && !conv.depthwise
-      && conv.input.channels >= 8 && conv.output.height == conv.input.height
-      && conv.output.width == conv.input.width
-  }
-
   /// `conv`'s weights transformed for `qk_winograd_conv3x3`.
   static func winogradWeights(_ conv: ConvOp) -> FloatBuffer {
-    let cin = conv.input.channels, out = conv.outChannels
-    let transformed = FloatBuffer(count: 16 * cin * out)
-    qk_winograd_weights(conv.weights, Int32(cin), Int32(out), transformed.pointer)
+    let transformed = FloatBuffer(count: 16 * conv.input.channels * conv.outChannels)
+    conv.transformWeights(into: transformed, adjoint: false)
     return transformed
   }
 

@@ -38,7 +38,7 @@ struct FloatProgramPlanner {
         }
       case let conv as ConvOp:
         step(
-          FloatProgram.runsWinograd(conv)
+          conv.winogradShaped
             ? .winograd(conv, transformed: FloatProgram.winogradWeights(conv)) : .conv(conv))
       case let dense as DenseOp: step(.dense(dense))
       case let bn as BatchNormOp: step(Self.affine(bn))

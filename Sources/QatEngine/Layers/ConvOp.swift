@@ -15,6 +15,9 @@ final class ConvOp: WeightedOperation {
   /// One filter per channel (groups = input channels = output channels) runs as a direct depthwise
   /// kernel: lowered, it would be one single-column GEMM per channel.
   let depthwise: Bool
+  /// In training, the Winograd weights of a layer shaped for it, transformed at every pass (nil: the
+  /// layer lowers). See ConvOp+Winograd.swift.
+  var winograd: WinogradWeights?
 
   init(input: ActivationShape, output: ActivationShape, out: Int, kernel: Int, stride: Int, pad: Int, groups: Int) {
     outChannels = out
@@ -73,11 +76,14 @@ final class ConvOp: WeightedOperation {
   /// forward's columns: only then does the convolution keep a columns buffer of its own.
   func keepsColumns(capacity: Int) -> Bool { lowers && imagesPerPass >= capacity }
 
-  /// The scratch's columns buffer (`\.col`) or columns-gradient buffer (`\.dcol`): the one it has (its
-  /// own or the slot's shared one), or, for a scratch made outside a slot, one made on first use.
+  /// The scratch's columns buffer (`\.col`) or columns-gradient buffer (`\.dcol`, also the Winograd
+  /// work): the one it has (its own or the slot's shared one), or, for a scratch made outside a slot,
+  /// one made on first use.
   func columnsBuffer(_ s: ConvScratch, _ which: ReferenceWritableKeyPath<ConvScratch, FloatBuffer?>) -> FloatBuffer {
     if let buffer = s[keyPath: which] { return buffer }
-    let own = FloatBuffer(count: max(1, backwardColumns(capacity: Network.chunkSize)))
+    let capacity = Network.chunkSize
+    let own = FloatBuffer(
+      count: max(1, which == \.dcol ? gradientScratch(capacity: capacity) : backwardColumns(capacity: capacity)))
     s[keyPath: which] = own
     return own
   }
@@ -85,6 +91,9 @@ final class ConvOp: WeightedOperation {
   /// Floats of the lowered columns (or of their gradient) a chunk of `capacity` images needs at once (0
   /// when nothing is lowered).
   func backwardColumns(capacity: Int) -> Int { lowers ? min(capacity, imagesPerPass) * positions * columns : 0 }
+
+  /// Floats of the columns-gradient buffer: the columns' gradient, or the Winograd work in training.
+  func gradientScratch(capacity: Int) -> Int { max(backwardColumns(capacity: capacity), winogradWork) }
 
   func shape(images n: Int) -> qk_conv_shape {
     qk_conv_shape(
@@ -113,6 +122,12 @@ final class ConvOp: WeightedOperation {
       folded?.finishOutput(io.y, rows: io.count * positions, bias: bias.value)
       return
     }
+    if training, let u = winograd {
+      // The columns-gradient buffer is free until the backward pass: it is the work.
+      winogradForward(io, u, work: columnsBuffer(s, \.dcol))
+      s.columnsKept = false
+      return
+    }
     s.columnsKept = !s.sharesColumns && io.count <= imagesPerPass
     var first = 0
     while first < io.count {
@@ -131,6 +146,11 @@ final class ConvOp: WeightedOperation {
     } else {
       qk_add_bias_rows(io.y, Int32(io.count * positions), Int32(outChannels), bias.value.pointer)
     }
+  }
+
+  override func beginForward(training: Bool) {
+    super.beginForward(training: training)
+    if training { prepareWinogradTraining() } else { winograd = nil }
   }
 
   override func backward(phase: Int, _ io: ChunkIO) {
@@ -159,7 +179,7 @@ final class ConvOp: WeightedOperation {
           b: dyPass + g * groupOut, ldb: outChannels, beta: first == 0 ? 0 : 1,
           c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
       }
-      if let dx = io.dx {
+      if let dx = io.dx, winograd == nil {
         let dxPass = dx + first * input.elements
         let dcol = lowers ? columnsBuffer(s, \.dcol).pointer : dxPass
         for g in 0..<groups {
@@ -173,6 +193,9 @@ final class ConvOp: WeightedOperation {
         }
       }
       first += n
+    }
+    if let dx = io.dx, let u = winograd {
+      winogradInputGradient(dy, dx, images: io.count, u, work: columnsBuffer(s, \.dcol))
     }
     s.columnsKept = false
   }

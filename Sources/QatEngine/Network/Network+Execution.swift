@@ -30,9 +30,10 @@ final class Slot {
         convolutions.append((conv, s))
       }
     }
-    let sizes = convolutions.map { $0.0.backwardColumns(capacity: capacity) }
-    let gradient = FloatBuffer(count: sizes.max() ?? 0)
-    let sharedSizes = zip(convolutions, sizes).filter { !$0.0.0.keepsColumns(capacity: capacity) }.map(\.1)
+    let gradient = FloatBuffer(count: convolutions.map { $0.0.gradientScratch(capacity: capacity) }.max() ?? 0)
+    let sharedSizes = convolutions.filter { !$0.0.keepsColumns(capacity: capacity) }.map {
+      $0.0.backwardColumns(capacity: capacity)
+    }
     let columns = FloatBuffer(count: sharedSizes.max() ?? 0)
     for (conv, scratch) in convolutions {
       scratch.dcol = gradient

@@ -1,0 +1,73 @@
+import CKernels
+
+/// A 3×3 convolution's weights transformed for Winograd F(2×2, 3×3) (`qk_winograd_conv3x3`): for the
+/// forward pass and, in training, for the input gradient (the kernel turned by 180° and transposed).
+final class WinogradWeights {
+  let forward: FloatBuffer
+  let adjoint: FloatBuffer
+
+  init(inputs: Int, outputs: Int) {
+    forward = FloatBuffer(count: 16 * inputs * outputs)
+    adjoint = FloatBuffer(count: 16 * inputs * outputs)
+  }
+}
+
+extension ConvOp {
+  /// Whether this convolution can run as Winograd F(2×2, 3×3): 3×3, stride 1, padding 1, one group,
+  /// and at least 8 input channels (with fewer, the transforms outweigh the multiplications saved).
+  /// On Zen 5, one core, 16 images, each such layer of Nets B–D runs 1.9–2.3× faster than lowering
+  /// and one GEMM. The sums differ from the lowered path's in the last bits.
+  var winogradShaped: Bool {
+    kernel == 3 && stride == 1 && pad == 1 && groups == 1 && !depthwise && input.channels >= 8
+      && output.height == input.height && output.width == input.width
+  }
+
+  /// Floats of work `qk_winograd_conv3x3` needs for this layer (either direction), 0 when not shaped for it.
+  var winogradWork: Int {
+    guard winogradShaped else { return 0 }
+    let cin = Int32(input.channels), cout = Int32(outChannels)
+    return Int(max(qk_winograd_work_floats(cin, cout), qk_winograd_work_floats(cout, cin)))
+  }
+
+  /// The current weights (fake-quantized when quantized) transformed: `adjoint` for the input gradient.
+  func transformWeights(into u: FloatBuffer, adjoint: Bool) {
+    qk_winograd_weights(weights, Int32(input.channels), Int32(outChannels), adjoint ? 1 : 0, u.pointer)
+  }
+
+  /// Output positions per image from which training uses Winograd. Smaller layers (Net A's 4×4 one)
+  /// gain too, but they are a sliver of a small network's training time, which is already far above
+  /// its target; keeping them lowered keeps the digits samples' training, and every figure the docs
+  /// quote from it, bit for bit as it was.
+  static let winogradTrainingPositions = 64
+
+  /// Training runs the forward pass and the input gradient as Winograd on an fp32 layer shaped for it
+  /// (the simulated quantized layers keep the lowered path, whose sums the integer program is checked
+  /// against). Called once per training pass, after the weights were last changed.
+  func prepareWinogradTraining() {
+    guard winogradShaped, weightQuantizer == nil, positions >= Self.winogradTrainingPositions else {
+      winograd = nil
+      return
+    }
+    let u = winograd ?? WinogradWeights(inputs: input.channels, outputs: outChannels)
+    transformWeights(into: u.forward, adjoint: false)
+    transformWeights(into: u.adjoint, adjoint: true)
+    winograd = u
+  }
+
+  /// y = conv(x) + bias for a chunk, as Winograd (`work` holds `winogradWork` floats).
+  func winogradForward(_ io: ChunkIO, _ u: WinogradWeights, work: FloatBuffer) {
+    qk_winograd_conv3x3(
+      qk_best_variant(), Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
+      Int32(outChannels), io.x, u.forward.pointer, bias.value.pointer, -1, io.y, work.pointer)
+  }
+
+  /// dx from dy for a chunk: the adjoint convolution (c_out → c_in channels), as Winograd.
+  func winogradInputGradient(
+    _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, images n: Int, _ u: WinogradWeights,
+    work: FloatBuffer
+  ) {
+    qk_winograd_conv3x3(
+      qk_best_variant(), Int32(n), Int32(output.height), Int32(output.width), Int32(outChannels),
+      Int32(input.channels), dy, u.adjoint.pointer, nil, -1, dx, work.pointer)
+  }
+}

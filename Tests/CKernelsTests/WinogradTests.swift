@@ -50,7 +50,7 @@ import Testing
     -> [Float]
   {
     var u = [Float](repeating: .nan, count: 16 * c.cin * c.cout)
-    qk_winograd_weights(w, Int32(c.cin), Int32(c.cout), 0, &u)
+    qk_winograd_weights(w, Int32(c.cin), Int32(c.cout), &u)
     var work = [Float](repeating: .nan, count: Int(qk_winograd_work_floats(Int32(c.cin), Int32(c.cout))))
     var y = [Float](repeating: .nan, count: c.n * c.h * c.w * c.cout)
     qk_winograd_conv3x3(
@@ -85,7 +85,7 @@ import Testing
   @Test func weightTransformByHand() {
     let g: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]  // rows kh, one input and one output channel
     var u = [Float](repeating: .nan, count: 16)
-    qk_winograd_weights(g, 1, 1, 0, &u)
+    qk_winograd_weights(g, 1, 1, &u)
     // G g = [1 2 3; 6 7.5 9; 2 2.5 3; 7 8 9]; times Gᵀ, row by row.
     let want: [Float] = [
       1, 3, 1, 3,
@@ -94,6 +94,51 @@ import Testing
       7, 12, 4, 9,
     ]
     #expect(u == want)
+  }
+
+  /// dx[img][y][x][ci] = Σ dy[img][y + 1 − ky][x + 1 − kx][co] · w[ky][kx][ci][co] in float64.
+  static func inputGradient(_ c: Case, _ dy: [Float], _ w: [Float]) -> [Double] {
+    var dx = [Double](repeating: 0, count: c.n * c.h * c.w * c.cin)
+    for img in 0..<c.n {
+      for oy in 0..<c.h {
+        for ox in 0..<c.w {
+          for ky in 0..<3 {
+            for kx in 0..<3 {
+              let iy = oy - 1 + ky, ix = ox - 1 + kx
+              guard iy >= 0, iy < c.h, ix >= 0, ix < c.w else { continue }
+              for ci in 0..<c.cin {
+                var sum = 0.0
+                for o in 0..<c.cout {
+                  sum +=
+                    Double(dy[((img * c.h + oy) * c.w + ox) * c.cout + o])
+                    * Double(w[((ky * 3 + kx) * c.cin + ci) * c.cout + o])
+                }
+                dx[((img * c.h + iy) * c.w + ix) * c.cin + ci] += sum
+              }
+            }
+          }
+        }
+      }
+    }
+    return dx
+  }
+
+  /// The adjoint (the input gradient, from the same transformed weights) against its definition.
+  @Test(arguments: cases)
+  func adjointMatchesTheDefinition(_ c: Case) {
+    let dy = LayerKernelTests.randomValues(c.n * c.h * c.w * c.cout, seed: 35)
+    let w = LayerKernelTests.randomValues(9 * c.cin * c.cout, seed: 36)
+    let want = Self.inputGradient(c, dy, w)
+    var u = [Float](repeating: .nan, count: 16 * c.cin * c.cout)
+    qk_winograd_weights(w, Int32(c.cin), Int32(c.cout), &u)
+    for variant in [QK_REFERENCE, QK_PORTABLE, QK_AVX512] where qk_variant_available(variant) != 0 {
+      var work = [Float](repeating: .nan, count: Int(qk_winograd_work_floats(Int32(c.cin), Int32(c.cout))))
+      var dx = [Float](repeating: .nan, count: c.n * c.h * c.w * c.cin)
+      qk_winograd_conv3x3_adjoint(
+        variant, Int32(c.n), Int32(c.h), Int32(c.w), Int32(c.cin), Int32(c.cout), dy, u, &dx, &work)
+      let worst = zip(dx, want).map { abs(Double($0) - $1) }.max() ?? .infinity
+      #expect(worst <= Tolerance.winograd * Double(9 * c.cout), "\(variant) \(worst)")
+    }
   }
 
   /// The tile block keeps V and M near 512 KB, within [16, 256] tiles; the work covers them.

@@ -11,33 +11,32 @@
 // The sums run in a different order from the direct convolution's and the transforms round, so
 // results differ from it in the last bits (about 1e-6 relative on unit-scale data); the tests bound it.
 #include "CKernels.h"
+#include <stddef.h>
 #include "../common/multiversion.h"
 
-void qk_winograd_weights(const float *w, int c_in, int c_out, int adjoint, float *u) {
-  // The adjoint's filters map c_out channels to c_in: u[ξ][co][ci] from the kernel turned by 180°.
-  const int rows = adjoint ? c_out : c_in, cols = adjoint ? c_in : c_out;
+/// u (16·c_in·c_out, [ξ][ci][co]) = G g Gᵀ per channel pair, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
+/// vectorized along c_out.
+QK_MULTIVERSION void qk_winograd_weights(const float *w, int c_in, int c_out, float *u) {
   const long plane = (long)c_in * c_out;
-  for (int ci = 0; ci < rows; ci++) {
-    for (int co = 0; co < cols; co++) {
-      float g[3][3], t[4][3];
-      for (int kh = 0; kh < 3; kh++)
-        for (int kw = 0; kw < 3; kw++)
-          g[kh][kw] = adjoint ? w[((long)((2 - kh) * 3 + (2 - kw)) * c_in + co) * c_out + ci]
-                              : w[((long)(kh * 3 + kw) * c_in + ci) * c_out + co];
-      // t = G g, with G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1].
-      for (int j = 0; j < 3; j++) {
-        t[0][j] = g[0][j];
-        t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
-        t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
-        t[3][j] = g[2][j];
+  for (int ci = 0; ci < c_in; ci++) {
+    const float *g[9];
+    for (int k = 0; k < 9; k++) g[k] = w + ((long)k * c_in + ci) * c_out;
+    float *out = u + (long)ci * c_out;
+#pragma clang loop vectorize(assume_safety)
+    for (int co = 0; co < c_out; co++) {
+      float t[4][3];
+      for (int j = 0; j < 3; j++) {  // t = G g
+        const float g0 = g[j][co], g1 = g[3 + j][co], g2 = g[6 + j][co];
+        t[0][j] = g0;
+        t[1][j] = 0.5f * (g0 + g1 + g2);
+        t[2][j] = 0.5f * (g0 - g1 + g2);
+        t[3][j] = g2;
       }
-      // U = t Gᵀ.
-      for (int i = 0; i < 4; i++) {
-        float *row = u + (long)(4 * i) * plane + (long)ci * cols + co;
-        row[0] = t[i][0];
-        row[plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
-        row[2 * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
-        row[3 * plane] = t[i][2];
+      for (int i = 0; i < 4; i++) {  // U = t Gᵀ
+        out[(4 * i) * plane + co] = t[i][0];
+        out[(4 * i + 1) * plane + co] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+        out[(4 * i + 2) * plane + co] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+        out[(4 * i + 3) * plane + co] = t[i][2];
       }
     }
   }
@@ -59,7 +58,7 @@ static inline long plane_stride(int tiles, int channels) { return (long)tiles * 
 
 int64_t qk_winograd_work_floats(int c_in, int c_out) {
   const int block = qk_winograd_tile_block(c_in, c_out);
-  return (int64_t)16 * (plane_stride(block, c_in) + plane_stride(block, c_out)) + c_in;
+  return (int64_t)16 * (plane_stride(block, c_in) + plane_stride(block, c_out)) + (c_in > c_out ? c_in : c_out);
 }
 
 /// V[ξ][t][ci] = (Bᵀ d B)[ξ] for the tiles [t0, t0 + count) of the batch, numbered image by image,
@@ -130,7 +129,7 @@ QK_MULTIVERSION static void transform_output(const float *m, int h, int w, int c
         s0[j] = q[0][j] + q[1][j] + q[2][j];
         s1[j] = q[1][j] - q[2][j] - q[3][j];
       }
-      const float b = bias ? bias[co] : 0.0f;
+      const float b = bias[co];
       const float r00 = activate(s0[0] + s0[1] + s0[2] + b, relu_cap);
       const float r01 = activate(s0[1] - s0[2] - s0[3] + b, relu_cap);
       const float r10 = activate(s1[0] + s1[1] + s1[2] + b, relu_cap);
@@ -149,22 +148,47 @@ QK_MULTIVERSION static void transform_output(const float *m, int h, int w, int c
   }
 }
 
-void qk_winograd_conv3x3(qk_variant variant, int n, int h, int w, int c_in, int c_out, const float *x,
-                         const float *u, const float *bias, float relu_cap, float *y, float *work) {
-  if (n <= 0 || h <= 0 || w <= 0 || c_out <= 0) return;
+/// The adjoint (input gradient) convolves with the kernel turned by 180°, J g J (J reverses), and its
+/// channels swapped. G·J = P·G with P swapping rows 0 and 3, so its transform is P U Pᵀ, transposed:
+/// plane ξ = 4i + j of it is plane turned[ξ] = 4·p(i) + p(j) of U read as Uᵀ (p swaps 0 and 3).
+static const int turned[16] = {15, 13, 14, 12, 7, 5, 6, 4, 11, 9, 10, 8, 3, 1, 2, 0};
+
+/// y (n·h·w·c_y) from x (n·h·w·c_x) by the transformed filters u: U_ξ is c_x × c_y, or with `adjoint`
+/// the layer's own u (c_y × c_x), read transposed from plane turned[ξ].
+static void winograd(qk_variant variant, int adjoint, int n, int h, int w, int c_x, int c_y, const float *x,
+                     const float *u, const float *bias, float relu_cap, float *y, float *work) {
+  if (n <= 0 || h <= 0 || w <= 0 || c_y <= 0) return;
   const int tiles_w = (w + 1) / 2, tiles_h = (h + 1) / 2, tiles_per_image = tiles_w * tiles_h;
-  const long total = (long)n * tiles_per_image;
-  const int block = qk_winograd_tile_block(c_in, c_out);
-  float *zeros = work, *v = work + c_in;
-  for (int ci = 0; ci < c_in; ci++) zeros[ci] = 0.0f;
+  const long total = (long)n * tiles_per_image, plane = (long)c_x * c_y;
+  const int block = qk_winograd_tile_block(c_x, c_y);
+  // The zero vector stands for the padding and for a missing bias.
+  const int widest = c_x > c_y ? c_x : c_y;
+  float *zeros = work, *v = work + widest;
+  for (int c = 0; c < widest; c++) zeros[c] = 0.0f;
   for (long t0 = 0; t0 < total; t0 += block) {
     const int count = total - t0 < block ? (int)(total - t0) : block;
-    const long v_stride = plane_stride(count, c_in), m_stride = plane_stride(count, c_out);
+    const long v_stride = plane_stride(count, c_x), m_stride = plane_stride(count, c_y);
     float *m = v + 16 * v_stride;
-    transform_input(x, h, w, c_in, tiles_w, tiles_per_image, t0, count, zeros, v);
-    for (int xi = 0; xi < 16; xi++)
-      qk_sgemm(variant, 0, 0, count, c_out, c_in, v + xi * v_stride, c_in, u + (long)xi * c_in * c_out, c_out,
-               0.0f, m + xi * m_stride, c_out);
-    transform_output(m, h, w, c_out, tiles_w, tiles_per_image, t0, count, bias, relu_cap, y);
+    transform_input(x, h, w, c_x, tiles_w, tiles_per_image, t0, count, zeros, v);
+    for (int xi = 0; xi < 16; xi++) {
+      if (adjoint) {
+        qk_sgemm(variant, 0, 1, count, c_y, c_x, v + xi * v_stride, c_x, u + turned[xi] * plane, c_x, 0.0f,
+                 m + xi * m_stride, c_y);
+      } else {
+        qk_sgemm(variant, 0, 0, count, c_y, c_x, v + xi * v_stride, c_x, u + xi * plane, c_y, 0.0f,
+                 m + xi * m_stride, c_y);
+      }
+    }
+    transform_output(m, h, w, c_y, tiles_w, tiles_per_image, t0, count, bias ? bias : zeros, relu_cap, y);
   }
+}
+
+void qk_winograd_conv3x3(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *x, const float *u,
+                         const float *bias, float relu_cap, float *y, float *work) {
+  winograd(v, 0, n, h, w, c_in, c_out, x, u, bias, relu_cap, y, work);
+}
+
+void qk_winograd_conv3x3_adjoint(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *dy,
+                                 const float *u, float *dx, float *work) {
+  winograd(v, 1, n, h, w, c_out, c_in, dy, u, NULL, -1.0f, dx, work);
 }

@@ -44,10 +44,10 @@ void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *
 
 /// Winograd F(2×2, 3×3) for 3×3 convolutions of stride 1 and padding 1 (one group), fp32/winograd.c.
 /// The weights transformed once: u (16·c_in·c_out floats, [ξ][ci][co]) from w, the conv's
-/// [(kh·3 + kw)·c_in + ci] × c_out matrix. With adjoint, u ([ξ][co][ci]) is for the input gradient:
-/// dx = qk_winograd_conv3x3 over dy with c_out → c_in channels (the kernel turned by 180°, transposed).
-void qk_winograd_weights(const float *w, int c_in, int c_out, int adjoint, float *u);
-/// Tiles (2×2 outputs) per block, and the floats of `work` qk_winograd_conv3x3 needs for c_in → c_out.
+/// [(kh·3 + kw)·c_in + ci] × c_out matrix.
+void qk_winograd_weights(const float *w, int c_in, int c_out, float *u);
+/// Tiles (2×2 outputs) per block, and the floats of `work` either direction needs for c_in ↔ c_out
+/// (symmetric in the two).
 int qk_winograd_tile_block(int c_in, int c_out);
 int64_t qk_winograd_work_floats(int c_in, int c_out);
 /// y = act(conv(x) + bias) over n NHWC images of h×w (y is n·h·w·c_out; bias may be NULL); relu_cap as
@@ -55,6 +55,9 @@ int64_t qk_winograd_work_floats(int c_in, int c_out);
 /// in the last bits (other sums, rounded transforms).
 void qk_winograd_conv3x3(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *x, const float *u,
                          const float *bias, float relu_cap, float *y, float *work);
+/// The input gradient of that convolution: dx (n·h·w·c_in) from dy (n·h·w·c_out), with the same u.
+void qk_winograd_conv3x3_adjoint(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *dy,
+                                 const float *u, float *dx, float *work);
 
 /// y[r][c] += bias[c] for r < rows, c < cols.
 void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);

@@ -181,7 +181,7 @@ extension FloatProgram: InferenceProgram {
   /// `conv`'s weights transformed for `qk_winograd_conv3x3`.
   static func winogradWeights(_ conv: ConvOp) -> FloatBuffer {
     let transformed = FloatBuffer(count: 16 * conv.input.channels * conv.outChannels)
-    conv.transformWeights(into: transformed, adjoint: false)
+    conv.transformWeights(into: transformed)
     return transformed
   }
 

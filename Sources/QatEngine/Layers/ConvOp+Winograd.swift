@@ -1,14 +1,12 @@
 import CKernels
 
-/// A 3×3 convolution's weights transformed for Winograd F(2×2, 3×3) (`qk_winograd_conv3x3`): for the
-/// forward pass and, in training, for the input gradient (the kernel turned by 180° and transposed).
+/// A 3×3 convolution's weights transformed for Winograd F(2×2, 3×3) (`qk_winograd_conv3x3`): they serve
+/// the forward pass and, read the other way round, the input gradient (`qk_winograd_conv3x3_adjoint`).
 final class WinogradWeights {
-  let forward: FloatBuffer
-  let adjoint: FloatBuffer
+  let transformed: FloatBuffer
 
   init(inputs: Int, outputs: Int) {
-    forward = FloatBuffer(count: 16 * inputs * outputs)
-    adjoint = FloatBuffer(count: 16 * inputs * outputs)
+    transformed = FloatBuffer(count: 16 * inputs * outputs)
   }
 }
 
@@ -24,14 +22,12 @@ extension ConvOp {
 
   /// Floats of work `qk_winograd_conv3x3` needs for this layer (either direction), 0 when not shaped for it.
   var winogradWork: Int {
-    guard winogradShaped else { return 0 }
-    let cin = Int32(input.channels), cout = Int32(outChannels)
-    return Int(max(qk_winograd_work_floats(cin, cout), qk_winograd_work_floats(cout, cin)))
+    winogradShaped ? Int(qk_winograd_work_floats(Int32(input.channels), Int32(outChannels))) : 0
   }
 
-  /// The current weights (fake-quantized when quantized) transformed: `adjoint` for the input gradient.
-  func transformWeights(into u: FloatBuffer, adjoint: Bool) {
-    qk_winograd_weights(weights, Int32(input.channels), Int32(outChannels), adjoint ? 1 : 0, u.pointer)
+  /// The current weights (fake-quantized when quantized) transformed.
+  func transformWeights(into u: FloatBuffer) {
+    qk_winograd_weights(weights, Int32(input.channels), Int32(outChannels), u.pointer)
   }
 
   /// Output positions per image from which training uses Winograd. Smaller layers (Net A's 4×4 one)
@@ -49,8 +45,7 @@ extension ConvOp {
       return
     }
     let u = winograd ?? WinogradWeights(inputs: input.channels, outputs: outChannels)
-    transformWeights(into: u.forward, adjoint: false)
-    transformWeights(into: u.adjoint, adjoint: true)
+    transformWeights(into: u.transformed)
     winograd = u
   }
 
@@ -58,7 +53,7 @@ extension ConvOp {
   func winogradForward(_ io: ChunkIO, _ u: WinogradWeights, work: FloatBuffer) {
     qk_winograd_conv3x3(
       qk_best_variant(), Int32(io.count), Int32(input.height), Int32(input.width), Int32(input.channels),
-      Int32(outChannels), io.x, u.forward.pointer, bias.value.pointer, -1, io.y, work.pointer)
+      Int32(outChannels), io.x, u.transformed.pointer, bias.value.pointer, -1, io.y, work.pointer)
   }
 
   /// dx from dy for a chunk: the adjoint convolution (c_out → c_in channels), as Winograd.
@@ -66,8 +61,8 @@ extension ConvOp {
     _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, images n: Int, _ u: WinogradWeights,
     work: FloatBuffer
   ) {
-    qk_winograd_conv3x3(
-      qk_best_variant(), Int32(n), Int32(output.height), Int32(output.width), Int32(outChannels),
-      Int32(input.channels), dy, u.adjoint.pointer, nil, -1, dx, work.pointer)
+    qk_winograd_conv3x3_adjoint(
+      qk_best_variant(), Int32(n), Int32(input.height), Int32(input.width), Int32(input.channels),
+      Int32(outChannels), dy, u.transformed.pointer, dx, work.pointer)
   }
 }

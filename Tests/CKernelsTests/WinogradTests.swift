@@ -141,6 +141,47 @@ import Testing
     }
   }
 
+  /// The weight gradient (no transformed weights needed) against Σ x·dy over every image and position.
+  @Test(arguments: cases)
+  func weightGradientMatchesTheDefinition(_ c: Case) {
+    let x = LayerKernelTests.randomValues(c.n * c.h * c.w * c.cin, seed: 37)
+    let dy = LayerKernelTests.randomValues(c.n * c.h * c.w * c.cout, seed: 38)
+    var want = [Double](repeating: 0, count: 9 * c.cin * c.cout)
+    for img in 0..<c.n {
+      for oy in 0..<c.h {
+        for ox in 0..<c.w {
+          for k in 0..<9 {
+            let iy = oy - 1 + k / 3, ix = ox - 1 + k % 3
+            guard iy >= 0, iy < c.h, ix >= 0, ix < c.w else { continue }
+            for ci in 0..<c.cin {
+              let xv = Double(x[((img * c.h + iy) * c.w + ix) * c.cin + ci])
+              for o in 0..<c.cout {
+                want[(k * c.cin + ci) * c.cout + o] += xv * Double(dy[((img * c.h + oy) * c.w + ox) * c.cout + o])
+              }
+            }
+          }
+        }
+      }
+    }
+    let work = Int(qk_winograd_weight_gradient_work_floats(Int32(c.cin), Int32(c.cout)))
+    for variant in [QK_REFERENCE, QK_PORTABLE, QK_AVX512] where qk_variant_available(variant) != 0 {
+      var scratch = [Float](repeating: .nan, count: work), dw = [Float](repeating: .nan, count: want.count)
+      qk_winograd_conv3x3_weight_gradient(
+        variant, Int32(c.n), Int32(c.h), Int32(c.w), Int32(c.cin), Int32(c.cout), x, dy, &dw, &scratch)
+      // Per unit of the number of terms in each sum (every image and position).
+      let worst = zip(dw, want).map { abs(Double($0) - $1) }.max() ?? .infinity
+      #expect(worst <= Tolerance.winograd * Double(c.n * c.h * c.w), "\(variant) \(worst)")
+    }
+  }
+
+  /// No images: the gradient is zero.
+  @Test func weightGradientOfNothingIsZero() {
+    var dw = [Float](repeating: .nan, count: 9 * 8 * 3)
+    var work = [Float](repeating: .nan, count: Int(qk_winograd_weight_gradient_work_floats(8, 3)))
+    qk_winograd_conv3x3_weight_gradient(QK_AVX512, 0, 4, 4, 8, 3, [], [], &dw, &work)
+    #expect(dw.allSatisfy { $0 == 0 })
+  }
+
   /// The tile block keeps V and M near 512 KB, within [16, 256] tiles; the work covers them.
   @Test func tileBlocks() {
     #expect(qk_winograd_tile_block(32, 32) == 128)

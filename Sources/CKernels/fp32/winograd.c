@@ -13,6 +13,7 @@
 #include "CKernels.h"
 #include <stddef.h>
 #include "../common/multiversion.h"
+#include "winograd_internal.h"
 
 /// u (16·c_in·c_out, [ξ][ci][co]) = G g Gᵀ per channel pair, G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1],
 /// vectorized along c_out.
@@ -51,31 +52,22 @@ int qk_winograd_tile_block(int c_in, int c_out) {
   return tiles;
 }
 
-/// Floats from one ξ plane of V or M to the next. Planes are padded by one cache line: with a
-/// power-of-two size, the 16 values of a tile would fall into the same L1 set and evict one another
-/// (32→32 and 64→64 layers ran at under half the speed).
-static inline long plane_stride(int tiles, int channels) { return (long)tiles * channels + 16; }
-
 int64_t qk_winograd_work_floats(int c_in, int c_out) {
   const int block = qk_winograd_tile_block(c_in, c_out);
-  return (int64_t)16 * (plane_stride(block, c_in) + plane_stride(block, c_out)) + (c_in > c_out ? c_in : c_out);
+  return (int64_t)16 * (qk_winograd_plane_stride(block, c_in) + qk_winograd_plane_stride(block, c_out)) + (c_in > c_out ? c_in : c_out);
 }
 
-/// V[ξ][t][ci] = (Bᵀ d B)[ξ] for the tiles [t0, t0 + count) of the batch, numbered image by image,
-/// then row by row. Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]. Patch entries outside the image read
-/// the zero vector `zeros` (the padding).
-QK_MULTIVERSION static void transform_input(const float *x, int h, int w, int c, int tiles_w, int tiles_per_image,
+QK_MULTIVERSION void qk_winograd_transform_input(const float *x, int h, int w, int c, int tiles_w, int tiles_per_image,
                                             long t0, int count, const float *zeros, float *v) {
-  const long xi_stride = plane_stride(count, c);
+  const long xi_stride = qk_winograd_plane_stride(count, c);
   for (int t = 0; t < count; t++) {
-    const long tile = t0 + t;
-    const long image = tile / tiles_per_image;
-    const int within = (int)(tile % tiles_per_image), ty = within / tiles_w, tx = within % tiles_w;
+    const qk_winograd_tile at = qk_winograd_locate(t0 + t, tiles_w, tiles_per_image);
+    const long image = at.image;
     const float *p[4][4];
     for (int r = 0; r < 4; r++) {
-      const int ih = 2 * ty - 1 + r;
+      const int ih = at.oy - 1 + r;
       for (int s = 0; s < 4; s++) {
-        const int iw = 2 * tx - 1 + s;
+        const int iw = at.ox - 1 + s;
         p[r][s] = (ih >= 0 && ih < h && iw >= 0 && iw < w) ? x + ((image * h + ih) * w + iw) * c : zeros;
       }
     }
@@ -111,12 +103,11 @@ static inline float activate(float v, float cap) {
 /// y (the tiles' 2×2 outputs, those inside the image) = act(Aᵀ M A + bias), Aᵀ = [1 1 1 0; 0 1 −1 −1].
 QK_MULTIVERSION static void transform_output(const float *m, int h, int w, int c, int tiles_w, int tiles_per_image,
                                              long t0, int count, const float *bias, float relu_cap, float *y) {
-  const long xi_stride = plane_stride(count, c);
+  const long xi_stride = qk_winograd_plane_stride(count, c);
   for (int t = 0; t < count; t++) {
-    const long tile = t0 + t;
-    const long image = tile / tiles_per_image;
-    const int within = (int)(tile % tiles_per_image), ty = within / tiles_w, tx = within % tiles_w;
-    const int oy = 2 * ty, ox = 2 * tx;
+    const qk_winograd_tile at = qk_winograd_locate(t0 + t, tiles_w, tiles_per_image);
+    const long image = at.image;
+    const int oy = at.oy, ox = at.ox;
     const int rows = oy + 1 < h ? 2 : 1, cols = ox + 1 < w ? 2 : 1;
     float *y00 = y + ((image * h + oy) * w + ox) * c;
     float *y01 = y00 + c, *y10 = y00 + (long)w * c, *y11 = y10 + c;
@@ -167,9 +158,9 @@ static void winograd(qk_variant variant, int adjoint, int n, int h, int w, int c
   for (int c = 0; c < widest; c++) zeros[c] = 0.0f;
   for (long t0 = 0; t0 < total; t0 += block) {
     const int count = total - t0 < block ? (int)(total - t0) : block;
-    const long v_stride = plane_stride(count, c_x), m_stride = plane_stride(count, c_y);
+    const long v_stride = qk_winograd_plane_stride(count, c_x), m_stride = qk_winograd_plane_stride(count, c_y);
     float *m = v + 16 * v_stride;
-    transform_input(x, h, w, c_x, tiles_w, tiles_per_image, t0, count, zeros, v);
+    qk_winograd_transform_input(x, h, w, c_x, tiles_w, tiles_per_image, t0, count, zeros, v);
     for (int xi = 0; xi < 16; xi++) {
       if (adjoint) {
         qk_sgemm(variant, 0, 1, count, c_y, c_x, v + xi * v_stride, c_x, u + turned[xi] * plane, c_x, 0.0f,

@@ -58,6 +58,12 @@ void qk_winograd_conv3x3(qk_variant v, int n, int h, int w, int c_in, int c_out,
 /// The input gradient of that convolution: dx (n·h·w·c_in) from dy (n·h·w·c_out), with the same u.
 void qk_winograd_conv3x3_adjoint(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *dy,
                                  const float *u, float *dx, float *work);
+/// Its weight gradient: dw (9·c_in·c_out, the conv's weight layout) is overwritten with Σ over the n
+/// images of x ⋆ dy, summed tile block by tile block (fp32/winograd_gradient.c). `work` holds
+/// qk_winograd_weight_gradient_work_floats(c_in, c_out) floats.
+int64_t qk_winograd_weight_gradient_work_floats(int c_in, int c_out);
+void qk_winograd_conv3x3_weight_gradient(qk_variant v, int n, int h, int w, int c_in, int c_out, const float *x,
+                                         const float *dy, float *dw, float *work);
 
 /// y[r][c] += bias[c] for r < rows, c < cols.
 void qk_add_bias_rows(float *y, int rows, int cols, const float *bias);

@@ -20,9 +20,10 @@ extension ConvOp {
       && output.height == input.height && output.width == input.width
   }
 
-  /// Floats of work `qk_winograd_conv3x3` needs for this layer (either direction), 0 when not shaped for it.
+  /// Floats of work the Winograd kernels need for this layer (the weight gradient needs the most), 0
+  /// when not shaped for them.
   var winogradWork: Int {
-    winogradShaped ? Int(qk_winograd_work_floats(Int32(input.channels), Int32(outChannels))) : 0
+    winogradShaped ? Int(qk_winograd_weight_gradient_work_floats(Int32(input.channels), Int32(outChannels))) : 0
   }
 
   /// The current weights (fake-quantized when quantized) transformed.
@@ -36,7 +37,7 @@ extension ConvOp {
   /// quote from it, bit for bit as it was.
   static let winogradTrainingPositions = 64
 
-  /// Training runs the forward pass and the input gradient as Winograd on an fp32 layer shaped for it
+  /// Training runs the forward pass, the weight gradient and the input gradient as Winograd on an fp32 layer shaped for it
   /// (the simulated quantized layers keep the lowered path, whose sums the integer program is checked
   /// against). Called once per training pass, after the weights were last changed.
   func prepareWinogradTraining() {
@@ -56,13 +57,15 @@ extension ConvOp {
       Int32(outChannels), io.x, u.transformed.pointer, bias.value.pointer, -1, io.y, work.pointer)
   }
 
-  /// dx from dy for a chunk: the adjoint convolution (c_out → c_in channels), as Winograd.
-  func winogradInputGradient(
-    _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, images n: Int, _ u: WinogradWeights,
-    work: FloatBuffer
+  /// The weight gradient and dx from dy for a chunk, as Winograd: no lowering at all.
+  func winogradBackward(
+    _ io: ChunkIO, dy: UnsafeMutablePointer<Float>, _ u: WinogradWeights, dWeight: FloatBuffer, work: FloatBuffer
   ) {
-    qk_winograd_conv3x3_adjoint(
-      qk_best_variant(), Int32(n), Int32(input.height), Int32(input.width), Int32(input.channels),
-      Int32(outChannels), dy, u.transformed.pointer, dx, work.pointer)
+    let n = Int32(io.count), h = Int32(input.height), w = Int32(input.width)
+    let cin = Int32(input.channels), cout = Int32(outChannels)
+    qk_winograd_conv3x3_weight_gradient(qk_best_variant(), n, h, w, cin, cout, io.x, dy, dWeight.pointer, work.pointer)
+    if let dx = io.dx {
+      qk_winograd_conv3x3_adjoint(qk_best_variant(), n, h, w, cin, cout, dy, u.transformed.pointer, dx, work.pointer)
+    }
   }
 }

@@ -165,6 +165,10 @@ final class ConvOp: WeightedOperation {
       qk_depthwise_backward(&sh, io.x, weights, dy, dWeight.pointer, io.dx, work.pointer)
       return
     }
+    if let u = winograd {
+      winogradBackward(io, dy: dy, u, dWeight: dWeight, work: columnsBuffer(s, \.dcol))
+      return
+    }
     var first = 0
     while first < io.count {
       let n = min(imagesPerPass, io.count - first), rows = n * positions
@@ -179,7 +183,7 @@ final class ConvOp: WeightedOperation {
           b: dyPass + g * groupOut, ldb: outChannels, beta: first == 0 ? 0 : 1,
           c: dWeight.pointer + g * groupDepth * groupOut, ldc: groupOut)
       }
-      if let dx = io.dx, winograd == nil {
+      if let dx = io.dx {
         let dxPass = dx + first * input.elements
         let dcol = lowers ? columnsBuffer(s, \.dcol).pointer : dxPass
         for g in 0..<groups {
@@ -193,9 +197,6 @@ final class ConvOp: WeightedOperation {
         }
       }
       first += n
-    }
-    if let dx = io.dx, let u = winograd {
-      winogradInputGradient(dy, dx, images: io.count, u, work: columnsBuffer(s, \.dcol))
     }
     s.columnsKept = false
   }

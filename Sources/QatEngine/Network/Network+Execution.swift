@@ -5,6 +5,8 @@ final class Slot {
   let capacity: Int
   /// activations[i] is the input of op i; activations[ops.count] the logits.
   let activations: [FloatBuffer]
+  /// gradients[b]: the gradient at activation b. Boundaries whose gradients are never alive at once
+  /// share a buffer (`GradientBufferPlan`); the input's is an empty buffer (nothing reads it).
   let gradients: [FloatBuffer]
   let scratches: [Scratch]
   /// Loss and correct predictions of the chunk's images in the last pass.
@@ -19,7 +21,10 @@ final class Slot {
     self.capacity = capacity
     let shapes = [network.inputShape] + network.ops.map(\.output)
     activations = shapes.map { FloatBuffer(count: capacity * $0.elements) }
-    gradients = shapes.map { FloatBuffer(count: capacity * $0.elements) }
+    let plan = GradientBufferPlan(network: network)
+    let buffers = plan.bufferElements.map { FloatBuffer(count: capacity * $0) }
+    let none = FloatBuffer(count: 0)
+    gradients = plan.bufferOf.map { $0 >= 0 ? buffers[$0] : none }
     scratches = network.ops.map { $0.makeScratch(capacity: capacity) }
     // One buffer for the columns' gradient of every convolution (each uses it only inside its own
     // backward call, and a slot runs one call at a time), and one for the columns of those that lower

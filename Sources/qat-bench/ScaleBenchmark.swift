@@ -119,10 +119,9 @@ enum ScaleBenchmark {
   /// profiler to watch (`perf record -g .build/release/qat-bench profile-fp32 --net c`): the weights
   /// are untrained, the work the same.
   static func profileInference(threads: Int, only: String?, integer: Bool) throws {
-    let specs = only == "d" ? netD : netC
+    let (specs, test) = profiled(only)
     var random = SeededRandom(seed: 0)
-    let net = try Network.build(specs, input: shape, random: &random)
-    let test = synthetic(count: 1_024, seed: 2)
+    let net = try Network.build(specs, input: test.shape, random: &random)
     let pool = WorkerPool.shared(threads: threads)
     let program: InferenceProgram? =
       integer
@@ -136,11 +135,23 @@ enum ScaleBenchmark {
     }
   }
 
+  /// The network a profile runs (C unless `only` names A, B or D) and 1,024 images for it (Nets A
+  /// and B: 8×8 and 28×28 gray, as `qat-bench engine` has them).
+  static func profiled(_ only: String?) -> ([LayerSpec], LabeledImages) {
+    switch only {
+    case "a": (EngineBenchmark.netA, EngineBenchmark.synthetic(count: 1_024, side: 8, classes: 10))
+    case "b": (EngineBenchmark.netB, EngineBenchmark.synthetic(count: 1_024, side: 28, classes: 10))
+    case "d": (netD, synthetic(count: 1_024, seed: 2))
+    default: (netC, synthetic(count: 1_024, seed: 2))
+    }
+  }
+
   /// Only training (batch 64) for about 10 s, for a profiler to watch.
   static func profileTraining(threads: Int, only: String?) throws {
     var random = SeededRandom(seed: 0)
-    let net = try Network.build(only == "d" ? netD : netC, input: shape, random: &random)
-    let train = synthetic(count: 640, seed: 1)
+    let (specs, images) = profiled(only)
+    let net = try Network.build(specs, input: images.shape, random: &random)
+    let train = images.subset(Array(0..<640))
     printRateOverTenSeconds {
       _ = net.train(
         on: train, options: TrainingOptions(epochs: 1, batchSize: 64, threads: threads), random: &random,

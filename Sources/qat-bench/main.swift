@@ -4,8 +4,8 @@ import QatImages
 // qat-bench: the performance figures of SPEC §8, measured in a release build (scripts/bench).
 // Usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [scale] [--threads N]
 //        [--net c|d]
-//        qat-bench profile-fp32|profile-integer|profile-training [--net c|d]: only that, for about 10 s, for
-//        `perf record`
+//        qat-bench profile-fp32|profile-integer|profile-training [--net a|b|c|d]: only that, for about 10 s,
+//        for `perf record`
 
 var sections: [String] = []
 var threads = min(2, max(1, ProcessInfo.processInfo.activeProcessorCount))
@@ -16,7 +16,7 @@ while !arguments.isEmpty {
   if argument == "--threads", let value = arguments.first.flatMap(Int.init), value > 0 {
     threads = value
     arguments.removeFirst()
-  } else if argument == "--net", let value = arguments.first?.lowercased(), ["c", "d"].contains(value) {
+  } else if argument == "--net", let value = arguments.first?.lowercased(), ["a", "b", "c", "d"].contains(value) {
     onlyNet = value
     arguments.removeFirst()
   } else if [
@@ -29,7 +29,7 @@ while !arguments.isEmpty {
       Data(
         """
         usage: qat-bench [images] [dataset] [engine] [quantization] [gemm] [int8] [integer] [scale] \
-        [--threads N] [--net c|d]\n
+        [--threads N] [--net a|b|c|d]\n
         """.utf8))
     exit(64)
   }

@@ -155,6 +155,27 @@ import Testing
     #expect(dx[Int(argmax[3])] == 4)
   }
 
+  /// Evaluation's unrolled 2×2 stride-2 path (no argmax) gives what the general loop gives, bit for
+  /// bit, with NaNs, ±0 ties and odd sizes; kernel 3 or stride 1 take the general loop either way.
+  @Test func maxPoolWithoutArgmaxMatchesTheGeneralLoop() {
+    let n = 2, h = 7, w = 9, c = 19
+    var x = Self.randomValues(n * h * w * c, seed: 8)
+    x[3] = .nan
+    x[c + 4] = .nan
+    x[(w + 1) * c + 5] = -0.0
+    x[5] = 0.0
+    for (k, stride) in [(2, 2), (3, 2), (2, 1)] {
+      let oh = (h - k) / stride + 1, ow = (w - k) / stride + 1
+      var fast = [Float](repeating: 7, count: n * oh * ow * c), general = fast
+      var argmax = [Int32](repeating: -1, count: general.count)
+      qk_maxpool_forward(
+        x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &fast, nil)
+      qk_maxpool_forward(
+        x, Int32(n), Int32(h), Int32(w), Int32(c), Int32(k), Int32(stride), Int32(oh), Int32(ow), &general, &argmax)
+      #expect(fast.map(\.bitPattern) == general.map(\.bitPattern), "kernel \(k) stride \(stride)")
+    }
+  }
+
   @Test func avgPoolBackwardIsTheAdjointOfForward() {
     let n = 2, h = 5, w = 4, c = 3, k = 2, stride = 1, oh = 4, ow = 3
     let x = Self.randomValues(n * h * w * c, seed: 6), g = Self.randomValues(n * oh * ow * c, seed: 7)

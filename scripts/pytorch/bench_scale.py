@@ -1,15 +1,18 @@
-"""The peers of `qat-bench scale`: Nets C and D in PyTorch (training) and ONNX Runtime (fp32 and int8
-inference), on generated 32x32 RGB images, measured the way qat-bench measures ours so the ratios in
-docs/benchmarks.md compare like with like:
-- training: SGD momentum 0.9, lr 0.05, batch 64, 3 epochs over 1,280 images; the best epoch rate of
-  epochs 2-3 (the first warms up);
+"""The peers of `qat-bench scale` and `qat-bench engine`: Nets C and D (generated 32x32 RGB images) and
+Nets A and B (generated 8x8 and 28x28 gray images) in PyTorch (training) and ONNX Runtime (fp32 and int8
+inference), measured the way qat-bench measures ours so the ratios in docs/benchmarks.md compare like
+with like:
+- training, Nets C and D: SGD momentum 0.9, lr 0.05, batch 64, 3 epochs over 1,280 images; the best
+  epoch rate of epochs 2-3 (the first warms up);
+- training, Nets A and B: batch 32, 6 epochs over 1,437 images (A) or 4 over 4,000 (B); the rate over
+  epochs 2..E, as `qat-bench engine` reports it;
 - batch 256: 1,024 test images in batches of 256 on THREADS threads, median of 5 passes after one;
 - batch 1: one image on one thread, median of 200 calls after 20;
 - int8: ONNX Runtime's quant_pre_process, then quantize_static, QDQ, per-channel int8 weights, uint8 activations, min-max
   calibration on 256 training images (what qat-repl's PTQ does);
 - memory: the rise of the resident size's high-water mark (VmHWM, reset through /proc/self/clear_refs)
   above the resident size before the phase, as qat-bench reads it.
-Usage: python bench_scale.py [--threads 2] [--net c|d]
+Usage: python bench_scale.py [--threads 2] [--net a|b|c|d] (without --net: C and D)
 """
 import argparse
 import gc
@@ -60,9 +63,30 @@ def net_d():
                          nn.AvgPool2d(8), nn.Flatten(), nn.Linear(128, 10))
 
 
-def synthetic(count, seed):
+def net_a():
+    """NOTES.md's digits network: two conv blocks on 8x8 gray, dense 10 (6,186 parameters)."""
+    return nn.Sequential(*conv(1, 16), nn.MaxPool2d(2), *conv(16, 32), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(32 * 2 * 2, 10))
+
+
+def net_b():
+    """The same blocks on 28x28, then dense 64, ReLU, dense 10 (105,962 parameters)."""
+    return nn.Sequential(*conv(1, 16), nn.MaxPool2d(2), *conv(16, 32), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(32 * 7 * 7, 64), nn.ReLU(), nn.Linear(64, 10))
+
+
+# name: (model, input shape, training images, training batch, epochs, rate: best epoch or epochs 2..E)
+NETS = {
+    "Net A": (net_a, (1, 8, 8), 1437, 32, 6, "mean"),
+    "Net B": (net_b, (1, 28, 28), 4000, 32, 4, "mean"),
+    "Net C": (net_c, (3, 32, 32), 1280, 64, 3, "best"),
+    "Net D": (net_d, (3, 32, 32), 1280, 64, 3, "best"),
+}
+
+
+def synthetic(count, seed, shape=(3, 32, 32)):
     generator = torch.Generator().manual_seed(seed)
-    images = torch.rand(count, 3, 32, 32, generator=generator) * 2 - 1
+    images = torch.rand(count, *shape, generator=generator) * 2 - 1
     return images, torch.arange(count) % 10
 
 
@@ -90,23 +114,25 @@ def peak_growth(body):
     return result, max(0, peak - before)
 
 
-def train(model, images, labels, threads):
+def train(model, images, labels, threads, batch_size=64, epochs=3, rate="best"):
     torch.set_num_threads(threads)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(0)
-    rates = []
+    seconds = []
     model.train()
-    for _ in range(3):
+    for _ in range(epochs):
         order = torch.randperm(len(images), generator=generator)
         start = time.perf_counter()
-        for first in range(0, len(images), 64):
-            batch = order[first:first + 64]
+        for first in range(0, len(images), batch_size):
+            batch = order[first:first + batch_size]
             optimizer.zero_grad()
             loss_fn(model(images[batch]), labels[batch]).backward()
             optimizer.step()
-        rates.append(len(images) / (time.perf_counter() - start))
-    return max(rates[1:])
+        seconds.append(time.perf_counter() - start)
+    if rate == "best":
+        return len(images) / min(seconds[1:])
+    return len(images) * (epochs - 1) / sum(seconds[1:])
 
 
 def session(path, threads):
@@ -135,10 +161,10 @@ def throughput(path, test, threads):
     return len(test) / statistics.median(times)
 
 
-def latency(path):
+def latency(path, shape):
     s = session(path, 1)
     name = s.get_inputs()[0].name
-    image = np.full((1, 3, 32, 32), 0.5, dtype=np.float32)
+    image = np.full((1, *shape), 0.5, dtype=np.float32)
     for _ in range(20):
         s.run(None, {name: image})
     times = []
@@ -194,26 +220,27 @@ def human_bytes(n):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--net", choices=["c", "d"])
+    parser.add_argument("--net", choices=["a", "b", "c", "d"])
     args = parser.parse_args()
     print(f"peers: PyTorch {torch.__version__} (training), ONNX Runtime {ort.__version__} (inference), "
           f"{args.threads} threads unless noted · {cpu_name()}")
     torch.manual_seed(0)
-    train_images, train_labels = synthetic(1280, 1)
-    test = synthetic(1024, 2)[0].numpy()
-    big = synthetic(10240, 3)[0].numpy()
     rows = []
-    for name, make in [("Net C", net_c), ("Net D", net_d)]:
-        if args.net and not name.lower().endswith(args.net):
-            continue
+    chosen = [f"Net {args.net.upper()}"] if args.net else ["Net C", "Net D"]
+    for name in chosen:
+        make, shape, count, batch_size, epochs, rate_kind = NETS[name]
+        train_images, train_labels = synthetic(count, 1, shape)
+        test = synthetic(1024, 2, shape)[0].numpy()
+        big = synthetic(10240, 3, shape)[0].numpy()
         model = make()
         params = sum(p.numel() for p in model.parameters())
-        rate, training_memory = peak_growth(lambda: train(model, train_images, train_labels, args.threads))
+        rate, training_memory = peak_growth(
+            lambda: train(model, train_images, train_labels, args.threads, batch_size, epochs, rate_kind))
         model.eval()
         with tempfile.TemporaryDirectory() as folder:
             fp32_path = os.path.join(folder, "fp32.onnx")
             int8_path = os.path.join(folder, "int8.onnx")
-            torch.onnx.export(model, torch.zeros(1, 3, 32, 32), fp32_path, input_names=["input"],
+            torch.onnx.export(model, torch.zeros(1, *shape), fp32_path, input_names=["input"],
                               output_names=["logits"], dynamic_axes={"input": {0: "n"}, "logits": {0: "n"}},
                               opset_version=17, dynamo=False)
             # ONNX Runtime's recommended pre-processing (shape inference, graph optimization) first.
@@ -233,8 +260,8 @@ def main():
             int8 = throughput(int8_path, test, args.threads)
             torch_fp32 = torch_throughput(model, test, args.threads)
             rows.append([name, f"{params:,}", f"{rate:.0f} img/s", f"{torch_fp32:,.0f} img/s", f"{fp32:,.0f} img/s",
-                         f"{int8:,.0f} img/s", f"{latency(fp32_path) * 1e6:.0f} µs",
-                         f"{latency(int8_path) * 1e6:.0f} µs", human_bytes(training_memory),
+                         f"{int8:,.0f} img/s", f"{latency(fp32_path, shape) * 1e6:.0f} µs",
+                         f"{latency(int8_path, shape) * 1e6:.0f} µs", human_bytes(training_memory),
                          human_bytes(evaluate_memory)])
     header = ["", "params", "PyTorch training", "PyTorch fp32 b256", "ORT fp32 b256", "ORT int8 b256",
               "ORT fp32 b1 (1 thr)", "ORT int8 b1 (1 thr)", "training memory", "ORT evaluate 10,240"]

@@ -3,8 +3,36 @@
 #include "../common/multiversion.h"
 #include <string.h>
 
+/// The common 2×2, stride-2 window in evaluation (no argmax): the same comparisons in the same order
+/// as the general loop below, unrolled (the general loop's per-window overhead was 12 % of Net B's
+/// inference).
+QK_MULTIVERSION static void maxpool_2x2(const float *restrict x, int n, int h, int w, int c, int out_h, int out_w,
+                                        float *restrict y) {
+  for (int img = 0; img < n; img++) {
+    for (int oy = 0; oy < out_h; oy++) {
+      const float *restrict top = x + (((long)img * h + 2 * oy) * w) * c;
+      const float *restrict bottom = top + (long)w * c;
+      float *restrict yo = y + (((long)img * out_h + oy) * out_w) * c;
+      for (int ox = 0; ox < out_w; ox++) {
+        const float *restrict a = top + 2L * ox * c, *restrict b = bottom + 2L * ox * c;
+        for (int ch = 0; ch < c; ch++) {
+          float m = a[ch];
+          m = a[c + ch] > m ? a[c + ch] : m;
+          m = b[ch] > m ? b[ch] : m;
+          m = b[c + ch] > m ? b[c + ch] : m;
+          yo[(long)ox * c + ch] = m;
+        }
+      }
+    }
+  }
+}
+
 QK_MULTIVERSION void qk_maxpool_forward(const float *restrict x, int n, int h, int w, int c, int kernel, int stride,
                         int out_h, int out_w, float *restrict y, int32_t *restrict argmax) {
+  if (!argmax && kernel == 2 && stride == 2) {
+    maxpool_2x2(x, n, h, w, c, out_h, out_w, y);
+    return;
+  }
   for (int img = 0; img < n; img++) {
     const long base = (long)img * h * w * c;
     for (int oy = 0; oy < out_h; oy++) {

@@ -42,6 +42,15 @@ void qk_depthwise_forward(const qk_conv_shape *s, const float *x, const float *w
 void qk_depthwise_backward(const qk_conv_shape *s, const float *x, const float *w, const float *dy, float *dw,
                            float *dx, float *work);
 
+/// Direct convolution for few input channels (one group; any kernel, stride, padding), for inference:
+/// y = act(conv(x) + bias) over s->n NHWC images (fp32/conv_narrow.c). Weights as for the GEMM
+/// ([(kh·k + kw)·c_in + ci] × c_out); `work` holds qk_conv_narrow_work_floats(s) floats (one padded
+/// image). QK_AVX512 equals im2col + the AVX-512 GEMM + qk_bias_activation_rows bit for bit; the other
+/// variants run plain loops.
+int64_t qk_conv_narrow_work_floats(const qk_conv_shape *s);
+void qk_conv_narrow(qk_variant v, const qk_conv_shape *s, const float *x, const float *w, const float *bias,
+                    float relu_cap, float *y, float *work);
+
 /// Winograd F(2×2, 3×3) for 3×3 convolutions of stride 1 and padding 1 (one group), fp32/winograd.c.
 /// The weights transformed once: u (16·c_in·c_out floats, [ξ][ci][co]) from w, the conv's
 /// [(kh·3 + kw)·c_in + ci] × c_out matrix.

@@ -109,8 +109,8 @@ struct FloatProgramPlanner {
   }
 
   /// Floats of scratch a workspace of `chunk` images needs: the most any convolution lowers at once,
-  /// an in-place convolution's padded image and wide output, a Winograd convolution's transformed
-  /// tiles, or a depthwise convolution's transposed weights.
+  /// an in-place convolution's padded image and wide output, a narrow one's padded image, a Winograd
+  /// convolution's transformed tiles, or a depthwise convolution's transposed weights.
   func scratchElements(chunk: Int) -> Int {
     var most = 0
     for step in steps {
@@ -120,6 +120,9 @@ struct FloatProgramPlanner {
       guard case .conv(let conv) = step.kind else { continue }
       if conv.depthwise {
         most = max(most, 2 * conv.input.channels * conv.kernel * conv.kernel)
+      } else if FloatProgram.runsNarrow(conv) {
+        var shape = conv.shape(images: 1)
+        most = max(most, Int(qk_conv_narrow_work_floats(&shape)))
       } else if FloatProgram.readsInPlace(conv) {
         most = max(most, FloatProgram.inPlaceScratch(conv))
       } else if conv.lowers {

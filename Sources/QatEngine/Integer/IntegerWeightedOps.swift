@@ -87,7 +87,9 @@ final class IntegerMatMulOp: IntegerOp {
   let inputShape: ActivationShape
   /// Runs as `qk_qconv_direct` (the padded input read in place, no im2col): a stride-1 convolution
   /// on an AVX-512 VNNI CPU whose output rows are wide enough that the kernel − 1 extra positions it
-  /// computes per row cost less than lowering would (≤ 10 %: 28 % faster on 32×32×32, slower on 8×8).
+  /// computes per row cost less than lowering would (≤ 25 %: lowering uint8 costs more, next to a
+  /// GEMM 4× faster than fp32's, than those positions; taking the 16×16 and 8×8 layers too made Net C
+  /// 6 % and Net D 3 % faster on Zen 5, alternating runs of `qat-bench profile-integer`).
   let direct: Bool
 
   init(
@@ -103,7 +105,7 @@ final class IntegerMatMulOp: IntegerOp {
     if case .conv(let s, _) = form { positions = Int(s.out_h * s.out_w) } else { positions = 1 }
     if case .conv(var s, true) = form, Kernels.variant == QK_AVX512 {
       s.n = 1
-      direct = qk_qconv_direct_supported(&s) != 0 && s.out_w >= 10 * (s.kernel - 1)
+      direct = qk_qconv_direct_supported(&s) != 0 && s.out_w >= 4 * (s.kernel - 1)
     } else {
       direct = false
     }

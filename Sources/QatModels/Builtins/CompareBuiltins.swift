@@ -68,7 +68,7 @@ enum CompareBuiltins {
           """
           \(split.count) test images · latency: batch 1, 1 thread, median after warm-up · throughput: batch 256, \
           \(threads) \(threads == 1 ? "thread" : "threads"), median · fp32 runs its inference path (batch norm \
-          folded, fused bias and ReLU, no training buffers) · size: the model file (save)
+          folded, Winograd 3×3 convolutions, fused bias and ReLU, no training buffers) · size: the model file (save)
           """
         ]
         : ["\(split.count) test images · size: the model file (save)"]

@@ -311,7 +311,7 @@ import Testing
     Int64((Double(sum) / Double(d)).rounded(.toNearestOrEven))
   }
 
-  @Test(arguments: [(2, 2, 9), (3, 1, 10), (3, 2, 17)])
+  @Test(arguments: [(2, 2, 9), (2, 2, 35), (3, 1, 10), (3, 2, 17)])
   func poolingMatchesTheDefinition(_ p: (Int, Int, Int)) {
     let (kernel, stride, c) = p, n = 2, h = 7, w = 8
     let oh = (h - kernel) / stride + 1, ow = (w - kernel) / stride + 1

@@ -184,7 +184,9 @@ enum ScaleBenchmark {
         format: "convolution GEMMs, one pass as the engine runs it, 1 thread (peaks %.0f GFLOP/s, %.0f GOP/s):",
         fp32Peak, int8Peak))
     var table = ReportTable()
-    table.add("", "layer", "images", "m×n×k", "fp32 GFLOP/s", "% of peak", "int8 GOP/s", "% of peak")
+    table.add(
+      "", "layer", "images", "m×n×k", "fp32 GFLOP/s", "% of peak", "int8 GOP/s", "% of peak", "fp32 inference",
+      "GFLOP/s eq.")
     var seen = Set<String>()
     for (net, conv) in gemms {
       let images = min(16, max(1, 262_144 / max(1, conv.positions * conv.depth)))
@@ -194,12 +196,49 @@ enum ScaleBenchmark {
       seen.insert(key)
       let fp32 = GemmBenchmark.gflops(QK_AVX512, GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
       let int8 = Int8GemmBenchmark.gops(QK_AVX512, Int8GemmBenchmark.Shape(label: "", m: m, n: n, k: k))
+      let (path, rate) = inferenceRate(conv) ?? ("GEMM", fp32)
       table.add(
         net, conv.label, "\(images)", "\(m)×\(n)×\(k)", String(format: "%.0f", fp32),
         fp32Peak > 0 ? String(format: "%.0f %%", 100 * fp32 / fp32Peak) : "–", String(format: "%.0f", int8),
-        int8Peak > 0 ? String(format: "%.0f %%", 100 * int8 / int8Peak) : "–")
+        int8Peak > 0 ? String(format: "%.0f %%", 100 * int8 / int8Peak) : "–", path, String(format: "%.0f", rate))
     }
     print(table.render())
+    print(
+      "fp32 inference: the path FloatProgram takes for the layer, over 16 images, 1 thread, in GFLOP/s of the direct "
+        + "convolution's 2·m·n·k (Winograd does 2.25× fewer multiplications, so it can pass the peak)")
+  }
+
+  /// The rate of the fp32 inference path's own kernel for `conv` when it is not the lowered GEMM:
+  /// Winograd F(2×2, 3×3) for 3×3 stride-1 layers with ≥ 8 input channels, the direct narrow kernel
+  /// for ≤ 4 input channels.
+  static func inferenceRate(_ conv: ConvShape) -> (String, Double)? {
+    let winograd = conv.kernel == 3 && conv.stride == 1 && conv.inChannels >= 8
+    guard winograd || conv.inChannels <= 4 else { return nil }
+    let n = 16, side = conv.inSide, cin = conv.inChannels, out = conv.out
+    var random = SeededRandom(seed: 6)
+    let x = (0..<(n * side * side * cin)).map { _ in Float(random.nextUnit() - 0.5) }
+    let w = (0..<(conv.depth * out)).map { _ in Float(random.nextUnit() - 0.5) }
+    let bias = [Float](repeating: 0.1, count: out)
+    var y = [Float](repeating: 0, count: n * conv.positions * out)
+    var shape = qk_conv_shape(
+      n: Int32(n), h: Int32(side), w: Int32(side), c_in: Int32(cin), c_out: Int32(out), kernel: Int32(conv.kernel),
+      stride: Int32(conv.stride), pad: Int32(conv.kernel / 2), groups: 1,
+      out_h: Int32(conv.outSide), out_w: Int32(conv.outSide))
+    let seconds: Double
+    if winograd {
+      var u = [Float](repeating: 0, count: 16 * cin * out)
+      var work = [Float](repeating: 0, count: Int(qk_winograd_work_floats(Int32(cin), Int32(out))))
+      qk_winograd_weights(w, Int32(cin), Int32(out), &u)
+      seconds = Timing.median(runs: 15, warmup: 2) {
+        qk_winograd_conv3x3(
+          QK_AVX512, Int32(n), Int32(side), Int32(side), Int32(cin), Int32(out), x, u, bias, 0, &y, &work)
+      }
+    } else {
+      var work = [Float](repeating: 0, count: Int(qk_conv_narrow_work_floats(&shape)))
+      seconds = Timing.median(runs: 15, warmup: 2) { qk_conv_narrow(QK_AVX512, &shape, x, w, bias, 0, &y, &work) }
+    }
+    let flops = 2.0 * Double(n * conv.positions * out * conv.depth)
+    return (winograd ? "Winograd" : "direct", flops / seconds / 1e9)
   }
 }
 
@@ -209,6 +248,13 @@ struct ConvShape {
   let positions: Int
   let out: Int
   let depth: Int
+  /// The input's and the output's side, the input channels, the kernel and the stride (padding is
+  /// kernel / 2).
+  let inSide: Int
+  let outSide: Int
+  let inChannels: Int
+  let kernel: Int
+  let stride: Int
 
   static func of(_ specs: [LayerSpec], input: ActivationShape) -> [ConvShape] {
     var side = input.height, channels = input.channels, result: [ConvShape] = []
@@ -216,11 +262,13 @@ struct ConvShape {
       for spec in specs {
         switch spec.kind {
         case let .conv(out, kernel, stride, pad, _):
+          let inSide = side
           side = (side + 2 * pad - kernel) / stride + 1
           result.append(
             ConvShape(
               label: "conv \(channels)→\(out) at \(side)×\(side)", positions: side * side, out: out,
-              depth: kernel * kernel * channels))
+              depth: kernel * kernel * channels, inSide: inSide, outSide: side, inChannels: channels, kernel: kernel,
+              stride: stride))
           channels = out
         case let .maxpool(kernel, stride), let .avgpool(kernel, stride): side = (side - kernel) / stride + 1
         case .residual(let inner): walk(inner)

@@ -11,6 +11,7 @@ import Testing
     LayerKernelTests.shape(n: 3, h: 10, w: 9, cin: 3, cout: 32, k: 3, stride: 2, pad: 1, groups: 1),
     LayerKernelTests.shape(n: 1, h: 12, w: 13, cin: 4, cout: 20, k: 5, stride: 1, pad: 2, groups: 1),
     LayerKernelTests.shape(n: 2, h: 7, w: 7, cin: 2, cout: 7, k: 3, stride: 1, pad: 0, groups: 1),
+    LayerKernelTests.shape(n: 1, h: 6, w: 19, cin: 3, cout: 40, k: 3, stride: 1, pad: 1, groups: 1),
   ]
 
   static func lowered(_ s: qk_conv_shape, _ x: [Float], _ w: [Float], _ bias: [Float], cap: Float) -> [Float] {

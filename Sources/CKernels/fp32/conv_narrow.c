@@ -95,10 +95,19 @@ static inline __attribute__((always_inline)) void narrow_block(const int P, cons
 static inline __attribute__((always_inline)) void narrow_row(const int NV, const float *x_row, long step, long row,
                                                              const qk_conv_shape *s, const float *w, const float *bias,
                                                              float relu_cap, int co, __mmask16 mask, float *y_row) {
+  // The row's tail in blocks of 4, 2 and 1: a lone position is one FMA chain, bound by its latency.
   int ox = 0;
   for (; ox + 8 <= s->out_w; ox += 8)
     narrow_block(8, NV, x_row + ox * step, step, row, s, w, bias, relu_cap, co, mask, y_row + (long)ox * s->c_out);
-  for (; ox < s->out_w; ox++)
+  if (ox + 4 <= s->out_w) {
+    narrow_block(4, NV, x_row + ox * step, step, row, s, w, bias, relu_cap, co, mask, y_row + (long)ox * s->c_out);
+    ox += 4;
+  }
+  if (ox + 2 <= s->out_w) {
+    narrow_block(2, NV, x_row + ox * step, step, row, s, w, bias, relu_cap, co, mask, y_row + (long)ox * s->c_out);
+    ox += 2;
+  }
+  if (ox < s->out_w)
     narrow_block(1, NV, x_row + ox * step, step, row, s, w, bias, relu_cap, co, mask, y_row + (long)ox * s->c_out);
 }
 

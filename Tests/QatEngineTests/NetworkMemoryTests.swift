@@ -1,3 +1,4 @@
+import CKernels
 import QatSupport
 import Testing
 
@@ -32,6 +33,23 @@ import Testing
     let kernel = build(
       [LayerSpec(.conv(out: 1, kernel: 1 << 20, stride: 1, pad: 1 << 20, groups: 1), tag: 2)], input: input)
     #expect(kernel?.tag == 2)
+  }
+
+  /// A 3×3 layer that trains as Winograd counts its transformed weights (16 per channel pair) and its
+  /// per-chunk work; the 3-channel first layer, which lowers, counts neither.
+  @Test func winogradLayersCountTheirTransformedWeights() throws {
+    var random = SeededRandom(seed: 0)
+    let specs = [
+      LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)),
+      LayerSpec(.conv(out: 12, kernel: 3, stride: 1, pad: 1, groups: 1)),
+    ]
+    let net = try Network.build(specs, input: ActivationShape(channels: 3, height: 8, width: 8), random: &random)
+    #expect(net.memory.transformedWeights == 16 * 8 * 12)
+    let first = try Network.build(
+      Array(specs.prefix(1)), input: ActivationShape(channels: 3, height: 8, width: 8), random: &random)
+    #expect(first.memory.transformedWeights == 0)
+    let work = Int(qk_winograd_work_floats(8, 12)), pairs = 16 * 8 * 12
+    #expect(net.memory.perChunk >= first.memory.perChunk + pairs + work)
   }
 
   @Test func theBudgetIsCheckedLayerByLayer() throws {

@@ -10,8 +10,11 @@ public struct NetworkMemory: Sendable, Equatable {
   /// layers' per-image scratch (batch norm's normalized input, dropout's mask, max pooling's indices).
   public private(set) var perImage = 0
   /// Floats each chunk of `Network.chunkSize` images needs whatever its images: the convolutions'
-  /// lowered columns and their gradient, and the parameters' gradients.
+  /// lowered columns and their gradient (or their Winograd work), and the parameters' gradients.
   public private(set) var perChunk = 0
+  /// Floats kept once besides the parameters: the Winograd-transformed weights of the 3×3 layers
+  /// (16 per input–output channel pair, against 9 weights).
+  public private(set) var transformedWeights = 0
 
   /// Images an evaluation pass runs at once (the fake-quantized simulation, calibration): each image
   /// is computed on its own, so the round's size changes no result, only the memory — every layer
@@ -45,12 +48,21 @@ public struct NetworkMemory: Sendable, Equatable {
       // Columns for as many images as fit about 1 MB, and at least one image's (see ConvOp).
       let columns = MemoryBudget.product([conv.positions, conv.columns]) ?? Int.max
       perChunk = Self.adding(perChunk, MemoryBudget.product([2, max(columns, 262_144)]) ?? Int.max)
+      if conv.winogradShaped {
+        // Training's Winograd layers: their work (the weight gradient's 16·c_in·c_out among it) in
+        // each chunk, and the transformed weights once.
+        let pairs = MemoryBudget.product([16, conv.input.channels, conv.outChannels]) ?? Int.max
+        let tiles = MemoryBudget.product([16 * 256, Self.adding(conv.input.channels, conv.outChannels)]) ?? Int.max
+        perChunk = Self.adding(perChunk, Self.adding(pairs, tiles))
+        transformedWeights = Self.adding(transformedWeights, pairs)
+      }
     }
   }
 
   /// Bytes a pass over `images` images at once needs (nil: more than `Int` counts): the parameters
   /// five times over (values, gradients, two for the optimizer's state, the copy kept to undo a
-  /// diverging step) and one set of working buffers per chunk of `Network.chunkSize` images.
+  /// diverging step), the transformed weights, and one set of working buffers per chunk of
+  /// `Network.chunkSize` images.
   public func bytes(images: Int) -> Int? {
     let chunkSize = Network.chunkSize
     let chunks = max(1, images) / chunkSize + (max(1, images) % chunkSize == 0 ? 0 : 1)
@@ -58,7 +70,7 @@ public struct NetworkMemory: Sendable, Equatable {
       let chunk = MemoryBudget.sum([perChunkImages, perChunk]),
       let working = MemoryBudget.product([chunks, chunk]),
       let kept = MemoryBudget.product([5, parameters]),
-      let floats = MemoryBudget.sum([kept, working])
+      let floats = MemoryBudget.sum([kept, transformedWeights, working])
     else { return nil }
     return MemoryBudget.product([floats, MemoryLayout<Float>.size])
   }

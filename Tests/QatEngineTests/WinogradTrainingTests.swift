@@ -52,6 +52,29 @@ import QatSupport
     #expect(fast.db == lowered.db)
   }
 
+  /// Training with Winograd layers gives the same weights on any thread count: each chunk's tiles,
+  /// and the order of every sum, are fixed by the chunk, never by the thread that runs it.
+  @Test func trainingIsTheSameOnAnyThreadCount() throws {
+    func trained(threads: Int) throws -> [Float] {
+      var random = SeededRandom(seed: 5)
+      let input = ActivationShape(channels: 3, height: 9, width: 8)
+      let specs = [
+        LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+        LayerSpec(.conv(out: 8, kernel: 3, stride: 1, pad: 1, groups: 1)), LayerSpec(.batchNorm), LayerSpec(.relu),
+        LayerSpec(.globalAvgPool), LayerSpec(.flatten), LayerSpec(.dense(out: 3)),
+      ]
+      let net = try Network.build(specs, input: input, random: &random)
+      let data = GradientCheckTests.images(50, shape: input, classes: 3, seed: 6)
+      let options = TrainingOptions(epochs: 2, learningRate: 0.05, batchSize: 40, threads: threads)
+      _ = net.train(on: data, options: options, random: &random, monitor: EngineQuiet())
+      #expect(net.ops.compactMap { ($0 as? ConvOp)?.winograd }.count == 1)
+      return net.parameters.flatMap(\.value.array)
+    }
+    let one = try trained(threads: 1)
+    #expect(try trained(threads: 2) == one)
+    #expect(try trained(threads: 3) == one)
+  }
+
   /// Which layers train with it: shaped for it (3×3, stride 1, pad 1, ≥ 8 input channels), at least 64
   /// output positions, not fake-quantized — and never in evaluation.
   @Test func whichLayersTrainWithIt() {

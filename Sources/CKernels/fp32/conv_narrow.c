@@ -15,10 +15,10 @@ int64_t qk_conv_narrow_work_floats(const qk_conv_shape *s) {
   return (int64_t)(s->h + 2 * s->pad) * (s->w + 2 * s->pad) * s->c_in;
 }
 
-/// One image padded with zeros: (h + 2·pad) × (w + 2·pad) × c_in.
+/// One image into the interior of the padded buffer, (h + 2·pad) × (w + 2·pad) × c_in, whose border the
+/// caller has zeroed once for all the images.
 static void pad_image(const qk_conv_shape *s, const float *x, float *xp) {
-  const int hp = s->h + 2 * s->pad, wp = s->w + 2 * s->pad, c = s->c_in;
-  for (long i = 0; i < (long)hp * wp * c; i++) xp[i] = 0.0f;
+  const int wp = s->w + 2 * s->pad, c = s->c_in;
   for (int iy = 0; iy < s->h; iy++)
     for (long i = 0; i < (long)s->w * c; i++) xp[((long)(iy + s->pad) * wp + s->pad) * c + i] = x[(long)iy * s->w * c + i];
 }
@@ -136,6 +136,8 @@ void qk_conv_narrow(qk_variant v, const qk_conv_shape *s, const float *x, const 
                     float relu_cap, float *y, float *work) {
   const int fast = v == QK_AVX512 && qk_cpu_has_avx512();
   const long in = (long)s->h * s->w * s->c_in, out = (long)s->out_h * s->out_w * s->c_out;
+  // The border stays zero; only the interior changes from image to image.
+  for (long i = 0; i < qk_conv_narrow_work_floats(s); i++) work[i] = 0.0f;
   for (int img = 0; img < s->n; img++) {
     pad_image(s, x + img * in, work);
     if (fast) {

@@ -61,10 +61,10 @@ extension FloatProgram: InferenceProgram {
       switch step.kind {
       case .conv(let conv):
         runConv(conv, x: x, y: y, images: n, scratch: w.scratch.pointer, reluCap: step.reluCap)
-      case let .winograd(conv, transformed):
+      case let .winograd(conv, weights):
         qk_winograd_conv3x3(
           qk_best_variant(), Int32(n), Int32(inShape.height), Int32(inShape.width), Int32(inShape.channels),
-          Int32(conv.outChannels), x, transformed.pointer, conv.bias.value.pointer, step.reluCap, y,
+          Int32(conv.outChannels), x, weights.transformed.pointer, conv.bias.value.pointer, step.reluCap, y,
           w.scratch.pointer)
       case .dense(let dense):
         let k = inShape.elements, outputs = outShape.channels
@@ -189,13 +189,6 @@ extension FloatProgram: InferenceProgram {
     conv.lowers && conv.stride == 1 && conv.groups == 1 && conv.kernel > 1 && conv.input.channels >= 8
       && conv.output.width >= 10 * (conv.kernel - 1)
       && conv.output.height == conv.input.height + 2 * conv.pad - conv.kernel + 1
-  }
-
-  /// `conv`'s weights transformed for `qk_winograd_conv3x3`.
-  static func winogradWeights(_ conv: ConvOp) -> FloatBuffer {
-    let transformed = FloatBuffer(count: 16 * conv.input.channels * conv.outChannels)
-    conv.transformWeights(into: transformed)
-    return transformed
   }
 
   /// Floats of scratch `runConvInPlace` needs: the padded image and C over the padded width.

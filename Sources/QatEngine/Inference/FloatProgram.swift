@@ -57,7 +57,7 @@ struct FloatStepPlan {
     case conv(ConvOp)
     /// A 3×3, stride-1, pad-1 convolution run as Winograd F(2×2, 3×3), with its weights transformed
     /// once (16·c_in·c_out floats).
-    case winograd(ConvOp, transformed: FloatBuffer)
+    case winograd(ConvOp, WinogradWeights)
     case dense(DenseOp)
     /// A batch norm that follows no conv/dense: y = x·scale + offset per channel.
     case affine(scales: FloatBuffer, offsets: FloatBuffer)

@@ -37,9 +37,7 @@ struct FloatProgramPlanner {
           steps[steps.count - 1].reluCap = max(0, relu.cap)
         }
       case let conv as ConvOp:
-        step(
-          conv.winogradShaped
-            ? .winograd(conv, transformed: FloatProgram.winogradWeights(conv)) : .conv(conv))
+        step(conv.winogradShaped ? .winograd(conv, WinogradWeights(conv)) : .conv(conv))
       case let dense as DenseOp: step(.dense(dense))
       case let bn as BatchNormOp: step(Self.affine(bn))
       case let pool as MaxPoolOp: step(.maxPool(pool))
@@ -114,10 +112,14 @@ struct FloatProgramPlanner {
   func scratchElements(chunk: Int) -> Int {
     var most = 0
     for step in steps {
-      if case .winograd(let conv, _) = step.kind {
-        most = max(most, Int(qk_winograd_work_floats(Int32(conv.input.channels), Int32(conv.outChannels))))
+      let conv: ConvOp
+      switch step.kind {
+      case .winograd(let c, _):
+        most = max(most, Int(qk_winograd_work_floats(Int32(c.input.channels), Int32(c.outChannels))))
+        continue
+      case .conv(let c): conv = c
+      default: continue
       }
-      guard case .conv(let conv) = step.kind else { continue }
       if conv.depthwise {
         most = max(most, 2 * conv.input.channels * conv.kernel * conv.kernel)
       } else if FloatProgram.runsNarrow(conv) {

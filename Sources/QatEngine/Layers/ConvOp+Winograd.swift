@@ -5,8 +5,15 @@ import CKernels
 final class WinogradWeights {
   let transformed: FloatBuffer
 
-  init(inputs: Int, outputs: Int) {
-    transformed = FloatBuffer(count: 16 * inputs * outputs)
+  /// `conv`'s current weights (fake-quantized when quantized), transformed.
+  init(_ conv: ConvOp) {
+    transformed = FloatBuffer(count: 16 * conv.input.channels * conv.outChannels)
+    update(from: conv)
+  }
+
+  /// Transforms `conv`'s current weights again (training changes them between passes).
+  func update(from conv: ConvOp) {
+    qk_winograd_weights(conv.weights, Int32(conv.input.channels), Int32(conv.outChannels), transformed.pointer)
   }
 }
 
@@ -20,34 +27,31 @@ extension ConvOp {
       && output.height == input.height && output.width == input.width
   }
 
-  /// Floats of work the Winograd kernels need for this layer (the weight gradient needs the most), 0
-  /// when not shaped for them.
-  var winogradWork: Int {
-    winogradShaped ? Int(qk_winograd_weight_gradient_work_floats(Int32(input.channels), Int32(outChannels))) : 0
-  }
-
-  /// The current weights (fake-quantized when quantized) transformed.
-  func transformWeights(into u: FloatBuffer) {
-    qk_winograd_weights(weights, Int32(input.channels), Int32(outChannels), u.pointer)
-  }
-
   /// Output positions per image from which training uses Winograd. Smaller layers (Net A's 4×4 one)
   /// gain too, but they are a sliver of a small network's training time, which is already far above
   /// its target; keeping them lowered keeps the digits samples' training, and every figure the docs
   /// quote from it, bit for bit as it was.
   static let winogradTrainingPositions = 64
 
-  /// Training runs the forward pass, the weight gradient and the input gradient as Winograd on an fp32 layer shaped for it
-  /// (the simulated quantized layers keep the lowered path, whose sums the integer program is checked
-  /// against). Called once per training pass, after the weights were last changed.
+  /// Whether training can run this layer as Winograd: shaped for it and large enough (a fake-quantized
+  /// layer still lowers, see `prepareWinogradTraining`).
+  var trainsWithWinograd: Bool { winogradShaped && positions >= Self.winogradTrainingPositions }
+
+  /// Floats of work training's Winograd kernels need for this layer (the weight gradient needs the
+  /// most), 0 when it never trains with them.
+  var winogradWork: Int {
+    trainsWithWinograd ? Int(qk_winograd_weight_gradient_work_floats(Int32(input.channels), Int32(outChannels))) : 0
+  }
+
+  /// Training runs the forward pass, the weight gradient and the input gradient as Winograd on an fp32
+  /// layer shaped for it (the simulated quantized layers keep the lowered path, whose sums the integer
+  /// program is checked against). Called once per training pass, after the weights were last changed.
   func prepareWinogradTraining() {
-    guard winogradShaped, weightQuantizer == nil, positions >= Self.winogradTrainingPositions else {
+    guard trainsWithWinograd, weightQuantizer == nil else {
       winograd = nil
       return
     }
-    let u = winograd ?? WinogradWeights(inputs: input.channels, outputs: outChannels)
-    transformWeights(into: u.transformed)
-    winograd = u
+    if let u = winograd { u.update(from: self) } else { winograd = WinogradWeights(self) }
   }
 
   /// y = conv(x) + bias for a chunk, as Winograd (`work` holds `winogradWork` floats).

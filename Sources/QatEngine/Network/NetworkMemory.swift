@@ -48,7 +48,7 @@ public struct NetworkMemory: Sendable, Equatable {
       // Columns for as many images as fit about 1 MB, and at least one image's (see ConvOp).
       let columns = MemoryBudget.product([conv.positions, conv.columns]) ?? Int.max
       perChunk = Self.adding(perChunk, MemoryBudget.product([2, max(columns, 262_144)]) ?? Int.max)
-      if conv.winogradShaped {
+      if conv.trainsWithWinograd {
         // Training's Winograd layers: their work (the weight gradient's 16·c_in·c_out among it) in
         // each chunk, and the transformed weights once.
         let pairs = MemoryBudget.product([16, conv.input.channels, conv.outChannels]) ?? Int.max
